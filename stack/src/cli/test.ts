@@ -1,0 +1,83 @@
+// `npm test`: every test Paywatch has, in one run, ending with one summary line
+// ("paywatch: N passed, N failed"). Installs the Debian tools the tests need first.
+//   npm test                       everything
+//   npm test -- exporters scope    only node test files whose path contains one of the words
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { ensureTools, TOOLS } from '../tools.ts';
+import { repoRoot } from '../paths.ts';
+
+const filters = process.argv.slice(2);
+const started = Date.now();
+const steps: Array<{ name: string; ok: boolean; passed: number; failed: number }> = [];
+
+function log(line: string) {
+  console.log(`paywatch test: ${line}`);
+}
+
+function run(name: string, command: string, args: string[], cwd = repoRoot): boolean {
+  log(`${name}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  return result.status === 0;
+}
+
+/** Node test files: **\/test/**\/*.test.ts outside node_modules and the plugin (which runs Jest). */
+function testFiles(dir = repoRoot): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (entry === 'node_modules' || entry === 'plugin' || entry.startsWith('.')) continue;
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) found.push(...testFiles(path));
+    else if (entry.endsWith('.test.ts') && relative(repoRoot, path).split('/').includes('test')) found.push(path);
+  }
+  return found.sort();
+}
+
+const missing = ensureTools(['prometheus', 'promtool', 'alertmanager', 'amtool', 'blackbox', 'nodeExporter'], log);
+if (missing.length) {
+  for (const name of missing) log(`missing ${name}: ${TOOLS[name].hint}`);
+  log('the tests need these tools; install them and run again.');
+  console.log('paywatch: 0 passed, 1 failed');
+  process.exit(1);
+}
+
+if (filters.length === 0) {
+  const ok = run('typecheck', process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  steps.push({ name: 'typecheck', ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
+}
+
+const files = testFiles().filter((file) => filters.length === 0 || filters.some((word) => relative(repoRoot, file).includes(word)));
+if (files.length > 0) {
+  const tap = join(mkdtempSync(join(tmpdir(), 'paywatch-test-')), 'results.tap');
+  const ok = run('node tests', process.execPath, [
+    '--import', 'tsx',
+    '--test',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files.map((file) => relative(repoRoot, file)),
+  ]);
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const count = (word: string) => Number(new RegExp(`^# ${word} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const passed = count('pass');
+  const failed = count('fail') + (ok ? 0 : count('fail') === 0 ? 1 : 0);
+  steps.push({ name: `node tests (${files.length} files)`, ok, passed, failed });
+}
+
+const plugin = join(repoRoot, 'plugin');
+if (filters.length === 0 && existsSync(join(plugin, 'package.json'))) {
+  for (const script of ['typecheck', 'lint', 'test:ci', 'build']) {
+    const ok = run(`plugin ${script}`, 'npm', ['run', '--silent', script], plugin);
+    steps.push({ name: `plugin ${script}`, ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
+  }
+}
+
+const seconds = Math.round((Date.now() - started) / 1000);
+console.log('');
+for (const step of steps) log(`${step.ok ? 'ok  ' : 'FAIL'} ${step.name}: ${step.passed} passed, ${step.failed} failed`);
+log(`took ${seconds} s`);
+const passed = steps.reduce((sum, step) => sum + step.passed, 0);
+const failed = steps.reduce((sum, step) => sum + step.failed, 0);
+console.log(`paywatch: ${passed} passed, ${failed} failed`);
+process.exit(steps.every((step) => step.ok) && steps.length > 0 ? 0 : 1);

@@ -1,0 +1,125 @@
+// The outside programs Paywatch runs (Prometheus, Alertmanager, probers, Grafana), where to find
+// them and how to install them. Each can be named by an environment variable, else it is looked
+// up on PATH, else installed from Debian's packages when apt-get is available and we are root.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export interface ToolSpec {
+  /** Environment variable that names the binary explicitly. */
+  env: string;
+  /** Binary names to look for on PATH, Debian's first. */
+  binaries: string[];
+  /** Debian package that provides it, when there is one. */
+  debianPackage?: string;
+  /** What to tell a person who has none. */
+  hint: string;
+}
+
+export const TOOLS = {
+  prometheus: {
+    env: 'PROMETHEUS_BIN',
+    binaries: ['prometheus'],
+    debianPackage: 'prometheus',
+    hint: 'install Prometheus 2.x (Debian: apt-get install prometheus) or set PROMETHEUS_BIN',
+  },
+  promtool: {
+    env: 'PROMTOOL_BIN',
+    binaries: ['promtool'],
+    debianPackage: 'prometheus',
+    hint: 'install promtool (Debian: apt-get install prometheus) or set PROMTOOL_BIN',
+  },
+  alertmanager: {
+    env: 'ALERTMANAGER_BIN',
+    binaries: ['prometheus-alertmanager', 'alertmanager'],
+    debianPackage: 'prometheus-alertmanager',
+    hint: 'install Alertmanager (Debian: apt-get install prometheus-alertmanager) or set ALERTMANAGER_BIN',
+  },
+  amtool: {
+    env: 'AMTOOL_BIN',
+    binaries: ['amtool'],
+    debianPackage: 'prometheus-alertmanager',
+    hint: 'install amtool (Debian: apt-get install prometheus-alertmanager) or set AMTOOL_BIN',
+  },
+  blackbox: {
+    env: 'BLACKBOX_EXPORTER_BIN',
+    binaries: ['prometheus-blackbox-exporter', 'blackbox_exporter'],
+    debianPackage: 'prometheus-blackbox-exporter',
+    hint: 'install the blackbox prober (Debian: apt-get install prometheus-blackbox-exporter) or set BLACKBOX_EXPORTER_BIN',
+  },
+  nodeExporter: {
+    env: 'NODE_EXPORTER_BIN',
+    binaries: ['prometheus-node-exporter', 'node_exporter'],
+    debianPackage: 'prometheus-node-exporter',
+    hint: 'install node_exporter (Debian: apt-get install prometheus-node-exporter) or set NODE_EXPORTER_BIN',
+  },
+  grafana: {
+    env: 'GRAFANA_BIN',
+    binaries: ['grafana', 'grafana-server'],
+    hint: 'Grafana is optional locally: install Grafana OSS or set GRAFANA_BIN, or use docker-compose.yml',
+  },
+  chromium: {
+    env: 'CHROMIUM_BIN',
+    binaries: ['chromium', 'chromium-browser'],
+    debianPackage: 'chromium',
+    hint: 'install Chromium (Debian: apt-get install chromium) or set CHROMIUM_BIN',
+  },
+} satisfies Record<string, ToolSpec>;
+
+export type ToolName = keyof typeof TOOLS;
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The path of a tool, or undefined when it is not installed. */
+export function findTool(name: ToolName): string | undefined {
+  const spec: ToolSpec = TOOLS[name];
+  const explicit = process.env[spec.env];
+  if (explicit) {
+    if (!isExecutable(explicit)) throw new Error(`${spec.env}=${explicit} is not an executable file`);
+    return explicit;
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const binary of spec.binaries) {
+      const candidate = join(dir, binary);
+      if (dir && isExecutable(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** The path of a tool; throws a message saying how to get it when it is missing. */
+export function requireTool(name: ToolName): string {
+  const path = findTool(name);
+  if (!path) throw new Error(`${name} not found: ${TOOLS[name].hint}`);
+  return path;
+}
+
+let aptUpdated = false;
+
+/**
+ * Makes sure the named tools exist, installing the missing ones from Debian's packages when
+ * apt-get is there and we are root. Returns the names still missing (with no way to install).
+ */
+export function ensureTools(names: ToolName[], log: (line: string) => void = console.log): ToolName[] {
+  const missing = names.filter((name) => !findTool(name));
+  const packages = [...new Set(missing.map((name) => (TOOLS[name] as ToolSpec).debianPackage).filter((p): p is string => !!p))];
+  const canApt = packages.length > 0 && process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0;
+  if (canApt) {
+    log(`installing Debian packages: ${packages.join(', ')} ...`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (!aptUpdated) {
+      spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+      aptUpdated = true;
+    }
+    const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+    if (install.status !== 0) log(`apt-get install ${packages.join(' ')} failed (exit ${install.status})`);
+  }
+  return names.filter((name) => !findTool(name));
+}
