@@ -1,0 +1,161 @@
+// The KPIs of the payments business with their target, warning and critical thresholds, from the
+// requirements. Prometheus alerts (prometheus/rules, generated) and dashboard colours (plugin,
+// generated) both read this file, so a threshold cannot disagree between an alert and a panel.
+// Values are in the unit of the series named by `series`: ratios are 0-1, times are seconds.
+
+export type Direction = 'higher-is-better' | 'lower-is-better';
+
+/** Grafana unit ids, so dashboards format values the way the KPI is stated. */
+export type Unit = 'percentunit' | 's' | 'short' | 'currencyINR';
+
+export interface Kpi {
+  id: string;
+  title: string;
+  description: string;
+  unit: Unit;
+  direction: Direction;
+  /** The recording rule (aggregate, no branch label) whose value is the KPI. */
+  series: string;
+  target: number;
+  warning: number;
+  /** Absent where the critical state is not a number (e.g. LMS down, queue growing). */
+  critical?: number;
+  /** Below/above this the on-call is paged at once. */
+  page?: number;
+}
+
+export const KPIS = [
+  {
+    id: 'payment_success_rate',
+    title: 'Payment success rate',
+    description: 'Share of payments that succeeded among those that reached a final status (last 5 min).',
+    unit: 'percentunit',
+    direction: 'higher-is-better',
+    series: 'paywatch:payment_success_ratio:rate5m',
+    target: 0.99,
+    warning: 0.98,
+    critical: 0.95,
+    page: 0.9,
+  },
+  {
+    id: 'payment_processing_time',
+    title: 'Average payment processing time',
+    description: 'Average time from a payment being created to its final status, real-time channels (last 5 min).',
+    unit: 's',
+    direction: 'lower-is-better',
+    series: 'paywatch:payment_processing_seconds:avg5m',
+    target: 3,
+    warning: 5,
+    critical: 10,
+  },
+  {
+    id: 'api_latency_p95',
+    title: 'API response time p95',
+    description: '95th percentile latency of the payments API (last 5 min).',
+    unit: 's',
+    direction: 'lower-is-better',
+    series: 'paywatch:api_request_duration_seconds:p95_5m',
+    target: 0.5,
+    warning: 1,
+    critical: 2,
+  },
+  {
+    id: 'availability',
+    title: 'System availability',
+    description: 'Share of health probes of the payments API, LMS and gateways that succeeded.',
+    unit: 'percentunit',
+    direction: 'higher-is-better',
+    series: 'paywatch:availability:ratio_avg5m',
+    target: 0.999,
+    warning: 0.995,
+    critical: 0.99,
+  },
+  {
+    id: 'error_rate',
+    title: 'API error rate',
+    description: 'Share of payments API requests answered with a server error (last 5 min).',
+    unit: 'percentunit',
+    direction: 'lower-is-better',
+    series: 'paywatch:api_error_ratio:rate5m',
+    target: 0.01,
+    warning: 0.01,
+    critical: 0.05,
+  },
+  {
+    id: 'rfid_success_rate',
+    title: 'RFID verification success',
+    description: 'Share of RFID card verifications that succeeded (last 5 min).',
+    unit: 'percentunit',
+    direction: 'higher-is-better',
+    series: 'paywatch:rfid_success_ratio:rate5m',
+    target: 0.99,
+    warning: 0.99,
+    critical: 0.95,
+  },
+  {
+    id: 'lms_queue_depth',
+    title: 'LMS posting queue depth',
+    description: 'Receipts waiting to be posted to the LMS. Critical is the LMS being down or the queue growing for 15 minutes.',
+    unit: 'short',
+    direction: 'lower-is-better',
+    series: 'paywatch:lms_posting_queue_depth:max5m',
+    target: 0,
+    warning: 1000,
+  },
+  {
+    id: 'db_connections_used',
+    title: 'DB connections vs max',
+    description: 'Database server connections in use as a share of max_connections.',
+    unit: 'percentunit',
+    direction: 'lower-is-better',
+    series: 'paywatch:db_connections_used:ratio',
+    target: 0.6,
+    warning: 0.8,
+    critical: 0.95,
+  },
+  {
+    id: 'payment_failures_per_hour',
+    title: 'Payment failures per hour',
+    description: 'Failed payments in the last hour, all branches and channels.',
+    unit: 'short',
+    direction: 'lower-is-better',
+    series: 'paywatch:payment_failures:increase1h',
+    target: 0,
+    warning: 5,
+    critical: 10,
+  },
+] as const satisfies readonly Kpi[];
+
+export type KpiId = (typeof KPIS)[number]['id'];
+
+export function kpi(id: KpiId): Kpi {
+  const found = KPIS.find((k) => k.id === id);
+  if (!found) throw new Error(`unknown KPI ${id}`);
+  return found;
+}
+
+export interface ThresholdStep {
+  color: 'green' | 'orange' | 'red';
+  /** null is Grafana's "base" step (from minus infinity). */
+  value: number | null;
+}
+
+/**
+ * Grafana threshold steps for a KPI: green when on target, orange from the warning threshold,
+ * red from the critical one. Grafana steps are "from this value up", so for higher-is-better KPIs
+ * the colours run red → orange → green as the value rises.
+ */
+export function thresholdSteps(k: Kpi): ThresholdStep[] {
+  if (k.direction === 'lower-is-better') {
+    const steps: ThresholdStep[] = [{ color: 'green', value: null }];
+    // A warning equal to the target means "anything above target is a warning".
+    steps.push({ color: 'orange', value: k.warning });
+    if (k.critical !== undefined) steps.push({ color: 'red', value: k.critical });
+    return steps;
+  }
+  const steps: ThresholdStep[] = [{ color: 'red', value: null }];
+  if (k.critical !== undefined) steps.push({ color: 'orange', value: k.critical });
+  else steps[0] = { color: 'orange', value: null };
+  steps.push({ color: 'green', value: k.warning });
+  return steps;
+}
