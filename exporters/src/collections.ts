@@ -1,0 +1,47 @@
+// Field collections: cash collected by field officers, by OTP outcome, and what the branch has not
+// confirmed yet. Officers carry their branch on every series (the scope proxy filters on both).
+import { CounterFamily, GaugeFamily } from './core/exposition.ts';
+import { label, num, type Collector } from './core/collector.ts';
+
+export function collectionsCollector(): Collector {
+  const collections = new CounterFamily('field_collections_total', 'Cash collections by field officer and OTP outcome (verified, failed, expired)', ['branch', 'officer', 'otp']);
+  const amount = new CounterFamily('field_collection_amount_total', 'INR collected in the field with OTP verified', ['branch', 'officer'], 100);
+  const unconfirmed = new GaugeFamily('field_collections_unconfirmed', 'OTP-verified collections the branch has not confirmed yet', ['branch', 'officer']);
+
+  return {
+    name: 'field collections',
+    requires: [{ view: 'paywatch.field_collections', columns: ['branch', 'officer', 'amount_inr', 'otp_status', 'collected_at', 'confirmed_at'] }],
+    families: [collections, amount, unconfirmed],
+
+    async poll(db, window) {
+      // Counted by collected_at (its index), in the window. An officer with no collections has
+      // no series until their first one: series exist exactly for what the rows say, before and
+      // after a restart alike.
+      const collected = await db.query(
+        `SELECT branch, officer, otp_status, count(*) AS n,
+                coalesce(sum(amount_inr * 100) FILTER (WHERE otp_status = 'verified'), 0)::int8 AS paise
+         FROM paywatch.field_collections
+         WHERE collected_at > $1::timestamptz AND collected_at <= $2::timestamptz
+         GROUP BY branch, officer, otp_status`,
+        [window.from, window.to],
+      );
+      // Awaiting branch confirmation: by the partial index on unconfirmed verified collections.
+      const waiting = await db.query(
+        `SELECT branch, officer, count(*) AS n
+         FROM paywatch.field_collections
+         WHERE otp_status = 'verified' AND confirmed_at IS NULL
+         GROUP BY branch, officer`,
+      );
+      return () => {
+        for (const row of collected.rows) {
+          const branch = label(row.branch);
+          const officer = label(row.officer);
+          const otp = label(row.otp_status);
+          collections.add([branch, officer, otp], num(row.n));
+          if (otp === 'verified') amount.add([branch, officer], num(row.paise));
+        }
+        unconfirmed.replace(waiting.rows.map((row) => ({ labels: [label(row.branch), label(row.officer)], value: num(row.n) })), { keepAtZero: true });
+      };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// RFID: verifications at the counter by branch and result, their latency, and which readers are
+// alive (heartbeat newer than the timeout).
+import { bucketColumns, bucketValues, CounterFamily, GaugeFamily, HistogramFamily } from './core/exposition.ts';
+import { label, num, type Collector } from './core/collector.ts';
+
+export const VERIFICATION_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5] as const;
+
+export function readersCollector(options: { rfidReaderTimeoutSeconds: number }): Collector {
+  const verifications = new CounterFamily('rfid_verifications_total', 'RFID verifications by result (success, denied, error)', ['branch', 'result']);
+  const duration = new HistogramFamily('rfid_verification_duration_seconds', 'RFID verification latency', ['branch'], VERIFICATION_BUCKETS);
+  const readerUp = new GaugeFamily('rfid_reader_up', `1 when the reader's heartbeat is newer than ${options.rfidReaderTimeoutSeconds} s`, ['branch', 'reader']);
+  const readers = new GaugeFamily('rfid_readers', 'Readers installed at the branch', ['branch']);
+
+  return {
+    name: 'rfid readers',
+    requires: [
+      { view: 'paywatch.rfid_verifications', columns: ['branch', 'result', 'latency_ms', 'verified_at'] },
+      { view: 'paywatch.rfid_readers', columns: ['reader', 'branch', 'last_seen_at'] },
+    ],
+    families: [verifications, duration, readerUp, readers],
+
+    async poll(db, window) {
+      const verified = await db.query(
+        `SELECT branch, result, count(*) AS n, coalesce(sum(seconds), 0)::float8 AS seconds,
+                ${bucketColumns('seconds', VERIFICATION_BUCKETS)}
+         FROM (SELECT branch, result, latency_ms / 1000.0 AS seconds
+               FROM paywatch.rfid_verifications
+               WHERE verified_at > $1::timestamptz AND verified_at <= $2::timestamptz) v
+         GROUP BY branch, result`,
+        [window.from, window.to],
+      );
+      // One row per installed reader: a few per RFID branch, read whole.
+      const installed = await db.query(
+        `SELECT branch, reader, coalesce(last_seen_at > now() - make_interval(secs => $1::float8), false) AS up
+         FROM paywatch.rfid_readers`,
+        [options.rfidReaderTimeoutSeconds],
+      );
+      return () => {
+        for (const row of verified.rows) {
+          const branch = label(row.branch);
+          const n = num(row.n);
+          verifications.add([branch, label(row.result)], n);
+          duration.add([branch], bucketValues(row, VERIFICATION_BUCKETS), n, num(row.seconds));
+        }
+        readerUp.replace(installed.rows.map((row) => ({ labels: [label(row.branch), label(row.reader)], value: row.up ? 1 : 0 })), { keepAtZero: false });
+        const perBranch = new Map<string, number>();
+        for (const row of installed.rows) perBranch.set(label(row.branch), (perBranch.get(label(row.branch)) ?? 0) + 1);
+        readers.replace([...perBranch].map(([branch, n]) => ({ labels: [branch], value: n })), { keepAtZero: false });
+      };
+    },
+  };
+}

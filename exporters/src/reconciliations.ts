@@ -1,0 +1,35 @@
+// Branch reconciliations: pending, overdue (pending past due_at) and open exceptions, per branch.
+import { GaugeFamily } from './core/exposition.ts';
+import { label, num, type Collector } from './core/collector.ts';
+
+export function reconciliationsCollector(): Collector {
+  const pending = new GaugeFamily('reconciliation_pending', 'Reconciliations still pending', ['branch']);
+  const overdue = new GaugeFamily('reconciliation_overdue', 'Pending reconciliations past their due time', ['branch']);
+  const exceptions = new GaugeFamily('reconciliation_exceptions_open', 'Reconciliations in exception not yet resolved', ['branch']);
+
+  return {
+    name: 'reconciliations',
+    requires: [{ view: 'paywatch.reconciliations', columns: ['branch', 'status', 'due_at', 'resolved_at'] }],
+    families: [pending, overdue, exceptions],
+
+    async poll(db) {
+      // Only open reconciliations (resolved_at IS NULL: the schema's partial index): a pending
+      // reconciliation is by definition not resolved, so the history of matched days is never read.
+      const open = await db.query(
+        `SELECT branch,
+                count(*) FILTER (WHERE status = 'pending') AS pending,
+                count(*) FILTER (WHERE status = 'pending' AND due_at < now()) AS overdue,
+                count(*) FILTER (WHERE status = 'exception') AS exceptions
+         FROM paywatch.reconciliations
+         WHERE resolved_at IS NULL
+         GROUP BY branch`,
+      );
+      return () => {
+        const rows = open.rows.map((row) => ({ branch: label(row.branch), row }));
+        pending.replace(rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.pending) })), { keepAtZero: true });
+        overdue.replace(rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.overdue) })), { keepAtZero: true });
+        exceptions.replace(rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.exceptions) })), { keepAtZero: true });
+      };
+    },
+  };
+}
