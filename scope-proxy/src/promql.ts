@@ -1,0 +1,458 @@
+// PromQL in and out: the official grammar (@prometheus-io/lezer-promql) turned into a small,
+// strict AST, and that AST printed back in one canonical form.
+//
+// Why our own AST instead of splicing text: the proxy forwards only strings it printed itself,
+// from a tree it checked. The grammar is an editor grammar (error-tolerant and looser than
+// Prometheus), so conversion refuses error nodes and every construct Prometheus 2.x would reject
+// or that we cannot scope (e.g. `info()`, which selects series the query never names).
+import type { SyntaxNode } from '@lezer/common';
+import { parser } from '@prometheus-io/lezer-promql';
+
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+
+export interface Matcher {
+  name: string;
+  op: MatchOp;
+  value: string;
+}
+
+export interface Grouping {
+  without: boolean;
+  labels: string[];
+}
+
+export interface VectorMatching {
+  on: boolean;
+  labels: string[];
+  group?: 'left' | 'right';
+  include: string[];
+}
+
+export type Expr =
+  | { kind: 'number'; text: string }
+  | { kind: 'string'; value: string }
+  | { kind: 'selector'; matchers: Matcher[]; range?: string; offset?: string; at?: string }
+  | { kind: 'subquery'; expr: Expr; range: string; step?: string; offset?: string; at?: string }
+  | { kind: 'call'; fn: string; args: Expr[] }
+  | { kind: 'aggregate'; op: string; param?: Expr; expr: Expr; grouping?: Grouping }
+  | { kind: 'binary'; op: string; lhs: Expr; rhs: Expr; bool: boolean; matching?: VectorMatching }
+  | { kind: 'unary'; op: '-' | '+'; expr: Expr }
+  | { kind: 'paren'; expr: Expr };
+
+/** A query the proxy refuses to read: the message is safe to show the caller. */
+export class PromQLError extends Error {
+  override name = 'PromQLError';
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+// Prometheus's duration syntax (model.ParseDuration): units in decreasing order, each at most once.
+const DURATION = /^(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+const NUMBER = /^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|[iI][nN][fF]|[nN][aA][nN])$/;
+
+/**
+ * Functions a query may call: Prometheus 2.42's set plus newer ones that only transform their
+ * arguments. Anything else (notably `info`, which reads `target_info` series behind the query's
+ * back) is refused, so a future grammar cannot smuggle in an implicit selector.
+ */
+export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
+  'abs', 'absent', 'absent_over_time', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh',
+  'avg_over_time', 'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min', 'cos', 'cosh',
+  'count_over_time', 'days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'deg', 'delta',
+  'deriv', 'exp', 'floor', 'histogram_count', 'histogram_sum', 'histogram_fraction',
+  'histogram_quantile', 'histogram_avg', 'histogram_stddev', 'histogram_stdvar', 'hour', 'idelta',
+  'increase', 'irate', 'label_replace', 'label_join', 'last_over_time', 'ln', 'log10', 'log2',
+  'max_over_time', 'min_over_time', 'minute', 'month', 'pi', 'predict_linear', 'present_over_time',
+  'quantile_over_time', 'rad', 'rate', 'resets', 'round', 'scalar', 'sgn', 'sin', 'sinh', 'sort',
+  'sort_desc', 'sqrt', 'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'tan', 'tanh',
+  'time', 'timestamp', 'vector', 'year', 'double_exponential_smoothing', 'mad_over_time',
+  'sort_by_label', 'sort_by_label_desc', 'first_over_time',
+]);
+
+const PARAM_AGGREGATIONS = new Set(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
+const AGGREGATIONS = new Set(['avg', 'count', 'group', 'max', 'min', 'stddev', 'stdvar', 'sum', ...PARAM_AGGREGATIONS]);
+
+const BINARY_OPS: Record<string, string> = {
+  Pow: '^', Mul: '*', Div: '/', Mod: '%', Atan2: 'atan2', Add: '+', Sub: '-', Eql: '==', Gte: '>=',
+  Gtr: '>', Lte: '<=', Lss: '<', Neq: '!=', And: 'and', Unless: 'unless', Or: 'or',
+};
+const SET_OPS = new Set(['and', 'or', 'unless']);
+
+/** Decodes a PromQL string literal the way Prometheus does (Go quoting rules), strictly. */
+export function decodeString(text: string): string {
+  const quote = text[0];
+  if (text.length < 2 || text[text.length - 1] !== quote) throw new PromQLError(`unterminated string ${clip(text)}`);
+  const body = text.slice(1, -1);
+  if (quote === '`') {
+    if (body.includes('`') || body.includes('\r')) throw new PromQLError('malformed raw string');
+    return body;
+  }
+  if (quote !== '"' && quote !== "'") throw new PromQLError(`not a string: ${clip(text)}`);
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '\n' || c === '\r') throw new PromQLError('newline in string');
+    if (c === quote) throw new PromQLError('unescaped quote in string');
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = body[++i];
+    const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+    if (e === undefined) throw new PromQLError('dangling escape in string');
+    if (e in simple) out += simple[e];
+    else if (e === quote) out += quote;
+    else if (e === 'x' || e === 'u' || e === 'U' || /[0-7]/.test(e)) {
+      const len = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 3;
+      const digits = e === 'x' || e === 'u' || e === 'U' ? body.slice(i + 1, i + 1 + len) : body.slice(i, i + 3);
+      const valid = /[0-7]/.test(e) ? /^[0-7]{3}$/.test(digits) : new RegExp(`^[0-9a-fA-F]{${len}}$`).test(digits);
+      if (!valid) throw new PromQLError('bad escape in string');
+      const code = parseInt(digits, /[0-7]/.test(e) ? 8 : 16);
+      // \x and octal escapes are bytes in Go; above 0x7f they could form invalid UTF-8.
+      if ((e === 'x' || /[0-7]/.test(e)) && code > 0x7f) throw new PromQLError('non-ASCII byte escape in string');
+      if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new PromQLError('invalid code point escape in string');
+      out += String.fromCodePoint(code);
+      i += /[0-7]/.test(e) ? 2 : len;
+    } else throw new PromQLError(`unknown escape \\${e} in string`);
+  }
+  return out;
+}
+
+/** A string literal Prometheus reads back as exactly `value` (JSON escapes are Go escapes). */
+export function quoteString(value: string): string {
+  return JSON.stringify(value);
+}
+
+function clip(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+class Converter {
+  constructor(private readonly source: string) {}
+
+  text(node: SyntaxNode): string {
+    return this.source.slice(node.from, node.to);
+  }
+
+  children(node: SyntaxNode): SyntaxNode[] {
+    const out: SyntaxNode[] = [];
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.name === 'LineComment') continue;
+      out.push(child);
+    }
+    return out;
+  }
+
+  fail(node: SyntaxNode, message: string): never {
+    throw new PromQLError(`${message} at char ${node.from + 1}: ${clip(this.text(node))}`);
+  }
+
+  labelName(node: SyntaxNode): string {
+    let name: string;
+    if (node.name === 'LabelName') name = this.text(node);
+    else if (node.name === 'QuotedLabelName') {
+      const literal = node.firstChild;
+      if (!literal || literal.name !== 'StringLiteral') this.fail(node, 'bad quoted label name');
+      name = decodeString(this.text(literal));
+    } else this.fail(node, 'expected a label name');
+    if (!LABEL_NAME.test(name)) this.fail(node, `unsupported label name ${JSON.stringify(name)}`);
+    return name;
+  }
+
+  grouping(node: SyntaxNode): string[] {
+    if (node.name !== 'GroupingLabels') this.fail(node, 'expected grouping labels');
+    return this.children(node).map((child) => this.labelName(child));
+  }
+
+  duration(node: SyntaxNode): string {
+    if (node.name !== 'DurationExpr' && node.name !== 'OffsetDurationExpr') this.fail(node, 'expected a duration');
+    const kids = this.children(node);
+    if (node.name === 'OffsetDurationExpr' && kids.length === 2 && kids[0]!.name === 'UnaryOp') {
+      const sign = this.text(kids[0]!);
+      const inner = this.duration(kids[1]!);
+      if (inner.startsWith('-') || inner.startsWith('+')) this.fail(node, 'repeated sign in offset');
+      return sign === '-' ? `-${inner}` : inner;
+    }
+    if (kids.length !== 1 || kids[0]!.name !== 'NumberDurationLiteralInDurationContext') this.fail(node, 'only plain durations like 5m are supported');
+    const text = this.text(kids[0]!);
+    if (!DURATION.test(text)) this.fail(node, `bad duration ${JSON.stringify(text)}`);
+    return text;
+  }
+
+  number(node: SyntaxNode): string {
+    const raw = this.text(node);
+    if (raw.includes('#')) this.fail(node, 'comment inside a number');
+    const text = raw.replace(/\s+/g, '');
+    if (!NUMBER.test(text)) this.fail(node, `unsupported number ${JSON.stringify(text)}`);
+    return text;
+  }
+
+  expr(node: SyntaxNode): Expr {
+    const kids = this.children(node);
+    switch (node.name) {
+      case 'NumberDurationLiteral':
+        return { kind: 'number', text: this.number(node) };
+      case 'StringLiteral':
+        return { kind: 'string', value: decodeString(this.text(node)) };
+      case 'ParenExpr':
+        if (kids.length !== 1) this.fail(node, 'bad parentheses');
+        return { kind: 'paren', expr: this.expr(kids[0]!) };
+      case 'UnaryExpr': {
+        if (kids.length !== 2 || kids[0]!.name !== 'UnaryOp') this.fail(node, 'bad unary expression');
+        const op = this.text(kids[0]!);
+        if (op !== '-' && op !== '+') this.fail(node, 'bad unary operator');
+        return { kind: 'unary', op, expr: this.expr(kids[1]!) };
+      }
+      case 'VectorSelector':
+        return this.selector(node);
+      case 'MatrixSelector': {
+        if (kids.length !== 2 || kids[0]!.name !== 'VectorSelector') this.fail(node, 'ranges are only allowed on a plain vector selector');
+        const selector = this.selector(kids[0]!);
+        return { ...selector, range: this.duration(kids[1]!) };
+      }
+      case 'SubqueryExpr': {
+        if (kids.length < 2 || kids.length > 3) this.fail(node, 'bad subquery');
+        const inner = this.expr(kids[0]!);
+        const range = this.duration(kids[1]!);
+        const step = kids[2] ? this.duration(kids[2]) : undefined;
+        return step === undefined ? { kind: 'subquery', expr: inner, range } : { kind: 'subquery', expr: inner, range, step };
+      }
+      case 'OffsetExpr': {
+        if (kids.length !== 3 || kids[1]!.name !== 'Offset') this.fail(node, 'bad offset');
+        const inner = this.expr(kids[0]!);
+        if (inner.kind !== 'selector' && inner.kind !== 'subquery') this.fail(node, 'offset must follow a selector or a subquery');
+        if (inner.offset !== undefined) this.fail(node, 'offset given twice');
+        return { ...inner, offset: this.duration(kids[2]!) };
+      }
+      case 'StepInvariantExpr': {
+        if (kids.length < 3 || kids[1]!.name !== 'At') this.fail(node, 'bad @ modifier');
+        const inner = this.expr(kids[0]!);
+        if (inner.kind !== 'selector' && inner.kind !== 'subquery') this.fail(node, '@ must follow a selector or a subquery');
+        if (inner.at !== undefined) this.fail(node, '@ given twice');
+        let at: string;
+        if (kids[2]!.name === 'NumberDurationLiteral' && kids.length === 3) at = this.number(kids[2]!);
+        else if (kids[2]!.name === 'AtModifierPreprocessors' && kids.length === 3) {
+          const which = this.text(kids[2]!);
+          if (which !== 'start' && which !== 'end') this.fail(node, 'bad @ preprocessor');
+          at = `${which}()`;
+        } else this.fail(node, 'bad @ modifier');
+        return { ...inner, at };
+      }
+      case 'FunctionCall': {
+        if (kids.length !== 2 || kids[0]!.name !== 'FunctionIdentifier' || kids[1]!.name !== 'FunctionCallBody') this.fail(node, 'bad function call');
+        const fn = this.text(kids[0]!);
+        if (!ALLOWED_FUNCTIONS.has(fn)) this.fail(node, `function ${fn}() is not allowed through the scope proxy`);
+        return { kind: 'call', fn, args: this.children(kids[1]!).map((arg) => this.expr(arg)) };
+      }
+      case 'AggregateExpr': {
+        const opNode = kids.find((k) => k.name === 'AggregateOp');
+        const body = kids.find((k) => k.name === 'FunctionCallBody');
+        const modifier = kids.find((k) => k.name === 'AggregateModifier');
+        if (!opNode || !body || kids.length !== (modifier ? 3 : 2)) this.fail(node, 'bad aggregation');
+        const op = this.text(opNode);
+        if (!AGGREGATIONS.has(op)) this.fail(node, `aggregation ${op} is not allowed`);
+        const args = this.children(body).map((arg) => this.expr(arg));
+        const wanted = PARAM_AGGREGATIONS.has(op) ? 2 : 1;
+        if (args.length !== wanted) this.fail(node, `${op} takes ${wanted} argument(s)`);
+        let grouping: Grouping | undefined;
+        if (modifier) {
+          const [kw, labels] = this.children(modifier);
+          if (!kw || !labels || (kw.name !== 'By' && kw.name !== 'Without')) this.fail(modifier, 'bad grouping');
+          grouping = { without: kw.name === 'Without', labels: this.grouping(labels) };
+        }
+        const result: Expr = wanted === 2 ? { kind: 'aggregate', op, param: args[0]!, expr: args[1]! } : { kind: 'aggregate', op, expr: args[0]! };
+        if (grouping) result.grouping = grouping;
+        return result;
+      }
+      case 'BinaryExpr':
+        return this.binary(node, kids);
+      default:
+        this.fail(node, `unsupported construct ${node.name}`);
+    }
+  }
+
+  binary(node: SyntaxNode, kids: SyntaxNode[]): Expr {
+    if (kids.length < 3) this.fail(node, 'bad binary expression');
+    const opNode = kids[1]!;
+    const op = BINARY_OPS[opNode.name];
+    if (!op) this.fail(opNode, `unsupported operator ${this.text(opNode)}`);
+    let bool = false;
+    let matching: VectorMatching | undefined;
+    for (const modifier of kids.slice(2, -1)) {
+      if (modifier.name === 'BoolModifier' && !bool && !matching) bool = true;
+      else if (modifier.name === 'MatchingModifierClause' && !matching) {
+        const parts = this.children(modifier);
+        const kw = parts[0];
+        if (!kw || (kw.name !== 'On' && kw.name !== 'Ignoring') || !parts[1]) this.fail(modifier, 'bad vector matching');
+        matching = { on: kw.name === 'On', labels: this.grouping(parts[1]), include: [] };
+        const group = parts[2];
+        if (group) {
+          if (group.name !== 'GroupLeft' && group.name !== 'GroupRight') this.fail(modifier, 'bad group modifier');
+          matching.group = group.name === 'GroupLeft' ? 'left' : 'right';
+          if (parts[3]) matching.include = this.grouping(parts[3]);
+          if (parts.length > 4) this.fail(modifier, 'bad vector matching');
+        } else if (parts.length > 2) this.fail(modifier, 'bad vector matching');
+      } else this.fail(modifier, 'unsupported binary modifier');
+    }
+    if (bool && SET_OPS.has(op)) this.fail(node, 'bool is not allowed on set operators');
+    const result: Expr = { kind: 'binary', op, lhs: this.expr(kids[0]!), rhs: this.expr(kids[kids.length - 1]!), bool };
+    if (matching) result.matching = matching;
+    return result;
+  }
+
+  selector(node: SyntaxNode): Expr & { kind: 'selector' } {
+    const matchers: Matcher[] = [];
+    for (const child of this.children(node)) {
+      if (child.name === 'Identifier') {
+        const name = this.text(child);
+        if (!METRIC_NAME.test(name)) this.fail(child, 'bad metric name');
+        matchers.push({ name: '__name__', op: '=', value: name });
+      } else if (child.name === 'LabelMatchers') {
+        for (const m of this.children(child)) {
+          if (m.name === 'QuotedLabelName') {
+            // `{"metric_name"}`: a quoted metric name (Prometheus 3 syntax).
+            const value = decodeString(this.text(m.firstChild ?? m));
+            matchers.push({ name: '__name__', op: '=', value });
+            continue;
+          }
+          if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') this.fail(m, 'bad label matcher');
+          const [nameNode, opNode, valueNode] = this.children(m);
+          if (!nameNode || !opNode || !valueNode || opNode.name !== 'MatchOp' || valueNode.name !== 'StringLiteral') this.fail(m, 'bad label matcher');
+          const op = this.text(opNode) as MatchOp;
+          if (op !== '=' && op !== '!=' && op !== '=~' && op !== '!~') this.fail(opNode, 'bad match operator');
+          matchers.push({ name: this.labelName(nameNode), op, value: decodeString(this.text(valueNode)) });
+        }
+      } else this.fail(child, 'bad selector');
+    }
+    return { kind: 'selector', matchers };
+  }
+}
+
+function assertNoErrors(source: string, top: SyntaxNode) {
+  const cursor = top.cursor();
+  do {
+    if (cursor.type.isError) {
+      throw new PromQLError(`syntax error at char ${cursor.from + 1}: ${clip(source.slice(Math.max(0, cursor.from - 10), cursor.from + 20)) || 'end of query'}`);
+    }
+  } while (cursor.next());
+}
+
+export const MAX_QUERY_LENGTH = 64 * 1024;
+
+/** Parses a PromQL expression; throws PromQLError on anything the proxy will not forward. */
+export function parsePromQL(source: string): Expr {
+  if (source.length > MAX_QUERY_LENGTH) throw new PromQLError(`query longer than ${MAX_QUERY_LENGTH} characters`);
+  if (!source.trim()) throw new PromQLError('empty query');
+  const tree = parser.parse(source);
+  const top = tree.topNode;
+  assertNoErrors(source, top);
+  if (top.name !== 'PromQL') throw new PromQLError('not a PromQL expression');
+  const converter = new Converter(source);
+  const kids = converter.children(top);
+  if (kids.length !== 1) throw new PromQLError('expected exactly one expression');
+  return converter.expr(kids[0]!);
+}
+
+/** Parses a series selector (the `match[]` of series/labels endpoints): one plain selector. */
+export function parseSeriesSelector(source: string): Expr & { kind: 'selector' } {
+  const expr = parsePromQL(source);
+  if (expr.kind !== 'selector' || expr.range !== undefined || expr.offset !== undefined || expr.at !== undefined) {
+    throw new PromQLError('match[] must be a plain series selector like metric{label="value"}');
+  }
+  return expr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing. Canonical: metric names always as __name__ matchers (no identifier can be misread as
+// a keyword), strings JSON-quoted, operands of operators parenthesised when they are operators.
+
+function operand(expr: Expr): string {
+  const text = print(expr);
+  if (expr.kind === 'binary' || expr.kind === 'unary') return `(${text})`;
+  if (expr.kind === 'number' && /^[+-]/.test(expr.text)) return `(${text})`;
+  return text;
+}
+
+function labelList(labels: string[]): string {
+  return `(${labels.join(', ')})`;
+}
+
+function modifiers(expr: { range?: string; offset?: string; at?: string }): string {
+  let out = '';
+  if (expr.offset !== undefined) out += ` offset ${expr.offset}`;
+  if (expr.at !== undefined) out += ` @ ${expr.at}`;
+  return out;
+}
+
+export function printMatcher(m: Matcher): string {
+  return `${m.name}${m.op}${quoteString(m.value)}`;
+}
+
+export function print(expr: Expr): string {
+  switch (expr.kind) {
+    case 'number':
+      return expr.text;
+    case 'string':
+      return quoteString(expr.value);
+    case 'selector':
+      return `{${expr.matchers.map(printMatcher).join(', ')}}${expr.range !== undefined ? `[${expr.range}]` : ''}${modifiers(expr)}`;
+    case 'subquery': {
+      const inner = expr.expr;
+      const plain = inner.kind === 'call' || inner.kind === 'aggregate' || inner.kind === 'paren' || (inner.kind === 'selector' && inner.range === undefined && inner.offset === undefined && inner.at === undefined);
+      const body = plain ? print(inner) : `(${print(inner)})`;
+      return `${body}[${expr.range}:${expr.step ?? ''}]${modifiers(expr)}`;
+    }
+    case 'call':
+      return `${expr.fn}(${expr.args.map(print).join(', ')})`;
+    case 'aggregate': {
+      const grouping = expr.grouping ? ` ${expr.grouping.without ? 'without' : 'by'} ${labelList(expr.grouping.labels)}` : '';
+      const args = expr.param ? `${print(expr.param)}, ${print(expr.expr)}` : print(expr.expr);
+      return `${expr.op}${grouping} (${args})`;
+    }
+    case 'binary': {
+      let op = expr.op;
+      if (expr.bool) op += ' bool';
+      if (expr.matching) {
+        op += ` ${expr.matching.on ? 'on' : 'ignoring'}${labelList(expr.matching.labels)}`;
+        if (expr.matching.group) op += ` group_${expr.matching.group}${labelList(expr.matching.include)}`;
+      }
+      return `${operand(expr.lhs)} ${op} ${operand(expr.rhs)}`;
+    }
+    case 'unary':
+      return `${expr.op}${operand(expr.expr)}`;
+    case 'paren':
+      return `(${print(expr.expr)})`;
+  }
+}
+
+/** Calls `visit` on every node, parents first. */
+export function walk(expr: Expr, visit: (node: Expr) => void): void {
+  visit(expr);
+  switch (expr.kind) {
+    case 'subquery':
+    case 'unary':
+    case 'paren':
+      walk(expr.expr, visit);
+      break;
+    case 'call':
+      for (const arg of expr.args) walk(arg, visit);
+      break;
+    case 'aggregate':
+      if (expr.param) walk(expr.param, visit);
+      walk(expr.expr, visit);
+      break;
+    case 'binary':
+      walk(expr.lhs, visit);
+      walk(expr.rhs, visit);
+      break;
+    default:
+      break;
+  }
+}
+
+/** The value of a string argument, looking through parentheses (as Prometheus does). */
+export function stringValue(expr: Expr | undefined): string | undefined {
+  let e = expr;
+  while (e?.kind === 'paren') e = e.expr;
+  return e?.kind === 'string' ? e.value : undefined;
+}

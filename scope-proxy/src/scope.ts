@@ -1,0 +1,197 @@
+// The enforcement core: a caller's scope turned into label matchers, added to every selector of a
+// query (intersected with the caller's own matchers, never replacing them), and a verifier that
+// re-reads the printed query and refuses it unless every selector carries the scope.
+import {
+  PromQLError,
+  parsePromQL,
+  parseSeriesSelector,
+  print,
+  printMatcher,
+  stringValue,
+  walk,
+  type Expr,
+  type Matcher,
+} from './promql.ts';
+
+export type Scope =
+  | { kind: 'all' }
+  | { kind: 'branch'; branches: string[] }
+  | { kind: 'officer'; branch: string; officer: string }
+  | { kind: 'aggregate'; metrics: string[] };
+
+/** The labels a scope is defined on: a query may not write them (label_replace etc.). */
+export const SCOPED_LABELS = ['branch', 'officer'] as const;
+
+function escapeRegex(value: string): string {
+  return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+/** The matchers every selector of a scoped caller must carry. Empty for `all`. */
+export function scopeMatchers(scope: Scope): Matcher[] {
+  switch (scope.kind) {
+    case 'all':
+      return [];
+    case 'branch':
+      if (scope.branches.length === 0) throw new Error('branch scope without branches');
+      return [{ name: 'branch', op: '=~', value: scope.branches.map(escapeRegex).join('|') }];
+    case 'officer':
+      return [
+        { name: 'branch', op: '=', value: scope.branch },
+        { name: 'officer', op: '=', value: scope.officer },
+      ];
+    case 'aggregate':
+      if (scope.metrics.length === 0) throw new Error('aggregate scope without metrics');
+      // The allow-listed series carry no branch or officer; say so, in case one ever does.
+      return [
+        { name: '__name__', op: '=~', value: scope.metrics.map(escapeRegex).join('|') },
+        { name: 'branch', op: '=', value: '' },
+        { name: 'officer', op: '=', value: '' },
+      ];
+  }
+}
+
+/** A query refused by policy (not by syntax): the message is safe to show the caller. */
+export class ScopeError extends Error {
+  override name = 'ScopeError';
+}
+
+/** Checks that do not depend on selectors: writing a scope label would forge another scope's name. */
+function checkCalls(expr: Expr, scope: Scope) {
+  if (scope.kind === 'all') return;
+  walk(expr, (node) => {
+    let written: string | undefined;
+    if (node.kind === 'call' && (node.fn === 'label_replace' || node.fn === 'label_join')) {
+      written = stringValue(node.args[1]);
+      if (written === undefined) throw new ScopeError(`${node.fn}() needs a string literal as its destination label`);
+    } else if (node.kind === 'aggregate' && node.op === 'count_values') {
+      written = stringValue(node.param);
+      if (written === undefined) throw new ScopeError('count_values() needs a string literal as its label');
+    }
+    if (written !== undefined && (SCOPED_LABELS as readonly string[]).includes(written)) {
+      throw new ScopeError(`writing the "${written}" label is not allowed: it is how scope is recognised`);
+    }
+  });
+}
+
+function sameMatcher(a: Matcher, b: Matcher): boolean {
+  return a.name === b.name && a.op === b.op && a.value === b.value;
+}
+
+/** Adds the scope's matchers to every selector (returns a new tree). */
+export function applyScope(expr: Expr, scope: Scope): Expr {
+  const required = scopeMatchers(scope);
+  if (required.length === 0) return expr;
+  const rewrite = (node: Expr): Expr => {
+    switch (node.kind) {
+      case 'selector':
+        return { ...node, matchers: [...node.matchers, ...required.map((m) => ({ ...m }))] };
+      case 'subquery':
+        return { ...node, expr: rewrite(node.expr) };
+      case 'unary':
+        return { ...node, expr: rewrite(node.expr) };
+      case 'paren':
+        return { ...node, expr: rewrite(node.expr) };
+      case 'call':
+        return { ...node, args: node.args.map(rewrite) };
+      case 'aggregate':
+        return node.param ? { ...node, param: rewrite(node.param), expr: rewrite(node.expr) } : { ...node, expr: rewrite(node.expr) };
+      case 'binary':
+        return { ...node, lhs: rewrite(node.lhs), rhs: rewrite(node.rhs) };
+      default:
+        return node;
+    }
+  };
+  return rewrite(expr);
+}
+
+/** Throws unless every selector in the tree carries every matcher the scope requires. */
+export function verifyScoped(expr: Expr, scope: Scope): void {
+  const required = scopeMatchers(scope);
+  checkCalls(expr, scope);
+  if (required.length === 0) return;
+  walk(expr, (node) => {
+    if (node.kind !== 'selector') return;
+    for (const m of required) {
+      if (!node.matchers.some((have) => sameMatcher(have, m))) {
+        throw new PromQLError(`internal: selector ${print(node)} lacks ${printMatcher(m)}`);
+      }
+    }
+  });
+}
+
+/**
+ * The one entry point for queries: parse, check, scope, print, then parse the printed text again
+ * and verify that (and that printing it again gives the same text). Only the returned string may
+ * be sent to Prometheus.
+ */
+export function rewriteQuery(query: string, scope: Scope): string {
+  const parsed = parsePromQL(query);
+  checkCalls(parsed, scope);
+  if (scope.kind === 'all') return query;
+  const printed = print(applyScope(parsed, scope));
+  verifyPrinted(printed, scope, parsePromQL);
+  return printed;
+}
+
+/** The same for a series selector (`match[]`). */
+export function rewriteSeriesSelector(selector: string, scope: Scope): string {
+  const parsed = parseSeriesSelector(selector);
+  if (scope.kind === 'all') return selector;
+  const printed = print(applyScope(parsed, scope));
+  verifyPrinted(printed, scope, parseSeriesSelector);
+  return printed;
+}
+
+function verifyPrinted(printed: string, scope: Scope, parse: (text: string) => Expr) {
+  let reparsed: Expr;
+  try {
+    reparsed = parse(printed);
+  } catch (error) {
+    throw new PromQLError(`internal: rewritten query does not parse (${(error as Error).message})`);
+  }
+  verifyScoped(reparsed, scope);
+  if (print(reparsed) !== printed) throw new PromQLError('internal: rewritten query does not print back to itself');
+}
+
+/** The selector that stands for "everything in scope" where a listing has no match[]. */
+export function scopeSelector(scope: Scope): string | undefined {
+  const required = scopeMatchers(scope);
+  if (required.length === 0) return undefined;
+  return `{${required.map(printMatcher).join(', ')}}`;
+}
+
+function matcherHolds(m: Matcher, labels: Record<string, string>): boolean {
+  const value = labels[m.name] ?? '';
+  switch (m.op) {
+    case '=':
+      return value === m.value;
+    case '!=':
+      return value !== m.value;
+    case '=~':
+      return new RegExp(`^(?:${m.value})$`).test(value);
+    case '!~':
+      return !new RegExp(`^(?:${m.value})$`).test(value);
+  }
+}
+
+/** Whether a series (its full label set, with __name__) lies inside the scope. */
+export function seriesInScope(labels: Record<string, string>, scope: Scope): boolean {
+  return scopeMatchers(scope).every((m) => matcherHolds(m, labels));
+}
+
+/**
+ * Whether an alert (labels without __name__) may be shown: per-branch scopes see their own
+ * branch's (officer: own) alerts; the aggregate scope sees fleet-wide alerts only.
+ */
+export function alertInScope(labels: Record<string, string>, scope: Scope): boolean {
+  switch (scope.kind) {
+    case 'all':
+      return true;
+    case 'branch':
+      return labels.branch !== undefined && scope.branches.includes(labels.branch);
+    case 'officer':
+      return labels.branch === scope.branch && labels.officer === scope.officer;
+    case 'aggregate':
+      return !labels.branch && !labels.officer;
+  }
+}
