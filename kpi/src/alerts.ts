@@ -1,0 +1,390 @@
+// The alerts, next to the KPI spec they read their thresholds from. One definition per alert
+// name; an alert with several thresholds (warning / critical / page) has one level per threshold
+// and becomes one Prometheus rule per level, all with the same name and runbook, told apart by
+// `severity` and `incident_class`. Alertmanager's routing (alertmanager.ts) keys on those labels,
+// and its inhibition rules come from `rootCause` / `dependsOn` here.
+import { kpi } from './spec.ts';
+
+export type Severity = 'critical' | 'warning' | 'info';
+/**
+ * Incident classes. Sev1: the business cannot take payments (page at once). Sev2: a critical
+ * degradation (the ladder reaches PagerDuty after 15 min). Sev3: a warning (email, then Slack).
+ * Sev4: business information (email only).
+ */
+export type IncidentClass = 'Sev1' | 'Sev2' | 'Sev3' | 'Sev4';
+export type Team = 'payments' | 'platform' | 'lms-integration' | 'branch-operations' | 'finance';
+export type Category = 'payments' | 'api' | 'availability' | 'database' | 'lms' | 'rfid' | 'reconciliation' | 'monitoring';
+/** Things whose failure explains many other alerts; while one is down its symptoms are inhibited. */
+export type RootCause = 'database' | 'payments-api' | 'lms' | 'gateway' | 'rfid';
+
+export interface AlertLevel {
+  severity: Severity;
+  incidentClass: IncidentClass;
+  /** The threshold the expression compares with; absent for conditions that are not numbers. */
+  threshold?: number;
+}
+
+export interface AlertDefinition {
+  name: string;
+  category: Category;
+  team: Team;
+  /** The PromQL condition for one level's threshold. */
+  expr: (threshold: number) => string;
+  /** How long the condition must hold before the alert fires. */
+  for: string;
+  levels: AlertLevel[];
+  /** Whether the alert is about one branch (its series carry `branch`). */
+  perBranch?: boolean;
+  summary: (threshold: number) => string;
+  /** Prometheus template; should show the live value (`$value`). */
+  description: (threshold: number) => string;
+  impact: string;
+  /** This alert is the root cause named here: it inhibits every alert that depends on it. */
+  rootCause?: RootCause;
+  /** Root causes that explain this alert; while one of them fires this alert does not notify. */
+  dependsOn?: RootCause[];
+}
+
+/** Thresholds the requirements do not put numbers on; chosen here, read by dashboards too. */
+export const OPERATIONAL_THRESHOLDS = {
+  /** Share of LMS postings that may fail (the same tolerance as the API's error rate). */
+  lmsPostingFailureRatio: kpi('error_rate').critical!,
+  /** The queue must hold at least this many postings before "growing" means anything. */
+  lmsQueueGrowingMinDepth: 50,
+  /** Open reconciliation exceptions at one branch that call for attention. */
+  reconciliationExceptionsOpen: 5,
+  /** Blackbox probe interval; "three failed checks in a row" = failing for two more intervals. */
+  probeIntervalSeconds: 15,
+} as const;
+
+const PROBE_FOR = `${OPERATIONAL_THRESHOLDS.probeIntervalSeconds * 2}s`;
+
+export const pct = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
+export const secs = (seconds: number) => (seconds < 1 ? `${seconds * 1000}ms` : `${seconds}s`);
+
+const success = kpi('payment_success_rate');
+const processing = kpi('payment_processing_time');
+const latency = kpi('api_latency_p95');
+const availability = kpi('availability');
+const errors = kpi('error_rate');
+const rfid = kpi('rfid_success_rate');
+const queue = kpi('lms_queue_depth');
+const dbConnections = kpi('db_connections_used');
+const failures = kpi('payment_failures_per_hour');
+
+export const ALERTS: AlertDefinition[] = [
+  {
+    name: 'PaymentSuccessRateLow',
+    category: 'payments',
+    team: 'payments',
+    // `for: 5m` on a 5-minute rate: the ratio was under the threshold in two consecutive
+    // 5-minute periods ([t-10m, t-5m] and [t-5m, t]) and at every evaluation between.
+    expr: (t) => `${success.series} < ${t}`,
+    for: '5m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: success.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: success.critical },
+      { severity: 'critical', incidentClass: 'Sev1', threshold: success.page },
+    ],
+    summary: (t) => `Payment success rate below ${pct(t)}`,
+    description: (t) =>
+      `Only {{ $value | humanizePercentage }} of payments succeeded in the last 5 minutes; below ${pct(t)} for two 5-minute periods in a row (target ${pct(success.target)}).`,
+    impact: 'Customers cannot repay: collections and revenue are lost and customers may be marked overdue.',
+    dependsOn: ['database', 'payments-api', 'gateway'],
+  },
+  {
+    name: 'PaymentFailuresHigh',
+    category: 'payments',
+    team: 'payments',
+    perBranch: true,
+    expr: (t) => `branch:payment_actionable_failures:increase1h > ${t}`,
+    for: '5m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: failures.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: failures.critical },
+    ],
+    summary: (t) => `More than ${t} failed payments per hour at {{ $labels.branch }}`,
+    description: (t) =>
+      `{{ $labels.branch }} had {{ $value | printf "%.0f" }} failed payments in the last hour (not counting insufficient funds or cancellations); the threshold is ${t}.`,
+    impact: "The branch's customers are being turned away or must pay again; the branch misses its collection target.",
+    dependsOn: ['database', 'payments-api', 'gateway'],
+  },
+  {
+    name: 'PaymentErrorBurst',
+    category: 'payments',
+    team: 'payments',
+    expr: (t) => `paywatch:payment_system_errors:increase5m > ${t}`,
+    for: '0s',
+    levels: [{ severity: 'critical', incidentClass: 'Sev2', threshold: failures.critical }],
+    summary: (t) => `More than ${t} payment errors in 5 minutes`,
+    description: (t) =>
+      `{{ $value | printf "%.0f" }} payments failed with a gateway timeout or technical error in the last 5 minutes (threshold ${t}).`,
+    impact: 'Payments are failing through our own or a gateway\'s fault, across branches; customers retry or give up.',
+    dependsOn: ['database', 'payments-api', 'gateway'],
+  },
+  {
+    name: 'PaymentProcessingSlow',
+    category: 'payments',
+    team: 'payments',
+    expr: (t) => `${processing.series} > ${t}`,
+    for: '10m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: processing.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: processing.critical! },
+    ],
+    summary: (t) => `Payments take more than ${secs(t)} on average`,
+    description: (t) =>
+      `Real-time payments took {{ $value | humanizeDuration }} on average over the last 5 minutes (threshold ${secs(t)}, target under ${secs(processing.target)}).`,
+    impact: 'Customers and field officers wait at the counter; slow payments time out and are retried or abandoned.',
+    dependsOn: ['database', 'gateway'],
+  },
+  {
+    name: 'ApiErrorRateHigh',
+    category: 'api',
+    team: 'platform',
+    expr: (t) => `${errors.series} > ${t}`,
+    for: '5m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: errors.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: errors.critical! },
+    ],
+    summary: (t) => `Payments API error rate above ${pct(t)}`,
+    description: (t) =>
+      `{{ $value | humanizePercentage }} of payments API requests were answered with a server error in the last 5 minutes (threshold ${pct(t)}).`,
+    impact: 'Apps, branches and field officers get errors when taking or looking up payments.',
+    dependsOn: ['database', 'payments-api'],
+  },
+  {
+    name: 'ApiLatencyHigh',
+    category: 'api',
+    team: 'platform',
+    expr: (t) => `${latency.series} > ${t}`,
+    for: '5m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: latency.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: latency.critical! },
+    ],
+    summary: (t) => `Payments API p95 latency above ${secs(t)}`,
+    description: (t) =>
+      `95% of payments API requests took up to {{ $value | humanizeDuration }} in the last 5 minutes (threshold ${secs(t)}, target ${secs(latency.target)}).`,
+    impact: 'Screens are slow for branches, field officers and customers; clients time out and retry.',
+    dependsOn: ['database', 'payments-api'],
+  },
+  {
+    name: 'SystemDown',
+    category: 'availability',
+    team: 'platform',
+    expr: () => 'probe_success{job="blackbox", service="payments-api"} == 0',
+    // Probes run every 15 s and rules evaluate every 15 s: failing at three consecutive
+    // evaluations (the first, +15 s, +30 s) is three failed health checks in a row.
+    for: PROBE_FOR,
+    levels: [{ severity: 'critical', incidentClass: 'Sev1' }],
+    summary: () => 'Payments API is down',
+    description: () => 'The health check of {{ $labels.target }} has failed 3 times in a row.',
+    impact: 'No payment can be taken or looked up: branches, field officers, apps and gateways callbacks all fail.',
+    rootCause: 'payments-api',
+    dependsOn: ['database'],
+  },
+  {
+    name: 'AvailabilityLow',
+    category: 'availability',
+    team: 'platform',
+    expr: (t) => `paywatch:availability:ratio_avg1h < ${t}`,
+    for: '5m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: availability.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: availability.critical! },
+    ],
+    summary: (t) => `System availability below ${pct(t)}`,
+    description: (t) =>
+      `{{ $value | humanizePercentage }} of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold ${pct(t)}, target ${pct(availability.target)}).`,
+    impact: 'The availability objective is being missed: repeated short outages are hurting customers.',
+    dependsOn: ['database', 'payments-api', 'lms', 'gateway'],
+  },
+  {
+    name: 'PaymentGatewayDown',
+    category: 'payments',
+    team: 'payments',
+    expr: () => 'probe_success{job="blackbox", service="gateway"} == 0',
+    for: PROBE_FOR,
+    levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
+    summary: () => 'Payment gateway {{ $labels.gateway }} is down',
+    description: () => 'The health check of gateway {{ $labels.gateway }} ({{ $labels.target }}) has failed 3 times in a row.',
+    impact: 'Card and net-banking payments through this gateway fail until traffic is switched to the other gateway.',
+    rootCause: 'gateway',
+  },
+  {
+    name: 'DatabaseDown',
+    category: 'database',
+    team: 'platform',
+    expr: () => 'db_up == 0',
+    for: '1m',
+    levels: [{ severity: 'critical', incidentClass: 'Sev1' }],
+    summary: () => 'The payments database is unavailable',
+    description: () => 'The database has not answered the pool exporter for 1 minute (db_up = {{ $value }}).',
+    impact: 'Every payment, posting and verification stops: the whole business is down.',
+    rootCause: 'database',
+  },
+  {
+    name: 'DatabaseConnectionFailures',
+    category: 'database',
+    team: 'platform',
+    expr: () => 'paywatch_exporter_source_up == 0',
+    for: '2m',
+    levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
+    summary: () => 'The {{ $labels.exporter }} exporter cannot read the database',
+    description: () => 'The last polls of the {{ $labels.exporter }} exporter failed for 2 minutes; its metrics are stale.',
+    impact: 'Dashboards and alerts that read this exporter show old numbers; the application may have the same connection problem.',
+    dependsOn: ['database'],
+  },
+  {
+    name: 'DatabaseConnectionsHigh',
+    category: 'database',
+    team: 'platform',
+    expr: (t) => `${dbConnections.series} > ${t}`,
+    for: '5m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: dbConnections.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: dbConnections.critical! },
+    ],
+    summary: (t) => `Database connections above ${pct(t)} of max`,
+    description: (t) =>
+      `{{ $value | humanizePercentage }} of the database's max_connections are in use (threshold ${pct(t)}, target under ${pct(dbConnections.target)}).`,
+    impact: 'When the server runs out of connections new requests fail: payments, postings and logins error out.',
+    dependsOn: ['database'],
+  },
+  {
+    name: 'LmsDown',
+    category: 'lms',
+    team: 'lms-integration',
+    expr: () => 'min(lms_up) == 0 or min(probe_success{job="blackbox", service="lms"}) == 0',
+    for: PROBE_FOR,
+    levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
+    summary: () => 'The Loan Management System is down',
+    description: () => 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted.',
+    impact: 'Receipts are not posted to loans: customers see stale balances and may be charged late fees until the queue drains.',
+    rootCause: 'lms',
+  },
+  {
+    name: 'LmsPostingFailures',
+    category: 'lms',
+    team: 'lms-integration',
+    expr: (t) => `paywatch:lms_posting_failure_ratio:rate15m > ${t}`,
+    for: '5m',
+    levels: [{ severity: 'warning', incidentClass: 'Sev3', threshold: OPERATIONAL_THRESHOLDS.lmsPostingFailureRatio }],
+    summary: (t) => `More than ${pct(t)} of LMS receipt postings fail`,
+    description: (t) =>
+      `{{ $value | humanizePercentage }} of receipt postings to the LMS failed in the last 15 minutes (threshold ${pct(t)}).`,
+    impact: 'Failed receipts are not on the loan: the customer paid but the loan shows it unpaid until someone posts it by hand.',
+    dependsOn: ['lms', 'database'],
+  },
+  {
+    name: 'LmsPostingQueueDepthHigh',
+    category: 'lms',
+    team: 'lms-integration',
+    expr: (t) => `max(lms_posting_queue_depth) > ${t}`,
+    for: '5m',
+    levels: [{ severity: 'warning', incidentClass: 'Sev3', threshold: queue.warning }],
+    summary: (t) => `More than ${t} receipts waiting for the LMS`,
+    description: (t) => `{{ $value | printf "%.0f" }} receipt postings are waiting in the LMS queue (threshold ${t}).`,
+    impact: 'Receipts reach loans late: balances are stale and the queue takes long to drain.',
+    dependsOn: ['lms', 'database'],
+  },
+  {
+    name: 'LmsPostingQueueGrowing',
+    category: 'lms',
+    team: 'lms-integration',
+    expr: () =>
+      `paywatch:lms_posting_queue_depth:deriv5m > 0 and on () max(lms_posting_queue_depth) > ${OPERATIONAL_THRESHOLDS.lmsQueueGrowingMinDepth}`,
+    for: '15m',
+    levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
+    summary: () => 'The LMS posting queue has been growing for 15 minutes',
+    description: () =>
+      `The LMS queue has grown for 15 minutes without draining (now growing by {{ $value | printf "%.2f" }} postings per second).`,
+    impact: 'The queue worker is not keeping up or is stuck: receipts pile up and reach loans later and later.',
+    dependsOn: ['lms', 'database'],
+  },
+  {
+    name: 'RfidSystemOffline',
+    category: 'rfid',
+    team: 'branch-operations',
+    expr: () => 'sum(rfid_reader_up) == 0 and on () sum(rfid_readers) > 0',
+    for: '5m',
+    levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
+    summary: () => 'The RFID system is offline',
+    description: () => 'No RFID reader at any branch has sent a heartbeat for 5 minutes.',
+    impact: 'Branches cannot verify customers and staff by card; counters fall back to manual checks.',
+    rootCause: 'rfid',
+  },
+  {
+    name: 'RfidReaderOffline',
+    category: 'rfid',
+    team: 'branch-operations',
+    perBranch: true,
+    expr: () => 'rfid_reader_up == 0',
+    for: '10m',
+    levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
+    summary: () => 'RFID reader {{ $labels.reader }} at {{ $labels.branch }} is offline',
+    description: () => 'Reader {{ $labels.reader }} at branch {{ $labels.branch }} has not sent a heartbeat for 10 minutes.',
+    impact: 'The counter with this reader cannot verify cards; queues grow at the branch.',
+    dependsOn: ['rfid'],
+  },
+  {
+    name: 'RfidVerificationRateLow',
+    category: 'rfid',
+    team: 'branch-operations',
+    expr: (t) => `${rfid.series} < ${t}`,
+    for: '10m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: rfid.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: rfid.critical! },
+    ],
+    summary: (t) => `RFID verification success below ${pct(t)}`,
+    description: (t) =>
+      `Only {{ $value | humanizePercentage }} of RFID verifications succeeded in the last 5 minutes (threshold ${pct(t)}, target above ${pct(rfid.target)}).`,
+    impact: 'Customers and staff are refused at the counter or wait for manual checks.',
+    dependsOn: ['rfid', 'database'],
+  },
+  {
+    name: 'ReconciliationOverdue',
+    category: 'reconciliation',
+    team: 'finance',
+    perBranch: true,
+    expr: () => 'reconciliation_overdue > 0',
+    for: '30m',
+    levels: [{ severity: 'info', incidentClass: 'Sev4' }],
+    summary: () => 'Overdue reconciliations at {{ $labels.branch }}',
+    description: () => '{{ $labels.branch }} has {{ $value | printf "%.0f" }} reconciliations past their due time.',
+    impact: 'Field collections are not confirmed: cash may be unaccounted for and customers see payments as unconfirmed.',
+  },
+  {
+    name: 'ReconciliationExceptionsHigh',
+    category: 'reconciliation',
+    team: 'finance',
+    perBranch: true,
+    expr: (t) => `reconciliation_exceptions_open > ${t}`,
+    for: '30m',
+    levels: [{ severity: 'info', incidentClass: 'Sev4', threshold: OPERATIONAL_THRESHOLDS.reconciliationExceptionsOpen }],
+    summary: () => 'Many reconciliation exceptions at {{ $labels.branch }}',
+    description: (t) =>
+      '{{ $labels.branch }} has {{ $value | printf "%.0f" }} open reconciliation exceptions' + ` (threshold ${t}).`,
+    impact: 'Mismatches between collected and recorded amounts are piling up: possible cash loss or fraud, and delayed books.',
+  },
+  {
+    name: 'ExporterDown',
+    category: 'monitoring',
+    team: 'platform',
+    expr: () => 'up{job=~"payments|lms|rfid|pool"} == 0',
+    for: '2m',
+    levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
+    summary: () => 'The {{ $labels.job }} exporter cannot be scraped',
+    description: () => 'Prometheus has failed to scrape {{ $labels.instance }} (job {{ $labels.job }}) for 2 minutes.',
+    impact: 'Alerts that read this exporter cannot fire and dashboards show gaps: we are blind on this part of the business.',
+  },
+];
+
+export function alertByName(name: string): AlertDefinition {
+  const found = ALERTS.find((a) => a.name === name);
+  if (!found) throw new Error(`unknown alert ${name}`);
+  return found;
+}

@@ -1,0 +1,845 @@
+// promtool unit tests of the generated rules, written as data and generated into
+// prometheus/tests/*.yml (run them by hand with `promtool test rules prometheus/tests/*.yml`).
+// Every alert has a case where each of its levels fires, with labels and annotations checked
+// exactly (the descriptions below are what Prometheus renders, written out by hand), and a case
+// just inside its mildest threshold where nothing fires. Debian's promtool 2.42 needs `interval`.
+import { Document } from 'yaml';
+import { alertByName, type IncidentClass } from './alerts.ts';
+import { alertRule, GENERATED_HEADER, runbookUrl } from './rules.ts';
+
+export interface Series {
+  series: string;
+  values: string;
+}
+
+export interface ExpectedAlert {
+  incidentClass: IncidentClass;
+  /** Labels of the series beyond the rule's own (branch, instance, ...). */
+  labels?: Record<string, string>;
+  /** The rendered description (with the live value). */
+  description: string;
+}
+
+export interface AlertCase {
+  alert: string;
+  /** What the case shows. */
+  name: string;
+  input: Series[];
+  evalTime: string;
+  /** Empty: the case shows the alert does not fire. */
+  expect: ExpectedAlert[];
+}
+
+export interface RecordingCase {
+  name: string;
+  input: Series[];
+  evalTime: string;
+  checks: Array<{ expr: string; samples: Array<{ labels: string; value: number }> }>;
+}
+
+export interface TestFile {
+  /** File name under prometheus/tests/. */
+  file: string;
+  interval: string;
+  alertCases: AlertCase[];
+  recordingCases: RecordingCase[];
+}
+
+const s = (series: string, values: string): Series => ({ series, values });
+
+const api = (status: string, perMinute: number, route = '/api/payments') =>
+  s(`http_request_duration_seconds_count{service="payments-api", route="${route}", method="POST", status="${status}"}`, `0+${perMinute}x30`);
+
+/** Cumulative histogram buckets with all requests between `low` and `high` seconds. */
+function apiBuckets(high: number, perMinute: number): Series[] {
+  const les = ['0.025', '0.05', '0.1', '0.25', '0.5', '1', '2', '5', '10', '+Inf'];
+  return les.map((le) =>
+    s(
+      `http_request_duration_seconds_bucket{service="payments-api", route="/api/payments", method="POST", status="200", le="${le}"}`,
+      le === '+Inf' || Number(le) >= high ? `0+${perMinute}x30` : '0x30',
+    ),
+  );
+}
+
+const payments = (successPerMinute: number, failedPerMinute: number) => [
+  s('payments_total{branch="BR0001", channel="upi", status="success"}', `0+${successPerMinute}x30`),
+  s('payments_total{branch="BR0001", channel="upi", status="failed"}', `0+${failedPerMinute}x30`),
+];
+
+const processing = (avgSeconds: number) => [
+  s('payment_processing_seconds_sum{channel="upi"}', `0+${avgSeconds * 10}x30`),
+  s('payment_processing_seconds_count{channel="upi"}', '0+10x30'),
+  // Cash is confirmed hours later; it must not count towards real-time processing time.
+  s('payment_processing_seconds_sum{channel="cash"}', '0+36000x30'),
+  s('payment_processing_seconds_count{channel="cash"}', '0+10x30'),
+];
+
+const rfid = (success: number, denied: number, error: number) => [
+  s('rfid_verifications_total{branch="BR0003", result="success"}', `0+${success}x30`),
+  s('rfid_verifications_total{branch="BR0003", result="denied"}', `0+${denied}x30`),
+  s('rfid_verifications_total{branch="BR0003", result="error"}', `0+${error}x30`),
+];
+
+const lmsPostings = (posted: number, failed: number) => [
+  s('lms_postings_total{branch="BR0001", outcome="posted"}', `0+${posted}x40`),
+  s('lms_postings_total{branch="BR0001", outcome="failed"}', `0+${failed}x40`),
+];
+
+const POOL = { instance: '127.0.0.1:9404', job: 'pool' };
+
+/** Cases evaluated every minute. */
+const MINUTE_CASES: AlertCase[] = [
+  {
+    alert: 'PaymentSuccessRateLow',
+    name: '85% success: warning, critical and page levels all fire',
+    input: payments(85, 15),
+    evalTime: '15m',
+    expect: [
+      { incidentClass: 'Sev3', description: 'Only 85% of payments succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).' },
+      { incidentClass: 'Sev2', description: 'Only 85% of payments succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).' },
+      { incidentClass: 'Sev1', description: 'Only 85% of payments succeeded in the last 5 minutes; below 90% for two 5-minute periods in a row (target 99%).' },
+    ],
+  },
+  {
+    alert: 'PaymentSuccessRateLow',
+    name: '91% success: just above the page threshold, warning and critical only',
+    input: payments(91, 9),
+    evalTime: '15m',
+    expect: [
+      { incidentClass: 'Sev3', description: 'Only 91% of payments succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).' },
+      { incidentClass: 'Sev2', description: 'Only 91% of payments succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).' },
+    ],
+  },
+  {
+    alert: 'PaymentSuccessRateLow',
+    name: '98.1% success: just inside the warning threshold, nothing fires',
+    input: payments(981, 19),
+    evalTime: '15m',
+    expect: [],
+  },
+  {
+    alert: 'PaymentSuccessRateLow',
+    name: 'a dip shorter than two 5-minute periods does not fire',
+    input: [
+      s('payments_total{branch="BR0001", channel="upi", status="success"}', '0+100x10 1080 1180+100x15'),
+      s('payments_total{branch="BR0001", channel="upi", status="failed"}', '0x10 20x16'),
+    ],
+    evalTime: '16m',
+    expect: [],
+  },
+  {
+    alert: 'PaymentFailuresHigh',
+    name: '11 actionable failures in an hour at one branch: warning and critical',
+    input: [
+      s('payment_failures_total{branch="BR0007", channel="card", reason="gateway_timeout"}', '0x10 1 2 3 4 5 6 7 8 9 10 11x60'),
+      // Insufficient funds and cancellations are the customer's, not counted.
+      s('payment_failures_total{branch="BR0007", channel="nach", reason="insufficient_funds"}', '0x10 50x70'),
+      s('payment_failures_total{branch="BR0008", channel="upi", reason="cancelled"}', '0x10 50x70'),
+    ],
+    evalTime: '70m',
+    expect: [
+      { incidentClass: 'Sev3', labels: { branch: 'BR0007' }, description: 'BR0007 had 11 failed payments in the last hour (not counting insufficient funds or cancellations); the threshold is 5.' },
+      { incidentClass: 'Sev2', labels: { branch: 'BR0007' }, description: 'BR0007 had 11 failed payments in the last hour (not counting insufficient funds or cancellations); the threshold is 10.' },
+    ],
+  },
+  {
+    alert: 'PaymentFailuresHigh',
+    name: '5 failures in an hour: just inside, nothing fires',
+    input: [
+      s('payment_failures_total{branch="BR0007", channel="card", reason="declined"}', '0x10 1 2 3 4 5x70'),
+      s('payment_failures_total{branch="BR0007", channel="nach", reason="insufficient_funds"}', '0x10 50x70'),
+    ],
+    evalTime: '70m',
+    expect: [],
+  },
+  {
+    alert: 'PaymentErrorBurst',
+    name: '11 technical errors in 5 minutes fire',
+    input: [
+      s('payment_failures_total{branch="BR0001", channel="card", reason="gateway_timeout"}', '0x10 6x20'),
+      s('payment_failures_total{branch="BR0002", channel="upi", reason="technical_error"}', '0x10 5x20'),
+      s('payment_failures_total{branch="BR0002", channel="nach", reason="insufficient_funds"}', '0x10 100x20'),
+    ],
+    evalTime: '13m',
+    expect: [{ incidentClass: 'Sev2', description: '11 payments failed with a gateway timeout or technical error in the last 5 minutes (threshold 10).' }],
+  },
+  {
+    alert: 'PaymentErrorBurst',
+    name: '10 technical errors in 5 minutes: just inside',
+    input: [
+      s('payment_failures_total{branch="BR0001", channel="card", reason="gateway_timeout"}', '0x10 10x20'),
+      s('payment_failures_total{branch="BR0002", channel="nach", reason="insufficient_funds"}', '0x10 100x20'),
+    ],
+    evalTime: '13m',
+    expect: [],
+  },
+  {
+    alert: 'PaymentProcessingSlow',
+    name: '12 s average: warning and critical',
+    input: processing(12),
+    evalTime: '20m',
+    expect: [
+      { incidentClass: 'Sev3', description: 'Real-time payments took 12s on average over the last 5 minutes (threshold 5s, target under 3s).' },
+      { incidentClass: 'Sev2', description: 'Real-time payments took 12s on average over the last 5 minutes (threshold 10s, target under 3s).' },
+    ],
+  },
+  {
+    alert: 'PaymentProcessingSlow',
+    name: '6 s average: warning only',
+    input: processing(6),
+    evalTime: '20m',
+    expect: [{ incidentClass: 'Sev3', description: 'Real-time payments took 6s on average over the last 5 minutes (threshold 5s, target under 3s).' }],
+  },
+  {
+    alert: 'PaymentProcessingSlow',
+    name: '4.9 s average (cash excluded): just inside',
+    input: processing(4.9),
+    evalTime: '20m',
+    expect: [],
+  },
+  {
+    alert: 'ApiErrorRateHigh',
+    name: '6% server errors: warning and critical; health checks do not count',
+    input: [api('200', 94), api('500', 6), api('503', 600, '/health')],
+    evalTime: '15m',
+    expect: [
+      { incidentClass: 'Sev3', description: '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%).' },
+      { incidentClass: 'Sev2', description: '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 5%).' },
+    ],
+  },
+  {
+    alert: 'ApiErrorRateHigh',
+    name: '2% server errors, 4xx ignored: warning only',
+    input: [api('200', 88), api('500', 2), api('404', 10)],
+    evalTime: '15m',
+    expect: [{ incidentClass: 'Sev3', description: '2% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%).' }],
+  },
+  {
+    alert: 'ApiErrorRateHigh',
+    name: '0.9% server errors: just inside',
+    input: [api('200', 991), api('502', 9)],
+    evalTime: '15m',
+    expect: [],
+  },
+  {
+    alert: 'ApiLatencyHigh',
+    name: 'requests between 2 and 5 s: p95 4.85 s, warning and critical',
+    input: apiBuckets(5, 10),
+    evalTime: '15m',
+    expect: [
+      { incidentClass: 'Sev3', description: '95% of payments API requests took up to 4.85s in the last 5 minutes (threshold 1s, target 500ms).' },
+      { incidentClass: 'Sev2', description: '95% of payments API requests took up to 4.85s in the last 5 minutes (threshold 2s, target 500ms).' },
+    ],
+  },
+  {
+    alert: 'ApiLatencyHigh',
+    name: 'requests between 1 and 2 s: p95 1.95 s, warning only',
+    input: apiBuckets(2, 10),
+    evalTime: '15m',
+    expect: [{ incidentClass: 'Sev3', description: '95% of payments API requests took up to 1.95s in the last 5 minutes (threshold 1s, target 500ms).' }],
+  },
+  {
+    alert: 'ApiLatencyHigh',
+    name: 'requests between 0.5 and 1 s: p95 0.975 s, just inside',
+    input: apiBuckets(1, 10),
+    evalTime: '15m',
+    expect: [],
+  },
+  {
+    alert: 'DatabaseDown',
+    name: 'database not answering for a minute',
+    input: [s('db_up{instance="127.0.0.1:9404", job="pool"}', '1 1 0 0 0')],
+    evalTime: '4m',
+    expect: [{ incidentClass: 'Sev1', labels: POOL, description: 'The database has not answered the pool exporter for 1 minute (db_up = 0).' }],
+  },
+  {
+    alert: 'DatabaseDown',
+    name: 'one failed check is not yet an outage',
+    input: [s('db_up{instance="127.0.0.1:9404", job="pool"}', '1 1 1 0')],
+    evalTime: '3m',
+    expect: [],
+  },
+  {
+    alert: 'DatabaseConnectionFailures',
+    name: 'an exporter failing to poll for 2 minutes',
+    input: [s('paywatch_exporter_source_up{exporter="lms", instance="127.0.0.1:9402", job="lms"}', '1 0 0 0 0')],
+    evalTime: '4m',
+    expect: [
+      { incidentClass: 'Sev3', labels: { exporter: 'lms', instance: '127.0.0.1:9402', job: 'lms' }, description: 'The last polls of the lms exporter failed for 2 minutes; its metrics are stale.' },
+    ],
+  },
+  {
+    alert: 'DatabaseConnectionFailures',
+    name: 'polls failing for less than 2 minutes',
+    input: [s('paywatch_exporter_source_up{exporter="lms", instance="127.0.0.1:9402", job="lms"}', '1 1 1 0 0')],
+    evalTime: '4m',
+    expect: [],
+  },
+  {
+    alert: 'DatabaseConnectionsHigh',
+    name: '97 of 100 connections: warning and critical',
+    input: [
+      s('db_connections{state="active", instance="127.0.0.1:9404", job="pool"}', '70x10'),
+      s('db_connections{state="idle", instance="127.0.0.1:9404", job="pool"}', '27x10'),
+      s('db_max_connections{instance="127.0.0.1:9404", job="pool"}', '100x10'),
+    ],
+    evalTime: '8m',
+    expect: [
+      { incidentClass: 'Sev3', description: '97% of the database\'s max_connections are in use (threshold 80%, target under 60%).' },
+      { incidentClass: 'Sev2', description: '97% of the database\'s max_connections are in use (threshold 95%, target under 60%).' },
+    ],
+  },
+  {
+    alert: 'DatabaseConnectionsHigh',
+    name: '85 of 100 connections: warning only',
+    input: [s('db_connections{state="active"}', '85x10'), s('db_max_connections', '100x10')],
+    evalTime: '8m',
+    expect: [{ incidentClass: 'Sev3', description: '85% of the database\'s max_connections are in use (threshold 80%, target under 60%).' }],
+  },
+  {
+    alert: 'DatabaseConnectionsHigh',
+    name: '80 of 100 connections: just inside',
+    input: [s('db_connections{state="active"}', '60x10'), s('db_connections{state="idle"}', '20x10'), s('db_max_connections', '100x10')],
+    evalTime: '8m',
+    expect: [],
+  },
+  {
+    alert: 'LmsPostingFailures',
+    name: '10% of postings failing',
+    input: lmsPostings(90, 10),
+    evalTime: '25m',
+    expect: [{ incidentClass: 'Sev3', description: '10% of receipt postings to the LMS failed in the last 15 minutes (threshold 5%).' }],
+  },
+  {
+    alert: 'LmsPostingFailures',
+    name: '4.9% of postings failing: just inside',
+    input: lmsPostings(951, 49),
+    evalTime: '25m',
+    expect: [],
+  },
+  {
+    alert: 'LmsPostingQueueDepthHigh',
+    name: '1500 postings waiting',
+    input: [s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '1500x10')],
+    evalTime: '8m',
+    expect: [{ incidentClass: 'Sev3', description: '1500 receipt postings are waiting in the LMS queue (threshold 1000).' }],
+  },
+  {
+    alert: 'LmsPostingQueueDepthHigh',
+    name: '1000 postings waiting: just inside',
+    input: [s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '1000x10')],
+    evalTime: '8m',
+    expect: [],
+  },
+  {
+    alert: 'LmsPostingQueueGrowing',
+    name: 'queue growing 10 postings a minute for more than 15 minutes',
+    input: [s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '0+10x40')],
+    evalTime: '30m',
+    expect: [{ incidentClass: 'Sev2', description: 'The LMS queue has grown for 15 minutes without draining (now growing by 0.17 postings per second).' }],
+  },
+  {
+    alert: 'LmsPostingQueueGrowing',
+    name: 'queue growing for less than 15 minutes',
+    input: [s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '0+10x40')],
+    evalTime: '19m',
+    expect: [],
+  },
+  {
+    alert: 'LmsPostingQueueGrowing',
+    name: 'a long queue that is draining',
+    input: [s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '900-10x40')],
+    evalTime: '30m',
+    expect: [],
+  },
+  {
+    alert: 'RfidSystemOffline',
+    name: 'no reader anywhere has a heartbeat',
+    input: [
+      s('rfid_reader_up{branch="BR0001", reader="BR0001-R1"}', '0x10'),
+      s('rfid_reader_up{branch="BR0002", reader="BR0002-R1"}', '0x10'),
+      s('rfid_readers{branch="BR0001"}', '1x10'),
+      s('rfid_readers{branch="BR0002"}', '1x10'),
+    ],
+    evalTime: '6m',
+    expect: [{ incidentClass: 'Sev2', description: 'No RFID reader at any branch has sent a heartbeat for 5 minutes.' }],
+  },
+  {
+    alert: 'RfidSystemOffline',
+    name: 'one reader still up',
+    input: [
+      s('rfid_reader_up{branch="BR0001", reader="BR0001-R1"}', '0x10'),
+      s('rfid_reader_up{branch="BR0002", reader="BR0002-R1"}', '1x10'),
+      s('rfid_readers{branch="BR0001"}', '1x10'),
+      s('rfid_readers{branch="BR0002"}', '1x10'),
+    ],
+    evalTime: '6m',
+    expect: [],
+  },
+  {
+    alert: 'RfidReaderOffline',
+    name: 'a reader silent for 10 minutes',
+    input: [s('rfid_reader_up{branch="BR0003", reader="BR0003-R2", instance="127.0.0.1:9403", job="rfid"}', '1 0x15')],
+    evalTime: '12m',
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        labels: { branch: 'BR0003', reader: 'BR0003-R2', instance: '127.0.0.1:9403', job: 'rfid' },
+        description: 'Reader BR0003-R2 at branch BR0003 has not sent a heartbeat for 10 minutes.',
+      },
+    ],
+  },
+  {
+    alert: 'RfidReaderOffline',
+    name: 'a reader silent for 9 minutes',
+    input: [s('rfid_reader_up{branch="BR0003", reader="BR0003-R2", instance="127.0.0.1:9403", job="rfid"}', '1 1 0x15')],
+    evalTime: '11m',
+    expect: [],
+  },
+  {
+    alert: 'RfidVerificationRateLow',
+    name: '90% of verifications succeed: warning and critical',
+    input: rfid(90, 6, 4),
+    evalTime: '20m',
+    expect: [
+      { incidentClass: 'Sev3', description: 'Only 90% of RFID verifications succeeded in the last 5 minutes (threshold 99%, target above 99%).' },
+      { incidentClass: 'Sev2', description: 'Only 90% of RFID verifications succeeded in the last 5 minutes (threshold 95%, target above 99%).' },
+    ],
+  },
+  {
+    alert: 'RfidVerificationRateLow',
+    name: '97% of verifications succeed: warning only',
+    input: rfid(97, 2, 1),
+    evalTime: '20m',
+    expect: [{ incidentClass: 'Sev3', description: 'Only 97% of RFID verifications succeeded in the last 5 minutes (threshold 99%, target above 99%).' }],
+  },
+  {
+    alert: 'RfidVerificationRateLow',
+    name: '99.1% succeed: just inside',
+    input: rfid(991, 5, 4),
+    evalTime: '20m',
+    expect: [],
+  },
+  {
+    alert: 'ReconciliationOverdue',
+    name: 'three reconciliations overdue for 30 minutes',
+    input: [s('reconciliation_overdue{branch="BR0042", instance="127.0.0.1:9401", job="payments"}', '3x40')],
+    evalTime: '35m',
+    expect: [
+      { incidentClass: 'Sev4', labels: { branch: 'BR0042', instance: '127.0.0.1:9401', job: 'payments' }, description: 'BR0042 has 3 reconciliations past their due time.' },
+    ],
+  },
+  {
+    alert: 'ReconciliationOverdue',
+    name: 'nothing overdue',
+    input: [s('reconciliation_overdue{branch="BR0042", instance="127.0.0.1:9401", job="payments"}', '0x40')],
+    evalTime: '35m',
+    expect: [],
+  },
+  {
+    alert: 'ReconciliationExceptionsHigh',
+    name: 'eight open exceptions at a branch',
+    input: [s('reconciliation_exceptions_open{branch="BR0042", instance="127.0.0.1:9401", job="payments"}', '8x40')],
+    evalTime: '35m',
+    expect: [
+      { incidentClass: 'Sev4', labels: { branch: 'BR0042', instance: '127.0.0.1:9401', job: 'payments' }, description: 'BR0042 has 8 open reconciliation exceptions (threshold 5).' },
+    ],
+  },
+  {
+    alert: 'ReconciliationExceptionsHigh',
+    name: 'five open exceptions: just inside',
+    input: [s('reconciliation_exceptions_open{branch="BR0042", instance="127.0.0.1:9401", job="payments"}', '5x40')],
+    evalTime: '35m',
+    expect: [],
+  },
+  {
+    alert: 'ExporterDown',
+    name: 'the RFID exporter unreachable for 2 minutes',
+    input: [s('up{job="rfid", instance="127.0.0.1:9403"}', '1 0 0 0 0'), s('up{job="node", instance="127.0.0.1:9100"}', '0 0 0 0 0')],
+    evalTime: '4m',
+    expect: [{ incidentClass: 'Sev3', labels: { job: 'rfid', instance: '127.0.0.1:9403' }, description: 'Prometheus has failed to scrape 127.0.0.1:9403 (job rfid) for 2 minutes.' }],
+  },
+  {
+    alert: 'ExporterDown',
+    name: 'exporters answering',
+    input: [s('up{job="rfid", instance="127.0.0.1:9403"}', '1 1 1 1 1')],
+    evalTime: '4m',
+    expect: [],
+  },
+];
+
+const PROBER = '127.0.0.1:9115';
+const probe = (service: string, target: string, values: string, gateway?: string) =>
+  s(`probe_success{job="blackbox", instance="${PROBER}", service="${service}", target="${target}"${gateway ? `, gateway="${gateway}"` : ''}}`, values);
+const API_HEALTH = 'http://127.0.0.1:9400/health';
+const LMS_HEALTH = 'http://127.0.0.1:9400/lms/health';
+const GW_B = 'http://127.0.0.1:9400/gateways/gateway_b/health';
+
+/** Cases on the probe clock: one probe and one evaluation every 15 s. */
+const PROBE_CASES: AlertCase[] = [
+  {
+    alert: 'SystemDown',
+    name: 'three failed health checks in a row',
+    input: [probe('payments-api', API_HEALTH, '1 1 0 0 0 0')],
+    evalTime: '60s',
+    expect: [
+      {
+        incidentClass: 'Sev1',
+        labels: { job: 'blackbox', instance: PROBER, service: 'payments-api', target: API_HEALTH },
+        description: `The health check of ${API_HEALTH} has failed 3 times in a row.`,
+      },
+    ],
+  },
+  {
+    alert: 'SystemDown',
+    name: 'two failed health checks are not enough',
+    input: [probe('payments-api', API_HEALTH, '1 1 0 0 1 1')],
+    evalTime: '60s',
+    expect: [],
+  },
+  {
+    alert: 'PaymentGatewayDown',
+    name: 'gateway_b failing three checks, gateway_a fine',
+    input: [
+      probe('gateway', 'http://127.0.0.1:9400/gateways/gateway_a/health', '1 1 1 1 1 1', 'gateway_a'),
+      probe('gateway', GW_B, '1 1 0 0 0 0', 'gateway_b'),
+    ],
+    evalTime: '60s',
+    expect: [
+      {
+        incidentClass: 'Sev2',
+        labels: { job: 'blackbox', instance: PROBER, service: 'gateway', gateway: 'gateway_b', target: GW_B },
+        description: `The health check of gateway gateway_b (${GW_B}) has failed 3 times in a row.`,
+      },
+    ],
+  },
+  {
+    alert: 'PaymentGatewayDown',
+    name: 'gateway_b failing two checks',
+    input: [probe('gateway', GW_B, '1 1 1 0 0 1', 'gateway_b')],
+    evalTime: '75s',
+    expect: [],
+  },
+  {
+    alert: 'LmsDown',
+    name: 'the LMS exporter sees the LMS down three times in a row',
+    input: [s('lms_up{instance="127.0.0.1:9402", job="lms"}', '1 1 0 0 0 0'), probe('lms', LMS_HEALTH, '1 1 1 1 1 1')],
+    evalTime: '60s',
+    expect: [{ incidentClass: 'Sev2', description: 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted.' }],
+  },
+  {
+    alert: 'LmsDown',
+    name: 'the prober sees the LMS down three times in a row',
+    input: [s('lms_up{instance="127.0.0.1:9402", job="lms"}', '1 1 1 1 1 1'), probe('lms', LMS_HEALTH, '1 1 0 0 0 0')],
+    evalTime: '60s',
+    expect: [{ incidentClass: 'Sev2', description: 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted.' }],
+  },
+  {
+    alert: 'LmsDown',
+    name: 'two failed checks are not enough',
+    input: [s('lms_up{instance="127.0.0.1:9402", job="lms"}', '1 1 1 0 0 1'), probe('lms', LMS_HEALTH, '1 1 1 1 1 1')],
+    evalTime: '75s',
+    expect: [],
+  },
+  {
+    alert: 'AvailabilityLow',
+    name: '3 failed probes of 241 in the last hour: 98.76%, warning and critical',
+    input: [probe('payments-api', API_HEALTH, '1x119 0 0 0 1x200')],
+    evalTime: '70m',
+    expect: [
+      { incidentClass: 'Sev3', description: '98.76% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).' },
+      { incidentClass: 'Sev2', description: '98.76% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99%, target 99.9%).' },
+    ],
+  },
+  {
+    alert: 'AvailabilityLow',
+    name: '2 failed probes of 241: 99.17%, warning only',
+    input: [probe('payments-api', API_HEALTH, '1x119 0 0 1x200')],
+    evalTime: '70m',
+    expect: [{ incidentClass: 'Sev3', description: '99.17% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).' }],
+  },
+  {
+    alert: 'AvailabilityLow',
+    name: '1 failed probe of 241: 99.59%, just inside',
+    input: [probe('payments-api', API_HEALTH, '1x119 0 1x200')],
+    evalTime: '70m',
+    expect: [],
+  },
+];
+
+const RECORDING_5M: RecordingCase = {
+  name: '5-minute rates and ratios at branch, channel and fleet level',
+  evalTime: '10m',
+  input: [
+    s('payments_total{branch="BR0001", channel="upi", status="success"}', '0+60x20'),
+    s('payments_total{branch="BR0001", channel="upi", status="failed"}', '0+15x20'),
+    s('payments_total{branch="BR0002", channel="cash", status="success"}', '0+30x20'),
+    s('payments_total{branch="BR0002", channel="upi", status="failed"}', '0+15x20'),
+    s('payments_total{branch="BR0003", channel="card", status="failed"}', '0+6x20'),
+    s('payment_amount_total{branch="BR0001", channel="upi"}', '0+6000x20'),
+    s('payment_amount_total{branch="BR0002", channel="cash"}', '0+12000x20'),
+    s('payment_processing_seconds_sum{channel="upi"}', '0+120x20'),
+    s('payment_processing_seconds_count{channel="upi"}', '0+60x20'),
+    s('payment_processing_seconds_sum{channel="nach"}', '0+60000x20'),
+    s('payment_processing_seconds_count{channel="nach"}', '0+60x20'),
+    api('200', 570),
+    api('500', 30),
+    api('503', 600, '/health'),
+    ...['0.025', '0.05', '0.1', '0.25'].map((le) => s(`http_request_duration_seconds_bucket{service="payments-api", route="/api/payments", method="POST", status="200", le="${le}"}`, '0x20')),
+    ...['0.5', '1', '2', '5', '10', '+Inf'].map((le) => s(`http_request_duration_seconds_bucket{service="payments-api", route="/api/payments", method="POST", status="200", le="${le}"}`, '0+600x20')),
+    probe('payments-api', API_HEALTH, '1x20'),
+    probe('lms', LMS_HEALTH, '0x20'),
+    s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '0+10x20'),
+    s('rfid_verifications_total{branch="BR0001", result="success"}', '0+57x20'),
+    s('rfid_verifications_total{branch="BR0001", result="denied"}', '0+3x20'),
+    s('db_connections{state="active"}', '50x20'),
+    s('db_connections{state="idle"}', '20x20'),
+    s('db_max_connections', '100x20'),
+    s('branch_collected_today_inr{branch="BR0001"}', '50000x20'),
+    s('branch_daily_target_inr{branch="BR0001"}', '100000x20'),
+    s('branch_collected_today_inr{branch="BR0002"}', '30000x20'),
+    s('branch_daily_target_inr{branch="BR0002"}', '0x20'),
+  ],
+  checks: [
+    {
+      expr: 'branch_channel:payments:rate5m',
+      samples: [
+        { labels: 'branch_channel:payments:rate5m{branch="BR0001", channel="upi", status="success"}', value: 1 },
+        { labels: 'branch_channel:payments:rate5m{branch="BR0001", channel="upi", status="failed"}', value: 0.25 },
+        { labels: 'branch_channel:payments:rate5m{branch="BR0002", channel="cash", status="success"}', value: 0.5 },
+        { labels: 'branch_channel:payments:rate5m{branch="BR0002", channel="upi", status="failed"}', value: 0.25 },
+        { labels: 'branch_channel:payments:rate5m{branch="BR0003", channel="card", status="failed"}', value: 0.1 },
+      ],
+    },
+    {
+      expr: 'branch:payments:rate5m',
+      samples: [
+        { labels: 'branch:payments:rate5m{branch="BR0001", status="success"}', value: 1 },
+        { labels: 'branch:payments:rate5m{branch="BR0001", status="failed"}', value: 0.25 },
+        { labels: 'branch:payments:rate5m{branch="BR0002", status="success"}', value: 0.5 },
+        { labels: 'branch:payments:rate5m{branch="BR0002", status="failed"}', value: 0.25 },
+        { labels: 'branch:payments:rate5m{branch="BR0003", status="failed"}', value: 0.1 },
+      ],
+    },
+    {
+      expr: 'channel:payments:rate5m',
+      samples: [
+        { labels: 'channel:payments:rate5m{channel="upi", status="success"}', value: 1 },
+        { labels: 'channel:payments:rate5m{channel="upi", status="failed"}', value: 0.5 },
+        { labels: 'channel:payments:rate5m{channel="cash", status="success"}', value: 0.5 },
+        { labels: 'channel:payments:rate5m{channel="card", status="failed"}', value: 0.1 },
+      ],
+    },
+    {
+      expr: 'paywatch:payments:rate5m',
+      samples: [
+        { labels: 'paywatch:payments:rate5m{status="success"}', value: 1.5 },
+        { labels: 'paywatch:payments:rate5m{status="failed"}', value: 0.6 },
+      ],
+    },
+    // Ratios are compared in basis points: round(x * 10000).
+    { expr: 'round(paywatch:payment_success_ratio:rate5m * 10000)', samples: [{ labels: '{}', value: 7143 }] },
+    {
+      expr: 'round(branch:payment_success_ratio:rate5m * 10000)',
+      samples: [
+        { labels: '{branch="BR0001"}', value: 8000 },
+        { labels: '{branch="BR0002"}', value: 6667 },
+        // A branch whose payments all failed has ratio 0, not no ratio.
+        { labels: '{branch="BR0003"}', value: 0 },
+      ],
+    },
+    {
+      expr: 'round(channel:payment_success_ratio:rate5m * 10000)',
+      samples: [
+        { labels: '{channel="upi"}', value: 6667 },
+        { labels: '{channel="cash"}', value: 10000 },
+        { labels: '{channel="card"}', value: 0 },
+      ],
+    },
+    {
+      expr: 'branch:payment_amount_inr:rate5m',
+      samples: [
+        { labels: 'branch:payment_amount_inr:rate5m{branch="BR0001"}', value: 100 },
+        { labels: 'branch:payment_amount_inr:rate5m{branch="BR0002"}', value: 200 },
+      ],
+    },
+    {
+      expr: 'channel:payment_amount_inr:rate5m',
+      samples: [
+        { labels: 'channel:payment_amount_inr:rate5m{channel="upi"}', value: 100 },
+        { labels: 'channel:payment_amount_inr:rate5m{channel="cash"}', value: 200 },
+      ],
+    },
+    { expr: 'paywatch:payment_amount_inr:rate5m', samples: [{ labels: 'paywatch:payment_amount_inr:rate5m', value: 300 }] },
+    // Real-time channels only: NACH's 1000 s average does not count.
+    { expr: 'paywatch:payment_processing_seconds:avg5m', samples: [{ labels: 'paywatch:payment_processing_seconds:avg5m', value: 2 }] },
+    {
+      expr: 'round(channel:payment_processing_seconds:avg5m)',
+      samples: [
+        { labels: '{channel="upi"}', value: 2 },
+        { labels: '{channel="nach"}', value: 1000 },
+      ],
+    },
+    { expr: 'round(paywatch:api_error_ratio:rate5m * 10000)', samples: [{ labels: '{}', value: 500 }] },
+    { expr: 'paywatch:api_requests:rate5m', samples: [{ labels: 'paywatch:api_requests:rate5m', value: 10 }] },
+    // Every request took 0.25-0.5 s: quantiles interpolate linearly inside that bucket.
+    { expr: 'round(paywatch:api_request_duration_seconds:p95_5m * 10000)', samples: [{ labels: '{}', value: 4875 }] },
+    { expr: 'round(paywatch:api_request_duration_seconds:p50_5m * 10000)', samples: [{ labels: '{}', value: 3750 }] },
+    { expr: 'round(paywatch:api_request_duration_seconds:p99_5m * 10000)', samples: [{ labels: '{}', value: 4975 }] },
+    { expr: 'paywatch:availability:ratio_avg5m', samples: [{ labels: 'paywatch:availability:ratio_avg5m', value: 0.5 }] },
+    {
+      expr: 'service:probe_success:avg5m',
+      samples: [
+        { labels: 'service:probe_success:avg5m{service="payments-api"}', value: 1 },
+        { labels: 'service:probe_success:avg5m{service="lms"}', value: 0 },
+      ],
+    },
+    { expr: 'paywatch:lms_posting_queue_depth:max5m', samples: [{ labels: 'paywatch:lms_posting_queue_depth:max5m', value: 100 }] },
+    { expr: 'round(paywatch:lms_posting_queue_depth:deriv5m * 10000)', samples: [{ labels: '{}', value: 1667 }] },
+    { expr: 'round(paywatch:rfid_success_ratio:rate5m * 10000)', samples: [{ labels: '{}', value: 9500 }] },
+    { expr: 'round(paywatch:db_connections_used:ratio * 10000)', samples: [{ labels: '{}', value: 7000 }] },
+    // BR0002 has no target today: no ratio rather than +Inf.
+    { expr: 'branch:collections_vs_target:ratio', samples: [{ labels: 'branch:collections_vs_target:ratio{branch="BR0001"}', value: 0.5 }] },
+    { expr: 'paywatch:collections_vs_target:ratio', samples: [{ labels: 'paywatch:collections_vs_target:ratio', value: 0.8 }] },
+  ],
+};
+
+const RECORDING_1H: RecordingCase = {
+  name: 'failures in the last hour by branch, reason, channel and in total; errors in 5 minutes',
+  evalTime: '70m',
+  input: [
+    s('payment_failures_total{branch="BR0001", channel="upi", reason="gateway_timeout"}', '0x10 1 2 3x70'),
+    s('payment_failures_total{branch="BR0001", channel="nach", reason="insufficient_funds"}', '0x10 5 10x70'),
+    s('payment_failures_total{branch="BR0002", channel="card", reason="declined"}', '0x10 2x70'),
+    s('payment_failures_total{branch="BR0002", channel="card", reason="technical_error"}', '0x66 4x10'),
+    s('lms_postings_total{branch="BR0001", outcome="failed"}', '0x10 7x70'),
+  ],
+  checks: [
+    {
+      expr: 'branch:payment_failures:increase1h',
+      samples: [
+        { labels: 'branch:payment_failures:increase1h{branch="BR0001"}', value: 13 },
+        { labels: 'branch:payment_failures:increase1h{branch="BR0002"}', value: 6 },
+      ],
+    },
+    {
+      expr: 'branch:payment_actionable_failures:increase1h',
+      samples: [
+        { labels: 'branch:payment_actionable_failures:increase1h{branch="BR0001"}', value: 3 },
+        { labels: 'branch:payment_actionable_failures:increase1h{branch="BR0002"}', value: 6 },
+      ],
+    },
+    {
+      expr: 'reason:payment_failures:increase1h',
+      samples: [
+        { labels: 'reason:payment_failures:increase1h{reason="gateway_timeout"}', value: 3 },
+        { labels: 'reason:payment_failures:increase1h{reason="insufficient_funds"}', value: 10 },
+        { labels: 'reason:payment_failures:increase1h{reason="declined"}', value: 2 },
+        { labels: 'reason:payment_failures:increase1h{reason="technical_error"}', value: 4 },
+      ],
+    },
+    {
+      expr: 'channel:payment_failures:increase1h',
+      samples: [
+        { labels: 'channel:payment_failures:increase1h{channel="upi"}', value: 3 },
+        { labels: 'channel:payment_failures:increase1h{channel="nach"}', value: 10 },
+        { labels: 'channel:payment_failures:increase1h{channel="card"}', value: 6 },
+      ],
+    },
+    { expr: 'paywatch:payment_failures:increase1h', samples: [{ labels: 'paywatch:payment_failures:increase1h', value: 19 }] },
+    { expr: 'paywatch:payment_failures:increase5m', samples: [{ labels: 'paywatch:payment_failures:increase5m', value: 4 }] },
+    { expr: 'paywatch:payment_system_errors:increase5m', samples: [{ labels: 'paywatch:payment_system_errors:increase5m', value: 4 }] },
+    { expr: 'branch:lms_posting_failures:increase1h', samples: [{ labels: 'branch:lms_posting_failures:increase1h{branch="BR0001"}', value: 7 }] },
+  ],
+};
+
+const RECORDING_1D: RecordingCase = {
+  name: 'daily revenue and field collections per officer',
+  evalTime: '24h',
+  input: [
+    s('payment_amount_total{branch="BR0001", channel="upi"}', '0+1000x30'),
+    s('field_collections_total{branch="BR0001", officer="BR0001-FO01", otp="verified"}', '0+10x30'),
+    s('field_collections_total{branch="BR0001", officer="BR0001-FO01", otp="failed"}', '0+1x30'),
+    s('field_collection_amount_total{branch="BR0001", officer="BR0001-FO01"}', '0+5000x30'),
+  ],
+  checks: [
+    { expr: 'paywatch:payment_amount_inr:increase1d', samples: [{ labels: 'paywatch:payment_amount_inr:increase1d', value: 24000 }] },
+    { expr: 'branch:payment_amount_inr:increase1d', samples: [{ labels: 'branch:payment_amount_inr:increase1d{branch="BR0001"}', value: 24000 }] },
+    {
+      expr: 'officer:field_collections:increase1d',
+      samples: [
+        { labels: 'officer:field_collections:increase1d{branch="BR0001", officer="BR0001-FO01", otp="verified"}', value: 240 },
+        { labels: 'officer:field_collections:increase1d{branch="BR0001", officer="BR0001-FO01", otp="failed"}', value: 24 },
+      ],
+    },
+    {
+      expr: 'officer:field_collection_amount_inr:increase1d',
+      samples: [{ labels: 'officer:field_collection_amount_inr:increase1d{branch="BR0001", officer="BR0001-FO01"}', value: 120000 }],
+    },
+    { expr: 'round(officer:field_otp_success_ratio:ratio1d * 10000)', samples: [{ labels: '{branch="BR0001", officer="BR0001-FO01"}', value: 9091 }] },
+  ],
+};
+
+export const RULE_TEST_FILES: TestFile[] = [
+  { file: 'alerts-1m.test.yml', interval: '1m', alertCases: MINUTE_CASES, recordingCases: [] },
+  { file: 'alerts-probes.test.yml', interval: '15s', alertCases: PROBE_CASES, recordingCases: [] },
+  { file: 'recording.test.yml', interval: '1m', alertCases: [], recordingCases: [RECORDING_5M, RECORDING_1H] },
+  { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D] },
+];
+
+function renderLabels(text: string, labels: Record<string, string>): string {
+  return text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? '');
+}
+
+function expectedAlert(c: AlertCase, e: ExpectedAlert) {
+  const alert = alertByName(c.alert);
+  const level = alert.levels.find((l) => l.incidentClass === e.incidentClass);
+  if (!level) throw new Error(`${c.alert} has no ${e.incidentClass} level`);
+  const rule = alertRule(alert, level);
+  const labels = { ...(e.labels ?? {}) };
+  return {
+    exp_labels: { ...labels, ...rule.labels },
+    exp_annotations: {
+      summary: renderLabels(rule.annotations.summary!, labels),
+      description: e.description,
+      impact: alert.impact,
+      runbook_url: runbookUrl(alert.name),
+    },
+  };
+}
+
+function testFileYaml(file: TestFile): string {
+  const tests: unknown[] = [];
+  // One promtool test per input: the alert cases, then the recording-rule cases.
+  for (const c of file.alertCases) {
+    tests.push({
+      name: `${c.alert}: ${c.name}`,
+      interval: file.interval,
+      input_series: c.input,
+      alert_rule_test: [{ eval_time: c.evalTime, alertname: c.alert, exp_alerts: c.expect.map((e) => expectedAlert(c, e)) }],
+    });
+  }
+  for (const c of file.recordingCases) {
+    tests.push({
+      name: c.name,
+      interval: file.interval,
+      input_series: c.input,
+      promql_expr_test: c.checks.map((check) => ({
+        expr: check.expr,
+        eval_time: c.evalTime,
+        exp_samples: check.samples,
+      })),
+    });
+  }
+  const doc = new Document({
+    rule_files: ['../rules/recording.yml', '../rules/alerts.yml'],
+    evaluation_interval: file.interval,
+    tests,
+  });
+  doc.commentBefore = ` ${GENERATED_HEADER.replace('from kpi/src (spec.ts, recording.ts, alerts.ts)', 'from kpi/src/rule-tests.ts').split('\n').join('\n ')}`;
+  return doc.toString({ lineWidth: 0 });
+}
+
+export function ruleTestFiles(): Record<string, string> {
+  return Object.fromEntries(RULE_TEST_FILES.map((f) => [f.file, testFileYaml(f)]));
+}
