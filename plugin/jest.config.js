@@ -8,6 +8,11 @@ const swc = base.transform['^.+\\.(t|j)sx?$'];
 module.exports = {
   // Jest configuration provided by Grafana scaffolding
   ...base,
+  moduleNameMapper: {
+    ...base.moduleNameMapper,
+    // jsdom resolves the "browser" build of yaml (ES modules); the generator runs in Node, use that build.
+    '^yaml$': require.resolve('yaml'),
+  },
   transform: {
     ...base.transform,
     // Grafana 12's d3 dependencies ship .mjs files; transform them like the other ES modules.
