@@ -1,0 +1,211 @@
+// The backfill as a whole: model -> OpenMetrics files -> `promtool tsdb create-blocks-from
+// openmetrics` (several at once) -> blocks moved into Prometheus's data directory, with a progress
+// bar, the samples counted twice (written, and reported by promtool per block) and a marker file
+// so `npm start` backfills only once per data directory.
+//
+// Continuity with the live simulation: the history ends 3 hours before "now" (Prometheus 2.42
+// must not get backfilled samples in its head block's range) on a 5-minute boundary. Its series
+// carry the same labels (job, instance, branch, ...) as the live scrapes, so they are the same
+// series. The live exporters' counters are the database's totals, which start from the live
+// simulation's first rows (the embedded database holds no history rows): at the boundary a
+// counter drops from the history's total to the live total, which Prometheus treats as a counter
+// reset, exactly as after an exporter restart: rate() and increase() count across it correctly
+// (they add the post-reset value in full) and never go negative. The 3 hours between the end of
+// the history and the first live scrape have no samples.
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireTool } from '../tools.ts';
+import { PORTS } from '../config.ts';
+import { branchProfiles } from '@paywatch/simulator/model';
+import { branchSeriesCount, buildHistory, TICK_SECONDS } from './history.ts';
+import { writeOpenMetrics } from './openmetrics.ts';
+import { ProgressBar } from './progress.ts';
+
+/** The simulator's fleet defaults (simulator/src/config.ts); the history must use the same fleet. */
+export const FLEET_DEFAULTS = { seed: 42, branches: 40, officersPerBranch: 12, perBranchPerDay: 240 };
+
+export interface BackfillOptions {
+  /** Prometheus's directory: blocks go to <dir>/data, the marker to <dir>/backfill.json. */
+  prometheusDir: string;
+  days: number;
+  seed?: number;
+  branches?: number;
+  officersPerBranch?: number;
+  perBranchPerDay?: number;
+  /** Most samples to write (default 4 000 000); per-branch series get a coarser step to fit. */
+  sampleBudget?: number;
+  /** "Now" in epoch ms (tests); default Date.now(). */
+  now?: number;
+  /** Ports the live services use, for the instance labels (default: PORTS' defaults / env). */
+  ports?: Partial<Record<'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox', number>>;
+  /** Replace an existing history (default: refuse when there is one). */
+  force?: boolean;
+  log?: (line: string) => void;
+  /** Where the progress bar draws (default: stderr when it is a terminal, else plain lines). */
+  progress?: NodeJS.WriteStream;
+}
+
+export interface BackfillResult {
+  days: number;
+  startSeconds: number;
+  endSeconds: number;
+  /** Step of the per-branch series, seconds. */
+  branchStepSeconds: number;
+  series: number;
+  samplesWritten: number;
+  /** Samples promtool reports in the blocks it wrote (must equal samplesWritten). */
+  samples: number;
+  blocks: number;
+  seconds: number;
+  fleet: { seed: number; branches: number; officersPerBranch: number; perBranchPerDay: number };
+}
+
+const MARKER = 'backfill.json';
+
+/** The marker of a previous backfill, or undefined when this data directory has none. */
+export function historyState(prometheusDir: string): BackfillResult | undefined {
+  const file = join(prometheusDir, MARKER);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as BackfillResult;
+}
+
+/** Nice steps for per-branch series: 5, 10, 15, 30, 60 minutes. */
+const STEPS = [1, 2, 3, 6, 12];
+
+function runPromtool(promtool: string, input: string, output: string): Promise<{ samples: number; blocks: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', input, output], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`promtool exited ${code} importing ${input}:\n${text.slice(-2000)}`));
+      // BLOCK ULID  MIN TIME  MAX TIME  DURATION  NUM SAMPLES  NUM CHUNKS  NUM SERIES  SIZE
+      let samples = 0;
+      let blocks = 0;
+      for (const line of text.split('\n')) {
+        const match = /^([0-9A-HJKMNP-TV-Z]{26})\s+\d+\s+\d+\s+\S+\s+(\d+)\s/.exec(line.trim());
+        if (match) {
+          blocks++;
+          samples += Number(match[2]);
+        }
+      }
+      resolve({ samples, blocks, text });
+    });
+  });
+}
+
+export async function runBackfill(options: BackfillOptions): Promise<BackfillResult> {
+  const started = Date.now();
+  const log = options.log ?? ((line: string) => console.log(line));
+  const fleetOptions = {
+    seed: options.seed ?? FLEET_DEFAULTS.seed,
+    branches: options.branches ?? FLEET_DEFAULTS.branches,
+    officersPerBranch: options.officersPerBranch ?? FLEET_DEFAULTS.officersPerBranch,
+    perBranchPerDay: options.perBranchPerDay ?? FLEET_DEFAULTS.perBranchPerDay,
+  };
+  if (!(options.days > 0)) throw new Error(`--days must be more than 0, got ${options.days}`);
+  const promtool = requireTool('promtool');
+  const dataDir = join(options.prometheusDir, 'data');
+  const previous = historyState(options.prometheusDir);
+  if (previous && !options.force) throw new Error(`${options.prometheusDir} already has ${previous.days} days of backfilled history (${MARKER}); use --force to add another`);
+
+  // Nothing in the last 3 hours (the head block's range), on a tick boundary.
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  const endSeconds = Math.floor((now - 3 * 3600 - 60) / TICK_SECONDS) * TICK_SECONDS;
+  const startSeconds = endSeconds - Math.round(options.days * 86400);
+  const ticks = (endSeconds - startSeconds) / TICK_SECONDS + 1;
+
+  // Per-branch step within the sample budget.
+  const fleet = branchProfiles(fleetOptions);
+  const budget = options.sampleBudget ?? 4_000_000;
+  const perBranch = branchSeriesCount(fleet);
+  const fleetWide = 140; // gauges, probes, API histogram, recording rules: every tick
+  const every = STEPS.find((k) => perBranch * Math.ceil(ticks / k) + fleetWide * ticks <= budget) ?? STEPS[STEPS.length - 1]!;
+  log(`backfill: ${options.days} days (${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}), ${fleet.length} branches, per-branch step ${(every * TICK_SECONDS) / 60} min, fleet step ${TICK_SECONDS / 60} min`);
+
+  const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
+  const bar = new ProgressBar('backfill: simulating', options.progress, log);
+  const history = buildHistory({
+    ...fleetOptions,
+    startSeconds,
+    endSeconds,
+    branchEvery: every,
+    instances: {
+      payments: `127.0.0.1:${port('payments')}`,
+      lms: `127.0.0.1:${port('lms')}`,
+      rfid: `127.0.0.1:${port('rfid')}`,
+      pool: `127.0.0.1:${port('pool')}`,
+      api: `127.0.0.1:${port('api')}`,
+      blackbox: `127.0.0.1:${port('blackbox')}`,
+      apiHost: `127.0.0.1:${port('api')}`,
+    },
+    onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
+  });
+  bar.finish();
+
+  mkdirSync(options.prometheusDir, { recursive: true });
+  const work = mkdtempSync(join(options.prometheusDir.replace(/\/+$/, '') + '-backfill-'));
+  try {
+    const shards = Math.max(2, Math.min(8, cpus().length * 2));
+    const files = Array.from({ length: shards }, (_, i) => join(work, `history-${i}.om`));
+    const totalSeries = history.families.reduce((sum, family) => sum + family.series.length, 0);
+    const writeBar = new ProgressBar('backfill: writing OpenMetrics', options.progress, log);
+    let written = 0;
+    const result = writeOpenMetrics(history.families, files, () => {
+      written++;
+      if (written % 200 === 0) writeBar.update(written / totalSeries, `${written}/${totalSeries} series`);
+    });
+    writeBar.finish(`${result.series} series, ${result.samples.toLocaleString('en')} samples`);
+
+    // Import: promtool per file, as many at a time as there are cores.
+    const importBar = new ProgressBar('backfill: promtool create-blocks-from openmetrics', options.progress, log);
+    const outputs = files.map((_, i) => join(work, `blocks-${i}`));
+    const parallel = Math.max(1, cpus().length);
+    let next = 0;
+    let done = 0;
+    let samples = 0;
+    let blocks = 0;
+    importBar.update(0, `0/${files.length} files`);
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < files.length) {
+          const i = next++;
+          const imported = await runPromtool(promtool, files[i]!, outputs[i]!);
+          samples += imported.samples;
+          blocks += imported.blocks;
+          done++;
+          importBar.update(done / files.length, `${done}/${files.length} files, ${samples.toLocaleString('en')} samples`);
+        }
+      }),
+    );
+    importBar.finish(`${blocks} blocks, ${samples.toLocaleString('en')} samples`);
+    if (samples !== result.samples) throw new Error(`promtool imported ${samples} samples but ${result.samples} were written`);
+
+    mkdirSync(dataDir, { recursive: true });
+    for (const output of outputs) {
+      if (!existsSync(output)) continue;
+      for (const block of readdirSync(output)) renameSync(join(output, block), join(dataDir, block));
+    }
+    const summary: BackfillResult = {
+      days: options.days,
+      startSeconds,
+      endSeconds,
+      branchStepSeconds: every * TICK_SECONDS,
+      series: result.series,
+      samplesWritten: result.samples,
+      samples,
+      blocks,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      fleet: fleetOptions,
+    };
+    writeFileSync(join(options.prometheusDir, MARKER), `${JSON.stringify(summary, null, 2)}\n`);
+    log(`backfill: imported ${samples.toLocaleString('en')} samples of ${result.series} series in ${blocks} blocks into ${dataDir} (${summary.seconds} s)`);
+    return summary;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
