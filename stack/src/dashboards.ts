@@ -31,17 +31,23 @@ function jsonFiles(dir: string): string[] {
     .sort();
 }
 
+/** JSON files that are dashboards (they have panels), not other generated JSON next to them. */
+function isDashboard(json: unknown): boolean {
+  return !!json && typeof json === 'object' && Array.isArray((json as { panels?: unknown }).panels);
+}
+
 export function placeDashboards(dir = DASHBOARDS_DIR, folders = policyFolders(loadPolicy())): PlacedDashboard[] {
-  return jsonFiles(dir).map((file) => {
+  return jsonFiles(dir).flatMap((file) => {
     const relativePath = relative(dir, file);
     const json = JSON.parse(readFileSync(file, 'utf8')) as { uid?: string; title?: string; tags?: string[] };
+    if (!isDashboard(json)) return [];
     const parts = relativePath.split('/');
     const byDir = parts.length > 1 ? folders.find((folder) => parts[0] === folder) : undefined;
     const tags = (json.tags ?? []).map((tag) => tag.toLowerCase());
     const byTag = folders.find((folder) => tags.includes(folder) || tags.includes(`paywatch-${folder}`));
     const name = basename(file, '.json').toLowerCase();
     const byName = folders.find((folder) => name === folder || name.startsWith(`${folder}-`) || name.startsWith(`${folder}_`));
-    return { file, relativePath, uid: json.uid, title: json.title, folder: byDir ?? byTag ?? byName };
+    return [{ file, relativePath, uid: json.uid, title: json.title, folder: byDir ?? byTag ?? byName }];
   });
 }
 

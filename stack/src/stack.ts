@@ -350,7 +350,7 @@ export async function startStack(config: StackConfig, progress: Progress = conso
     await node(
       'scope-proxy',
       ENTRY_POINTS.scopeProxy,
-      ['--port', String(ports.scopeProxy), '--prometheus-url', urls.prometheus!, '--policy', join(repoRoot, 'policy', 'policy.yml')],
+      ['--port', String(ports.scopeProxy), '--upstream', urls.prometheus!, '--policy', join(repoRoot, 'policy', 'policy.yml')],
       `http://127.0.0.1:${ports.scopeProxy}/healthz`,
       { PAYWATCH_PROXY_SECRET: config.proxySecret },
     );

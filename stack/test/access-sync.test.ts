@@ -37,8 +37,8 @@ describe('access sync against the recorded Grafana API', () => {
   before(async () => {
     grafana = await startRecordedGrafana({ user: 'admin', password: 'demo-admin-password' });
     // Provisioning already made two of the folders, with Grafana's default permissions.
-    grafana.provisionFolder('paywatch-executive', 'executive');
-    grafana.provisionFolder('paywatch-branch', 'branch');
+    grafana.provisionFolder('paywatch-folder-executive', 'executive');
+    grafana.provisionFolder('paywatch-folder-branch', 'branch');
     restore = withEnv({ GRAFANA_TOKEN: undefined, GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'demo-admin-password', PAYWATCH_DEMO_PASSWORD: 'demo-password' });
   });
   after(async () => {
@@ -52,8 +52,8 @@ describe('access sync against the recorded Grafana API', () => {
     assert.match(output, /plan \(\d+ changes, dry run/);
     assert.match(output, /create user meera\.bm/);
     assert.match(output, /create team paywatch-branch-manager/);
-    assert.match(output, /create folder operations \(uid paywatch-operations\)/);
-    assert.match(output, /set permissions of folder paywatch-branch: View for .*paywatch-branch-manager.*remove role:Editor, role:Viewer/);
+    assert.match(output, /create folder operations \(uid paywatch-folder-operations\)/);
+    assert.match(output, /set permissions of folder paywatch-folder-branch: View for .*paywatch-branch-manager.*remove role:Editor, role:Viewer/);
     assert.deepEqual(grafana.mutations(), [], 'a dry run sends no changing request');
   });
 
@@ -110,7 +110,7 @@ describe('access sync against the recorded Grafana API', () => {
     folder.perms.push({ userId: 0, teamId: 0, role: 'Viewer', permission: 1 });
     const dry = await run(grafana, '--dry-run');
     assert.match(dry.output, /remove meera\.bm from team paywatch-executive/);
-    assert.match(dry.output, /set permissions of folder paywatch-executive: .*remove role:Viewer/);
+    assert.match(dry.output, /set permissions of folder paywatch-folder-executive: .*remove role:Viewer/);
     const { code } = await run(grafana);
     assert.equal(code, 0);
     assert.ok(!team.members.includes(intruder.id));

@@ -34,8 +34,8 @@ export interface DesiredState {
 export const roleTeam = (role: string) => `paywatch-${role.replace(/_/g, '-')}`;
 /** Team of everyone scoped to one branch (for people who manage teams by branch). */
 export const branchTeam = (branch: string) => `paywatch-branch-${branch}`;
-/** The uid of the provisioned folder (provisioning/dashboards/paywatch.yml uses the same). */
-export const folderUid = (folder: string) => `paywatch-${folder}`;
+/** The uid of the provisioned folder (provisioning/dashboards/paywatch.yml uses the same; not paywatch-<folder>, which the dashboards' own uids are: folders and dashboards share one uid space). */
+export const folderUid = (folder: string) => `paywatch-folder-${folder}`;
 
 function orgRole(policy: Policy, role: string): OrgRole {
   const spec = policy.roles[role];
