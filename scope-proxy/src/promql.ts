@@ -205,38 +205,47 @@ class Converter {
       }
       case 'VectorSelector':
         return this.selector(node);
+      // The grammar gives postfix modifiers ([range], [subquery], offset, @) the lowest
+      // precedence, so `a - b offset 1h` arrives as offset(a - b). Prometheus binds them to the
+      // nearest operand (yacc: OFFSET and LEFT_BRACKET bind tightest), so we push them down to
+      // the rightmost operand, as Prometheus reads it. Explicit parentheses stop the descent.
       case 'MatrixSelector': {
-        if (kids.length !== 2 || kids[0]!.name !== 'VectorSelector') this.fail(node, 'ranges are only allowed on a plain vector selector');
-        const selector = this.selector(kids[0]!);
-        return { ...selector, range: this.duration(kids[1]!) };
+        if (kids.length !== 2) this.fail(node, 'bad range selector');
+        const range = this.duration(kids[1]!);
+        return this.attach(node, this.expr(kids[0]!), (inner) => {
+          if (inner.kind !== 'selector' || inner.range !== undefined || inner.offset !== undefined || inner.at !== undefined) this.fail(node, 'ranges are only allowed on a plain vector selector');
+          return { ...inner, range };
+        });
       }
       case 'SubqueryExpr': {
         if (kids.length < 2 || kids.length > 3) this.fail(node, 'bad subquery');
-        const inner = this.expr(kids[0]!);
         const range = this.duration(kids[1]!);
         const step = kids[2] ? this.duration(kids[2]) : undefined;
-        return step === undefined ? { kind: 'subquery', expr: inner, range } : { kind: 'subquery', expr: inner, range, step };
+        return this.attach(node, this.expr(kids[0]!), (inner) => (step === undefined ? { kind: 'subquery', expr: inner, range } : { kind: 'subquery', expr: inner, range, step }));
       }
       case 'OffsetExpr': {
         if (kids.length !== 3 || kids[1]!.name !== 'Offset') this.fail(node, 'bad offset');
-        const inner = this.expr(kids[0]!);
-        if (inner.kind !== 'selector' && inner.kind !== 'subquery') this.fail(node, 'offset must follow a selector or a subquery');
-        if (inner.offset !== undefined) this.fail(node, 'offset given twice');
-        return { ...inner, offset: this.duration(kids[2]!) };
+        const offset = this.duration(kids[2]!);
+        return this.attach(node, this.expr(kids[0]!), (inner) => {
+          if (inner.kind !== 'selector' && inner.kind !== 'subquery') this.fail(node, 'offset must follow a selector or a subquery');
+          if (inner.offset !== undefined) this.fail(node, 'offset given twice');
+          return { ...inner, offset };
+        });
       }
       case 'StepInvariantExpr': {
-        if (kids.length < 3 || kids[1]!.name !== 'At') this.fail(node, 'bad @ modifier');
-        const inner = this.expr(kids[0]!);
-        if (inner.kind !== 'selector' && inner.kind !== 'subquery') this.fail(node, '@ must follow a selector or a subquery');
-        if (inner.at !== undefined) this.fail(node, '@ given twice');
+        if (kids.length !== 3 || kids[1]!.name !== 'At') this.fail(node, 'bad @ modifier');
         let at: string;
-        if (kids[2]!.name === 'NumberDurationLiteral' && kids.length === 3) at = this.number(kids[2]!);
-        else if (kids[2]!.name === 'AtModifierPreprocessors' && kids.length === 3) {
+        if (kids[2]!.name === 'NumberDurationLiteral') at = this.number(kids[2]!);
+        else if (kids[2]!.name === 'AtModifierPreprocessors') {
           const which = this.text(kids[2]!);
           if (which !== 'start' && which !== 'end') this.fail(node, 'bad @ preprocessor');
           at = `${which}()`;
         } else this.fail(node, 'bad @ modifier');
-        return { ...inner, at };
+        return this.attach(node, this.expr(kids[0]!), (inner) => {
+          if (inner.kind !== 'selector' && inner.kind !== 'subquery') this.fail(node, '@ must follow a selector or a subquery');
+          if (inner.at !== undefined) this.fail(node, '@ given twice');
+          return { ...inner, at };
+        });
       }
       case 'FunctionCall': {
         if (kids.length !== 2 || kids[0]!.name !== 'FunctionIdentifier' || kids[1]!.name !== 'FunctionCallBody') this.fail(node, 'bad function call');
@@ -271,6 +280,13 @@ class Converter {
     }
   }
 
+  /** Applies a postfix modifier to the rightmost operand of binary and unary expressions. */
+  attach(node: SyntaxNode, inner: Expr, apply: (operand: Expr) => Expr): Expr {
+    if (inner.kind === 'binary') return { ...inner, rhs: this.attach(node, inner.rhs, apply) };
+    if (inner.kind === 'unary') return { ...inner, expr: this.attach(node, inner.expr, apply) };
+    return apply(inner);
+  }
+
   binary(node: SyntaxNode, kids: SyntaxNode[]): Expr {
     if (kids.length < 3) this.fail(node, 'bad binary expression');
     const opNode = kids[1]!;
@@ -295,8 +311,14 @@ class Converter {
       } else this.fail(modifier, 'unsupported binary modifier');
     }
     if (bool && SET_OPS.has(op)) this.fail(node, 'bool is not allowed on set operators');
-    const result: Expr = { kind: 'binary', op, lhs: this.expr(kids[0]!), rhs: this.expr(kids[kids.length - 1]!), bool };
+    const lhs = this.expr(kids[0]!);
+    const result: Expr = { kind: 'binary', op, lhs, rhs: this.expr(kids[kids.length - 1]!), bool };
     if (matching) result.matching = matching;
+    // `-2 ^ 2` is -(2 ^ 2) in Prometheus (unary minus binds looser than ^); the grammar reads a
+    // signed literal there.
+    if (op === '^' && lhs.kind === 'number' && /^[+-]/.test(lhs.text)) {
+      return { kind: 'unary', op: lhs.text[0] as '-' | '+', expr: { ...result, lhs: { kind: 'number', text: lhs.text.slice(1) } } };
+    }
     return result;
   }
 
@@ -366,9 +388,14 @@ export function parseSeriesSelector(source: string): Expr & { kind: 'selector' }
 // Printing. Canonical: metric names always as __name__ matchers (no identifier can be misread as
 // a keyword), strings JSON-quoted, operands of operators parenthesised when they are operators.
 
+/** Postfix modifiers after an operand would be read by the grammar as applying to the whole. */
+function hasPostfix(expr: Expr): boolean {
+  return expr.kind === 'subquery' || (expr.kind === 'selector' && (expr.range !== undefined || expr.offset !== undefined || expr.at !== undefined));
+}
+
 function operand(expr: Expr): string {
   const text = print(expr);
-  if (expr.kind === 'binary' || expr.kind === 'unary') return `(${text})`;
+  if (expr.kind === 'binary' || expr.kind === 'unary' || hasPostfix(expr)) return `(${text})`;
   if (expr.kind === 'number' && /^[+-]/.test(expr.text)) return `(${text})`;
   return text;
 }
