@@ -1,0 +1,317 @@
+// Starts the whole simulation in-process: the engine writing the business into the database on a
+// simulated clock, the fake payments API on its port, and the traffic that drives that API.
+import { checkConnection, createPool } from '@paywatch/database/connect';
+import { migrate } from '@paywatch/database/migrate';
+import { redact } from '@paywatch/database/url';
+import { startApi, DEMO_PASSWORD, type ApiServer, type SimulatedDecision } from './api.ts';
+import { Engine, type PaymentRouter } from './engine.ts';
+import { GATEWAYS, IST_OFFSET_MS, Rng, apiLoad, branchProfiles, istDate, LOGIN_FAILURE_PROBABILITY, loanRef, REQUESTS_PER_PAYMENT, type Gateway } from './model/index.ts';
+import { Scenarios, type ScenarioName, type ScenarioState } from './scenarios.ts';
+import * as store from './store.ts';
+
+export interface SimulatorOptions {
+  /** postgres:// URL of the system of record (already migrated or not: migrations are applied). */
+  databaseUrl: string;
+  seed?: number;
+  /** Branches (default 500). */
+  branches?: number;
+  /** Field officers per branch (default 30). */
+  officersPerBranch?: number;
+  /** Repayment attempts an average branch sees on a typical weekday (default 200). */
+  paymentsPerBranchPerDay?: number;
+  /** Simulated seconds per real second (default 1). */
+  speed?: number;
+  /** Simulated start (epoch ms or ISO time); default now, or where a previous run on this database stopped. */
+  start?: number | string;
+  /** Drive time by hand with advanceTo() instead of the real clock (tests). */
+  manualClock?: boolean;
+  /** Payments API bind address (default 127.0.0.1) and port (default 9400; 0 = any free port). */
+  host?: string;
+  port?: number;
+  /** Requests per real second the simulator sends its own API at peak load (default 25; 0 = none). */
+  apiRate?: number;
+  /** Size of the payments API's pg pool (default 10). */
+  apiPoolMax?: number;
+  /** Incidents drawn from the model happen by themselves (LMS downtime, reader outages, ...; default true). */
+  incidents?: boolean;
+  /** Scenarios to start at once, for `minutes` of wall-clock time. */
+  scenarios?: Array<{ name: ScenarioName; minutes: number; gateway?: Gateway }>;
+  /** Real ms between engine ticks (default 1000). */
+  tickMs?: number;
+  /** Real ms between progress lines (default 30000; 0 = none). */
+  progressMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Simulator {
+  /** The payments API (and /metrics, /scenarios) base URL. */
+  url: string;
+  port: number;
+  engine: Engine;
+  scenarios: Scenarios;
+  api: ApiServer;
+  /** Current simulated time (epoch ms). */
+  now(): number;
+  /** Manual clock: simulate and write everything up to `ms`. */
+  advanceTo(ms: number): Promise<void>;
+  startScenario(name: ScenarioName, options: { minutes?: number; simulatedMs?: number; gateway?: Gateway }): ScenarioState;
+  stopScenario(name: ScenarioName): boolean;
+  stop(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  seed: 42,
+  branches: 500,
+  officersPerBranch: 30,
+  paymentsPerBranchPerDay: 200,
+  speed: 1,
+  host: '127.0.0.1',
+  port: 9400,
+  apiRate: 25,
+  apiPoolMax: 10,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  const log = options.log ?? ((line: string) => console.log(`[simulator] ${line}`));
+  const seed = options.seed ?? DEFAULTS.seed;
+  const speed = options.speed ?? DEFAULTS.speed;
+  const perBranchPerDay = options.paymentsPerBranchPerDay ?? DEFAULTS.paymentsPerBranchPerDay;
+  const apiRate = options.apiRate ?? DEFAULTS.apiRate;
+  const apiPoolMax = options.apiPoolMax ?? DEFAULTS.apiPoolMax;
+  const branches = branchProfiles({ seed, branches: options.branches ?? DEFAULTS.branches, officersPerBranch: options.officersPerBranch ?? DEFAULTS.officersPerBranch });
+  const fleetSize = branches.reduce((sum, b) => sum + b.size, 0);
+  const requestedStart = options.start === undefined ? undefined : typeof options.start === 'number' ? options.start : Date.parse(options.start);
+  if (requestedStart !== undefined && Number.isNaN(requestedStart)) throw new Error(`start ${JSON.stringify(options.start)} is not a time: use ISO 8601, e.g. 2026-03-02T09:00:00+05:30`);
+
+  const enginePool = createPool(options.databaseUrl, { applicationName: 'paywatch-simulator', max: 2 });
+  const apiPool = createPool(options.databaseUrl, { applicationName: 'paywatch-payments-api', max: apiPoolMax, connectionTimeoutMillis: 2000 });
+  const closePools = () => Promise.all([enginePool.end(), apiPool.end()]);
+  let api: ApiServer | undefined;
+  try {
+    await checkConnection(enginePool, options.databaseUrl);
+    for (const name of await migrate(enginePool)) log(`applied migration ${name}`);
+    const stored = await store.prepareSimulatorState(enginePool, requestedStart ?? Date.now());
+    // Never simulate a stretch of time twice on the same database: continue where the last run stopped when that is later.
+    const start = Math.max(stored, requestedStart ?? (speed === 1 ? Date.now() : stored));
+    if (stored > (requestedStart ?? stored)) log(`this database was simulated up to ${new Date(stored).toISOString()}; continuing from there`);
+
+    const scenarios = new Scenarios(seed, options.incidents ?? true);
+    const engine = new Engine({ pool: enginePool, seed, branches, perBranchPerDay, scenarios, log });
+    await engine.init(start);
+
+    const realStart = Date.now();
+    const simStart = engine.now;
+    const now = () => (options.manualClock ? engine.now : simStart + (Date.now() - realStart) * speed);
+    const describe = (ms: number) => `${istDate(ms)} ${new Date(ms + IST_OFFSET_MS).toISOString().slice(11, 16)} IST`;
+
+    api = await startApi(
+      {
+        pool: apiPool,
+        poolMax: apiPoolMax,
+        seed,
+        branchCodes: new Set(branches.map((b) => b.code)),
+        fleetSize,
+        perBranchPerDay,
+        scenarios,
+        now,
+        speed,
+        schedulePending: (payment, status, reason, at) => engine.schedule(payment, status, reason, at),
+        onScenario: (action, name, detail) => log(`scenario ${name} ${action === 'start' ? 'started' : 'stopped'} ${detail}`),
+        status: () => ({
+          simulated_time: new Date(now()).toISOString(),
+          speed,
+          seed,
+          branches: branches.length,
+          officers_per_branch: options.officersPerBranch ?? DEFAULTS.officersPerBranch,
+          written_up_to: new Date(engine.now).toISOString(),
+          totals: engine.totals,
+          active_scenarios: scenarios.list(now()).map((s) => s.name),
+        }),
+        log,
+      },
+      { host: options.host ?? DEFAULTS.host, port: options.port ?? DEFAULTS.port },
+    );
+    const apiUrl = api.url;
+
+    for (const scenario of options.scenarios ?? []) {
+      scenarios.start(scenario.name, engine.now, scenario.minutes * 60_000 * speed, scenario.gateway);
+      log(`scenario ${scenario.name} started for ${scenario.minutes} min${scenario.gateway ? ` on ${scenario.gateway}` : ''}`);
+    }
+
+    // Self-service payments go through the real API (up to the API's share of apiRate); the rows are the ones the engine drew.
+    const router: PaymentRouter = async (payments) =>
+      Promise.all(
+        payments.map(async (payment) => {
+          const eventual = engine.eventualOutcome(payment);
+          const simulated: SimulatedDecision = {
+            status: payment.status,
+            reason: payment.reason,
+            gateway: payment.gateway,
+            createdAt: payment.createdAt,
+            completedAt: payment.completedAt,
+            ...(eventual ? { eventual: { ...eventual, engineOwned: true } } : {}),
+          };
+          try {
+            const response = await fetch(`${apiUrl}/api/payments`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-client-id': payment.loanRef },
+              body: JSON.stringify({ branch: payment.branch, channel: payment.channel, amount_inr: payment.amountInr, loan_ref: payment.loanRef, simulated }),
+              signal: AbortSignal.timeout(30_000),
+            });
+            const body = (await response.json().catch(() => ({}))) as { id?: number };
+            return typeof body.id === 'number' ? body.id : null;
+          } catch {
+            return null;
+          }
+        }),
+      );
+
+    let stopped = false;
+    let lastTick = Date.now();
+    const traffic = startTraffic({ url: apiUrl, seed, now, apiRate, fleetSize, perBranchPerDay, branches: branches.map((b) => b.code), isStopped: () => stopped });
+
+    let loop: Promise<void> = Promise.resolve();
+    if (!options.manualClock) {
+      if (apiRate > 0) engine.router = router;
+      let failing = false;
+      let behindWarned = 0;
+      const progress = { at: Date.now(), payments: 0 };
+      const progressMs = options.progressMs ?? 30_000;
+      loop = (async () => {
+        while (!stopped) {
+          const tickStarted = Date.now();
+          const realSeconds = (tickStarted - lastTick) / 1000;
+          lastTick = tickStarted;
+          const load = apiLoad(now(), fleetSize, perBranchPerDay);
+          engine.routeBudget = Math.ceil(apiRate * load * realSeconds * (REQUESTS_PER_PAYMENT['/api/payments'] / 4.3));
+          try {
+            await engine.advanceTo(now());
+            if (failing) log('database reachable again; simulation continues');
+            failing = false;
+          } catch (error) {
+            if (!failing) log(`cannot write to the database (${(error as Error).message}); retrying every tick`);
+            failing = true;
+          }
+          const behind = now() - engine.now;
+          if (behind > 5 * 60_000 && Date.now() - behindWarned > 60_000) {
+            log(`falling behind: written up to ${describe(engine.now)}, ${Math.round(behind / 1000)} simulated s behind the clock (speed ${speed} is too fast for this fleet on this database)`);
+            behindWarned = Date.now();
+          }
+          if (progressMs > 0 && Date.now() - progress.at >= progressMs) {
+            const queue = await enginePool.query<{ n: number }>(`SELECT count(*)::int AS n FROM lms_postings WHERE status = 'pending'`).catch(() => ({ rows: [{ n: NaN }] }));
+            log(
+              `${describe(engine.now)}: ${engine.totals.payments - progress.payments} payments in the last ${Math.round((Date.now() - progress.at) / 1000)} s ` +
+                `(${engine.totals.payments} total), LMS queue ${queue.rows[0]?.n}, ${Math.round(engine.totals.writeMs / Math.max(1, engine.totals.batches))} ms/batch` +
+                `${scenarios.list(engine.now).length ? `, scenarios: ${scenarios.list(engine.now).map((s) => s.name).join(', ')}` : ''}`,
+            );
+            progress.at = Date.now();
+            progress.payments = engine.totals.payments;
+          }
+          await sleep(Math.max(0, (options.tickMs ?? 1000) - (Date.now() - tickStarted)));
+        }
+      })();
+    }
+
+    log(
+      `simulating ${branches.length} branches × ${options.officersPerBranch ?? DEFAULTS.officersPerBranch} officers (seed ${seed}, speed ${speed}${options.manualClock ? ', manual clock' : ''}) ` +
+        `from ${describe(engine.now)} into ${redact(options.databaseUrl)}; payments API on ${apiUrl}`,
+    );
+
+    const running = api;
+    return {
+      url: apiUrl,
+      port: running.port,
+      engine,
+      scenarios,
+      api: running,
+      now,
+      async advanceTo(ms: number) {
+        if (!options.manualClock) throw new Error('advanceTo needs manualClock: true');
+        await engine.advanceTo(ms);
+      },
+      startScenario(name, { minutes, simulatedMs, gateway }) {
+        const duration = simulatedMs ?? (minutes ?? 15) * 60_000 * speed;
+        const state = scenarios.start(name, options.manualClock ? engine.now : now(), duration, gateway);
+        log(`scenario ${name} started until ${describe(state.end)}`);
+        return state;
+      },
+      stopScenario(name) {
+        const done = scenarios.stop(name, options.manualClock ? engine.now : now());
+        if (done) log(`scenario ${name} stopped`);
+        return done;
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await loop;
+        await traffic;
+        await running.close();
+        await closePools();
+        log(`stopped at ${describe(engine.now)}: ${engine.totals.payments} payments written`);
+      },
+    };
+  } catch (error) {
+    await api?.close();
+    await closePools().catch(() => {});
+    throw error;
+  }
+}
+
+interface TrafficOptions {
+  url: string;
+  seed: number;
+  now(): number;
+  apiRate: number;
+  fleetSize: number;
+  perBranchPerDay: number;
+  branches: string[];
+  isStopped(): boolean;
+}
+
+/**
+ * The portal's other traffic: loan look-ups and logins at the model's rhythm (a share of apiRate
+ * at peak), a few wrong passwords, now and then someone hammering the login (rate limited), and a
+ * health check every 5 s. Bounded in flight so a slow database cannot pile requests up.
+ */
+async function startTraffic(options: TrafficOptions): Promise<void> {
+  if (options.apiRate <= 0) return;
+  const rng = Rng.of(options.seed, 'traffic', Date.now());
+  const intervalMs = 250;
+  let inFlight = 0;
+  let lastHealth = 0;
+  const send = (path: string, init?: RequestInit) => {
+    if (inFlight >= 100) return;
+    inFlight++;
+    fetch(`${options.url}${path}`, { ...init, signal: AbortSignal.timeout(15_000) })
+      .then((response) => response.arrayBuffer())
+      .catch(() => {})
+      .finally(() => inFlight--);
+  };
+  const login = (user: string, password: string) =>
+    send('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+  const shares = REQUESTS_PER_PAYMENT['/api/loans/:ref'] + REQUESTS_PER_PAYMENT['/api/login'];
+  while (!options.isStopped()) {
+    const load = Math.max(0.02, apiLoad(options.now(), options.fleetSize, options.perBranchPerDay));
+    const count = rng.poisson(options.apiRate * load * (shares / 4.3) * (intervalMs / 1000));
+    for (let i = 0; i < count; i++) {
+      const branch = options.branches[rng.int(options.branches.length)]!;
+      if (rng.chance(REQUESTS_PER_PAYMENT['/api/loans/:ref'] / shares)) {
+        send(`/api/loans/${rng.chance(0.01) ? 'LN-UNKNOWN' : loanRef(branch, rng.int(4000))}`);
+      } else {
+        login(`customer-${branch}-${rng.int(4000)}`, rng.chance(LOGIN_FAILURE_PROBABILITY) ? 'wrong-password' : DEMO_PASSWORD);
+      }
+    }
+    // Now and then a script tries passwords on one account: the limiter answers 429.
+    if (rng.chance(0.002)) for (let i = 0; i < 8; i++) login(`customer-${options.branches[0]}-7`, `guess-${i}`);
+    if (Date.now() - lastHealth >= 5000) {
+      lastHealth = Date.now();
+      send('/health');
+      send('/lms/health');
+      for (const gateway of GATEWAYS) send(`/gateways/${gateway}/health`);
+    }
+    await sleep(intervalMs);
+  }
+  while (inFlight > 0) await sleep(50);
+}
