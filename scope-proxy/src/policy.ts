@@ -118,6 +118,7 @@ class Validator {
   }
 
   string(node: YamlNode | null | undefined, path: string, pattern: RegExp, what: string): string | undefined {
+    if (node === undefined) return undefined; // missing: reported by map()
     if (!isScalar(node) || typeof node.value !== 'string' || !pattern.test(node.value)) {
       this.problem(node, path, `expected ${what}`);
       return undefined;
@@ -134,6 +135,7 @@ class Validator {
   }
 
   list(node: YamlNode | null | undefined, path: string, pattern: RegExp, what: string, nonEmpty = false): string[] | undefined {
+    if (node === undefined) return undefined; // missing: reported by map()
     if (!isSeq(node)) {
       this.problem(node, path, `expected a list of ${what}`);
       return undefined;
