@@ -143,6 +143,8 @@ export const RECEIVER_ENV = {
   PAYWATCH_SMTP_SMARTHOST: 'smtp.example.invalid:587',
   PAYWATCH_SMTP_FROM: 'paywatch@example.invalid',
   PAYWATCH_SMTP_USERNAME: 'paywatch',
+  /** `false` only for a relay on the same host or network segment. */
+  PAYWATCH_SMTP_REQUIRE_TLS: 'true',
   PAYWATCH_ONCALL_EMAIL: 'payments-oncall@example.invalid',
   PAYWATCH_BUSINESS_EMAIL: 'finance-alerts@example.invalid',
   PAYWATCH_EXECUTIVES_EMAIL: 'executives@example.invalid',
@@ -231,7 +233,7 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
       smtp_from: env('PAYWATCH_SMTP_FROM'),
       smtp_auth_username: env('PAYWATCH_SMTP_USERNAME'),
       smtp_auth_password_file: `${production.secretsDir.replace(/\/+$/, '')}/${SECRET_FILES.smtpPassword}`,
-      smtp_require_tls: true,
+      smtp_require_tls: env('PAYWATCH_SMTP_REQUIRE_TLS') !== 'false',
     });
   }
   const tierRoutes = LADDER.map((tier) => {

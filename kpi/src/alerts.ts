@@ -261,7 +261,9 @@ export const ALERTS: AlertDefinition[] = [
     for: PROBE_FOR,
     levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
     summary: () => 'The Loan Management System is down',
-    description: () => 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted.',
+    description: () =>
+      'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted' +
+      '{{ with query "max(lms_posting_queue_depth)" }} ({{ . | first | value | printf "%.0f" }} waiting now){{ end }}.',
     impact: 'Receipts are not posted to loans: customers see stale balances and may be charged late fees until the queue drains.',
     rootCause: 'lms',
   },
@@ -312,7 +314,9 @@ export const ALERTS: AlertDefinition[] = [
     for: '5m',
     levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
     summary: () => 'The RFID system is offline',
-    description: () => 'No RFID reader at any branch has sent a heartbeat for 5 minutes.',
+    description: () =>
+      'No RFID reader at any branch has sent a heartbeat for 5 minutes' +
+      '{{ with query "sum(rfid_readers)" }} ({{ . | first | value | printf "%.0f" }} readers installed){{ end }}.',
     impact: 'Branches cannot verify customers and staff by card; counters fall back to manual checks.',
     rootCause: 'rfid',
   },

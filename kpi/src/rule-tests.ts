@@ -362,7 +362,7 @@ const MINUTE_CASES: AlertCase[] = [
       s('rfid_readers{branch="BR0002"}', '1x10'),
     ],
     evalTime: '6m',
-    expect: [{ incidentClass: 'Sev2', description: 'No RFID reader at any branch has sent a heartbeat for 5 minutes.' }],
+    expect: [{ incidentClass: 'Sev2', description: 'No RFID reader at any branch has sent a heartbeat for 5 minutes (2 readers installed).' }],
   },
   {
     alert: 'RfidSystemOffline',
@@ -523,9 +523,13 @@ const PROBE_CASES: AlertCase[] = [
   {
     alert: 'LmsDown',
     name: 'the LMS exporter sees the LMS down three times in a row',
-    input: [s('lms_up{instance="127.0.0.1:9402", job="lms"}', '1 1 0 0 0 0'), probe('lms', LMS_HEALTH, '1 1 1 1 1 1')],
+    input: [
+      s('lms_up{instance="127.0.0.1:9402", job="lms"}', '1 1 0 0 0 0'),
+      probe('lms', LMS_HEALTH, '1 1 1 1 1 1'),
+      s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '0+100x5'),
+    ],
     evalTime: '60s',
-    expect: [{ incidentClass: 'Sev2', description: 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted.' }],
+    expect: [{ incidentClass: 'Sev2', description: 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted (400 waiting now).' }],
   },
   {
     alert: 'LmsDown',
