@@ -34,6 +34,8 @@ export interface StackConfig {
   backfillDays: number;
   /** Simulator size and pace, handed to the simulator. */
   branches?: number;
+  officersPerBranch?: number;
+  paymentsPerBranch?: number;
   speed?: number;
   /** Shared secret between Grafana's data source and the scope proxy. */
   proxySecret: string;
@@ -52,8 +54,10 @@ options (environment variable in brackets; the flag wins):
   --database-url URL        [DATABASE_URL]            a real payments database instead of the embedded one
   --simulate                [PAYWATCH_SIMULATE=1]     run the simulator even with --database-url
   --backfill-days N         [PAYWATCH_BACKFILL_DAYS]  history on a first start (default 30; 0 = none)
-  --branches N              [PAYWATCH_BRANCHES]       simulated branches
-  --speed X                 [PAYWATCH_SPEED]          simulated time per real time
+  --branches N              [PAYWATCH_BRANCHES]       simulated branches (simulator default 500)
+  --officers N              [PAYWATCH_OFFICERS]       field officers per branch
+  --payments-per-branch N   [PAYWATCH_PAYMENTS_PER_BRANCH] attempts per average branch per weekday
+  --speed X                 [PAYWATCH_SPEED]          simulated time per real time (keep 1 with history)
   --no-grafana              [PAYWATCH_GRAFANA=0]      do not start Grafana even when installed
   --proxy-secret S          [PAYWATCH_PROXY_SECRET]   Grafana <-> scope proxy shared secret
 ${Object.values(PORTS)
@@ -81,6 +85,8 @@ export function parseStackConfig(argv: string[], env: NodeJS.ProcessEnv = proces
       simulate: { type: 'boolean' },
       'backfill-days': { type: 'string' },
       branches: { type: 'string' },
+      officers: { type: 'string' },
+      'payments-per-branch': { type: 'string' },
       speed: { type: 'string' },
       'no-grafana': { type: 'boolean' },
       'proxy-secret': { type: 'string' },
@@ -116,6 +122,8 @@ export function parseStackConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     simulate: values.simulate ?? (env.PAYWATCH_SIMULATE === '1' || env.PAYWATCH_SIMULATE === 'true' || !databaseUrl),
     backfillDays: number(values['backfill-days'] ?? env.PAYWATCH_BACKFILL_DAYS, 'backfill days') ?? (databaseUrl ? 0 : 30),
     branches: number(values.branches ?? env.PAYWATCH_BRANCHES, 'branches'),
+    officersPerBranch: number(values.officers ?? env.PAYWATCH_OFFICERS, 'officers'),
+    paymentsPerBranch: number(values['payments-per-branch'] ?? env.PAYWATCH_PAYMENTS_PER_BRANCH, 'payments per branch', false),
     speed: number(values.speed ?? env.PAYWATCH_SPEED, 'speed', false),
     proxySecret: values['proxy-secret'] ?? env.PAYWATCH_PROXY_SECRET ?? DEMO_PROXY_SECRET,
     grafana: !(values['no-grafana'] || env.PAYWATCH_GRAFANA === '0' || env.PAYWATCH_GRAFANA === 'false'),

@@ -212,7 +212,15 @@ export async function startStack(config: StackConfig, progress: Progress = conso
   // 4. History: simulated days before now, imported into Prometheus's TSDB before it starts.
   const promDir = join(dataDir, 'prometheus');
   if (config.simulate && config.backfillDays > 0 && !historyState(promDir)) {
-    await step(`backfilling ${config.backfillDays} days of simulated history`, async () => runBackfill({ prometheusDir: promDir, days: config.backfillDays, branches: config.branches, log: (line) => progress.info(line) }), (result) => `${result.samples.toLocaleString('en')} samples`);
+    await step(`backfilling ${config.backfillDays} days of simulated history`, async () => runBackfill({
+        prometheusDir: promDir,
+        days: config.backfillDays,
+        branches: config.branches,
+        officersPerBranch: config.officersPerBranch,
+        perBranchPerDay: config.paymentsPerBranch,
+        ports,
+        log: (line: string) => progress.info(line),
+      }), (result) => `${result.samples.toLocaleString('en')} samples`);
   }
 
   // 5. The business simulator and the payments API it plays.
@@ -220,6 +228,8 @@ export async function startStack(config: StackConfig, progress: Progress = conso
     await step(`starting the simulator and payments API on 127.0.0.1:${ports.api}`, async () => {
       const args = ['--database-url', databaseUrl, '--port', String(ports.api)];
       if (config.branches) args.push('--branches', String(config.branches));
+      if (config.officersPerBranch) args.push('--officers', String(config.officersPerBranch));
+      if (config.paymentsPerBranch) args.push('--payments-per-branch', String(config.paymentsPerBranch));
       if (config.speed) args.push('--speed', String(config.speed));
       await node('simulator', ENTRY_POINTS.simulator, args, `http://127.0.0.1:${ports.api}/metrics`);
       urls.api = `http://127.0.0.1:${ports.api}`;

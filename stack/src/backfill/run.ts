@@ -19,12 +19,18 @@ import { join } from 'node:path';
 import { requireTool } from '../tools.ts';
 import { PORTS } from '../config.ts';
 import { branchProfiles } from '@paywatch/simulator/model';
+import { DEFAULTS as SIMULATOR_DEFAULTS } from '@paywatch/simulator/simulator';
 import { branchSeriesCount, buildHistory, TICK_SECONDS } from './history.ts';
 import { writeOpenMetrics } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';
 
-/** The simulator's fleet defaults (simulator/src/config.ts); the history must use the same fleet. */
-export const FLEET_DEFAULTS = { seed: 42, branches: 40, officersPerBranch: 12, perBranchPerDay: 240 };
+/** The simulator's fleet defaults (simulator/src/simulator.ts); the history must use the same fleet. */
+export const FLEET_DEFAULTS = {
+  seed: SIMULATOR_DEFAULTS.seed,
+  branches: SIMULATOR_DEFAULTS.branches,
+  officersPerBranch: SIMULATOR_DEFAULTS.officersPerBranch,
+  perBranchPerDay: SIMULATOR_DEFAULTS.paymentsPerBranchPerDay,
+};
 
 export interface BackfillOptions {
   /** Prometheus's directory: blocks go to <dir>/data, the marker to <dir>/backfill.json. */
@@ -34,7 +40,7 @@ export interface BackfillOptions {
   branches?: number;
   officersPerBranch?: number;
   perBranchPerDay?: number;
-  /** Most samples to write (default 4 000 000); per-branch series get a coarser step to fit. */
+  /** Most samples to write (default 6 000 000, about 40 s of promtool on 2 cores); per-branch series get a coarser step to fit. */
   sampleBudget?: number;
   /** "Now" in epoch ms (tests); default Date.now(). */
   now?: number;
@@ -71,8 +77,8 @@ export function historyState(prometheusDir: string): BackfillResult | undefined 
   return JSON.parse(readFileSync(file, 'utf8')) as BackfillResult;
 }
 
-/** Nice steps for per-branch series: 5, 10, 15, 30, 60 minutes. */
-const STEPS = [1, 2, 3, 6, 12];
+/** Steps for per-branch series, in ticks: 5, 10, 15, 30 minutes, 1, 2, 3, 6 hours. */
+const STEPS = [1, 2, 3, 6, 12, 24, 36, 72];
 
 function runPromtool(promtool: string, input: string, output: string): Promise<{ samples: number; blocks: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -121,7 +127,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
 
   // Per-branch step within the sample budget.
   const fleet = branchProfiles(fleetOptions);
-  const budget = options.sampleBudget ?? 4_000_000;
+  const budget = options.sampleBudget ?? 6_000_000;
   const perBranch = branchSeriesCount(fleet);
   const fleetWide = 140; // gauges, probes, API histogram, recording rules: every tick
   const every = STEPS.find((k) => perBranch * Math.ceil(ticks / k) + fleetWide * ticks <= budget) ?? STEPS[STEPS.length - 1]!;

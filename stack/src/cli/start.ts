@@ -1,0 +1,65 @@
+// `npm start [-- options]`: the whole of Paywatch on this machine (see config.ts for options).
+// Installs what it needs, starts every part in order and waits for each, prints where to look,
+// and stops everything on Ctrl-C (SIGINT) or SIGTERM.
+import { parseStackConfig, USAGE } from '../config.ts';
+import { consoleProgress, startStack } from '../stack.ts';
+
+const log = (line: string) => console.log(line);
+let config;
+try {
+  config = parseStackConfig(process.argv.slice(2));
+} catch (error) {
+  console.error(`paywatch: ${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (config === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const progress = consoleProgress(log);
+progress.info(`data directory ${config.dataDir}`);
+let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+let stopping = false;
+const stop = async (why: string, code: number) => {
+  if (stopping) return;
+  stopping = true;
+  progress.info(`${why}: stopping everything ...`);
+  await stack?.stop();
+  progress.info('stopped');
+  process.exit(code);
+};
+// A signal during start-up stops what has started so far (startStack cleans up on failure).
+process.on('SIGINT', () => void stop('Ctrl-C', 0));
+process.on('SIGTERM', () => void stop('SIGTERM', 0));
+
+try {
+  stack = await startStack(config, progress);
+} catch (error) {
+  if (!stopping) {
+    console.error(`paywatch: could not start: ${(error as Error).message.split('\n')[0]}`);
+    console.error(`paywatch: logs of each service are in ${config.dataDir}/logs`);
+    process.exit(1);
+  }
+}
+if (stack && !stopping) {
+  const u = stack.urls;
+  const lines = [
+    '',
+    'Paywatch is running. Where to look:',
+    `  Prometheus       ${u.prometheus}   (targets: ${u.prometheus}/targets, alerts: ${u.prometheus}/alerts)`,
+    `  Alertmanager     ${u.alertmanager}`,
+    `  Alert sink       ${u.alertSink}   (what each rung of the escalation ladder was sent)`,
+    `  Scope proxy      ${u.scopeProxy}   (what Grafana queries; needs the shared secret and X-Grafana-User)`,
+    ...(u.api ? [`  Payments API     ${u.api}   (simulated; /scenarios starts an outage)`] : []),
+    `  Exporters        ${[u.payments, u.lms, u.rfid, u.pool].map((url) => `${url}/metrics`).join('  ')}`,
+    ...(u.grafana ? [`  Grafana          ${u.grafana}   (admin / $GF_SECURITY_ADMIN_PASSWORD or admin; demo users from policy/policy.yml, password $PAYWATCH_DEMO_PASSWORD or paywatch-demo)`] : []),
+    `  Database         ${stack.config.databaseUrl ? 'DATABASE_URL' : stack.databaseUrl}`,
+    `  Data and logs    ${stack.config.dataDir}`,
+    ...stack.skipped.map((s) => `  not started: ${s.name}: ${s.why}`),
+    '',
+    'Ctrl-C stops everything.',
+  ];
+  for (const line of lines) log(line);
+  void stack.crashed.then((name) => stop(`${name} stopped unexpectedly (see ${stack!.config.dataDir}/logs/${name}.log)`, 1));
+}
