@@ -2,11 +2,25 @@ import type { PluginOptions } from '@grafana/plugin-e2e';
 import { defineConfig, devices } from '@playwright/test';
 import { dirname } from 'node:path';
 
-// End-to-end tests against a running Grafana (the root docker-compose.yml, or any GRAFANA_URL).
+// End-to-end tests against a running Grafana with Paywatch provisioned (the root
+// docker-compose.yml, `npm start`, or any GRAFANA_URL). See README.md "End-to-end tests".
 // They never download a browser: they drive the system Chromium (Debian's /usr/bin/chromium, or
 // CHROMIUM_PATH). Not part of `npm run test:ci`, which must pass on machines without Grafana.
 const pluginE2eAuth = `${dirname(require.resolve('@grafana/plugin-e2e'))}/auth`;
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const launchOptions = {
+  executablePath,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+};
+const admin = {
+  user: process.env.GRAFANA_ADMIN_USER || 'admin',
+  password: process.env.GRAFANA_ADMIN_PASSWORD || 'admin',
+};
+const branchManager = {
+  user: process.env.PAYWATCH_E2E_BM_USER || 'meera.bm',
+  password: process.env.PAYWATCH_E2E_BM_PASSWORD || 'paywatch-e2e',
+  role: 'Viewer' as const,
+};
 
 export default defineConfig<PluginOptions>({
   testDir: './tests',
@@ -16,34 +30,37 @@ export default defineConfig<PluginOptions>({
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     baseURL: process.env.GRAFANA_URL || 'http://localhost:3000',
-    // plugin-e2e logs in with these (the `auth` project); defaults are Grafana's admin/admin.
-    user: {
-      user: process.env.GRAFANA_ADMIN_USER || 'admin',
-      password: process.env.GRAFANA_ADMIN_PASSWORD || 'admin',
-    },
+    // The Grafana server admin: logs in, and creates the branch manager if they do not exist yet.
+    grafanaAPICredentials: admin,
     trace: 'on-first-retry',
-    launchOptions: {
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    },
+    launchOptions,
   },
   projects: [
-    // 1. Log in to Grafana and store the cookie on disk for use in other tests.
+    // 1. Log in as the admin and store the cookie for the admin tests.
+    { name: 'auth', testDir: pluginE2eAuth, testMatch: [/.*\.js/], use: { user: admin, launchOptions } },
+    // 2. Log in as a branch manager (created with the password above if absent).
     {
-      name: 'auth',
+      name: 'auth-branch-manager',
       testDir: pluginE2eAuth,
       testMatch: [/.*\.js/],
-      use: { launchOptions: { executablePath, args: ['--no-sandbox', '--disable-gpu'] } },
+      use: { user: branchManager, launchOptions },
     },
-    // 2. Run the tests in Chromium, authenticated as the admin user.
     {
-      name: 'chromium',
+      name: 'admin',
+      testDir: './tests/admin',
+      use: { ...devices['Desktop Chrome'], launchOptions, user: admin, storageState: 'playwright/.auth/admin.json' },
+      dependencies: ['auth'],
+    },
+    {
+      name: 'branch-manager',
+      testDir: './tests/branch-manager',
       use: {
         ...devices['Desktop Chrome'],
-        launchOptions: { executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] },
-        storageState: 'playwright/.auth/admin.json',
+        launchOptions,
+        user: branchManager,
+        storageState: `playwright/.auth/${branchManager.user}.json`,
       },
-      dependencies: ['auth'],
+      dependencies: ['auth-branch-manager'],
     },
   ],
 });

@@ -1,5 +1,6 @@
 import { AppConfigPage, AppPage, test as base } from '@grafana/plugin-e2e';
 import pluginJson from '../src/plugin.json';
+import dashboardIndex from '../src/dashboards/index.json';
 
 type AppTestFixture = {
   appConfigPage: AppConfigPage;
@@ -22,5 +23,8 @@ export const test = base.extend<AppTestFixture>({
     );
   },
 });
+
+/** The bundled dashboards and every panel, from the generated index (src/dashboards/index.json). */
+export const DASHBOARDS = dashboardIndex.dashboards;
 
 export { expect } from '@grafana/plugin-e2e';

@@ -1,21 +1,24 @@
 export const testIds = {
   appConfig: {
-    apiKey: 'data-testid ac-api-key',
-    apiUrl: 'data-testid ac-api-url',
+    datasource: 'data-testid ac-datasource',
     submit: 'data-testid ac-submit-form',
+    check: 'data-testid ac-connection-check',
+    checkResult: 'data-testid ac-connection-result',
   },
-  pageOne: {
-    container: 'data-testid pg-one-container',
-    navigateToFour: 'data-testid navigate-to-four',
+  home: {
+    container: 'data-testid pw-home',
+    identity: 'data-testid pw-home-identity',
+    dashboards: 'data-testid pw-home-dashboards',
+    kpis: 'data-testid pw-home-kpis',
+    kpiTile: 'data-testid pw-home-kpi-tile',
+    kpiError: 'data-testid pw-home-kpi-error',
+    error: 'data-testid pw-home-error',
   },
-  pageTwo: {
-    container: 'data-testid pg-two-container',
+  metrics: {
+    container: 'data-testid pw-metrics',
+    search: 'data-testid pw-metrics-search',
+    row: 'data-testid pw-metrics-row',
+    liveWarning: 'data-testid pw-metrics-live-warning',
   },
-  pageThree: {
-    container: 'data-testid pg-three-container',
-  },
-  pageFour: {
-    container: 'data-testid pg-four-container',
-    navigateBack: 'data-testid navigate-back',
-  },
+  notConfigured: 'data-testid pw-not-configured',
 };

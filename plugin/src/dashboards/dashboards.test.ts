@@ -87,7 +87,9 @@ describe('dashboards', () => {
     }
     for (const { p } of allPanels()) {
       expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
-      for (const t of p.targets ?? []) {expect(t.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });}
+      for (const t of p.targets ?? []) {
+        expect(t.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      }
     }
   });
 
@@ -104,7 +106,9 @@ describe('dashboards', () => {
     const allowed = new Set(['$branch', '$officer', '$__rate_interval', '$__range', '$__interval']);
     for (const { p } of allPanels()) {
       for (const t of p.targets ?? []) {
-        for (const v of t.expr.match(/\$\{?\w+\}?/g) ?? []) {expect([t.expr, allowed.has(v)]).toEqual([t.expr, true]);}
+        for (const v of t.expr.match(/\$\{?\w+\}?/g) ?? []) {
+          expect([t.expr, allowed.has(v)]).toEqual([t.expr, true]);
+        }
       }
     }
   });
@@ -121,8 +125,12 @@ describe('dashboards', () => {
   it('every branch panel is filtered by $branch and every field officer panel by $officer', () => {
     for (const { d, p } of allPanels()) {
       for (const t of p.targets ?? []) {
-        if (d.json.uid === 'paywatch-branch') {expect(t.expr).toContain('branch=~"$branch"');}
-        if (d.json.uid === 'paywatch-field') {expect(t.expr).toContain('officer="$officer"');}
+        if (d.json.uid === 'paywatch-branch') {
+          expect(t.expr).toContain('branch=~"$branch"');
+        }
+        if (d.json.uid === 'paywatch-field') {
+          expect(t.expr).toContain('officer="$officer"');
+        }
       }
     }
   });
@@ -131,7 +139,9 @@ describe('dashboards', () => {
     let seen = 0;
     for (const { p } of allPanels()) {
       const k = KPIS.find((x) => p.description?.includes(`(KPI spec: ${x.id})`));
-      if (!k) {continue;}
+      if (!k) {
+        continue;
+      }
       seen++;
       expect(p.fieldConfig?.defaults?.thresholds?.steps).toEqual(thresholdSteps(k));
       expect(p.fieldConfig?.defaults?.unit).toBe(k.unit);
@@ -145,8 +155,9 @@ describe('dashboards', () => {
     expect(status.roles).toContain('viewer');
     for (const panel of status.panels) {
       for (const q of panel.queries) {
-        for (const name of metricNames(q.expr))
-          {expect([q.expr, name, aggregate.has(name)]).toEqual([q.expr, name, true]);}
+        for (const name of metricNames(q.expr)) {
+          expect([q.expr, name, aggregate.has(name)]).toEqual([q.expr, name, true]);
+        }
       }
     }
   });
@@ -154,7 +165,11 @@ describe('dashboards', () => {
   it('every metric a query reads is in the metric contract (docs/metrics.md) or a standard exporter', () => {
     const known = new Set(catalogue.map((m) => m.name));
     for (const m of catalogue) {
-      if (m.type === 'histogram') {for (const s of ['_bucket', '_count', '_sum']) {known.add(m.name + s);}}
+      if (m.type === 'histogram') {
+        for (const s of ['_bucket', '_count', '_sum']) {
+          known.add(m.name + s);
+        }
+      }
     }
     const external = (name: string) => name === 'up' || name === 'ALERTS' || /^(node|probe)_/.test(name);
     for (const d of index.dashboards) {
@@ -183,7 +198,9 @@ describe('metrics catalogue', () => {
     expect(byName.get('lms_posting_queue_depth')).toMatchObject({ type: 'gauge', labels: [] });
     expect(byName.get('paywatch:payment_success_ratio:rate5m')?.type).toBe('recording rule');
     expect(byName.get('payments_total')?.help).toMatch(/success/);
-    for (const m of catalogue) {expect(m.help.length).toBeGreaterThan(0);}
+    for (const m of catalogue) {
+      expect(m.help.length).toBeGreaterThan(0);
+    }
   });
 });
 
@@ -226,7 +243,9 @@ function metricNames(expr: string): string[] {
   const names: string[] = [];
   for (const m of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
     const after = stripped.slice(m.index! + m[0].length).trimStart();
-    if (after.startsWith('(') || PROMQL_WORDS.has(m[0].toLowerCase())) {continue;}
+    if (after.startsWith('(') || PROMQL_WORDS.has(m[0].toLowerCase())) {
+      continue;
+    }
     names.push(m[0]);
   }
   return names;

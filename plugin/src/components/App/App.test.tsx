@@ -1,38 +1,50 @@
 import React from 'react';
 import { MemoryRouter } from 'react-router-dom';
-import { AppRootProps, PluginType } from '@grafana/data';
-import { render, waitFor } from '@testing-library/react';
+import { type AppRootProps, PluginType } from '@grafana/data';
+import { render, screen } from '@testing-library/react';
+import { resetServer, serve } from '../../test/grafanaServerMock';
+import { testIds } from '../testIds';
 import App from './App';
 
-describe('Components/App', () => {
-  let props: AppRootProps;
+jest.mock('@grafana/runtime', () => require('../../test/runtimeMock').runtimeMock());
 
+function renderAt(path: string) {
+  const props = {
+    basename: 'a/paywatch-paywatch-app',
+    meta: {
+      id: 'paywatch-paywatch-app',
+      name: 'Paywatch',
+      type: PluginType.app,
+      enabled: true,
+      jsonData: { datasourceUid: 'paywatch-prometheus' },
+    },
+    query: {},
+    path: '',
+    onNavChanged: jest.fn(),
+  } as unknown as AppRootProps;
+  return render(
+    <MemoryRouter initialEntries={[path]}>
+      <App {...props} />
+    </MemoryRouter>
+  );
+}
+
+jest.setTimeout(30_000);
+
+describe('App routing (Grafana server mocked via backendSrv)', () => {
   beforeEach(() => {
-    jest.resetAllMocks();
-
-    props = {
-      basename: 'a/sample-app',
-      meta: {
-        id: 'sample-app',
-        name: 'Sample App',
-        type: PluginType.app,
-        enabled: true,
-        jsonData: {},
-      },
-      query: {},
-      path: '',
-      onNavChanged: jest.fn(),
-    } as unknown as AppRootProps;
+    resetServer();
+    serve('/api/v1/paywatch/whoami', { status: 403, data: { error: 'unknown user' } });
+    serve('/api/v1/metadata', { data: { status: 'success', data: {} } });
   });
 
-  test('renders without an error"', async () => {
-    const { queryByText } = render(
-      <MemoryRouter>
-        <App {...props} />
-      </MemoryRouter>
-    );
+  it('opens Home at /home, with the settings from the app', async () => {
+    renderAt('/home');
+    expect(await screen.findByTestId(testIds.home.container, {}, { timeout: 15_000 })).toBeInTheDocument();
+  });
 
-    // Application is lazy loaded, so we need to wait for the component and routes to be rendered
-    await waitFor(() => expect(queryByText(/this is page one./i)).toBeInTheDocument(), { timeout: 2000 });
+  it('opens the Metrics catalogue at /metrics', async () => {
+    renderAt('/metrics');
+    expect(await screen.findByTestId(testIds.metrics.container, {}, { timeout: 15_000 })).toBeInTheDocument();
   });
 });

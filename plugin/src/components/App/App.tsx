@@ -1,24 +1,20 @@
 import React from 'react';
-import { Route, Routes } from 'react-router-dom';
-import { AppRootProps } from '@grafana/data';
-import { ROUTES } from '../../constants';
-const PageOne = React.lazy(() => import('../../pages/PageOne'));
-const PageTwo = React.lazy(() => import('../../pages/PageTwo'));
-const PageThree = React.lazy(() => import('../../pages/PageThree'));
-const PageFour = React.lazy(() => import('../../pages/PageFour'));
+import { Navigate, Route, Routes } from 'react-router-dom';
+import type { AppRootProps } from '@grafana/data';
+import { PLUGIN_BASE_URL, ROUTES } from '../../constants';
+import { SettingsContext, type AppSettings } from '../../settings';
+const Home = React.lazy(() => import('../../pages/Home'));
+const MetricsCatalogue = React.lazy(() => import('../../pages/MetricsCatalogue'));
 
-function App(props: AppRootProps) {
+function App(props: AppRootProps<AppSettings>) {
   return (
-    <Routes>
-      <Route path={ROUTES.Two} element={<PageTwo />} />
-      <Route path={`${ROUTES.Three}/:id?`} element={<PageThree />} />
-
-      {/* Full-width page (this page will have no side navigation) */}
-      <Route path={ROUTES.Four} element={<PageFour />} />
-
-      {/* Default page */}
-      <Route path="*" element={<PageOne />} />
-    </Routes>
+    <SettingsContext.Provider value={props.meta.jsonData ?? {}}>
+      <Routes>
+        <Route path={ROUTES.Home} element={<Home />} />
+        <Route path={ROUTES.Metrics} element={<MetricsCatalogue />} />
+        <Route path="*" element={<Navigate to={`${PLUGIN_BASE_URL}/${ROUTES.Home}`} replace />} />
+      </Routes>
+    </SettingsContext.Provider>
   );
 }
 

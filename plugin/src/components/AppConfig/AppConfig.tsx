@@ -1,106 +1,140 @@
-import React, { ChangeEvent, useState } from 'react';
+import React, { useState } from 'react';
 import { lastValueFrom } from 'rxjs';
 import { css } from '@emotion/css';
-import { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps, PluginMeta } from '@grafana/data';
-import { getBackendSrv } from '@grafana/runtime';
-import { Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
+import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps, PluginMeta } from '@grafana/data';
+import { DataSourcePicker, getBackendSrv } from '@grafana/runtime';
+import { Alert, Button, Field, FieldSet, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { datasourceGet, errorMessage } from '../../api/datasource';
+import { describeScope, fetchWhoami, type Whoami } from '../../api/whoami';
+import type { AppSettings } from '../../settings';
 import { testIds } from '../testIds';
 
-type AppPluginSettings = {
-  apiUrl?: string;
-};
+export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {}
 
-type State = {
-  // The URL to reach our custom API.
-  apiUrl: string;
-  // Tells us if the API key secret is set.
-  isApiKeySet: boolean;
-  // A secret key for our custom API.
-  apiKey: string;
-};
+type Check =
+  | { state: 'idle' }
+  | { state: 'running' }
+  | { state: 'ok'; who: Whoami; version?: string; versionError?: string }
+  | { state: 'failed'; message: string };
 
-export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppPluginSettings>> {}
+/** Asks the scope proxy who we are, and Prometheus behind it for its version. */
+export async function checkConnection(datasourceUid: string): Promise<Check> {
+  let who: Whoami;
+  try {
+    who = await fetchWhoami(datasourceUid);
+  } catch (e) {
+    return { state: 'failed', message: errorMessage(e) };
+  }
+  try {
+    const build = await datasourceGet<{ data?: { version?: string } }>(datasourceUid, 'api/v1/status/buildinfo');
+    return { state: 'ok', who, version: build?.data?.version };
+  } catch (e) {
+    return { state: 'ok', who, versionError: errorMessage(e) };
+  }
+}
 
 const AppConfig = ({ plugin }: AppConfigProps) => {
   const s = useStyles2(getStyles);
-  const { enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
-  const [state, setState] = useState<State>({
-    apiUrl: jsonData?.apiUrl || '',
-    apiKey: '',
-    isApiKeySet: Boolean(secureJsonFields?.apiKey),
-  });
+  const { enabled, pinned, jsonData } = plugin.meta;
+  const [datasourceUid, setDatasourceUid] = useState<string | undefined>(jsonData?.datasourceUid);
+  const [check, setCheck] = useState<Check>({ state: 'idle' });
+  const [saveError, setSaveError] = useState<string>();
 
-  const isSubmitDisabled = Boolean(!state.apiUrl || (!state.isApiKeySet && !state.apiKey));
-
-  const onResetApiKey = () =>
-    setState({
-      ...state,
-      apiKey: '',
-      isApiKeySet: false,
-    });
-
-  const onChange = (event: ChangeEvent<HTMLInputElement>) => {
-    setState({
-      ...state,
-      [event.target.name]: event.target.value.trim(),
-    });
-  };
-
-  const onSubmit = () => {
-    if (isSubmitDisabled) {
+  const onSubmit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (!datasourceUid) {
       return;
     }
+    try {
+      await updatePlugin(plugin.meta.id, { enabled, pinned, jsonData: { ...jsonData, datasourceUid } });
+      // The app reads its settings when Grafana loads it: reload so the pages see the change.
+      window.location.reload();
+    } catch (e) {
+      setSaveError(errorMessage(e));
+    }
+  };
 
-    updatePluginAndReload(plugin.meta.id, {
-      enabled,
-      pinned,
-      jsonData: {
-        apiUrl: state.apiUrl,
-      },
-      // This cannot be queried later by the frontend.
-      // We don't want to override it in case it was set previously and left untouched now.
-      secureJsonData: state.isApiKeySet
-        ? undefined
-        : {
-            apiKey: state.apiKey,
-          },
-    });
+  const onCheck = async () => {
+    if (!datasourceUid) {
+      return;
+    }
+    setCheck({ state: 'running' });
+    setCheck(await checkConnection(datasourceUid));
   };
 
   return (
     <form onSubmit={onSubmit}>
-      <FieldSet label="API Settings">
-        <Field label="API Key" description="A secret key for authenticating to our custom API">
-          <SecretInput
-            width={60}
-            id="config-api-key"
-            data-testid={testIds.appConfig.apiKey}
-            name="apiKey"
-            value={state.apiKey}
-            isConfigured={state.isApiKeySet}
-            placeholder={'Your secret API key'}
-            onChange={onChange}
-            onReset={onResetApiKey}
-          />
+      <FieldSet label="Scope proxy">
+        <Field
+          label="Data source"
+          description="The Prometheus data source that points at the Paywatch scope proxy. Every page and dashboard reads through it, so each person only sees their own numbers."
+        >
+          <div data-testid={testIds.appConfig.datasource}>
+            <DataSourcePicker
+              pluginId="prometheus"
+              current={datasourceUid ?? null}
+              noDefault
+              width={60}
+              onChange={(ds) => {
+                setDatasourceUid(ds.uid);
+                setCheck({ state: 'idle' });
+              }}
+            />
+          </div>
         </Field>
 
-        <Field label="API Url" description="" className={s.marginTop}>
-          <Input
-            width={60}
-            name="apiUrl"
-            id="config-api-url"
-            data-testid={testIds.appConfig.apiUrl}
-            value={state.apiUrl}
-            placeholder={`E.g.: http://mywebsite.com/api/v1`}
-            onChange={onChange}
-          />
-        </Field>
-
-        <div className={s.marginTop}>
-          <Button type="submit" data-testid={testIds.appConfig.submit} disabled={isSubmitDisabled}>
-            Save API settings
+        <div className={s.row}>
+          <Button type="submit" data-testid={testIds.appConfig.submit} disabled={!datasourceUid}>
+            Save settings
+          </Button>
+          <Button
+            type="button"
+            variant="secondary"
+            icon="heart-rate"
+            data-testid={testIds.appConfig.check}
+            disabled={!datasourceUid || check.state === 'running'}
+            onClick={onCheck}
+          >
+            Check connection
           </Button>
         </div>
+
+        <div className={s.result} data-testid={testIds.appConfig.checkResult}>
+          {check.state === 'running' && <LoadingPlaceholder text="Asking the scope proxy…" />}
+          {check.state === 'ok' && (
+            <Alert title="Connected to the scope proxy" severity="success">
+              It knows you as <strong>{check.who.login}</strong> ({check.who.role}): {describeScope(check.who.scope)}.{' '}
+              {check.version
+                ? `Prometheus ${check.version} behind it.`
+                : `Prometheus version unknown: ${check.versionError ?? 'not reported'}.`}
+            </Alert>
+          )}
+          {check.state === 'failed' && (
+            <Alert title="Connection check failed" severity="error">
+              {check.message}
+            </Alert>
+          )}
+          {saveError && (
+            <Alert title="Could not save the settings" severity="error">
+              {saveError}
+            </Alert>
+          )}
+        </div>
+      </FieldSet>
+
+      <FieldSet label="Current settings">
+        <dl className={s.settings}>
+          <dt>App enabled</dt>
+          <dd>{enabled ? 'yes' : 'no'}</dd>
+          <dt>Scope proxy data source uid</dt>
+          <dd>
+            <code>{jsonData?.datasourceUid ?? 'not set'}</code>
+          </dd>
+          <dt>Alertmanager data source uid</dt>
+          <dd>
+            <code>{jsonData?.alertmanagerUid ?? 'not set'}</code>
+          </dd>
+        </dl>
       </FieldSet>
     </form>
   );
@@ -109,32 +143,18 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 export default AppConfig;
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  colorWeak: css`
-    color: ${theme.colors.text.secondary};
-  `,
-  marginTop: css`
-    margin-top: ${theme.spacing(3)};
-  `,
+  row: css({ display: 'flex', gap: theme.spacing(1), marginTop: theme.spacing(2) }),
+  result: css({ marginTop: theme.spacing(2) }),
+  settings: css({
+    display: 'grid',
+    gridTemplateColumns: 'max-content auto',
+    gap: theme.spacing(0.5, 2),
+    dt: { color: theme.colors.text.secondary },
+    dd: { margin: 0 },
+  }),
 });
 
-const updatePluginAndReload = async (pluginId: string, data: Partial<PluginMeta<AppPluginSettings>>) => {
-  try {
-    await updatePlugin(pluginId, data);
-
-    // Reloading the page as the changes made here wouldn't be propagated to the actual plugin otherwise.
-    // This is not ideal, however unfortunately currently there is no supported way for updating the plugin state.
-    window.location.reload();
-  } catch (e) {
-    console.error('Error while updating the plugin', e);
-  }
-};
-
-const updatePlugin = async (pluginId: string, data: Partial<PluginMeta>) => {
-  const response = await getBackendSrv().fetch({
-    url: `/api/plugins/${pluginId}/settings`,
-    method: 'POST',
-    data,
-  });
-
+const updatePlugin = async (pluginId: string, data: Partial<PluginMeta<AppSettings>>) => {
+  const response = getBackendSrv().fetch({ url: `/api/plugins/${pluginId}/settings`, method: 'POST', data });
   return lastValueFrom(response);
 };
