@@ -65,7 +65,7 @@ test('every alert rule has severity, incident class, team, category and the four
     assert.match(rule.labels.incident_class!, /^Sev[1-4]$/);
     assert.ok(rule.labels.team && rule.labels.category, rule.alert);
     assert.deepEqual(Object.keys(rule.annotations).sort(), ['description', 'impact', 'runbook_url', 'summary']);
-    assert.match(rule.annotations.description!, /\$value|\$labels/, `${rule.alert} description shows no live value`);
+    assert.match(rule.annotations.description!, /\$value|\$labels|\{\{ with query /, `${rule.alert} description shows no live value`);
     assert.equal(rule.annotations.runbook_url, `docs/runbooks/${rule.alert}.md`);
     // Critical is Sev1/Sev2, warning Sev3, info Sev4: the routing tree keys on the class.
     const expected = { critical: ['Sev1', 'Sev2'], warning: ['Sev3'], info: ['Sev4'] }[rule.labels.severity as 'critical'];
