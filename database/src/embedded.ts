@@ -102,7 +102,11 @@ function errorResponse(message: string): Buffer {
   return Buffer.concat([header, fields]);
 }
 
+const openDirs = new Set<string>();
+
+// PGlite's files have one owner; a second PGlite on the same directory would corrupt them.
 function lockDataDir(dir: string): () => void {
+  if (openDirs.has(dir)) throw new Error(`the embedded database in ${dir} is already open in this process: connect to it instead of starting another`);
   const lockFile = join(dir, 'paywatch-embedded.pid');
   try {
     const pid = Number(readFileSync(lockFile, 'utf8'));
@@ -118,7 +122,11 @@ function lockDataDir(dir: string): () => void {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   writeFileSync(lockFile, String(process.pid));
-  return () => rmSync(lockFile, { force: true });
+  openDirs.add(dir);
+  return () => {
+    openDirs.delete(dir);
+    rmSync(lockFile, { force: true });
+  };
 }
 
 /** Starts PGlite on a local port, applies migrations, and returns its URL. */
@@ -131,7 +139,12 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     const dir = resolve(options.dataDir);
     mkdirSync(dir, { recursive: true });
     unlock = lockDataDir(dir);
-    db = await PGlite.create(join(dir, 'pgdata'));
+    try {
+      db = await PGlite.create(join(dir, 'pgdata'));
+    } catch (error) {
+      unlock();
+      throw new Error(`cannot open the embedded database in ${dir}: ${(error as Error).message}`);
+    }
   } else {
     db = await PGlite.create();
   }
@@ -242,10 +255,16 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
 
   const server: Server = createServer(handle);
   server.maxConnections = options.maxConnections ?? 64;
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolveListen());
-  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolveListen());
+    });
+  } catch (error) {
+    await db.close();
+    unlock();
+    throw new Error(`embedded database cannot listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`);
+  }
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('embedded database: no TCP address');
   const port = address.port;

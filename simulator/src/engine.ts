@@ -22,6 +22,7 @@ import {
   lmsDrainPerSecond,
   loanRef,
   loansPerBranch,
+  mandateAnsweredBy,
   officerWeight,
   otpGiveUpSeconds,
   reconciliationPlan,
@@ -273,7 +274,8 @@ export class Engine {
   private payment(rng: Rng, branch: string, channel: Channel, loan: string, amountInr: number, createdAt: number, batchEnd: number, batch: Batch, conditions: ReturnType<Scenarios['paymentConditions']>): void {
     const gateway = GATEWAY_CHANNELS.has(channel) ? rng.pick(GATEWAY_SHARES) : null;
     const reason = sampleOutcome(rng, channel, gateway, conditions);
-    const completedAt = createdAt + Math.round(sampleProcessingSeconds(rng, channel, reason) * 1000);
+    let completedAt = createdAt + Math.round(sampleProcessingSeconds(rng, channel, reason) * 1000);
+    if (SCHEDULED_CHANNELS.has(channel)) completedAt = Math.max(createdAt + 60_000, Math.min(completedAt, mandateAnsweredBy(createdAt) - Math.floor(rng.next() * 600_000)));
     const status = reason ? 'failed' : 'success';
     const row: store.PaymentRow = { id: 0, branch, channel, gateway, status: 'pending', reason: null, amountInr, loanRef: loan, officer: null, createdAt, completedAt: null };
     if (completedAt < batchEnd) {

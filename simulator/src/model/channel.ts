@@ -1,6 +1,6 @@
 // How customers pay: each channel's share of a branch's repayments, when in the day they happen,
 // how the calendar moves them, what they cost, how long they take and how they fail.
-import { istParts } from './calendar.ts';
+import { istParts, istTime } from './calendar.ts';
 import type { Rng } from './random.ts';
 
 export const CHANNELS = ['cash', 'upi', 'upi_autopay', 'qr', 'bbps', 'nach', 'card', 'netbanking'] as const;
@@ -158,6 +158,11 @@ export function sampleOutcome(rng: Rng, channel: Channel, gateway: Gateway | nul
     x -= p;
   }
   return null;
+}
+
+/** Banks answer the morning mandate batch by 07:50 IST; later responses are folded into that. */
+export function mandateAnsweredBy(createdMs: number): number {
+  return istTime(createdMs, 7, 50);
 }
 
 /**
