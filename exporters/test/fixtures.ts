@@ -3,6 +3,7 @@
 // raw tables with SQL that shares nothing with the exporters' queries.
 import assert from 'node:assert/strict';
 import type pg from 'pg';
+import { createTestDatabase } from '@paywatch/testing/postgres';
 
 export const IST_TODAY = `(now() AT TIME ZONE 'Asia/Kolkata')::date`;
 export const IST_TODAY_START = `((now() AT TIME ZONE 'Asia/Kolkata')::date::timestamp AT TIME ZONE 'Asia/Kolkata')`;
@@ -220,4 +221,27 @@ export function assertMatchesTruth(samples: Sample[], expected: Record<string, A
   for (const [name, rows] of Object.entries(expected)) {
     assertFamily(samples, name, rows, name.endsWith('_sum') ? 1e-9 : 0);
   }
+}
+
+/**
+ * Cleanups run last-registered first (node:test runs t.after hooks in registration order, which
+ * would drop the database before the exporters and writers using it have stopped).
+ */
+export function cleanups(t: { after(fn: () => unknown): void }): (fn: () => unknown) => void {
+  const stack: Array<() => unknown> = [];
+  t.after(async () => {
+    for (const fn of stack.reverse()) await fn();
+  });
+  return (fn) => void stack.push(fn);
+}
+
+/**
+ * A fresh migrated database (createTestDatabase) whose pool survives its idle connections being
+ * terminated by the server (other suites on this machine terminate backends in their own tests;
+ * an idle pool client without an error listener would crash the test process).
+ */
+export async function testDatabase(label: string, options?: { migrated?: boolean }) {
+  const db = await createTestDatabase(label, options);
+  db.pool.on('error', () => {});
+  return db;
 }

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
-import { createTestDatabase } from '@paywatch/testing/postgres';
 import { startExporter } from '../src/index.ts';
-import { addActivity, assertMatchesTruth, groundTruth, scrape, seedReferenceData, type Sample } from './fixtures.ts';
+import { addActivity, assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seedReferenceData, testDatabase } from './fixtures.ts';
 
 const quiet = () => {};
 
@@ -17,8 +16,9 @@ function one(samples: Sample[], name: string, labels: Record<string, string> = {
 }
 
 test('exporter values equal SQL ground truth for every metric family', async (t) => {
-  const db = await createTestDatabase('exporter_values');
-  t.after(() => db.drop());
+  const defer = cleanups(t);
+  const db = await testDatabase('exporter_values');
+  defer(() => db.drop());
   await seedReferenceData(db.pool);
   await addActivity(db.pool, 1, { yesterday: true });
 
@@ -29,7 +29,7 @@ test('exporter values equal SQL ground truth for every metric family', async (t)
     response.end();
   }).listen(0, '127.0.0.1');
   await once(lms, 'listening');
-  t.after(() => lms.close());
+  defer(() => lms.close());
   const lmsAddress = lms.address() as { port: number };
 
   const common = { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, safetyLagSeconds: 1, log: quiet };
@@ -37,7 +37,7 @@ test('exporter values equal SQL ground truth for every metric family', async (t)
   const lmsExporter = await startExporter('lms', { ...common, lmsHealthUrl: `http://127.0.0.1:${lmsAddress.port}/health` });
   const rfid = await startExporter('rfid', common);
   const pool = await startExporter('pool', common);
-  t.after(() => Promise.all([payments.stop(), lmsExporter.stop(), rfid.stop(), pool.stop()]));
+  defer(() => Promise.all([payments.stop(), lmsExporter.stop(), rfid.stop(), pool.stop()]));
 
   const check = async (when: string) => {
     const expected = await groundTruth(db.pool);
@@ -80,7 +80,7 @@ test('exporter values equal SQL ground truth for every metric family', async (t)
     // A backend waiting on a lock held by another transaction, both in this test's database.
     const holder = await db.pool.connect();
     const waiter = await db.pool.connect();
-    t.after(() => {
+    defer(() => {
       holder.release();
       waiter.release();
     });
