@@ -5,10 +5,11 @@
 // the monthly maintenance window.
 //
 // Resolution: the model is evaluated every 5 minutes (TICK). Fleet-wide series and the recording
-// rules the dashboards read (paywatch:*, channel:*, reason:*) keep every tick; per-branch series
-// keep every k-th tick, k chosen so the whole history stays within a sample budget (promtool
-// imports about 75 000 samples per second per core). Counters are cumulative, so a coarser step
-// loses nothing for increase()/rate() over windows of an hour or more.
+// rules the dashboards read (paywatch:*, channel:*, reason:*) keep every tick of the last 7 days
+// and every third (15 min) before; per-branch series keep every k-th tick, k chosen so the whole
+// history stays within a sample budget (promtool imports about 75 000 samples per second per
+// core). Counters are cumulative, so a coarser step loses nothing for increase()/rate() over
+// windows of an hour or more.
 import {
   apiLoad,
   apiPaymentsPerHour,
@@ -54,6 +55,9 @@ export interface HistoryOptions {
   endSeconds: number;
   /** Per-branch series keep every k-th tick. */
   branchEvery: number;
+  /** Fleet-wide series keep every tick in the last `recentDays` (default 7), every `fleetEvery`-th before (default 3). */
+  fleetEvery?: number;
+  recentDays?: number;
   /** host:port instance labels, as Prometheus will scrape the live exporters (continuity). */
   instances: { payments: string; lms: string; rfid: string; pool: string; api: string; blackbox: string; apiHost: string };
   /** Called after each simulated day. */
@@ -84,7 +88,7 @@ function reasonsOf(channel: Channel): FailureReason[] {
   return [...reasons].sort();
 }
 
-/** A series being built: cumulative value, kept every `every` ticks. */
+/** A series being built: cumulative value, kept every `every` ticks (every `recent` ticks from tick `recentFrom` on). */
 class Track {
   readonly times: number[] = [];
   readonly values: number[] = [];
@@ -93,9 +97,11 @@ class Track {
     readonly labels: Record<string, string>,
     readonly every: number,
     readonly name?: string,
+    readonly recent = every,
+    readonly recentFrom = Infinity,
   ) {}
   keep(tick: number, t: number, last: boolean) {
-    if (tick % this.every === 0 || last) {
+    if (tick % (tick >= this.recentFrom ? this.recent : this.every) === 0 || last) {
       this.times.push(t);
       this.values.push(this.value);
     }
@@ -132,6 +138,8 @@ export function buildHistory(options: HistoryOptions): History {
   const fleetSize = fleet.reduce((sum, b) => sum + b.size, 0);
   const ticks = Math.floor((options.endSeconds - options.startSeconds) / TICK_SECONDS) + 1;
   const every = options.branchEvery;
+  const fleetEvery = options.fleetEvery ?? 3;
+  const recentFrom = Math.max(0, ticks - 1 - Math.round(((options.recentDays ?? 7) * 86400) / TICK_SECONDS));
   const inst = options.instances;
   const startMs = options.startSeconds * 1000;
   const endMs = options.endSeconds * 1000;
@@ -174,7 +182,7 @@ export function buildHistory(options: HistoryOptions): History {
   }
 
   // Fleet-wide raw series (every tick).
-  const gauge = (labels: Record<string, string>, name?: string) => new Track(labels, 1, name);
+  const gauge = (labels: Record<string, string>, name?: string) => new Track(labels, fleetEvery, name, 1, recentFrom);
   const queueDepth = gauge({ instance: inst.lms, job: 'lms' });
   const lmsUp = gauge({ instance: inst.lms, job: 'lms' });
   const dbMax = gauge({ instance: inst.pool, job: 'pool' });
@@ -190,15 +198,15 @@ export function buildHistory(options: HistoryOptions): History {
       return {
         route,
         status,
-        buckets: [...API_BUCKETS.map(String), '+Inf'].map((le) => new Track({ ...labels, le }, 1, 'http_request_duration_seconds_bucket')),
-        sum: new Track(labels, 1, 'http_request_duration_seconds_sum'),
-        count: new Track(labels, 1, 'http_request_duration_seconds_count'),
+        buckets: [...API_BUCKETS.map(String), '+Inf'].map((le) => gauge({ ...labels, le }, 'http_request_duration_seconds_bucket')),
+        sum: gauge(labels, 'http_request_duration_seconds_sum'),
+        count: gauge(labels, 'http_request_duration_seconds_count'),
       };
     }),
   );
 
   // Recording rules the dashboards read over long ranges, as Prometheus would have recorded them.
-  const rule = (labels: Record<string, string> = {}) => new Track(labels, 1);
+  const rule = (labels: Record<string, string> = {}) => gauge(labels);
   const rules = {
     paymentsRate: new Map(['success', 'failed'].map((status) => [status, rule({ status })])),
     successRatio: rule(),

@@ -129,9 +129,11 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   const fleet = branchProfiles(fleetOptions);
   const budget = options.sampleBudget ?? 6_000_000;
   const perBranch = branchSeriesCount(fleet);
-  const fleetWide = 140; // gauges, probes, API histogram, recording rules: every tick
-  const every = STEPS.find((k) => perBranch * Math.ceil(ticks / k) + fleetWide * ticks <= budget) ?? STEPS[STEPS.length - 1]!;
-  log(`backfill: ${options.days} days (${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}), ${fleet.length} branches, per-branch step ${(every * TICK_SECONDS) / 60} min, fleet step ${TICK_SECONDS / 60} min`);
+  // Gauges, probes, the API histogram and the recording rules: 5 min for a week, 15 min before.
+  const recentTicks = Math.min(ticks, (7 * 86400) / TICK_SECONDS);
+  const fleetSamples = 140 * (recentTicks + Math.ceil((ticks - recentTicks) / 3));
+  const every = STEPS.find((k) => perBranch * Math.ceil(ticks / k) + fleetSamples <= budget) ?? STEPS[STEPS.length - 1]!;
+  log(`backfill: ${options.days} days (${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}), ${fleet.length} branches, per-branch step ${(every * TICK_SECONDS) / 60} min, fleet step 5 min (last 7 days) / 15 min`);
 
   const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
   const bar = new ProgressBar('backfill: simulating', options.progress, log);
