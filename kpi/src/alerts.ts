@@ -79,7 +79,8 @@ export const ALERTS: AlertDefinition[] = [
     team: 'payments',
     // `for: 5m` on a 5-minute rate: the ratio was under the threshold in two consecutive
     // 5-minute periods ([t-10m, t-5m] and [t-5m, t]) and at every evaluation between.
-    expr: (t) => `${success.series} < ${t}`,
+    // The real-time channels' ratio, not the all-channel KPI series: see recording.ts.
+    expr: (t) => `paywatch:payment_realtime_success_ratio:rate5m < ${t}`,
     for: '5m',
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: success.warning },
@@ -88,7 +89,7 @@ export const ALERTS: AlertDefinition[] = [
     ],
     summary: (t) => `Payment success rate below ${pct(t)}`,
     description: (t) =>
-      `Only {{ $value | humanizePercentage }} of payments succeeded in the last 5 minutes; below ${pct(t)} for two 5-minute periods in a row (target ${pct(success.target)}).`,
+      `Only {{ $value | humanizePercentage }} of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below ${pct(t)} for two 5-minute periods in a row (target ${pct(success.target)}).`,
     impact: 'Customers cannot repay: collections and revenue are lost and customers may be marked overdue.',
     dependsOn: ['database', 'payments-api', 'gateway'],
   },

@@ -67,6 +67,11 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
         expr: ratio('paywatch:payments:rate5m{status="success"}', 'paywatch:payments:rate5m', ''),
         note: 'NaN (no alert, grey panel) when no payment reached a final status in 5 minutes.',
       },
+      {
+        record: 'paywatch:payment_realtime_success_ratio:rate5m',
+        expr: ratio(`channel:payments:rate5m{status="success", channel=~"${regex(REALTIME_CHANNELS)}"}`, `channel:payments:rate5m{channel=~"${regex(REALTIME_CHANNELS)}"}`, ''),
+        note: 'What PaymentSuccessRateLow watches: payments decided while the customer waits. Cash succeeds only when the branch confirms (hours after its OTP failures) and NACH/AutoPay bounce on the customer\'s balance, so they would skew a 5-minute ratio.',
+      },
       { record: 'branch_channel:payment_amount_inr:rate5m', expr: 'sum by (branch, channel) (rate(payment_amount_total[5m]))' },
       { record: 'branch:payment_amount_inr:rate5m', expr: 'sum by (branch) (branch_channel:payment_amount_inr:rate5m)' },
       { record: 'channel:payment_amount_inr:rate5m', expr: 'sum by (channel) (branch_channel:payment_amount_inr:rate5m)' },

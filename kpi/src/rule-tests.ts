@@ -95,9 +95,9 @@ const MINUTE_CASES: AlertCase[] = [
     input: payments(85, 15),
     evalTime: '15m',
     expect: [
-      { incidentClass: 'Sev3', description: 'Only 85% of payments succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).' },
-      { incidentClass: 'Sev2', description: 'Only 85% of payments succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).' },
-      { incidentClass: 'Sev1', description: 'Only 85% of payments succeeded in the last 5 minutes; below 90% for two 5-minute periods in a row (target 99%).' },
+      { incidentClass: 'Sev3', description: 'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).' },
+      { incidentClass: 'Sev2', description: 'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).' },
+      { incidentClass: 'Sev1', description: 'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 90% for two 5-minute periods in a row (target 99%).' },
     ],
   },
   {
@@ -106,14 +106,14 @@ const MINUTE_CASES: AlertCase[] = [
     input: payments(91, 9),
     evalTime: '15m',
     expect: [
-      { incidentClass: 'Sev3', description: 'Only 91% of payments succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).' },
-      { incidentClass: 'Sev2', description: 'Only 91% of payments succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).' },
+      { incidentClass: 'Sev3', description: 'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).' },
+      { incidentClass: 'Sev2', description: 'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).' },
     ],
   },
   {
     alert: 'PaymentSuccessRateLow',
-    name: '98.1% success: just inside the warning threshold, nothing fires',
-    input: payments(981, 19),
+    name: '98.1% success: just inside the warning threshold, nothing fires (cash OTP failures do not count)',
+    input: [...payments(981, 19), s('payments_total{branch="BR0001", channel="cash", status="failed"}', '0+50x30')],
     evalTime: '15m',
     expect: [],
   },
@@ -643,6 +643,8 @@ const RECORDING_5M: RecordingCase = {
     },
     // Ratios are compared in basis points: round(x * 10000).
     { expr: 'round(paywatch:payment_success_ratio:rate5m * 10000)', samples: [{ labels: '{}', value: 7143 }] },
+    // Real-time channels only: BR0002's cash is left out (1 / (1 + 0.5 + 0.1)).
+    { expr: 'round(paywatch:payment_realtime_success_ratio:rate5m * 10000)', samples: [{ labels: '{}', value: 6250 }] },
     {
       expr: 'round(branch:payment_success_ratio:rate5m * 10000)',
       samples: [
