@@ -1,0 +1,128 @@
+// The local stack from a clean checkout: `git clone` of this repository's HEAD, the installed npm
+// packages linked in (no network), then `stack/src/cli/start.ts` (what `npm start` runs) on free
+// ports with a fresh data directory, a small fleet and two days of history. It must come up with
+// every Prometheus target up and the rules loaded, and the scope proxy must answer the same query
+// differently for an executive and for a branch manager. Ctrl-C (SIGINT) must stop everything.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { PORTS, DEMO_PROXY_SECRET, type ServiceName } from '../src/config.ts';
+import { repoRoot } from '../src/paths.ts';
+import { freePort, waitFor } from '../src/process.ts';
+
+describe('npm start from a clean checkout', () => {
+  let work: string;
+  let checkout: string;
+  let child: ChildProcess;
+  let output = '';
+  const ports = {} as Record<ServiceName, number>;
+  const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'paywatch-stack-'));
+    checkout = join(work, 'paywatch');
+    const clone = spawnSync('git', ['clone', '--quiet', '--shared', repoRoot, checkout], { encoding: 'utf8' });
+    assert.equal(clone.status, 0, clone.stderr);
+    // The npm packages as `npm ci` would install them, hard-linked (workspace links are relative,
+    // so they point into the clone).
+    const copy = spawnSync('cp', ['-al', join(repoRoot, 'node_modules'), join(checkout, 'node_modules')], { encoding: 'utf8' });
+    assert.equal(copy.status, 0, copy.stderr);
+    const env: NodeJS.ProcessEnv = { ...process.env, PAYWATCH_DATA_DIR: join(work, 'data'), PAYWATCH_BRANCHES: '4', PAYWATCH_OFFICERS: '3', PAYWATCH_BACKFILL_DAYS: '2', PAYWATCH_GRAFANA: '0', FORCE_COLOR: '0' };
+    delete env.DATABASE_URL;
+    for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>) {
+      ports[name] = await freePort();
+      env[spec.env] = String(ports[name]);
+    }
+    child = spawn(process.execPath, ['--import', 'tsx', join(checkout, 'stack', 'src', 'cli', 'start.ts')], { cwd: checkout, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    await waitFor(
+      () => {
+        if (exited) throw new Error(`npm start exited early:\n${output}`);
+        return output.includes('Paywatch is running');
+      },
+      { timeoutMs: 240_000, intervalMs: 500, what: `the stack to start; output so far:\n${output}` },
+    );
+  });
+
+  after(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit').catch(() => {});
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('it says what it does and where to look', () => {
+    assert.match(output, /\[\d+\] starting the embedded database/);
+    assert.match(output, /backfilling 2 days of simulated history: ok, [\d,]+ samples/);
+    assert.ok(output.includes(`Prometheus       ${url('prometheus')}`), output);
+    assert.ok(output.includes(url('scopeProxy')));
+  });
+
+  test('Prometheus reports every target up and the rules loaded', async () => {
+    const targets = await waitFor(
+      async () => {
+        const body = (await (await fetch(`${url('prometheus')}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> } };
+        const active = body.data.activeTargets;
+        return active.length > 0 && active.every((t) => t.health === 'up') ? active : false;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000, what: 'every target up' },
+    );
+    const jobs = new Set(targets.map((t) => t.labels.job));
+    for (const job of ['payments-api', 'payments', 'lms', 'rfid', 'pool', 'scope-proxy', 'prometheus', 'alertmanager', 'blackbox', 'node']) assert.ok(jobs.has(job), `job ${job} is scraped`);
+
+    const expected = readdirSync(join(checkout, 'prometheus', 'rules'))
+      .filter((f) => f.endsWith('.yml'))
+      .flatMap((f) => (parse(readFileSync(join(checkout, 'prometheus', 'rules', f), 'utf8')) as { groups: Array<{ name: string; rules: unknown[] }> }).groups);
+    const rules = (await (await fetch(`${url('prometheus')}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string; rules: Array<{ health: string; name: string; lastError?: string }> }> } };
+    assert.deepEqual(rules.data.groups.map((g) => g.name).sort(), expected.map((g) => g.name).sort(), 'every rule group is loaded');
+    assert.equal(rules.data.groups.reduce((n, g) => n + g.rules.length, 0), expected.reduce((n, g) => n + g.rules.length, 0));
+    const broken = rules.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
+    assert.deepEqual(broken.map((r) => `${r.name}: ${r.lastError}`), []);
+  });
+
+  test('the scope proxy answers the same query differently for an executive and a branch manager', async () => {
+    const history = JSON.parse(readFileSync(join(work, 'data', 'prometheus', 'backfill.json'), 'utf8')) as { endSeconds: number };
+    const ask = async (user: string) => {
+      const response = await fetch(`${url('scopeProxy')}/api/v1/query`, {
+        method: 'POST',
+        headers: { 'X-Grafana-User': user, 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query: 'sum by (branch) (payment_amount_total)', time: String(history.endSeconds) }),
+      });
+      assert.equal(response.status, 200, `${user}: ${await response.clone().text()}`);
+      const body = (await response.json()) as { data: { result: Array<{ metric: { branch: string } }> } };
+      return body.data.result.map((r) => r.metric.branch).sort();
+    };
+    assert.deepEqual(await ask('asha.exec'), ['BR0001', 'BR0002', 'BR0003', 'BR0004'], 'the executive sees every branch');
+    assert.deepEqual(await ask('meera.bm'), ['BR0001'], 'the branch manager of BR0001 sees BR0001 only');
+    const anonymous = await fetch(`${url('scopeProxy')}/api/v1/query?query=up`, { headers: { 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET } });
+    assert.ok(anonymous.status >= 400, 'nobody unidentified');
+  });
+
+  test('Ctrl-C stops every process it started', async () => {
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, output.slice(-2000));
+    assert.match(output, /stopped/);
+    const listening = (port: number) =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+    for (const name of Object.keys(PORTS) as ServiceName[]) {
+      if (name === 'grafana') continue;
+      assert.equal(await listening(ports[name]), false, `${name} no longer listens on ${ports[name]}`);
+    }
+    assert.ok(existsSync(join(work, 'data', 'prometheus', 'data')), 'the data directory stays for the next start');
+  });
+});
