@@ -177,6 +177,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       if (apiRate > 0) engine.router = router;
       let failing = false;
       let behindWarned = 0;
+      let routeCredit = 0;
       const progress = { at: Date.now(), payments: 0 };
       const progressMs = options.progressMs ?? 30_000;
       loop = (async () => {
@@ -184,10 +185,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           const tickStarted = Date.now();
           const realSeconds = (tickStarted - lastTick) / 1000;
           lastTick = tickStarted;
-          const load = apiLoad(now(), fleetSize, perBranchPerDay);
-          engine.routeBudget = Math.ceil(apiRate * load * realSeconds * (REQUESTS_PER_PAYMENT['/api/payments'] / 4.3));
+          // The API's share of the traffic accrues between batches (at speed 1 a batch is written every 10 s).
+          routeCredit += apiRate * apiLoad(now(), fleetSize, perBranchPerDay) * realSeconds * (REQUESTS_PER_PAYMENT['/api/payments'] / 4.3);
+          engine.routeBudget = Math.floor(routeCredit);
           try {
-            await engine.advanceTo(now());
+            if (await engine.advanceTo(now())) routeCredit -= engine.routeBudget;
             if (failing) log('database reachable again; simulation continues');
             failing = false;
           } catch (error) {
