@@ -46,6 +46,8 @@ export interface BackfillOptions {
   now?: number;
   /** Ports the live services use, for the instance labels (default: PORTS' defaults / env). */
   ports?: Partial<Record<'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox', number>>;
+  /** host:port instance labels, when the services are not on 127.0.0.1 (docker-compose). */
+  instances?: Partial<Record<'payments' | 'lms' | 'rfid' | 'pool' | 'api' | 'blackbox', string>>;
   /** Replace an existing history (default: refuse when there is one). */
   force?: boolean;
   log?: (line: string) => void;
@@ -143,20 +145,21 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     endSeconds,
     branchEvery: every,
     instances: {
-      payments: `127.0.0.1:${port('payments')}`,
-      lms: `127.0.0.1:${port('lms')}`,
-      rfid: `127.0.0.1:${port('rfid')}`,
-      pool: `127.0.0.1:${port('pool')}`,
-      api: `127.0.0.1:${port('api')}`,
-      blackbox: `127.0.0.1:${port('blackbox')}`,
-      apiHost: `127.0.0.1:${port('api')}`,
+      payments: options.instances?.payments ?? `127.0.0.1:${port('payments')}`,
+      lms: options.instances?.lms ?? `127.0.0.1:${port('lms')}`,
+      rfid: options.instances?.rfid ?? `127.0.0.1:${port('rfid')}`,
+      pool: options.instances?.pool ?? `127.0.0.1:${port('pool')}`,
+      api: options.instances?.api ?? `127.0.0.1:${port('api')}`,
+      blackbox: options.instances?.blackbox ?? `127.0.0.1:${port('blackbox')}`,
+      apiHost: options.instances?.api ?? `127.0.0.1:${port('api')}`,
     },
     onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
   });
   bar.finish();
 
   mkdirSync(options.prometheusDir, { recursive: true });
-  const work = mkdtempSync(join(options.prometheusDir.replace(/\/+$/, '') + '-backfill-'));
+  // Inside Prometheus's directory: the blocks are moved into data/ by rename (one file system).
+  const work = mkdtempSync(join(options.prometheusDir, 'backfill-tmp-'));
   try {
     const shards = Math.max(2, Math.min(8, cpus().length * 2));
     const files = Array.from({ length: shards }, (_, i) => join(work, `history-${i}.om`));
