@@ -126,3 +126,57 @@ describe('npm start from a clean checkout', () => {
     assert.ok(existsSync(join(work, 'data', 'prometheus', 'data')), 'the data directory stays for the next start');
   });
 });
+
+describe('npm start with DATABASE_URL (a real payments database)', () => {
+  let child: ChildProcess;
+  let output = '';
+  let work: string;
+  let database: { url: string; drop(): Promise<void> } | undefined;
+  const ports = {} as Record<ServiceName, number>;
+
+  before(async () => {
+    const { createTestDatabase } = await import('@paywatch/testing/postgres');
+    database = await createTestDatabase('stack_real_db');
+    work = mkdtempSync(join(tmpdir(), 'paywatch-realdb-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, PAYWATCH_DATA_DIR: join(work, 'data'), DATABASE_URL: database.url, PAYWATCH_GRAFANA: '0' };
+    for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>) {
+      ports[name] = await freePort();
+      env[spec.env] = String(ports[name]);
+    }
+    child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack', 'src', 'cli', 'start.ts')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+        return output.includes('Paywatch is running');
+      },
+      { timeoutMs: 120_000, intervalMs: 500, what: 'the stack on DATABASE_URL to start' },
+    );
+  });
+
+  after(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGINT');
+      await once(child, 'exit');
+    }
+    await database?.drop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('uses that database: no embedded database, no simulator, no simulated history; exporters scraped', async () => {
+    assert.doesNotMatch(output, /embedded database|simulator|backfilling/);
+    assert.match(output, /connecting to DATABASE_URL: ok/);
+    const targets = await waitFor(
+      async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> } };
+        const active = body.data.activeTargets;
+        return active.length > 0 && active.every((t) => t.health === 'up') ? active : false;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, what: 'every target up' },
+    );
+    const jobs = new Set(targets.map((t) => t.labels.job));
+    for (const job of ['payments', 'lms', 'rfid', 'pool', 'scope-proxy']) assert.ok(jobs.has(job), `job ${job}`);
+    assert.ok(!jobs.has('payments-api'), 'the simulated payments API is not scraped');
+  });
+});
