@@ -14,11 +14,31 @@ describe('parseWhoami', () => {
       role: 'branch_manager',
       scope: { kind: 'branch', branches: ['BR0001'], officer: null },
       folders: ['branch'],
+      dashboards: [],
       explore: false,
     });
   });
 
-  it('accepts a {status, data} envelope, a single branch and an officer', () => {
+  it("reads the scope proxy's {status, data} answer (docs/scope-proxy.md)", () => {
+    const who = parseWhoami({
+      status: 'success',
+      data: {
+        login: 'devi.ops',
+        role: 'devops',
+        scope: { kind: 'all' },
+        folders: ['operations', 'status'],
+        dashboards: ['paywatch-executive'],
+        explore: true,
+        grafanaRole: 'Viewer',
+        boundBy: 'person',
+        policy: { digest: 'x', loadedAt: '2026-11-23T07:00:00Z' },
+      },
+    });
+    expect(who).toMatchObject({ login: 'devi.ops', role: 'devops', explore: true, dashboards: ['paywatch-executive'] });
+    expect(who.scope).toEqual({ kind: 'all', branches: [], officer: null });
+  });
+
+  it('accepts a single branch and an officer', () => {
     const who = parseWhoami({
       status: 'success',
       data: {

@@ -20,6 +20,8 @@ export interface Whoami {
   scope: Scope;
   /** Grafana folders (policy/policy.yml) holding the dashboards meant for this person. */
   folders: string[];
+  /** Extra dashboard uids the role is given besides its folders (policy.yml `dashboards`). */
+  dashboards: string[];
   /** May use Explore (policy.yml `explore: true`). */
   explore: boolean;
 }
@@ -61,6 +63,7 @@ export function parseWhoami(body: unknown): Whoami {
     role: o.role,
     scope: { kind, branches, officer: typeof officerValue === 'string' ? officerValue : null },
     folders: strings(o.folders),
+    dashboards: strings(o.dashboards),
     explore: o.explore === true,
   };
 }

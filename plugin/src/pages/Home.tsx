@@ -31,7 +31,11 @@ const FOLDER_DESCRIPTIONS: Record<string, string> = {
 /** The bundled dashboards meant for this person: their folders, or failing that their role. */
 export function dashboardsFor(who: Whoami): IndexEntry[] {
   const all = (dashboardIndex as { dashboards: IndexEntry[] }).dashboards;
-  return all.filter((d) => (who.folders.length > 0 ? who.folders.includes(d.folder) : d.roles.includes(who.role)));
+  return all.filter(
+    (d) =>
+      who.dashboards.includes(d.uid) ||
+      (who.folders.length > 0 ? who.folders.includes(d.folder) : d.roles.includes(who.role))
+  );
 }
 
 function Identity({ who }: { who: Whoami }) {
