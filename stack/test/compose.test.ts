@@ -159,7 +159,7 @@ test('docker compose accepts the file (when a compose client is installed)', (t)
     return;
   }
   for (const [command, ...args] of clients) {
-    const env = { ...process.env, PAYWATCH_PROXY_SECRET: 'test-secret-0123456789abcdef', GRAFANA_ADMIN_PASSWORD: 'test-admin-password' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PAYWATCH_PROXY_SECRET: 'test-secret-0123456789abcdef', GRAFANA_ADMIN_PASSWORD: 'test-admin-password' };
     const ok = spawnSync(command!, [...args, 'config', '-q'], { cwd: repoRoot, env, encoding: 'utf8' });
     assert.equal(ok.status, 0, `${command} ${args.join(' ')} config: ${ok.stderr}`);
     delete env.PAYWATCH_PROXY_SECRET;
