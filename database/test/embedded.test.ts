@@ -4,17 +4,23 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import pg from 'pg';
-import { startEmbeddedDatabase } from '@paywatch/database/embedded';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '@paywatch/database/embedded';
 import { createPool } from '@paywatch/database/connect';
 import { migrationFiles } from '@paywatch/database/migrate';
+
+// One in-memory instance for the tests that do not need their own (PGlite takes seconds to start).
+let shared: Promise<EmbeddedDatabase> | undefined;
+const embeddedDatabase = () => (shared ??= startEmbeddedDatabase());
+after(async () => {
+  if (shared) await (await shared).stop();
+});
 
 // Several pools, as the simulator and the four exporters would have, hammering one embedded
 // database with parameterised queries (extended protocol) and transactions at once.
 test('the embedded database serves several pg pools at once, transactions intact', async (t) => {
-  const embedded = await startEmbeddedDatabase();
-  t.after(() => embedded.stop());
+  const embedded = await embeddedDatabase();
   const setup = createPool(embedded.url, { applicationName: 'setup', max: 1 });
   t.after(() => setup.end());
   const applied = await setup.query<{ name: string }>('SELECT name FROM paywatch_migrations ORDER BY name');
@@ -66,18 +72,17 @@ test('the embedded database serves several pg pools at once, transactions intact
 });
 
 test('a client that disconnects inside a transaction is rolled back and does not block others', async (t) => {
-  const embedded = await startEmbeddedDatabase({ migrate: false });
-  t.after(() => embedded.stop());
+  const embedded = await embeddedDatabase();
   const other = new pg.Client({ connectionString: embedded.url });
   await other.connect();
   t.after(() => other.end());
-  await other.query('CREATE TABLE t (v int)');
+  await other.query('CREATE TABLE quitter_rows (v int)');
 
   const quitter = new pg.Client({ connectionString: embedded.url });
   await quitter.connect();
   await quitter.query('BEGIN');
-  await quitter.query('INSERT INTO t VALUES ($1)', [1]);
-  const waiting = other.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
+  await quitter.query('INSERT INTO quitter_rows VALUES ($1)', [1]);
+  const waiting = other.query<{ n: number }>('SELECT count(*)::int AS n FROM quitter_rows');
   (quitter as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   quitter.on('error', () => {});
   const result = await waiting;
@@ -85,9 +90,8 @@ test('a client that disconnects inside a transaction is rolled back and does not
   assert.equal(embedded.stats().waiting, 0);
 });
 
-test('another process uses the embedded database through plain pg', async (t) => {
-  const embedded = await startEmbeddedDatabase();
-  t.after(() => embedded.stop());
+test('another process uses the embedded database through plain pg', async () => {
+  const embedded = await embeddedDatabase();
   const script = `
     import pg from 'pg';
     const pool = new pg.Pool({ connectionString: process.argv[1], max: 3 });

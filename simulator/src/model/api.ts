@@ -37,7 +37,7 @@ export function apiLoad(ms: number, fleetSize: number, perBranchPerDay: number):
 /** Seconds a request holds a database connection: grows with load, ×20 with a slow database. */
 export function dbSeconds(rng: Rng, route: ApiRoute, load: number, slowDatabase: boolean): number {
   const base = route === '/api/payments' ? 0.045 : route === '/api/login' ? 0.03 : route === '/api/loans/:ref' ? 0.02 : 0.002;
-  const pressure = 1 + 3 * load * load;
+  const pressure = 1 + 8 * load * load;
   return rng.lognormal(base * pressure, 0.35) * (slowDatabase ? 20 : 1);
 }
 
