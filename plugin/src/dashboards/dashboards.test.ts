@@ -3,6 +3,7 @@
 // keep the promises the requirements make (descriptions, units, KPI colours, variables, scope).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parser } from '@prometheus-io/lezer-promql';
 import { KPIS, thresholdSteps } from '../../../kpi/src/spec';
 import { renderAll, readPolicy, type DashboardIndex } from '../../scripts/lib/generate';
 import { DASHBOARDS } from '../../scripts/lib/dashboards';
@@ -100,6 +101,28 @@ describe('dashboards', () => {
       expect([where, typeof p.fieldConfig?.defaults?.unit]).toEqual([where, 'string']);
       expect([where, (p.targets ?? []).length > 0]).toEqual([where, true]);
     }
+  });
+
+  it('every query is valid PromQL once its variables are substituted (the official grammar)', () => {
+    for (const d of index.dashboards) {
+      for (const panel of d.panels) {
+        for (const q of panel.queries) {
+          const expr = substitute(q.expr);
+          const errors: number[] = [];
+          parser.parse(expr).iterate({
+            enter: (node) => {
+              if (node.type.isError) {
+                errors.push(node.from);
+              }
+            },
+          });
+          expect([d.uid, panel.title, expr, errors]).toEqual([d.uid, panel.title, expr, []]);
+        }
+      }
+    }
+    expect(substitute('x{branch=~"$branch",officer="$officer"}[$__rate_interval]')).toBe(
+      'x{branch=~"BR0001|BR0002",officer="BR0001-FO01"}[1m]'
+    );
   });
 
   it('queries use only the documented variables', () => {
@@ -220,6 +243,16 @@ describe('metrics catalogue', () => {
     }
   });
 });
+
+/** Variables as Grafana substitutes them (a multi-value $branch becomes a regex alternation). */
+function substitute(expr: string): string {
+  return expr
+    .replace(/\$branch/g, 'BR0001|BR0002')
+    .replace(/\$officer/g, 'BR0001-FO01')
+    .replace(/\$__rate_interval/g, '1m')
+    .replace(/\$__range/g, '24h')
+    .replace(/\$__interval/g, '1m');
+}
 
 const PROMQL_WORDS = new Set([
   'by',
