@@ -76,7 +76,11 @@ function grafanaHome(binary: string): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'conf', 'defaults.ini')));
 }
 
-export async function startStack(config: StackConfig, progress: Progress = consoleProgress()): Promise<RunningStack> {
+/**
+ * Starts everything; on failure stops what it started and throws. Aborting `signal` (Ctrl-C
+ * during start-up) stops what has started so far and makes it throw `aborted`.
+ */
+export async function startStack(config: StackConfig, progress: Progress = consoleProgress(), signal?: AbortSignal): Promise<RunningStack> {
   const { ports, dataDir } = config;
   const runDir = join(dataDir, 'run');
   const logDir = join(dataDir, 'logs');
@@ -92,10 +96,12 @@ export async function startStack(config: StackConfig, progress: Progress = conso
 
   const stopAll = async () => {
     stopping = true;
-    for (const entry of [...stoppers].reverse()) {
+    while (stoppers.length) {
+      const entry = stoppers.pop()!;
       await entry.stop().catch((error: Error) => progress.warn(`stopping ${entry.name}: ${error.message}`));
     }
   };
+  signal?.addEventListener('abort', () => void stopAll(), { once: true });
 
   const logTo = (name: string) => {
     const file = join(logDir, `${name}.log`);
@@ -130,12 +136,21 @@ export async function startStack(config: StackConfig, progress: Progress = conso
     );
 
   const step = async <T>(title: string, work: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> => {
+    if (signal?.aborted) {
+      await stopAll();
+      throw new Error('aborted');
+    }
     const s = progress.step(title);
     try {
       const value = await work();
       s.done(detail?.(value));
       return value;
     } catch (error) {
+      if (signal?.aborted) {
+        s.fail('stopped');
+        await stopAll();
+        throw new Error('aborted');
+      }
       s.fail((error as Error).message);
       await stopAll();
       throw error;
@@ -190,9 +205,13 @@ export async function startStack(config: StackConfig, progress: Progress = conso
   } else {
     databaseUrl = `postgres://postgres@127.0.0.1:${ports.database}/postgres`;
     await step(`starting the embedded database (PGlite) on 127.0.0.1:${ports.database}`, async () => {
-      await node('database', ENTRY_POINTS.database, ['--data-dir', join(dataDir, 'database'), '--port', String(ports.database)]);
+      const database = await node('database', ENTRY_POINTS.database, ['--data-dir', join(dataDir, 'database'), '--port', String(ports.database)]);
+      let exited: number | null | undefined;
+      void database.exited.then((code) => (exited = code));
       await waitFor(
         async () => {
+          if (signal?.aborted) throw new Error('aborted');
+          if (exited !== undefined) throw new Error(`the embedded database exited (code ${exited}):\n${database.output().split('\n').slice(-10).join('\n')}`);
           const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2000 });
           try {
             await client.connect();
@@ -429,6 +448,10 @@ export async function startStack(config: StackConfig, progress: Progress = conso
     });
   }
 
+  if (signal?.aborted) {
+    await stopAll();
+    throw new Error('aborted');
+  }
   writeFileSync(join(runDir, 'urls.json'), JSON.stringify({ ...urls, database: databaseUrl.replace(/:[^:@/]*@/, ':***@') }, null, 2));
   return { config, urls, databaseUrl, skipped, crashed, stop: stopAll };
 }

@@ -21,28 +21,35 @@ const progress = consoleProgress(log);
 progress.info(`data directory ${config.dataDir}`);
 let stack: Awaited<ReturnType<typeof startStack>> | undefined;
 let stopping = false;
+const startup = new AbortController();
 const stop = async (why: string, code: number) => {
   if (stopping) return;
   stopping = true;
   progress.info(`${why}: stopping everything ...`);
-  await stack?.stop();
+  if (stack) await stack.stop();
+  else {
+    // Still starting: startStack stops what it has started and returns (throws 'aborted').
+    startup.abort();
+    return;
+  }
   progress.info('stopped');
   process.exit(code);
 };
-// A signal during start-up stops what has started so far (startStack cleans up on failure).
 process.on('SIGINT', () => void stop('Ctrl-C', 0));
 process.on('SIGTERM', () => void stop('SIGTERM', 0));
 
 try {
-  stack = await startStack(config, progress);
+  stack = await startStack(config, progress, startup.signal);
 } catch (error) {
-  if (!stopping) {
-    console.error(`paywatch: could not start: ${(error as Error).message.split('\n')[0]}`);
-    console.error(`paywatch: logs of each service are in ${config.dataDir}/logs`);
-    process.exit(1);
+  if (startup.signal.aborted) {
+    progress.info('stopped');
+    process.exit(0);
   }
+  console.error(`paywatch: could not start: ${(error as Error).message.split('\n')[0]}`);
+  console.error(`paywatch: logs of each service are in ${config.dataDir}/logs`);
+  process.exit(1);
 }
-if (stack && !stopping) {
+if (stack) {
   const u = stack.urls;
   const lines = [
     '',
