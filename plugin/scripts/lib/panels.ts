@@ -75,7 +75,7 @@ export function kpiStat(id: KpiId, opts: Partial<StatOptions> & { expr?: string 
   const k = kpiById(id);
   const queries = opts.queries ?? [{ expr: opts.expr ?? k.series, legend: k.title, instant: true }];
   const thresholdText = k.direction === 'higher-is-better' ? 'at or above' : 'at or below';
-  return new stat.PanelBuilder()
+  const panel = new stat.PanelBuilder()
     .title(opts.title ?? k.title)
     .description(
       `${opts.description ?? k.description} Green ${thresholdText} target, orange from the warning threshold` +
@@ -84,7 +84,6 @@ export function kpiStat(id: KpiId, opts: Partial<StatOptions> & { expr?: string 
     .datasource(DATASOURCE)
     .targets(targets(queries))
     .unit(k.unit)
-    .decimals(opts.decimals ?? (k.unit === 'percentunit' ? 2 : k.unit === 's' ? 2 : 0))
     .thresholds(kpiThresholds(k))
     .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
     .colorMode(common.BigValueColorMode.Background)
@@ -94,6 +93,12 @@ export function kpiStat(id: KpiId, opts: Partial<StatOptions> & { expr?: string 
     .span(opts.span ?? 4)
     .height(opts.height ?? 5)
     .links(opts.links ?? []);
+  // Seconds are left to Grafana's auto decimals (0.42 s shows as "420 ms", not "420.00 ms").
+  const decimals = opts.decimals ?? (k.unit === 'percentunit' ? 2 : k.unit === 's' ? undefined : 0);
+  if (decimals !== undefined) {
+    panel.decimals(decimals);
+  }
+  return panel;
 }
 
 /** A plain stat (no KPI behind it): neutral colour. */

@@ -2,7 +2,7 @@ import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { urlUtil, type GrafanaTheme2 } from '@grafana/data';
 import { config, PluginPage } from '@grafana/runtime';
-import { Alert, Badge, Input, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { Alert, Badge, Icon, Input, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import catalogue from '../catalogue/metrics.json';
 import { datasourceGet } from '../api/datasource';
 import { NotConfigured } from '../components/NotConfigured';
@@ -85,7 +85,7 @@ function Catalogue({ datasourceUid }: { datasourceUid: string }) {
       )}
       <Input
         className={s.search}
-        prefix={<span>🔍</span>}
+        prefix={<Icon name="search" />}
         placeholder="Filter by name, type, label or meaning"
         value={search}
         onChange={(e) => setSearch(e.currentTarget.value)}

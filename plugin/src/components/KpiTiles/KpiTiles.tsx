@@ -17,7 +17,8 @@ export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) {
     return 'no data';
   }
-  const decimals = unit === 'percentunit' || unit === 's' ? 2 : 0;
+  // Seconds use Grafana's automatic decimals ("420 ms"); ratios two decimals ("99.95%").
+  const decimals = unit === 'percentunit' ? 2 : unit === 's' ? undefined : 0;
   return formattedValueToString(getValueFormat(unit)(value, decimals));
 }
 
