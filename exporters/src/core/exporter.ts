@@ -131,7 +131,9 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
   let viewsChecked = false;
   let sourceUp: boolean | undefined;
   let downSince = 0;
-  let cached = Buffer.from(renderFamilies(families));
+  let cached = renderFamilies(families);
+  let polls = 0;
+  let lastPollSeconds = 0;
 
   async function pollOnce(): Promise<void> {
     const started = performance.now();
@@ -174,9 +176,11 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
     viewsChecked = true;
     watermark = window.to;
     today = window.today;
-    cached = Buffer.from(renderFamilies(families));
+    cached = renderFamilies(families);
     const seconds = (performance.now() - started) / 1000;
     pollDuration.observe(labels, seconds);
+    polls++;
+    lastPollSeconds = seconds;
     if (window.baseline) {
       const series = families.reduce((total, family) => total + family.size, 0);
       log(`${name} exporter: loaded the database's totals up to ${window.to} in ${seconds.toFixed(2)} s (${series} series); polling every ${config.pollIntervalSeconds} s`);
@@ -196,7 +200,7 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
     pollErrors.inc(labels);
     sourceUpGauge.set(labels, 0);
     for (const collector of collectors) collector.sourceDown?.();
-    cached = Buffer.from(renderFamilies(families));
+    cached = renderFamilies(families);
     // One line per transition, not one per failed poll.
     if (sourceUp !== false) {
       downSince = Date.now();
@@ -240,10 +244,11 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
   app.get('/metrics', async (_request, response, next) => {
     try {
       const tail = Buffer.from(await registry.metrics());
-      const body = cached;
+      const body = cached; // this poll's buffers, even if the next poll replaces them meanwhile
       response.setHeader('Content-Type', registry.contentType);
-      response.setHeader('Content-Length', body.length + tail.length);
-      response.write(body);
+      response.setHeader('Content-Length', body.reduce((total, buffer) => total + buffer.length, 0) + tail.length);
+      response.cork();
+      for (const buffer of body) response.write(buffer);
       response.end(tail);
     } catch (error) {
       next(error);
@@ -252,7 +257,7 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
   app.get('/healthz', (_request, response) => {
     // The process is alive and serving; the database's state is in the metrics (source_up), so a
     // database outage does not get the exporter restarted (which would not help).
-    response.json({ exporter: name, status: 'ok', sourceUp: sourceUp === true, watermark });
+    response.json({ exporter: name, status: 'ok', sourceUp: sourceUp === true, watermark, polls, lastPollSeconds });
   });
 
   const server: Server = app.listen(config.port, config.host);
@@ -284,7 +289,7 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
     port,
     poll,
     async metrics() {
-      return cached.toString('utf8') + (await registry.metrics());
+      return Buffer.concat(cached).toString('utf8') + (await registry.metrics());
     },
     sourceUp: () => sourceUp === true,
     async stop() {
