@@ -426,7 +426,15 @@ export async function startApi(context: ApiContext, options: { host: string; por
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${options.port} on ${options.host} is in use: choose another with --port (SIMULATOR_PORT)`)
+          : error.code === 'EADDRNOTAVAIL'
+            ? new Error(`cannot bind ${options.host}: not an address of this machine; fix --host (SIMULATOR_HOST)`)
+            : error,
+      ),
+    );
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address();
