@@ -127,7 +127,10 @@ function clip(text: string, max = 60): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+const MAX_DEPTH = 500;
+
 class Converter {
+  private depth = 0;
   constructor(private readonly source: string) {}
 
   text(node: SyntaxNode): string {
@@ -188,6 +191,15 @@ class Converter {
   }
 
   expr(node: SyntaxNode): Expr {
+    if (++this.depth > MAX_DEPTH) this.fail(node, `query nested deeper than ${MAX_DEPTH} levels`);
+    try {
+      return this.exprAt(node);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  exprAt(node: SyntaxNode): Expr {
     const kids = this.children(node);
     switch (node.name) {
       case 'NumberDurationLiteral':
@@ -359,7 +371,7 @@ function assertNoErrors(source: string, top: SyntaxNode) {
   } while (cursor.next());
 }
 
-export const MAX_QUERY_LENGTH = 64 * 1024;
+export const MAX_QUERY_LENGTH = 32 * 1024;
 
 /** Parses a PromQL expression; throws PromQLError on anything the proxy will not forward. */
 export function parsePromQL(source: string): Expr {

@@ -3,7 +3,8 @@
 // every upstream request itself from checked values (a fixed path, re-encoded parameters, queries
 // it printed and verified), so path or encoding tricks have nothing to ride on.
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Identifier, type IdentityMode, type IdentityOptions } from './identity.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
@@ -198,30 +199,50 @@ export async function startScopeProxy(options: ScopeProxyOptions): Promise<Scope
     sendError(res, status, errorType, reason);
   };
 
-  async function callUpstream(path: string, params: URLSearchParams, method: 'GET' | 'POST'): Promise<{ status: number; body: string; contentType: string }> {
-    const url = method === 'GET' && [...params.keys()].length > 0 ? `${upstream}${path}?${params}` : `${upstream}${path}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        ...(method === 'POST' ? { body: params, headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const cause = (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (error as Error).message;
-      throw new HttpError(502, 'unavailable', `Prometheus upstream unreachable: ${cause}`);
-    }
-    const body = await response.text();
-    if (response.status >= 500) {
-      let detail = body.slice(0, 300);
-      try {
-        detail = (JSON.parse(body) as { error?: string }).error ?? detail;
-      } catch {
-        // not JSON
-      }
-      throw new HttpError(response.status === 503 ? 503 : 502, response.status === 503 ? 'unavailable' : 'internal', `Prometheus upstream answered ${response.status}: ${detail}`);
-    }
-    return { status: response.status, body, contentType: response.headers.get('content-type') ?? 'application/json' };
+  // node:http with a keep-alive pool: measurably cheaper per request than fetch on this path.
+  const upstreamUrl = new URL(upstream);
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
+  function callUpstream(path: string, params: URLSearchParams, method: 'GET' | 'POST'): Promise<{ status: number; body: string; contentType: string }> {
+    const encoded = params.toString();
+    const target = method === 'GET' && encoded ? `${path}?${encoded}` : path;
+    return new Promise((resolve, reject) => {
+      const request = (upstreamUrl.protocol === 'https:' ? httpsRequest : httpRequest)(
+        {
+          protocol: upstreamUrl.protocol,
+          hostname: upstreamUrl.hostname,
+          port: upstreamUrl.port,
+          method,
+          path: target,
+          agent: upstreamUrl.protocol === 'https:' ? undefined : agent,
+          headers: method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(encoded) } : {},
+          timeout: timeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', (error) => reject(new HttpError(502, 'unavailable', `Prometheus upstream failed: ${error.message}`)));
+          response.on('end', () => {
+            const status = response.statusCode ?? 502;
+            const body = Buffer.concat(chunks).toString('utf8');
+            if (status >= 500) {
+              let detail = body.slice(0, 300);
+              try {
+                detail = (JSON.parse(body) as { error?: string }).error ?? detail;
+              } catch {
+                // not JSON
+              }
+              reject(new HttpError(status === 503 ? 503 : 502, status === 503 ? 'unavailable' : 'internal', `Prometheus upstream answered ${status}: ${detail}`));
+              return;
+            }
+            resolve({ status, body, contentType: String(response.headers['content-type'] ?? 'application/json') });
+          });
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+      request.on('error', (error) => reject(new HttpError(502, 'unavailable', `Prometheus upstream unreachable: ${error.message}`)));
+      if (method === 'POST') request.write(encoded);
+      request.end();
+    });
   }
 
   function relay(res: ServerResponse, answer: { status: number; body: string; contentType: string }) {
@@ -488,6 +509,7 @@ export async function startScopeProxy(options: ScopeProxyOptions): Promise<Scope
     metrics,
     async stop() {
       policy.close();
+      agent.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -114,7 +114,7 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
     assert.deepEqual(Object.keys(viewer.json.data), ['paywatch:payments:rate5m']);
     const bm = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/metadata' }, 'meera.bm');
     assert.deepEqual(Object.keys(bm.json.data), ['payments_total']);
-    assert.ok(seen.some((s) => s.includes('/api/v1/label/__name__/values?match%5B%5D=%7Bbranch%3D%7E%22BR0001%22%7D')), seen.join('\n'));
+    assert.ok(seen.some((s) => s.includes('/api/v1/label/__name__/values?match%5B%5D=%7Bbranch%3D%22BR0001%22%7D')), seen.join('\n'));
   });
 
   test('buildinfo: shared secret only, version only', async () => {
@@ -130,7 +130,7 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
     assert.equal(r.status, 502);
     assert.equal(r.json.status, 'error');
     assert.match(r.json.error, /upstream answered 500: boom/);
-    assert.ok(seen.some((s) => s.includes('query=%7B__name__%3D%22boom%22%2C+branch%3D%7E%22BR0001%22%7D')), seen.slice(-3).join('\n'));
+    assert.ok(seen.some((s) => s.includes('query=%7B__name__%3D%22boom%22%2C+branch%3D%22BR0001%22%7D')), seen.slice(-3).join('\n'));
   });
 
   test('own metrics and health without auth; decisions counted; denials logged as JSON with who, what, why', async () => {

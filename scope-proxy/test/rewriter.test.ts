@@ -161,6 +161,7 @@ describe('rewriter: refused queries', () => {
 
 describe('rewriter: other scopes', () => {
   const cases: Array<[Scope, string, string]> = [
+    [{ kind: 'branch', branches: ['BR0001'] }, 'x{branch="BR0009"}', '{__name__="x", branch="BR0009", branch="BR0001"}'],
     [officer, 'field_collections_total', '{__name__="field_collections_total", branch="BR0001", officer="BR0001-FO01"}'],
     [officer, 'x{officer="BR0001-FO02"}', '{__name__="x", officer="BR0001-FO02", branch="BR0001", officer="BR0001-FO01"}'],
     [officer, 'sum by (otp) (rate(x[5m]))', 'sum by (otp) (rate({__name__="x", branch="BR0001", officer="BR0001-FO01"}[5m]))'],
