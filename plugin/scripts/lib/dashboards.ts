@@ -380,6 +380,15 @@ function business(): dashboard.Dashboard {
           },
         ],
         columns: { branch: 'Branch', 'Value #A': 'Overdue', 'Value #B': 'Open exceptions' },
+        overrides: [
+          {
+            column: 'Branch',
+            link: {
+              title: 'Open Branch operations for ${__value.text}',
+              url: `/d/${UIDS.branch}?var-branch=\${__value.raw}&\${__url_time_range}`,
+            },
+          },
+        ],
       })
     )
     .build();
@@ -495,6 +504,13 @@ function branch(): dashboard.Dashboard {
         overrides: [
           { column: 'Collected (INR)', unit: 'currencyINR' },
           { column: 'OTP verified', unit: 'percentunit' },
+          {
+            column: 'Officer',
+            link: {
+              title: 'Open Field officer for ${__value.text}',
+              url: `/d/${UIDS.field}?var-officer=\${__value.raw}&\${__url_time_range}`,
+            },
+          },
         ],
         height: 10,
       })

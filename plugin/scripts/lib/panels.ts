@@ -214,7 +214,8 @@ export interface TableOptions {
   height?: number;
   /** Rename value columns (Value #A …) and hide the Time column. */
   columns?: Record<string, string>;
-  overrides?: Array<{ column: string; unit?: string; kpi?: KpiId }>;
+  /** Per column: unit, KPI colours, or a data link (e.g. to the dashboard of that branch). */
+  overrides?: Array<{ column: string; unit?: string; kpi?: KpiId; link?: { title: string; url: string } }>;
 }
 
 export function tablePanel(opts: TableOptions): table.PanelBuilder {
@@ -235,6 +236,9 @@ export function tablePanel(opts: TableOptions): table.PanelBuilder {
   for (const o of opts.overrides ?? []) {
     const properties: dashboard.DynamicConfigValue[] = [];
     if (o.unit) properties.push({ id: 'unit', value: o.unit });
+    if (o.link) {
+      properties.push({ id: 'links', value: [{ title: o.link.title, url: o.link.url, targetBlank: false }] });
+    }
     if (o.kpi) {
       const k = kpiById(o.kpi);
       properties.push({ id: 'unit', value: k.unit });

@@ -76,6 +76,58 @@ describe('Home page (Grafana server mocked via backendSrv)', () => {
     ).toEqual(['/d/paywatch-executive', '/d/paywatch-business', '/d/paywatch-status']);
   });
 
+  it('shows a field officer their own collections and only the Field officer dashboard', async () => {
+    serve('/api/v1/paywatch/whoami', {
+      data: {
+        status: 'success',
+        data: {
+          login: 'ravi.fo',
+          role: 'field_officer',
+          scope: { kind: 'officer', branches: ['BR0001'], branch: 'BR0001', officer: 'BR0001-FO01' },
+          folders: ['field'],
+          dashboards: [],
+          explore: false,
+        },
+      },
+    });
+    servePrometheus((expr) => [{ value: expr.startsWith('sum(officer:field_collection_amount_inr') ? 125000 : 3 }]);
+    renderHome();
+    expect(await screen.findByText('Field officer BR0001-FO01 (BR0001)')).toBeInTheDocument();
+    const dashboards = screen.getByTestId(testIds.home.dashboards);
+    expect(
+      within(dashboards)
+        .getAllByRole('link')
+        .map((a) => a.getAttribute('href'))
+    ).toEqual(['/d/paywatch-field']);
+    const tiles = await screen.findAllByTestId(testIds.home.kpiTile);
+    expect(tiles[0]).toHaveTextContent('Collected (last 24 h)');
+    expect(tiles[0]).toHaveTextContent('₹');
+    expect(screen.queryByRole('link', { name: /explore/i })).not.toBeInTheDocument();
+  });
+
+  it('offers DevOps the metrics catalogue and Explore', async () => {
+    serve('/api/v1/paywatch/whoami', {
+      data: {
+        status: 'success',
+        data: {
+          login: 'devi.ops',
+          role: 'devops',
+          scope: { kind: 'all' },
+          folders: ['operations', 'status'],
+          explore: true,
+        },
+      },
+    });
+    servePrometheus(() => [{ value: 0 }]);
+    renderHome();
+    expect(await screen.findByRole('link', { name: /metrics catalogue/i })).toHaveAttribute(
+      'href',
+      '/a/paywatch-paywatch-app/metrics'
+    );
+    expect(screen.getByRole('link', { name: /explore/i })).toHaveAttribute('href', '/explore');
+    await screen.findAllByTestId(testIds.home.kpiTile);
+  });
+
   it('shows an error, not a guess, when the scope proxy refuses to say who you are (403)', async () => {
     serve('/api/v1/paywatch/whoami', { status: 403, data: { error: 'unknown user mallory' } });
     renderHome();

@@ -2,7 +2,8 @@ import React, { useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Badge, Button, Card, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { Alert, Badge, Button, Card, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { PLUGIN_BASE_URL, ROUTES } from '../constants';
 import { describeScope, fetchWhoami, type Whoami } from '../api/whoami';
 import dashboardIndex from '../dashboards/index.json';
 import { KpiTiles } from '../components/KpiTiles/KpiTiles';
@@ -96,6 +97,16 @@ function HomeBody({ datasourceUid }: { datasourceUid: string }) {
           ))
         )}
       </div>
+      {who.value.explore && (
+        <div className={s.heading}>
+          <LinkButton href={`${PLUGIN_BASE_URL}/${ROUTES.Metrics}`} icon="book" variant="secondary">
+            Metrics catalogue
+          </LinkButton>{' '}
+          <LinkButton href="/explore" icon="compass" variant="secondary">
+            Explore
+          </LinkButton>
+        </div>
+      )}
       <h3 className={s.heading}>Your KPIs now</h3>
       <KpiTiles datasourceUid={datasourceUid} tiles={tiles} />
     </>
