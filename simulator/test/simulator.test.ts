@@ -15,6 +15,9 @@ const MONDAY = Date.parse('2026-03-16T00:00:00+05:30');
 
 async function simulate(t: TestContext, label: string, options: Partial<SimulatorOptions> = {}) {
   const db = await createTestDatabase(label);
+  // Other suites on this machine terminate backends in their own tests; an idle client of ours
+  // losing its connection must not crash this process.
+  db.pool.on('error', () => {});
   const simulator = await startSimulator({
     databaseUrl: db.url,
     manualClock: true,
@@ -247,8 +250,8 @@ test('the payments API answers, fails as scenarios say, and /metrics exposes the
 
 test('same seed, same business; another seed, another', async (t) => {
   const digest = async (label: string, seed: number) => {
-    const { simulator, query } = await simulate(t, label, { seed, incidents: true, branches: 12 });
-    await simulator.advanceTo(MONDAY + 13 * HOUR);
+    const { simulator, query } = await simulate(t, label, { seed, incidents: true, branches: 10 });
+    await simulator.advanceTo(MONDAY + 11 * HOUR);
     const rows = await query<{ payments: string; collections: string; postings: string; rfid: string; n: number }>(`
       SELECT (SELECT count(*) FROM payments)::int AS n,
              (SELECT md5(string_agg(concat_ws('|', id, branch, channel, gateway, status, failure_reason, amount_inr, loan_ref, officer_id, created_at, completed_at), ',' ORDER BY id)) FROM payments) AS payments,
@@ -258,7 +261,7 @@ test('same seed, same business; another seed, another', async (t) => {
     return rows[0]!;
   };
   const [a, b, c] = await Promise.all([digest('sim_seed_a', 42), digest('sim_seed_b', 42), digest('sim_seed_c', 43)]);
-  assert.ok(a.n > 1000);
+  assert.ok(a.n > 500, `${a.n} payments`);
   assert.deepEqual(a, b);
   assert.notEqual(a.payments, c.payments);
 });
