@@ -44,6 +44,12 @@ import type { Family, Series } from './openmetrics.ts';
 
 export const TICK_SECONDS = 300;
 
+// Local copies: the model's exports are live bindings, slow to read in the hot loop.
+const CHANNEL_LIST: readonly Channel[] = [...CHANNELS];
+const GATEWAY_LIST: readonly Gateway[] = [...GATEWAYS];
+const GATEWAY_CHANNEL_SET: ReadonlySet<Channel> = new Set(GATEWAY_CHANNELS);
+const GATEWAY_SHARE_LIST = GATEWAY_SHARES.map(([gateway, share]) => [gateway, share] as const);
+
 export interface HistoryOptions {
   /** Simulator fleet: the same values the live simulator runs with. */
   seed: number;
@@ -111,6 +117,18 @@ class Track {
   }
 }
 
+const oddsCache = new Map<string, Array<[FailureReason, number]>>();
+/** failureProbabilities() of the model, computed once per (channel, gateway, gateway down). */
+function outcomeOdds(channel: Channel, gateway: Gateway | null, gatewayDown: boolean): Array<[FailureReason, number]> {
+  const key = `${channel}/${gateway}/${gatewayDown}`;
+  let odds = oddsCache.get(key);
+  if (!odds) {
+    odds = failureProbabilities(channel, gateway, { gatewaysDown: new Set(gatewayDown && gateway ? [gateway] : []), slowDatabase: false });
+    oddsCache.set(key, odds);
+  }
+  return odds;
+}
+
 /** Log-normal CDF: share of a latency distribution (median, sigma) at or below x. */
 function lognormalCdf(x: number, median: number, sigma: number): number {
   if (x <= 0) return 0;
@@ -149,9 +167,9 @@ export function buildHistory(options: HistoryOptions): History {
   const gatewayDown = new Map<Gateway, Episode[]>(GATEWAYS.map((g) => [g, episodesBetween(startMs, endMs + DAY_MS, (day) => gatewayDegradations(seed, g, day))]));
 
   // Raw per-branch counters.
-  const paymentTracks = new Map<string, { success: Track; failed: Track; amount: Track; reasons: Map<FailureReason, Track> }>();
-  const lmsTracks = new Map<string, { posted: Track; failed: Track }>();
-  const rfidTracks = new Map<string, { success: Track; denied: Track; error: Track; readers: Array<{ id: string; outages: Episode[] }> }>();
+  const paymentTracks = new Map<string, { success: Track; failed: Track; amount: Track; reasons: Map<FailureReason, Track>; rng: Rng }>();
+  const lmsTracks = new Map<string, { posted: Track; failed: Track; rng: Rng }>();
+  const rfidTracks = new Map<string, { success: Track; denied: Track; error: Track; readers: Array<{ id: string; outages: Episode[] }>; rng: Rng }>();
   const rngs = new Map<string, Rng>();
   const rngOf = (key: string) => {
     let rng = rngs.get(key);
@@ -166,10 +184,11 @@ export function buildHistory(options: HistoryOptions): History {
         failed: new Track({ ...base, status: 'failed' }, every),
         amount: new Track(base, every),
         reasons: new Map(reasonsOf(channel).map((reason) => [reason, new Track({ ...base, reason }, every)])),
+        rng: rngOf(`${branch.code}/${channel}`),
       });
     }
     const lmsBase = { instance: inst.lms, job: 'lms', branch: branch.code };
-    lmsTracks.set(branch.code, { posted: new Track({ ...lmsBase, outcome: 'posted' }, every), failed: new Track({ ...lmsBase, outcome: 'failed' }, every) });
+    lmsTracks.set(branch.code, { posted: new Track({ ...lmsBase, outcome: 'posted' }, every), failed: new Track({ ...lmsBase, outcome: 'failed' }, every), rng: rngOf(`${branch.code}/lms`) });
     if (branch.hasRfid) {
       const rfidBase = { instance: inst.rfid, job: 'rfid', branch: branch.code };
       rfidTracks.set(branch.code, {
@@ -177,9 +196,17 @@ export function buildHistory(options: HistoryOptions): History {
         denied: new Track({ ...rfidBase, result: 'denied' }, every),
         error: new Track({ ...rfidBase, result: 'error' }, every),
         readers: branch.readers.map((id) => ({ id, outages: episodesBetween(startMs, endMs + DAY_MS, (day) => readerOutages(seed, id, day)) })),
+        rng: rngOf(`${branch.code}/rfid`),
       });
     }
   }
+
+  const paymentByIndex = fleet.map((branch) => CHANNELS.map((channel) => paymentTracks.get(`${branch.code}/${channel}`)!));
+  const branchTracks: Track[] = [
+    ...[...paymentTracks.values()].flatMap((t) => [t.success, t.failed, t.amount, ...t.reasons.values()]),
+    ...[...lmsTracks.values()].flatMap((t) => [t.posted, t.failed]),
+    ...[...rfidTracks.values()].flatMap((t) => [t.success, t.denied, t.error]),
+  ];
 
   // Fleet-wide raw series (every tick).
   const gauge = (labels: Record<string, string>, name?: string) => new Track(labels, fleetEvery, name, 1, recentFrom);
@@ -231,6 +258,7 @@ export function buildHistory(options: HistoryOptions): History {
   const reasonByTick = new Map<FailureReason, number[]>([...rules.reasonFailures1h.keys()].map((reason) => [reason, []]));
   const amountByTick: number[] = [];
   let queue = 0;
+  let postedCumulative = 0;
   const drainPerTick = lmsDrainPerSecond(fleet.length) * TICK_SECONDS;
   // Cash collected before 17:00 is confirmed (succeeds) 17:30-20:00; later, the next morning.
   const cashPending = new Map<string, number[]>(); // branch -> [evening share waiting, morning share waiting]
@@ -245,7 +273,17 @@ export function buildHistory(options: HistoryOptions): History {
     // The interval this sample closes is (t - tick, t]; tick 0 is the starting point.
     const mid = t * 1000 - tickMs / 2;
     const parts = istParts(mid);
-    const conditionsFor = (gateway: Gateway | null) => ({ gatewaysDown: new Set(gateway && within(gatewayDown.get(gateway)!, mid) ? [gateway] : []), slowDatabase: false });
+    // Per tick, not per branch: the channel's rate for an average branch and its outcome odds.
+    const rfidPerSize = verificationsPerHour(mid, 1) * dt;
+    const down = new Set(GATEWAY_LIST.filter((gateway) => within(gatewayDown.get(gateway)!, mid)));
+    const perChannel = CHANNEL_LIST.map((channel) => ({
+      channel,
+      ratePerSize: expectedAttemptsPerHour(channel, mid, 1, perBranchPerDay) * dt,
+      paths: (GATEWAY_CHANNEL_SET.has(channel) ? GATEWAY_SHARE_LIST : [[null, 1] as const]).map(([gateway, share]) => {
+        const probabilities = outcomeOdds(channel, gateway, !!gateway && down.has(gateway));
+        return { share, probabilities, successShare: 1 - probabilities.reduce((sum, [, p]) => sum + p, 0) };
+      }),
+    }));
     let fleetSuccess = 0;
     let fleetFailed = 0;
     let fleetAmount = 0;
@@ -255,34 +293,43 @@ export function buildHistory(options: HistoryOptions): History {
     const reasonTotals = new Map<FailureReason, number>();
 
     if (tick > 0) {
-      for (const branch of fleet) {
-        for (const channel of CHANNELS) {
-          const tracks = paymentTracks.get(`${branch.code}/${channel}`)!;
-          const rng = rngOf(`${branch.code}/${channel}`);
-          const attempts = expectedAttemptsPerHour(channel, mid, branch.size, perBranchPerDay) * dt;
+      for (let b = 0; b < fleet.length; b++) {
+        const branch = fleet[b]!;
+        for (let c = 0; c < CHANNEL_LIST.length; c++) {
+          const { channel, ratePerSize, paths } = perChannel[c]!;
+          const tracks = paymentByIndex[b]![c]!;
+          const rng = tracks.rng;
+          const attempts = ratePerSize * branch.size;
           let success = 0;
           let failed = 0;
-          const gateways: Array<[Gateway | null, number]> = GATEWAY_CHANNELS.has(channel) ? GATEWAY_SHARES.map(([g, share]) => [g, share]) : [[null, 1]];
-          for (const [gateway, share] of gateways) {
-            const probabilities = failureProbabilities(channel, gateway, conditionsFor(gateway));
-            const expected = attempts * share;
-            let failedShare = 0;
-            for (const [reason, p] of probabilities) {
-              const n = rng.poisson(expected * p);
-              failedShare += p;
-              if (n) {
-                tracks.reasons.get(reason)!.value += n;
-                reasonTotals.set(reason, (reasonTotals.get(reason) ?? 0) + n);
-                failed += n;
+          if (attempts === 0 && channel !== 'cash') continue; // outside the channel's hours
+          for (const path of paths) {
+            const expected = attempts * path.share;
+            // Failures: one draw for the count, then the reason by weight (failures are rare, so
+            // this is one draw most of the time instead of one per reason).
+            let n = rng.poisson(expected * (1 - path.successShare));
+            while (n > 0) {
+              n--;
+              let x = rng.next() * (1 - path.successShare);
+              let reason = path.probabilities[path.probabilities.length - 1]![0];
+              for (const [r, p] of path.probabilities) {
+                if (x < p) {
+                  reason = r;
+                  break;
+                }
+                x -= p;
               }
+              tracks.reasons.get(reason)!.value += 1;
+              reasonTotals.set(reason, (reasonTotals.get(reason) ?? 0) + 1);
+              failed += 1;
             }
             if (channel === 'cash') {
               // OTP-verified cash waits for the branch's confirmation.
               const pending = cashPending.get(branch.code) ?? [0, 0];
-              pending[parts.hourOfDay < 17 ? 0 : 1]! += expected * (1 - failedShare);
+              pending[parts.hourOfDay < 17 ? 0 : 1]! += expected * path.successShare;
               cashPending.set(branch.code, pending);
             } else {
-              success += rng.poisson(expected * (1 - failedShare));
+              success += rng.poisson(expected * path.successShare);
             }
           }
           if (channel === 'cash') {
@@ -320,10 +367,10 @@ export function buildHistory(options: HistoryOptions): History {
         }
         const rfid = rfidTracks.get(branch.code);
         if (rfid) {
-          const rng = rngOf(`${branch.code}/rfid`);
+          const rng = rfid.rng;
           const readersDown = rfid.readers.filter((reader) => within(reader.outages, mid)).length;
           const share = branch.readers.length ? readersDown / branch.readers.length : 0;
-          const expected = verificationsPerHour(mid, branch.size) * dt;
+          const expected = rfidPerSize * branch.size;
           const ok = rng.poisson(expected * (1 - share) * 0.988);
           const denied = rng.poisson(expected * (1 - share) * 0.008);
           const error = rng.poisson(expected * (1 - share) * 0.004 + expected * share);
@@ -339,18 +386,19 @@ export function buildHistory(options: HistoryOptions): History {
       queue += fleetSuccess;
       const drained = lmsIsDown ? 0 : Math.min(queue, drainPerTick);
       queue -= drained;
-      if (drained > 0) {
-        // Spread the postings over branches by their share of the fleet.
-        let left = drained;
-        fleet.forEach((branch, i) => {
-          const lms = lmsTracks.get(branch.code)!;
-          const n = i === fleet.length - 1 ? left : Math.round((drained * branch.size) / fleetSize);
-          const take = Math.min(left, n);
-          left -= take;
-          const failed = rngOf(`${branch.code}/lms`).poisson(take * LMS_REJECT_PROBABILITY);
-          lms.posted.value += take - Math.min(failed, take);
-          lms.failed.value += Math.min(failed, take);
-        });
+      postedCumulative += drained;
+    }
+    // Postings are spread over branches by their share of the fleet, when their samples are kept
+    // (they only matter there): a branch's terminal postings so far, some rejected by the LMS.
+    if (tick % every === 0 || last) {
+      for (const branch of fleet) {
+        const lms = lmsTracks.get(branch.code)!;
+        const total = Math.floor((postedCumulative * branch.size) / fleetSize);
+        const delta = total - lms.posted.value - lms.failed.value;
+        if (delta <= 0) continue;
+        const failed = Math.min(delta, lms.rng.poisson(delta * LMS_REJECT_PROBABILITY));
+        lms.posted.value += delta - failed;
+        lms.failed.value += failed;
       }
     }
 
@@ -428,22 +476,8 @@ export function buildHistory(options: HistoryOptions): History {
     rules.queueMax.value = queueDepth.value;
     rules.dbRatio.value = [...dbConnections.values()].reduce((sum, g) => sum + g.value, 0) / dbMax.value;
 
-    // Keep the samples of this tick.
-    for (const tracks of paymentTracks.values()) {
-      tracks.success.keep(tick, t, last);
-      tracks.failed.keep(tick, t, last);
-      tracks.amount.keep(tick, t, last);
-      for (const track of tracks.reasons.values()) track.keep(tick, t, last);
-    }
-    for (const tracks of lmsTracks.values()) {
-      tracks.posted.keep(tick, t, last);
-      tracks.failed.keep(tick, t, last);
-    }
-    for (const tracks of rfidTracks.values()) {
-      tracks.success.keep(tick, t, last);
-      tracks.denied.keep(tick, t, last);
-      tracks.error.keep(tick, t, last);
-    }
+    // Keep the samples of this tick (per-branch tracks all share one step).
+    if (tick % every === 0 || last) for (const track of branchTracks) track.keep(tick, t, true);
     for (const track of [queueDepth, lmsUp, dbMax, ...dbConnections.values(), ...probes.map((p) => p.track)]) track.keep(tick, t, last);
     for (const entry of api) for (const track of [...entry.buckets, entry.sum, entry.count]) track.keep(tick, t, last);
     if (tick > 0) {
