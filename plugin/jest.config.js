@@ -8,6 +8,8 @@ const swc = base.transform['^.+\\.(t|j)sx?$'];
 module.exports = {
   // Jest configuration provided by Grafana scaffolding
   ...base,
+  // Generous: CI machines are 2 cores shared with other suites; @grafana/ui alone takes seconds to load.
+  testTimeout: 30_000,
   moduleNameMapper: {
     ...base.moduleNameMapper,
     // jsdom resolves the "browser" build of yaml (ES modules); the generator runs in Node, use that build.

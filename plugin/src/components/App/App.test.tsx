@@ -29,7 +29,11 @@ function renderAt(path: string) {
   );
 }
 
-jest.setTimeout(30_000);
+// The pages are lazy: load them (and @grafana/ui) once up front so routing is what is timed.
+beforeAll(async () => {
+  await import('../../pages/Home');
+  await import('../../pages/MetricsCatalogue');
+}, 120_000);
 
 describe('App routing (Grafana server mocked via backendSrv)', () => {
   beforeEach(() => {
