@@ -41,6 +41,9 @@ export async function createTestDatabase(label: string, { migrated = true } = {}
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+  // An idle client whose backend is terminated (an outage test, a DROP ... WITH (FORCE)) emits
+  // 'error' on the pool; without a listener that would crash the whole test process.
+  pool.on('error', () => {});
   if (migrated) await migrate(pool);
   let dropped = false;
   return {
