@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 // Command line: tsx exporters/src/main.ts <payments|lms|rfid|pool> --database-url postgres://... [--port 9401]
 import { ConfigError, parseCommandLine, startExporter } from './index.ts';
 

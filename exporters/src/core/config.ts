@@ -17,7 +17,7 @@ export interface ExporterOptions {
   port?: number;
   /** Seconds between polls of the database (default 5). */
   pollIntervalSeconds?: number;
-  /** Seconds counters stay behind the database's clock so rows committed late are not missed (default 10). */
+  /** Seconds counters stay behind the database's clock so rows committed late are not missed (default 30). */
   safetyLagSeconds?: number;
   /** Connections in the exporter's own pool (default 2). */
   poolMax?: number;
@@ -48,7 +48,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { key: 'host', flag: '--host', env: 'PAYWATCH_EXPORTER_HOST', kind: 'string', help: 'address to listen on (default 127.0.0.1)' },
   { key: 'port', flag: '--port', env: 'PAYWATCH_EXPORTER_PORT', kind: 'port', help: 'port to listen on (default payments 9401, lms 9402, rfid 9403, pool 9404)' },
   { key: 'pollIntervalSeconds', flag: '--poll-interval', env: 'PAYWATCH_EXPORTER_POLL_INTERVAL_SECONDS', kind: 'positiveSeconds', help: 'seconds between polls (default 5)' },
-  { key: 'safetyLagSeconds', flag: '--safety-lag', env: 'PAYWATCH_EXPORTER_SAFETY_LAG_SECONDS', kind: 'seconds', help: 'seconds counters stay behind the database clock (default 10)' },
+  { key: 'safetyLagSeconds', flag: '--safety-lag', env: 'PAYWATCH_EXPORTER_SAFETY_LAG_SECONDS', kind: 'seconds', help: 'seconds counters stay behind the database clock (default 30)' },
   { key: 'poolMax', flag: '--pool-max', env: 'PAYWATCH_EXPORTER_POOL_MAX', kind: 'count', help: 'connections in the exporter pool (default 2)' },
   { key: 'lmsHealthUrl', flag: '--lms-health-url', env: 'LMS_HEALTH_URL', kind: 'httpUrl', help: 'LMS health endpoint for lms_up (lms only; without it lms_up is 1, see exporters/README.md)', only: 'lms' },
   { key: 'rfidReaderTimeoutSeconds', flag: '--rfid-reader-timeout', env: 'RFID_READER_TIMEOUT_SECONDS', kind: 'positiveSeconds', help: 'seconds of heartbeat silence before a reader is down (rfid only; default 120)', only: 'rfid' },
@@ -191,7 +191,7 @@ export function resolveOptions(name: ExporterName, options: ExporterOptions): Re
     host: options.host ?? '127.0.0.1',
     port: options.port ?? DEFAULT_PORTS[name],
     pollIntervalSeconds: options.pollIntervalSeconds ?? 5,
-    safetyLagSeconds: options.safetyLagSeconds ?? 10,
+    safetyLagSeconds: options.safetyLagSeconds ?? 30,
     poolMax: options.poolMax ?? 2,
     lmsHealthUrl: options.lmsHealthUrl,
     rfidReaderTimeoutSeconds: options.rfidReaderTimeoutSeconds ?? 120,
