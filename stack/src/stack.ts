@@ -13,7 +13,7 @@ import { layOutDashboards } from './dashboards.ts';
 import { repoRoot } from './paths.ts';
 import { startService, waitFor, type Service } from './process.ts';
 import { findTool, ensureTools, TOOLS, type ToolName } from './tools.ts';
-import { historyState, runBackfill } from './backfill/run.ts';
+import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill } from './backfill/run.ts';
 
 export interface Progress {
   step(title: string): { done(detail?: string): void; fail(detail: string): void };
@@ -230,7 +230,7 @@ export async function startStack(config: StackConfig, progress: Progress = conso
 
   // 4. History: simulated days before now, imported into Prometheus's TSDB before it starts.
   const promDir = join(dataDir, 'prometheus');
-  if (config.simulate && config.backfillDays > 0 && !historyState(promDir)) {
+  if (config.simulate && config.backfillDays > 0 && !historyState(promDir) && !hasLiveData(promDir)) {
     await step(`backfilling ${config.backfillDays} days of simulated history`, async () => runBackfill({
         prometheusDir: promDir,
         days: config.backfillDays,
@@ -240,6 +240,11 @@ export async function startStack(config: StackConfig, progress: Progress = conso
         ports,
         log: (line: string) => progress.info(line),
       }), (result) => `${result.samples.toLocaleString('en')} samples`);
+  }
+
+  else if (historyState(promDir)?.liveStartSeconds) {
+    // A later start: fill the hole between the history and the first live scrape once it is old enough.
+    await step('checking the history for the gap before the first live data', async () => fillHistoryGap({ prometheusDir: promDir, log: (line: string) => progress.info(line) }), (samples) => (samples ? `${samples.toLocaleString('en')} samples added` : 'nothing to add now'));
   }
 
   // 5. The business simulator and the payments API it plays.
@@ -354,6 +359,7 @@ export async function startStack(config: StackConfig, progress: Progress = conso
     });
     mkdirSync(join(promDir, 'data'), { recursive: true });
     writeFileSync(join(promDir, 'prometheus.yml'), yaml);
+    recordLiveStart(promDir);
     track(
       await startService({
         name: 'prometheus',

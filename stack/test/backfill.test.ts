@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { branchProfiles, expectedDailyCollectionInr, istDayStart, istParts } from '@paywatch/simulator/model';
-import { historyState, runBackfill, type BackfillResult } from '../src/backfill/run.ts';
+import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill, type BackfillResult } from '../src/backfill/run.ts';
 import { formatLabels, writeOpenMetrics } from '../src/backfill/openmetrics.ts';
 import { histogramQuantile } from '../src/backfill/history.ts';
 import { promQuery, startPrometheus, type RunningServer } from '../src/servers.ts';
@@ -70,6 +70,18 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
 
   test('a second backfill into the same directory is refused without --force', async () => {
     await assert.rejects(runBackfill({ prometheusDir: dir, days: 1, ...FLEET, log: () => {} }), /already has 30 days/);
+  });
+
+  test('a backfill into a Prometheus that already has its own data is refused (it would overlap)', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'paywatch-live-'));
+    try {
+      const live = await startPrometheus({ dir: other, config: 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs: [{ targets: ["127.0.0.1:9"] }]\n' });
+      await live.stop();
+      assert.ok(hasLiveData(other));
+      await assert.rejects(runBackfill({ prometheusDir: other, days: 1, ...FLEET, log: () => {} }), /already has data/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   test('sum(increase(payment_amount_total[1d])) has a value on each of the last 30 days, shaped like the model\'s calendar', async () => {
@@ -135,5 +147,28 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
     const [recorded] = await promQuery(prometheus.url, 'paywatch:payment_amount_inr:increase1d', at);
     const [raw] = await promQuery(prometheus.url, 'sum(increase(payment_amount_total[1d]))', at);
     assert.ok(Math.abs(Number(recorded!.value[1]) / Number(raw!.value[1]) - 1) < 0.05, 'the recorded daily revenue agrees with the raw counters');
+  });
+
+  test('the gap up to the first live start is filled later, continuing every series without a reset', async () => {
+    const liveStart = result.endSeconds + 3 * 3600 + 120;
+    recordLiveStart(dir, liveStart);
+    await prometheus.stop();
+    const added = await fillHistoryGap({ prometheusDir: dir, now: (liveStart + 2 * 3600) * 1000, log: () => {} });
+    assert.equal(added, 0, 'not before the gap is 3 hours old');
+    const lines: string[] = [];
+    const samples = await fillHistoryGap({ prometheusDir: dir, now: (liveStart + 3 * 3600 + 300) * 1000, log: (line) => lines.push(line) });
+    assert.ok(samples > 1000, `${samples} samples fill the gap\n${lines.join('\n')}`);
+    const state = historyState(dir)!;
+    assert.ok(state.gapFilledUntil! > result.endSeconds && state.gapFilledUntil! < liveStart);
+    assert.equal(await fillHistoryGap({ prometheusDir: dir, now: (liveStart + 10 * 3600) * 1000, log: () => {} }), 0, 'only once');
+    prometheus = await startPrometheus({ dir, config: 'global:\n  scrape_interval: 15s\n', retention: '60d' });
+    const at = state.gapFilledUntil!;
+    const [resets] = await promQuery(prometheus.url, 'sum(resets(payments_total[12h])) + sum(resets(payment_amount_total[12h])) + sum(resets(lms_postings_total[12h]))', at);
+    assert.equal(Number(resets!.value[1]), 0, 'the filled series continue the history: no counter reset');
+    const [rule] = await promQuery(prometheus.url, 'count_over_time(paywatch:availability:ratio_avg5m[3h])', at);
+    assert.ok(Number(rule!.value[1]) >= 35, `5-minute samples through the gap (${rule!.value[1]})`);
+    const [before] = await promQuery(prometheus.url, 'sum(payment_amount_total)', result.endSeconds);
+    const [afterGap] = await promQuery(prometheus.url, 'sum(payment_amount_total)', at);
+    assert.ok(Number(afterGap!.value[1]) >= Number(before!.value[1]), 'revenue keeps growing through the gap');
   });
 });

@@ -66,6 +66,8 @@ export interface HistoryOptions {
   recentDays?: number;
   /** host:port instance labels, as Prometheus will scrape the live exporters (continuity). */
   instances: { payments: string; lms: string; rfid: string; pool: string; api: string; blackbox: string; apiHost: string };
+  /** Treat this time (epoch seconds) as an end of history too (extending an earlier backfill). */
+  closeAt?: number;
   /** Called after each simulated day. */
   onDay?: (done: number, total: number) => void;
 }
@@ -269,7 +271,9 @@ export function buildHistory(options: HistoryOptions): History {
 
   for (let tick = 0; tick < ticks; tick++) {
     const t = options.startSeconds + tick * TICK_SECONDS;
-    const last = tick === ticks - 1;
+    // `last` also at closeAt: a replay that extends an earlier history keeps the same samples
+    // (and so the same random draws) up to where that history ended.
+    const last = tick === ticks - 1 || t === options.closeAt;
     // The interval this sample closes is (t - tick, t]; tick 0 is the starting point.
     const mid = t * 1000 - tickMs / 2;
     const parts = istParts(mid);

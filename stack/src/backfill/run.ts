@@ -20,8 +20,8 @@ import { requireTool } from '../tools.ts';
 import { PORTS } from '../config.ts';
 import { branchProfiles } from '@paywatch/simulator/model';
 import { DEFAULTS as SIMULATOR_DEFAULTS } from '@paywatch/simulator/simulator';
-import { branchSeriesCount, buildHistory, TICK_SECONDS } from './history.ts';
-import { writeOpenMetrics } from './openmetrics.ts';
+import { branchSeriesCount, buildHistory, TICK_SECONDS, type HistoryOptions } from './history.ts';
+import { writeOpenMetrics, type Family } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';
 
 /** The simulator's fleet defaults (simulator/src/simulator.ts); the history must use the same fleet. */
@@ -68,6 +68,12 @@ export interface BackfillResult {
   blocks: number;
   seconds: number;
   fleet: { seed: number; branches: number; officersPerBranch: number; perBranchPerDay: number };
+  /** The instance labels the history carries (the live scrapes' addresses at the time). */
+  instances?: HistoryOptions['instances'];
+  /** When the live stack first started on this history (set by `npm start`). */
+  liveStartSeconds?: number;
+  /** The gap between the history and the first live scrape is filled up to here. */
+  gapFilledUntil?: number;
 }
 
 const MARKER = 'backfill.json';
@@ -77,6 +83,15 @@ export function historyState(prometheusDir: string): BackfillResult | undefined 
   const file = join(prometheusDir, MARKER);
   if (!existsSync(file)) return undefined;
   return JSON.parse(readFileSync(file, 'utf8')) as BackfillResult;
+}
+
+/** Prometheus has written to this directory (a write-ahead log or blocks of its own). */
+export function hasLiveData(prometheusDir: string): boolean {
+  const data = join(prometheusDir, 'data');
+  if (!existsSync(data)) return false;
+  const wal = join(data, 'wal');
+  if (existsSync(wal) && readdirSync(wal).some((name) => /^\d+$/.test(name))) return true;
+  return readdirSync(data).some((name) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(name));
 }
 
 /** Steps for per-branch series, in ticks: 5, 10, 15, 30 minutes, 1, 2, 3, 6 hours. */
@@ -116,10 +131,13 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     perBranchPerDay: options.perBranchPerDay ?? FLEET_DEFAULTS.perBranchPerDay,
   };
   if (!(options.days > 0)) throw new Error(`--days must be more than 0, got ${options.days}`);
-  const promtool = requireTool('promtool');
+  requireTool('promtool'); // before minutes of work, not after
   const dataDir = join(options.prometheusDir, 'data');
   const previous = historyState(options.prometheusDir);
   if (previous && !options.force) throw new Error(`${options.prometheusDir} already has ${previous.days} days of backfilled history (${MARKER}); use --force to add another`);
+  if (!previous && hasLiveData(options.prometheusDir) && !options.force) {
+    throw new Error(`Prometheus in ${options.prometheusDir} already has data: simulated history would overlap it. Use a fresh data directory, or --force`);
+  }
 
   // Nothing in the last 3 hours (the head block's range), on a tick boundary.
   const now = Math.floor((options.now ?? Date.now()) / 1000);
@@ -138,42 +156,126 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   log(`backfill: ${options.days} days (${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}), ${fleet.length} branches, per-branch step ${(every * TICK_SECONDS) / 60} min, fleet step 5 min (last 7 days) / 15 min`);
 
   const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
+  const instances: HistoryOptions['instances'] = {
+    payments: options.instances?.payments ?? `127.0.0.1:${port('payments')}`,
+    lms: options.instances?.lms ?? `127.0.0.1:${port('lms')}`,
+    rfid: options.instances?.rfid ?? `127.0.0.1:${port('rfid')}`,
+    pool: options.instances?.pool ?? `127.0.0.1:${port('pool')}`,
+    api: options.instances?.api ?? `127.0.0.1:${port('api')}`,
+    blackbox: options.instances?.blackbox ?? `127.0.0.1:${port('blackbox')}`,
+    apiHost: options.instances?.api ?? `127.0.0.1:${port('api')}`,
+  };
   const bar = new ProgressBar('backfill: simulating', options.progress, log);
   const history = buildHistory({
     ...fleetOptions,
     startSeconds,
     endSeconds,
     branchEvery: every,
-    instances: {
-      payments: options.instances?.payments ?? `127.0.0.1:${port('payments')}`,
-      lms: options.instances?.lms ?? `127.0.0.1:${port('lms')}`,
-      rfid: options.instances?.rfid ?? `127.0.0.1:${port('rfid')}`,
-      pool: options.instances?.pool ?? `127.0.0.1:${port('pool')}`,
-      api: options.instances?.api ?? `127.0.0.1:${port('api')}`,
-      blackbox: options.instances?.blackbox ?? `127.0.0.1:${port('blackbox')}`,
-      apiHost: options.instances?.api ?? `127.0.0.1:${port('api')}`,
-    },
+    instances,
     onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
   });
   bar.finish();
 
-  mkdirSync(options.prometheusDir, { recursive: true });
+  const imported = await importFamilies(options.prometheusDir, history.families, options.progress, log);
+  const summary: BackfillResult = {
+    days: options.days,
+    startSeconds,
+    endSeconds,
+    branchStepSeconds: every * TICK_SECONDS,
+    series: imported.series,
+    samplesWritten: imported.samplesWritten,
+    samples: imported.samples,
+    blocks: imported.blocks,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    fleet: fleetOptions,
+    instances,
+  };
+  writeMarker(options.prometheusDir, summary);
+  log(`backfill: imported ${summary.samples.toLocaleString('en')} samples of ${summary.series} series in ${summary.blocks} blocks into ${dataDir} (${summary.seconds} s)`);
+  return summary;
+}
+
+function writeMarker(prometheusDir: string, state: BackfillResult) {
+  writeFileSync(join(prometheusDir, MARKER), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** Records when the live stack first ran on this history (the end of the gap to fill later). */
+export function recordLiveStart(prometheusDir: string, seconds = Math.floor(Date.now() / 1000)): void {
+  const state = historyState(prometheusDir);
+  if (!state || state.liveStartSeconds) return;
+  writeMarker(prometheusDir, { ...state, liveStartSeconds: seconds });
+}
+
+/**
+ * Fills the hole between the end of the history (3 hours before the first start) and the first
+ * live scrape, once that range is itself more than 3 hours old: the model is replayed from the
+ * same start with the same seed (so every series continues exactly where the history stopped)
+ * up to just before the first live start, and only the new samples are imported. Returns the
+ * samples imported, or 0 when there is nothing to do yet.
+ */
+export async function fillHistoryGap(options: { prometheusDir: string; now?: number; log?: (line: string) => void; progress?: NodeJS.WriteStream }): Promise<number> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const state = historyState(options.prometheusDir);
+  if (!state?.liveStartSeconds || !state.instances || state.gapFilledUntil) return 0;
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  const gapEnd = Math.floor((state.liveStartSeconds - 60) / TICK_SECONDS) * TICK_SECONDS;
+  if (gapEnd <= state.endSeconds) {
+    writeMarker(options.prometheusDir, { ...state, gapFilledUntil: state.endSeconds });
+    return 0;
+  }
+  if (now - gapEnd < 3 * 3600 + 60) {
+    log(`backfill: the ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h between the history and the first live data is filled on a start after ${new Date((gapEnd + 3 * 3600 + 60) * 1000).toISOString()}`);
+    return 0;
+  }
+  const started = Date.now();
+  const bar = new ProgressBar('backfill: replaying the model up to the first live start', options.progress, log);
+  const history = buildHistory({
+    ...state.fleet,
+    startSeconds: state.startSeconds,
+    endSeconds: gapEnd,
+    branchEvery: state.branchStepSeconds / TICK_SECONDS,
+    instances: state.instances,
+    closeAt: state.endSeconds,
+    onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
+  });
+  bar.finish();
+  const families = history.families
+    .map((family) => ({
+      ...family,
+      series: family.series.flatMap((series) => {
+        const first = Array.from(series.times).findIndex((t) => t > state.endSeconds);
+        if (first < 0) return [];
+        return [{ ...series, times: Array.from(series.times).slice(first), values: Array.from(series.values).slice(first) }];
+      }),
+    }))
+    .filter((family) => family.series.length > 0);
+  const imported = await importFamilies(options.prometheusDir, families, options.progress, log);
+  writeMarker(options.prometheusDir, { ...state, gapFilledUntil: gapEnd, samples: state.samples + imported.samples, samplesWritten: state.samplesWritten + imported.samplesWritten });
+  log(`backfill: filled ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h up to the first live start: ${imported.samples.toLocaleString('en')} samples (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return imported.samples;
+}
+
+/** Writes families as OpenMetrics, imports them with promtool, moves the blocks into <dir>/data. */
+async function importFamilies(prometheusDir: string, families: Family[], stream: NodeJS.WriteStream | undefined, log: (line: string) => void) {
+  const promtool = requireTool('promtool');
+  const dataDir = join(prometheusDir, 'data');
+  mkdirSync(prometheusDir, { recursive: true });
   // Inside Prometheus's directory: the blocks are moved into data/ by rename (one file system).
-  const work = mkdtempSync(join(options.prometheusDir, 'backfill-tmp-'));
+  const work = mkdtempSync(join(prometheusDir, 'backfill-tmp-'));
   try {
     const shards = Math.max(2, Math.min(8, cpus().length * 2));
     const files = Array.from({ length: shards }, (_, i) => join(work, `history-${i}.om`));
-    const totalSeries = history.families.reduce((sum, family) => sum + family.series.length, 0);
-    const writeBar = new ProgressBar('backfill: writing OpenMetrics', options.progress, log);
+    const totalSeries = families.reduce((sum, family) => sum + family.series.length, 0);
+    const writeBar = new ProgressBar('backfill: writing OpenMetrics', stream, log);
     let written = 0;
-    const result = writeOpenMetrics(history.families, files, () => {
+    const result = writeOpenMetrics(families, files, () => {
       written++;
       if (written % 200 === 0) writeBar.update(written / totalSeries, `${written}/${totalSeries} series`);
     });
     writeBar.finish(`${result.series} series, ${result.samples.toLocaleString('en')} samples`);
 
     // Import: promtool per file, as many at a time as there are cores.
-    const importBar = new ProgressBar('backfill: promtool create-blocks-from openmetrics', options.progress, log);
+    const importBar = new ProgressBar('backfill: promtool create-blocks-from openmetrics', stream, log);
     const outputs = files.map((_, i) => join(work, `blocks-${i}`));
     const parallel = Math.max(1, cpus().length);
     let next = 0;
@@ -201,21 +303,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       if (!existsSync(output)) continue;
       for (const block of readdirSync(output)) renameSync(join(output, block), join(dataDir, block));
     }
-    const summary: BackfillResult = {
-      days: options.days,
-      startSeconds,
-      endSeconds,
-      branchStepSeconds: every * TICK_SECONDS,
-      series: result.series,
-      samplesWritten: result.samples,
-      samples,
-      blocks,
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-      fleet: fleetOptions,
-    };
-    writeFileSync(join(options.prometheusDir, MARKER), `${JSON.stringify(summary, null, 2)}\n`);
-    log(`backfill: imported ${samples.toLocaleString('en')} samples of ${result.series} series in ${blocks} blocks into ${dataDir} (${summary.seconds} s)`);
-    return summary;
+    return { series: result.series, samplesWritten: result.samples, samples, blocks };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
