@@ -72,7 +72,7 @@ export function renderAll(repoRoot: string): Record<string, string> {
     variables: {
       $datasource: 'the Prometheus data source (the scope proxy); panel datasource uid, not used inside queries',
       $branch:
-        'branch code(s), e.g. BR0001; multi-value, used as branch=~"$branch" (Grafana substitutes BR0002|BR0003)',
+        'branch code(s), e.g. BR0001; multi-value, used as branch=~"$branch"; Grafana writes several as (BR0002|BR0003), see src/dashboards/queries.ts',
       $officer: 'field officer id, e.g. BR0001-FO01; single value, used as officer="$officer"',
       $__rate_interval: 'a range for rate(), at least 4 scrape intervals, e.g. 1m',
       $__range: 'the dashboard time range as a duration, e.g. 24h',
