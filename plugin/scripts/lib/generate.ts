@@ -81,7 +81,11 @@ export function renderAll(repoRoot: string): Record<string, string> {
     dashboards: [],
   };
   for (const def of DASHBOARDS) {
-    const built = def.build();
+    // revision 0: Grafana auto-imports an enabled app's `includes` dashboards into General when
+    // their JSON revision (default 1) differs from the imported one (0 when never imported), which
+    // would overwrite the per-audience provisioned copy that has the same uid. With revision 0 the
+    // two agree and the provisioned folders stay the only place these dashboards live.
+    const built = { ...def.build(), revision: 0 };
     const path = `${def.folder}/${def.slug}.json`;
     files[`src/dashboards/${path}`] = json(built);
     const panels = ((built.panels ?? []) as AnyPanel[]).filter((p) => p.type !== 'row');

@@ -67,6 +67,13 @@ describe('plugin.json', () => {
       expect(json.uid).toBe(d.uid);
     }
   });
+
+  it('bundled dashboards carry revision 0, so enabling the app never re-imports them over the provisioned per-folder copies', () => {
+    for (const d of index.dashboards) {
+      const json = JSON.parse(generated[`src/dashboards/${d.file}`]!) as { revision?: number };
+      expect(json.revision).toBe(0);
+    }
+  });
 });
 
 describe('dashboards', () => {
