@@ -5,11 +5,12 @@
 // differently for an executive and for a branch manager. Ctrl-C (SIGINT) must stop everything.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { PORTS, DEMO_PROXY_SECRET, type ServiceName } from '../src/config.ts';
@@ -18,6 +19,7 @@ import { freePort, waitFor } from '../src/process.ts';
 
 describe('npm start from a clean checkout', () => {
   let work: string;
+  const grafanaRecord = () => join(work, 'grafana-launch.json');
   let checkout: string;
   let child: ChildProcess;
   let output = '';
@@ -33,8 +35,27 @@ describe('npm start from a clean checkout', () => {
     // so they point into the clone).
     const copy = spawnSync('cp', ['-al', join(repoRoot, 'node_modules'), join(checkout, 'node_modules')], { encoding: 'utf8' });
     assert.equal(copy.status, 0, copy.stderr);
-    const env: NodeJS.ProcessEnv = { ...process.env, PAYWATCH_DATA_DIR: join(work, 'data'), PAYWATCH_BRANCHES: '4', PAYWATCH_OFFICERS: '3', PAYWATCH_BACKFILL_DAYS: '2', PAYWATCH_GRAFANA: '0', FORCE_COLOR: '0' };
+    // No Grafana server can run here: a stand-in binary records how it was launched and answers
+    // the access sync with the recorded Grafana API.
+    const grafanaHome = join(work, 'grafana-home');
+    mkdirSync(join(grafanaHome, 'conf'), { recursive: true });
+    writeFileSync(join(grafanaHome, 'conf', 'defaults.ini'), '');
+    const fakeGrafana = join(work, 'grafana');
+    const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    writeFileSync(fakeGrafana, `#!/bin/sh\nexec "${process.execPath}" --import ${tsxLoader} "${join(checkout, 'stack', 'test', 'support', 'fake-grafana.ts')}" "$@"\n`, { mode: 0o755 });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PAYWATCH_DATA_DIR: join(work, 'data'),
+      PAYWATCH_BRANCHES: '4',
+      PAYWATCH_OFFICERS: '3',
+      PAYWATCH_BACKFILL_DAYS: '2',
+      GRAFANA_BIN: fakeGrafana,
+      GRAFANA_HOME: grafanaHome,
+      FAKE_GRAFANA_RECORD: grafanaRecord(),
+      FORCE_COLOR: '0',
+    };
     delete env.DATABASE_URL;
+    delete env.PAYWATCH_GRAFANA;
     for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>) {
       ports[name] = await freePort();
       env[spec.env] = String(ports[name]);
@@ -108,6 +129,22 @@ describe('npm start from a clean checkout', () => {
     assert.ok(anonymous.status >= 400, 'nobody unidentified');
   });
 
+  test('Grafana is started with provisioning, the app, per-audience dashboards and the proxy secret; access sync runs', () => {
+    const launched = JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as { argv: string[]; env: Record<string, string>; dashboards: Record<string, string[]>; plugin: string | null };
+    assert.ok(launched.argv.includes(`--config=${join(checkout, 'docker', 'grafana', 'grafana.ini')}`), launched.argv.join(' '));
+    assert.equal(launched.env.GF_PATHS_PROVISIONING, join(checkout, 'provisioning'));
+    assert.equal(launched.env.GF_SERVER_HTTP_ADDR, '127.0.0.1');
+    assert.equal(launched.env.PAYWATCH_SCOPE_PROXY_URL, url('scopeProxy'), 'the data source points at the scope proxy');
+    assert.equal(launched.env.PAYWATCH_PROXY_SECRET, DEMO_PROXY_SECRET);
+    assert.equal(launched.env.PAYWATCH_ALERTMANAGER_URL, url('alertmanager'));
+    assert.ok(!Object.values(launched.env).includes(url('prometheus')), 'Grafana is not told where Prometheus is');
+    assert.deepEqual(Object.keys(launched.dashboards).sort(), ['branch', 'business', 'executive', 'field', 'operations', 'status']);
+    for (const [folder, files] of Object.entries(launched.dashboards)) assert.ok(files.length > 0, `folder ${folder} has its dashboards`);
+    if (existsSync(join(checkout, 'plugin', 'dist'))) assert.equal(launched.plugin, join(checkout, 'plugin', 'dist'));
+    assert.match(output, /access sync: Grafana users, teams and folder permissions from policy\/policy.yml: ok/);
+    assert.ok(output.includes(`Grafana          ${url('grafana')}`));
+  });
+
   test('Ctrl-C stops every process it started', async () => {
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
@@ -120,10 +157,13 @@ describe('npm start from a clean checkout', () => {
         socket.once('error', () => resolve(false));
       });
     for (const name of Object.keys(PORTS) as ServiceName[]) {
-      if (name === 'grafana') continue;
       assert.equal(await listening(ports[name]), false, `${name} no longer listens on ${ports[name]}`);
     }
     assert.ok(existsSync(join(work, 'data', 'prometheus', 'data')), 'the data directory stays for the next start');
+    // The access sync made the stand-in Grafana match the policy.
+    const state = (JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as { state: { users: Array<{ login: string }>; teams: Array<{ name: string }> } }).state;
+    assert.ok(state.users.some((u) => u.login === 'meera.bm'));
+    assert.ok(state.teams.some((t) => t.name === 'paywatch-branch-manager'));
   });
 });
 
