@@ -59,8 +59,11 @@ export interface HistoryOptions {
   /** First and last sample, epoch seconds, multiples of TICK_SECONDS. */
   startSeconds: number;
   endSeconds: number;
-  /** Per-branch series keep every k-th tick. */
+  /** Per-branch series keep every k-th tick ... */
   branchEvery: number;
+  /** ... and every `branchRecentEvery`-th (default min(k, 6): 30 min) from `branchRecentFrom` (epoch seconds; default the last 2 days). */
+  branchRecentEvery?: number;
+  branchRecentFrom?: number;
   /** Fleet-wide series keep every tick in the last `recentDays` (default 7), every `fleetEvery`-th before (default 3). */
   fleetEvery?: number;
   recentDays?: number;
@@ -159,6 +162,9 @@ export function buildHistory(options: HistoryOptions): History {
   const ticks = Math.floor((options.endSeconds - options.startSeconds) / TICK_SECONDS) + 1;
   const every = options.branchEvery;
   const fleetEvery = options.fleetEvery ?? 3;
+  const branchRecentEvery = options.branchRecentEvery ?? Math.min(every, 6);
+  const branchRecentFromTick = Math.ceil(((options.branchRecentFrom ?? options.endSeconds - 2 * 86400) - options.startSeconds) / TICK_SECONDS);
+  const keepBranch = (tick: number, last: boolean) => last || tick % (tick >= branchRecentFromTick ? branchRecentEvery : every) === 0;
   const recentFrom = Math.max(0, ticks - 1 - Math.round(((options.recentDays ?? 7) * 86400) / TICK_SECONDS));
   const inst = options.instances;
   const startMs = options.startSeconds * 1000;
@@ -394,7 +400,7 @@ export function buildHistory(options: HistoryOptions): History {
     }
     // Postings are spread over branches by their share of the fleet, when their samples are kept
     // (they only matter there): a branch's terminal postings so far, some rejected by the LMS.
-    if (tick % every === 0 || last) {
+    if (keepBranch(tick, last)) {
       for (const branch of fleet) {
         const lms = lmsTracks.get(branch.code)!;
         const total = Math.floor((postedCumulative * branch.size) / fleetSize);
@@ -481,7 +487,7 @@ export function buildHistory(options: HistoryOptions): History {
     rules.dbRatio.value = [...dbConnections.values()].reduce((sum, g) => sum + g.value, 0) / dbMax.value;
 
     // Keep the samples of this tick (per-branch tracks all share one step).
-    if (tick % every === 0 || last) for (const track of branchTracks) track.keep(tick, t, true);
+    if (keepBranch(tick, last)) for (const track of branchTracks) track.keep(tick, t, true);
     for (const track of [queueDepth, lmsUp, dbMax, ...dbConnections.values(), ...probes.map((p) => p.track)]) track.keep(tick, t, last);
     for (const entry of api) for (const track of [...entry.buckets, entry.sum, entry.count]) track.keep(tick, t, last);
     if (tick > 0) {

@@ -40,7 +40,7 @@ export interface BackfillOptions {
   branches?: number;
   officersPerBranch?: number;
   perBranchPerDay?: number;
-  /** Most samples to write (default 6 000 000, about 40 s of promtool on 2 cores); per-branch series get a coarser step to fit. */
+  /** Most samples to write (default 4 000 000: 30-60 s of promtool on 2 cores); older per-branch history gets a coarser step to fit. */
   sampleBudget?: number;
   /** "Now" in epoch ms (tests); default Date.now(). */
   now?: number;
@@ -59,8 +59,11 @@ export interface BackfillResult {
   days: number;
   startSeconds: number;
   endSeconds: number;
-  /** Step of the per-branch series, seconds. */
+  /** Step of the per-branch series, seconds (older history) ... */
   branchStepSeconds: number;
+  /** ... and over the last two days, from branchRecentFromSeconds on. */
+  branchRecentStepSeconds?: number;
+  branchRecentFromSeconds?: number;
   series: number;
   samplesWritten: number;
   /** Samples promtool reports in the blocks it wrote (must equal samplesWritten). */
@@ -94,8 +97,8 @@ export function hasLiveData(prometheusDir: string): boolean {
   return readdirSync(data).some((name) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(name));
 }
 
-/** Steps for per-branch series, in ticks: 5, 10, 15, 30 minutes, 1, 2, 3, 6 hours. */
-const STEPS = [1, 2, 3, 6, 12, 24, 36, 72];
+/** Steps for per-branch series, in ticks: 5, 10, 15, 30 minutes, 1, 2, 3, 6, 12 hours. */
+const STEPS = [1, 2, 3, 6, 12, 24, 36, 72, 144];
 
 function runPromtool(promtool: string, input: string, output: string): Promise<{ samples: number; blocks: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -147,13 +150,19 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
 
   // Per-branch step within the sample budget.
   const fleet = branchProfiles(fleetOptions);
-  const budget = options.sampleBudget ?? 6_000_000;
+  const budget = options.sampleBudget ?? 4_000_000;
   const perBranch = branchSeriesCount(fleet);
   // Gauges, probes, the API histogram and the recording rules: 5 min for a week, 15 min before.
   const recentTicks = Math.min(ticks, (7 * 86400) / TICK_SECONDS);
   const fleetSamples = 140 * (recentTicks + Math.ceil((ticks - recentTicks) / 3));
-  const every = STEPS.find((k) => perBranch * Math.ceil(ticks / k) + fleetSamples <= budget) ?? STEPS[STEPS.length - 1]!;
-  log(`backfill: ${options.days} days (${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}), ${fleet.length} branches, per-branch step ${(every * TICK_SECONDS) / 60} min, fleet step 5 min (last 7 days) / 15 min`);
+  // Per-branch: at most 30 minutes over the last 2 days (the 24-hour views), then the step that fits.
+  const branchRecentFrom = endSeconds - Math.min(2 * 86400, endSeconds - startSeconds);
+  const branchRecentTicks = (endSeconds - branchRecentFrom) / TICK_SECONDS;
+  const branchSamples = (k: number) => perBranch * (Math.ceil(branchRecentTicks / Math.min(k, 6)) + Math.ceil((ticks - branchRecentTicks) / k));
+  const every = STEPS.find((k) => branchSamples(k) + fleetSamples <= budget) ?? STEPS[STEPS.length - 1]!;
+  const recentEvery = Math.min(every, 6);
+  const minutes = (k: number) => (k * TICK_SECONDS) / 60;
+  log(`backfill: ${options.days} days (${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}), ${fleet.length} branches; per-branch step ${minutes(recentEvery)} min over the last 2 days, ${minutes(every)} min before; fleet-wide 5 min over the last 7 days, 15 min before`);
 
   const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
   const instances: HistoryOptions['instances'] = {
@@ -171,6 +180,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     startSeconds,
     endSeconds,
     branchEvery: every,
+    branchRecentEvery: recentEvery,
+    branchRecentFrom,
     instances,
     onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
   });
@@ -182,6 +193,8 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     startSeconds,
     endSeconds,
     branchStepSeconds: every * TICK_SECONDS,
+    branchRecentStepSeconds: recentEvery * TICK_SECONDS,
+    branchRecentFromSeconds: branchRecentFrom,
     series: imported.series,
     samplesWritten: imported.samplesWritten,
     samples: imported.samples,
@@ -234,6 +247,8 @@ export async function fillHistoryGap(options: { prometheusDir: string; now?: num
     startSeconds: state.startSeconds,
     endSeconds: gapEnd,
     branchEvery: state.branchStepSeconds / TICK_SECONDS,
+    branchRecentEvery: (state.branchRecentStepSeconds ?? state.branchStepSeconds) / TICK_SECONDS,
+    branchRecentFrom: state.branchRecentFromSeconds ?? state.endSeconds,
     instances: state.instances,
     closeAt: state.endSeconds,
     onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),

@@ -28,7 +28,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`usage: npm run backfill -- [--days 30] [--data-dir DIR] [--branches ${FLEET_DEFAULTS.branches}] [--seed ${FLEET_DEFAULTS.seed}] [--budget 6000000] [--force]
+  console.log(`usage: npm run backfill -- [--days 30] [--data-dir DIR] [--branches ${FLEET_DEFAULTS.branches}] [--seed ${FLEET_DEFAULTS.seed}] [--budget 4000000] [--force]
   --days N             days of history ending 3 hours ago (Prometheus must not get samples in its head block)
   --data-dir DIR       the stack's data directory (PAYWATCH_DATA_DIR, default .data); blocks go to DIR/prometheus/data
   --prometheus-dir D   Prometheus's directory directly (blocks to D/data)
