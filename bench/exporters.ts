@@ -117,8 +117,8 @@ async function generate(db: TestDatabase, payments: number): Promise<void> {
                   SELECT id, branch, officer_id, loan_ref, amount_inr, 'verified', 1, created_at, created_at + interval '4 hours'
                   FROM payments WHERE channel = 'cash' AND status = 'success'`);
       await load(`INSERT INTO field_collections (branch, officer_id, loan_ref, amount_inr, otp_status, otp_attempts, collected_at)
-                  SELECT branch, officer_id, loan_ref, amount_inr, CASE WHEN id % 3 = 0 THEN 'expired' ELSE 'failed' END, 3, created_at
-                  FROM payments WHERE channel = 'cash' AND id % 12 = 0`);
+                  SELECT branch, officer_id, loan_ref, amount_inr, CASE WHEN abs(hashint8(-id)) % 3 = 0 THEN 'expired' ELSE 'failed' END, 3, created_at
+                  FROM payments WHERE channel = 'cash' AND abs(hashint8(id)) % 12 = 0`);
       await load(`UPDATE field_collections SET confirmed_at = NULL
                   WHERE id IN (SELECT id FROM field_collections WHERE otp_status = 'verified' ORDER BY collected_at DESC LIMIT ${UNCONFIRMED_COLLECTIONS})`);
     });
