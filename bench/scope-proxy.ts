@@ -6,10 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startScopeProxy } from '../scope-proxy/src/server.ts';
 import { rewriteQuery, type Scope } from '../scope-proxy/src/scope.ts';
 import { startPrometheus } from '../stack/src/servers.ts';
-import { freePort } from '../stack/src/process.ts';
+import { freePort, startService } from '../stack/src/process.ts';
 import { requireTool } from '../stack/src/tools.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -18,6 +17,7 @@ const STEP = 30;
 const SPAN = 3 * 3600;
 const SECRET = 'bench-only-shared-secret-000000';
 const POLICY = new URL('../policy/policy.yml', import.meta.url).pathname;
+const MAIN = new URL('../scope-proxy/src/main.ts', import.meta.url).pathname;
 
 /** A day-shaped data set: BRANCHES branches, officers, channels, the recording-rule series. */
 function exposition(end: number): string {
@@ -106,7 +106,16 @@ async function main() {
   const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(made.stderr);
   const prometheus = await startPrometheus({ dir, config: 'global: {}\n' });
-  const proxy = await startScopeProxy({ policyPath: POLICY, upstream: prometheus.url, port: await freePort(), secret: SECRET, log: () => undefined, watchPolicy: false });
+  // The proxy as its own process, started by its CLI, as in production.
+  const proxyPort = await freePort();
+  const proxyService = await startService({
+    name: 'scope-proxy',
+    command: process.execPath,
+    args: ['--import', 'tsx', MAIN, '--policy', POLICY, '--upstream', prometheus.url, '--port', String(proxyPort)],
+    env: { ...process.env, PAYWATCH_PROXY_SECRET: SECRET },
+    readyUrl: `http://127.0.0.1:${proxyPort}/healthz`,
+  });
+  const proxy = { url: `http://127.0.0.1:${proxyPort}`, stop: () => proxyService.stop() };
   // The same client for both paths: node:http, keep-alive, no compression (fetch would ask
   // Prometheus for gzip, which the proxy does not, and that would flatter the proxy).
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -169,7 +178,7 @@ async function main() {
 
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     console.log(`\nScope proxy benchmark — ${new Date().toISOString()} — ${cpu}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join('/')}, node ${process.version}`);
-    console.log(`${BRANCHES} branches of data; query_range through the proxy and straight to Prometheus, alternating, ${ROUNDS} rounds per query after 30 warm-up rounds; same keep-alive node:http client for both\n`);
+    console.log(`${BRANCHES} branches of data; query_range through the proxy and straight to Prometheus, alternating, ${ROUNDS} rounds per query after 30 warm-up rounds; proxy in its own process (its CLI); same keep-alive node:http client for both\n`);
     console.log('| scenario | requests | direct p50 ms | proxy p50 ms | p50 ratio | direct p95 ms | proxy p95 ms | added p50 ms |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of results) {

@@ -240,8 +240,9 @@ export async function startScopeProxy(options: ScopeProxyOptions): Promise<Scope
       );
       request.on('timeout', () => request.destroy(new Error(`timed out after ${timeoutMs} ms`)));
       request.on('error', (error) => reject(new HttpError(502, 'unavailable', `Prometheus upstream unreachable: ${error.message}`)));
-      if (method === 'POST') request.write(encoded);
-      request.end();
+      // One write: headers and body leave in a single syscall.
+      if (method === 'POST') request.end(encoded);
+      else request.end();
     });
   }
 
