@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { repoRoot } from '@paywatch/stack/paths';
+import { freePort, startService } from '@paywatch/stack/process';
 import { ConfigError, parseCommandLine, startExporter } from '../src/index.ts';
 import { cleanups, testDatabase } from './fixtures.ts';
 
@@ -97,4 +98,26 @@ test('the command line exits with status 2 and the message', () => {
   assert.equal(result.status, 2, result.stderr);
   assert.match(result.stderr, /unknown option "--verbose"/);
   assert.match(result.stderr, /usage: tsx exporters\/src\/main\.ts <payments\|lms\|rfid\|pool>/);
+});
+
+test('the command line serves, and stops cleanly on SIGTERM', async (t) => {
+  const defer = cleanups(t);
+  const db = await testDatabase('exporter_cli');
+  defer(() => db.drop());
+  const port = await freePort();
+  const service = await startService({
+    name: 'payments exporter',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'exporters/src/main.ts', 'payments', '--port', String(port), '--poll-interval', '1'],
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: db.url },
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+  });
+  defer(() => service.stop());
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(text, /# TYPE payments_total counter/);
+  assert.match(text, /paywatch_exporter_source_up\{exporter="payments"\} 1/);
+  await service.stop();
+  assert.equal(await service.exited, 0, service.output());
+  assert.match(service.output(), /payments exporter: serving http:\/\/127\.0\.0\.1:\d+\/metrics/);
 });
