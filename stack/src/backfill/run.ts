@@ -155,12 +155,13 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   // Gauges, probes, the API histogram and the recording rules: 5 min for a week, 15 min before.
   const recentTicks = Math.min(ticks, (7 * 86400) / TICK_SECONDS);
   const fleetSamples = 140 * (recentTicks + Math.ceil((ticks - recentTicks) / 3));
-  // Per-branch: at most 30 minutes over the last 2 days (the 24-hour views), then the step that fits.
+  // Per-branch: 30 minutes (or 1 hour) over the last 2 days (the 24-hour views), then the step that fits.
   const branchRecentFrom = endSeconds - Math.min(2 * 86400, endSeconds - startSeconds);
   const branchRecentTicks = (endSeconds - branchRecentFrom) / TICK_SECONDS;
-  const branchSamples = (k: number) => perBranch * (Math.ceil(branchRecentTicks / Math.min(k, 6)) + Math.ceil((ticks - branchRecentTicks) / k));
-  const every = STEPS.find((k) => branchSamples(k) + fleetSamples <= budget) ?? STEPS[STEPS.length - 1]!;
-  const recentEvery = Math.min(every, 6);
+  const branchSamples = (k: number, recent: number) => perBranch * (Math.ceil(branchRecentTicks / recent) + Math.ceil((ticks - branchRecentTicks) / k));
+  // The first (older step, recent step) that fits: 30 min recent if possible, else 1 h.
+  const choice = STEPS.flatMap((k) => [Math.min(k, 6), Math.min(k, 12)].map((recent) => [k, recent] as const)).find(([k, recent]) => branchSamples(k, recent) + fleetSamples <= budget) ?? [STEPS[STEPS.length - 1]!, 12];
+  const [every, recentEvery] = choice;
   const minutes = (k: number) => (k * TICK_SECONDS) / 60;
   log(`backfill: ${options.days} days (${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}), ${fleet.length} branches; per-branch step ${minutes(recentEvery)} min over the last 2 days, ${minutes(every)} min before; fleet-wide 5 min over the last 7 days, 15 min before`);
 
