@@ -291,3 +291,50 @@ describe('identity: signed tokens (mock Grafana serving /api/signing-keys/keys)'
     }
   });
 });
+
+describe('CLI', () => {
+  const main = new URL('../src/main.ts', import.meta.url).pathname;
+  const run = async (args: string[], env: Record<string, string>) => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, PAYWATCH_PROXY_SECRET: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    return { child, output: () => output, exited: once(child, 'exit').then(([code]) => code as number) };
+  };
+  test('a bad policy stops the start with the line of each problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scope-proxy-cli-'));
+    try {
+      writeFileSync(join(dir, 'policy.yml'), readFileSync(REPO_POLICY, 'utf8').replace('role: branch_manager, branches: [BR0001]', 'role: branch_manger, branches: [BR0001]'));
+      const r = await run(['--policy', join(dir, 'policy.yml'), '--upstream', 'http://127.0.0.1:9', '--port', '0'], { PAYWATCH_PROXY_SECRET: SECRET });
+      assert.equal(await r.exited, 2);
+      assert.match(r.output(), /policy\.yml:\d+:\d+: people\[5\]\.role: unknown role "branch_manger"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('no secret, no start', async () => {
+    const r = await run(['--policy', REPO_POLICY, '--upstream', 'http://127.0.0.1:9', '--port', '0'], {});
+    assert.equal(await r.exited, 2);
+    assert.match(r.output(), /no shared secret/);
+  });
+  test('starts from flags and env, serves /healthz, stops on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scope-proxy-cli-'));
+    const port = await freePort();
+    try {
+      writeFileSync(join(dir, 'secret'), `${SECRET}\n`);
+      const r = await run(['--secret-file', join(dir, 'secret'), '--port', String(port)], { PAYWATCH_PROXY_POLICY: REPO_POLICY, PAYWATCH_PROXY_UPSTREAM: 'http://127.0.0.1:9' });
+      let health: Response | undefined;
+      for (let i = 0; i < 100 && !health?.ok; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      }
+      assert.ok(health?.ok, r.output());
+      r.child.kill('SIGTERM');
+      assert.equal(await r.exited, 0);
+      assert.match(r.output(), /"msg":"listening"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
