@@ -147,8 +147,10 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
           await checkViews(client, collectors);
           for (const collector of collectors) await collector.inspect?.(client, log);
         }
-        // The window's upper bound is the database's own clock minus the safety lag, never
-        // before the watermark (a clock stepping back must not make counters go back).
+        // The window's upper bound is the database's own clock minus the safety lag (rows
+        // committed up to that long after their timestamp are still counted; the tradeoff is in
+        // exporters/README.md, "Counting"), never before the watermark (a clock stepping back
+        // must not make counters go back).
         const clock = await client.query<{ to: string; today: string; today_start: string }>(
           `SELECT w.upper::text AS "to",
                   (w.upper AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date::text AS today,
