@@ -17,6 +17,22 @@ import { PORTS, DEMO_PROXY_SECRET, type ServiceName } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { freePort, waitFor } from '../src/process.ts';
 
+/** Ctrl-C as a terminal sends it; if the stack does not stop in time, kill its whole process group. */
+async function stopGroup(child: ChildProcess | undefined) {
+  if (!child?.pid) return;
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGINT');
+    const exited = once(child, 'exit').then(() => true);
+    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000).unref());
+    if (!(await Promise.race([exited, timedOut]))) child.kill('SIGKILL');
+  }
+  try {
+    process.kill(-child.pid, 'SIGKILL'); // anything of the group still alive
+  } catch {
+    // the group is gone: everything stopped
+  }
+}
+
 describe('npm start from a clean checkout', () => {
   let work: string;
   const grafanaRecord = () => join(work, 'grafana-launch.json');
@@ -60,7 +76,7 @@ describe('npm start from a clean checkout', () => {
       ports[name] = await freePort();
       env[spec.env] = String(ports[name]);
     }
-    child = spawn(process.execPath, ['--import', 'tsx', join(checkout, 'stack', 'src', 'cli', 'start.ts')], { cwd: checkout, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', join(checkout, 'stack', 'src', 'cli', 'start.ts')], { cwd: checkout, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     let exited = false;
@@ -75,10 +91,7 @@ describe('npm start from a clean checkout', () => {
   });
 
   after(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit').catch(() => {});
-    }
+    await stopGroup(child);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -183,7 +196,7 @@ describe('npm start with DATABASE_URL (a real payments database)', () => {
       ports[name] = await freePort();
       env[spec.env] = String(ports[name]);
     }
-    child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack', 'src', 'cli', 'start.ts')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack', 'src', 'cli', 'start.ts')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(
@@ -196,10 +209,7 @@ describe('npm start with DATABASE_URL (a real payments database)', () => {
   });
 
   after(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGINT');
-      await once(child, 'exit');
-    }
+    await stopGroup(child);
     await database?.drop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
