@@ -46,8 +46,9 @@ export function postingsCollector(options: { lmsHealthUrl?: string }): Collector
       );
       // The queue itself, by the partial index on pending postings: its cost is the queue's length.
       const queue = await db.query(
-        `SELECT branch, count(*) AS n, extract(epoch FROM now() - min(enqueued_at))::float8 AS oldest
+        `SELECT branch, count(*) AS n, extract(epoch FROM $1::timestamptz - min(enqueued_at))::float8 AS oldest
          FROM paywatch.lms_postings WHERE status = 'pending' GROUP BY branch`,
+        [window.now],
       );
       const lmsUp = await reachable;
       return () => {

@@ -31,9 +31,9 @@ export function readersCollector(options: { rfidReaderTimeoutSeconds: number }):
       );
       // One row per installed reader: a few per RFID branch, read whole.
       const installed = await db.query(
-        `SELECT branch, reader, coalesce(last_seen_at > now() - make_interval(secs => $1::float8), false) AS up
+        `SELECT branch, reader, coalesce(last_seen_at > $2::timestamptz - make_interval(secs => $1::float8), false) AS up
          FROM paywatch.rfid_readers`,
-        [options.rfidReaderTimeoutSeconds],
+        [options.rfidReaderTimeoutSeconds, window.now],
       );
       return () => {
         for (const row of verified.rows) {

@@ -12,17 +12,18 @@ export function reconciliationsCollector(): Collector {
     requires: [{ view: 'paywatch.reconciliations', columns: ['branch', 'status', 'due_at', 'resolved_at'] }],
     families: [pending, overdue, exceptions],
 
-    async poll(db) {
+    async poll(db, window) {
       // Only open reconciliations (resolved_at IS NULL: the schema's partial index): a pending
       // reconciliation is by definition not resolved, so the history of matched days is never read.
       const open = await db.query(
         `SELECT branch,
                 count(*) FILTER (WHERE status = 'pending') AS pending,
-                count(*) FILTER (WHERE status = 'pending' AND due_at < now()) AS overdue,
+                count(*) FILTER (WHERE status = 'pending' AND due_at < $1::timestamptz) AS overdue,
                 count(*) FILTER (WHERE status = 'exception') AS exceptions
          FROM paywatch.reconciliations
          WHERE resolved_at IS NULL
          GROUP BY branch`,
+        [window.now],
       );
       return () => {
         const rows = open.rows.map((row) => ({ branch: label(row.branch), row }));

@@ -66,10 +66,18 @@ test('a database without the contract views: names the view and how to get it', 
     startExporter('payments', { databaseUrl: empty.url, port: 0, log: quiet }),
     (error: Error) =>
       error instanceof ConfigError &&
+      error.message === 'payments exporter: view paywatch.clock not found: run the migrations (database/migrations) or create the view described in docs/schema.md',
+  );
+  // With the business clock in place, the first domain view missing is named.
+  await empty.pool.query(`CREATE SCHEMA paywatch; CREATE VIEW paywatch.clock AS SELECT now() AS now`);
+  await assert.rejects(
+    startExporter('payments', { databaseUrl: empty.url, port: 0, log: quiet }),
+    (error: Error) =>
+      error instanceof ConfigError &&
       error.message === 'payments exporter: view paywatch.payments not found: run the migrations (database/migrations) or create the view described in docs/schema.md',
   );
   // A customer view missing a column the exporter reads.
-  await empty.pool.query(`CREATE SCHEMA paywatch; CREATE VIEW paywatch.lms_postings AS SELECT 1 AS id, 'BR0001'::text AS branch, 'pending'::text AS status, now() AS enqueued_at`);
+  await empty.pool.query(`CREATE VIEW paywatch.lms_postings AS SELECT 1 AS id, 'BR0001'::text AS branch, 'pending'::text AS status, now() AS enqueued_at`);
   await assert.rejects(startExporter('lms', { databaseUrl: empty.url, port: 0, log: quiet }), /view paywatch\.lms_postings has no column finished_at: give it the columns described in docs\/schema\.md/);
 });
 

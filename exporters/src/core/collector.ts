@@ -9,13 +9,16 @@ export interface Queryable {
 /**
  * The slice of time one poll reads. Counters count rows whose timestamp is in (from, to]:
  * `from` is the previous poll's `to` (the watermark), '-infinity' on the first poll after a start
- * (the baseline: the database's totals), and `to` is the database's now() minus the safety lag.
+ * (the baseline: the database's totals), and `to` is the business clock (`paywatch.clock`: now()
+ * on a real payments database, the simulated clock in a simulation) minus the safety lag.
  * Timestamps are kept as PostgreSQL's own text so they round-trip with microsecond precision
  * (a JS Date would drop the microseconds and count a row twice or never).
  */
 export interface PollWindow {
   from: string;
   to: string;
+  /** The business clock (`paywatch.clock`) at this poll: what "now" means for ages, overdue and heartbeats. */
+  now: string;
   /** true on the first poll after a start: counters are being loaded from the database's totals. */
   baseline: boolean;
   /** The IST business day that contains `to` (YYYY-MM-DD). */

@@ -12,7 +12,7 @@ import express from 'express';
 import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { redact } from '@paywatch/database/url';
-import type { Collector, PollWindow, Queryable } from './collector.ts';
+import type { Collector, PollWindow, Queryable, ViewRequirement } from './collector.ts';
 import { ConfigError, resolveOptions, type ExporterName, type ExporterOptions, type ResolvedOptions } from './config.ts';
 import { renderFamilies } from './exposition.ts';
 
@@ -55,9 +55,12 @@ function fatalReason(error: unknown, databaseUrl: string): string | undefined {
   return undefined;
 }
 
+/** Every exporter reads the business clock; collectors add the views of their domain. */
+const CLOCK_VIEW: ViewRequirement = { view: 'paywatch.clock', columns: ['now'] };
+
 async function checkViews(db: Queryable, collectors: Collector[]): Promise<void> {
-  for (const collector of collectors) {
-    for (const { view, columns } of collector.requires) {
+  for (const requirements of [[CLOCK_VIEW], ...collectors.map((collector) => collector.requires)]) {
+    for (const { view, columns } of requirements) {
       const found = await db.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [view]);
       if (!found.rows[0]?.oid) {
         throw new ConfigError(`view ${view} not found: run the migrations (database/migrations) or create the view described in docs/schema.md`);
@@ -151,16 +154,17 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
         // committed up to that long after their timestamp are still counted; the tradeoff is in
         // exporters/README.md, "Counting"), never before the watermark (a clock stepping back
         // must not make counters go back).
-        const clock = await client.query<{ to: string; today: string; today_start: string }>(
-          `SELECT w.upper::text AS "to",
+        const clock = await client.query<{ now: string; to: string; today: string; today_start: string }>(
+          `SELECT w.now::text AS now, w.upper::text AS "to",
                   (w.upper AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date::text AS today,
                   (((w.upper AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date)::timestamp AT TIME ZONE '${BUSINESS_TIME_ZONE}')::text AS today_start
-           FROM (SELECT GREATEST(now() - make_interval(secs => $1::float8), $2::timestamptz) AS upper) w`,
+           FROM (SELECT c.now, GREATEST(c.now - make_interval(secs => $1::float8), $2::timestamptz) AS upper
+                 FROM paywatch.clock c) w`,
           [config.safetyLagSeconds, watermark],
         );
         const row = clock.rows[0]!;
         const baseline = watermark === '-infinity';
-        window = { from: watermark, to: row.to, baseline, today: row.today, todayStart: row.today_start, newDay: !baseline && row.today !== today };
+        window = { from: watermark, to: row.to, now: row.now, baseline, today: row.today, todayStart: row.today_start, newDay: !baseline && row.today !== today };
         for (const collector of collectors) applies.push(await collector.poll(client, window));
         await client.query('COMMIT');
       } catch (error) {

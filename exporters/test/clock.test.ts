@@ -1,0 +1,46 @@
+// The exporters read "now" from the contract's business clock (paywatch.clock), not from the
+// server's now(): a simulation running ahead of real time stamps rows in the server's future,
+// and those rows must be counted, and ages and "overdue" measured, on the simulated clock.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startExporter } from '../src/index.ts';
+import { cleanups, scrape, seedReferenceData, testDatabase, type Sample } from './fixtures.ts';
+
+const quiet = () => {};
+const value = (samples: Sample[], name: string, labels: Record<string, string>) =>
+  samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+test('rows stamped on a simulated clock ahead of real time are counted, and overdue follows that clock', async (t) => {
+  const defer = cleanups(t);
+  const db = await testDatabase('exporter_clock');
+  defer(() => db.drop());
+  await seedReferenceData(db.pool);
+  // The simulation's clock runs two days ahead of the server, as the simulator sets it up.
+  await db.pool.query(`
+    CREATE TABLE sim_clock (now timestamptz NOT NULL);
+    INSERT INTO sim_clock VALUES (now() + interval '2 days');
+    CREATE OR REPLACE VIEW paywatch.clock AS SELECT now FROM sim_clock;
+    INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at, completed_at)
+      VALUES ('BR0001', 'upi', 'success', 2500, 'LNC1', now() + interval '2 days' - interval '10 minutes',
+              now() + interval '2 days' - interval '9 minutes');
+    -- Due a day from the server's now: not overdue in real time, overdue on the simulated clock.
+    INSERT INTO reconciliations (branch, business_date, status, expected_inr, due_at)
+      VALUES ('BR0002', current_date, 'pending', 1000, now() + interval '1 day');
+    INSERT INTO lms_postings (payment_id, branch, status, enqueued_at)
+      SELECT id, branch, 'pending', now() + interval '2 days' - interval '1 hour' FROM payments WHERE loan_ref = 'LNC1';
+  `);
+
+  const common = { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, safetyLagSeconds: 1, log: quiet };
+  const payments = await startExporter('payments', common);
+  const lms = await startExporter('lms', common);
+  defer(() => Promise.all([payments.stop(), lms.stop()]));
+
+  const paid = await scrape(payments.url);
+  assert.equal(value(paid, 'payments_total', { branch: 'BR0001', channel: 'upi', status: 'success' }), 1);
+  assert.equal(value(paid, 'payment_amount_total', { branch: 'BR0001', channel: 'upi' }), 2500);
+  assert.equal(value(paid, 'reconciliation_overdue', { branch: 'BR0002' }), 1);
+
+  const posted = await scrape(lms.url);
+  const oldest = value(posted, 'lms_posting_oldest_pending_seconds', {});
+  assert.ok(oldest !== undefined && oldest >= 3600 && oldest < 3700, `oldest pending age on the simulated clock is about an hour, got ${oldest}`);
+});
