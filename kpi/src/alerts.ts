@@ -79,8 +79,8 @@ export const ALERTS: AlertDefinition[] = [
     team: 'payments',
     // `for: 5m` on a 5-minute rate: the ratio was under the threshold in two consecutive
     // 5-minute periods ([t-10m, t-5m] and [t-5m, t]) and at every evaluation between.
-    // The real-time channels' ratio, not the all-channel KPI series: see recording.ts.
-    expr: (t) => `paywatch:payment_realtime_success_ratio:rate5m < ${t}`,
+    // The KPI's series: the real-time channels' ratio (see recording.ts for why not all channels).
+    expr: (t) => `${success.series} < ${t}`,
     for: '5m',
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: success.warning },

@@ -119,6 +119,11 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
         expr: `sum by (branch) (increase(payment_failures_total{reason!~"${regex(CUSTOMER_ONLY_FAILURE_REASONS)}"}[1h]))`,
         note: 'Failures the lender can act on: everything except insufficient funds and customer cancellation.',
       },
+      {
+        record: 'paywatch:payment_actionable_failures_worst_branch:increase1h',
+        expr: 'max(branch:payment_actionable_failures:increase1h)',
+        note: 'The KPI tile of failures per hour: above a threshold exactly when PaymentFailuresHigh fires for some branch.',
+      },
       { record: 'reason:payment_failures:increase1h', expr: 'sum by (reason) (increase(payment_failures_total[1h]))' },
       { record: 'channel:payment_failures:increase1h', expr: 'sum by (channel) (increase(payment_failures_total[1h]))' },
       { record: 'paywatch:payment_failures:increase1h', expr: 'sum(reason:payment_failures:increase1h)' },

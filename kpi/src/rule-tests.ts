@@ -753,6 +753,11 @@ const RECORDING_1H: RecordingCase = {
       ],
     },
     { expr: 'paywatch:payment_failures:increase1h', samples: [{ labels: 'paywatch:payment_failures:increase1h', value: 19 }] },
+    // The worst branch by actionable failures: BR0002's 6, not BR0001's 13 of which 10 are insufficient funds.
+    {
+      expr: 'paywatch:payment_actionable_failures_worst_branch:increase1h',
+      samples: [{ labels: 'paywatch:payment_actionable_failures_worst_branch:increase1h', value: 6 }],
+    },
     { expr: 'paywatch:payment_failures:increase5m', samples: [{ labels: 'paywatch:payment_failures:increase5m', value: 4 }] },
     { expr: 'paywatch:payment_system_errors:increase5m', samples: [{ labels: 'paywatch:payment_system_errors:increase5m', value: 4 }] },
     { expr: 'branch:lms_posting_failures:increase1h', samples: [{ labels: 'branch:lms_posting_failures:increase1h{branch="BR0001"}', value: 7 }] },

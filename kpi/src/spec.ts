@@ -28,10 +28,12 @@ export const KPIS = [
   {
     id: 'payment_success_rate',
     title: 'Payment success rate',
-    description: 'Share of payments that succeeded among those that reached a final status (last 5 min).',
+    description:
+      'Share of real-time payments (UPI, QR, BBPS, card, net banking) that succeeded among those that reached a final status (last 5 min): ' +
+      'the payments decided while the customer waits. NACH/AutoPay bounces and cash awaiting branch confirmation are on the Business dashboard.',
     unit: 'percentunit',
     direction: 'higher-is-better',
-    series: 'paywatch:payment_success_ratio:rate5m',
+    series: 'paywatch:payment_realtime_success_ratio:rate5m',
     target: 0.99,
     warning: 0.98,
     critical: 0.95,
@@ -115,11 +117,13 @@ export const KPIS = [
   },
   {
     id: 'payment_failures_per_hour',
-    title: 'Payment failures per hour',
-    description: 'Failed payments in the last hour, all branches and channels.',
+    title: 'Payment failures per hour (worst branch)',
+    description:
+      'Failed payments the lender can act on (all but insufficient funds and cancellations) in the last hour, at the branch with the most: ' +
+      'the thresholds are per branch, as the alert is.',
     unit: 'short',
     direction: 'lower-is-better',
-    series: 'paywatch:payment_failures:increase1h',
+    series: 'paywatch:payment_actionable_failures_worst_branch:increase1h',
     target: 0,
     warning: 5,
     critical: 10,

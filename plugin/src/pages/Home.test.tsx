@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
-import { KPIS } from '../../../kpi/src/spec';
+import { KPIS, kpi } from '../../../kpi/src/spec';
 import { resetServer, serve, servePrometheus } from '../test/grafanaServerMock';
 import { SettingsContext } from '../settings';
 import { testIds } from '../components/testIds';
@@ -62,7 +62,7 @@ describe('Home page (Grafana server mocked via backendSrv)', () => {
         folders: ['executive', 'business', 'status'],
       },
     });
-    servePrometheus((expr) => [{ value: expr === 'paywatch:payment_success_ratio:rate5m' ? 0.995 : 0 }]);
+    servePrometheus((expr) => [{ value: expr === kpi('payment_success_rate').series ? 0.995 : 0 }]);
     renderHome();
 
     const tiles = await screen.findAllByTestId(testIds.home.kpiTile);

@@ -26,7 +26,8 @@
  * Cash in the field (collection.ts): OTP_PROBABILITIES, sampleOtp, officerWeight,
  *   confirmationTime (when the branch confirms the cash)
  * LMS outbox (posting.ts): lmsDrainPerSecond(branches), LMS_PICKUP_SECONDS, LMS_REJECT_PROBABILITY
- * RFID (reader.ts): verificationsPerHour(ms, size), sampleVerification, HEARTBEAT_SECONDS
+ * RFID (reader.ts): verificationsPerHour(ms, size), sampleVerification, VERIFICATION_RESULTS,
+ *   verificationShare(result), HEARTBEAT_SECONDS
  * Reconciliation (reconciliation.ts): reconciliationPlan(seed, branch, dayNumber, dayMs)
  * Incidents that happen by themselves (incidents.ts): lmsDowntime, readerOutages,
  *   gatewayDegradations (per IST day, from the seed), within(episodes, ms), episodesBetween

@@ -16,13 +16,24 @@ export function verificationsPerHour(ms: number, size: number): number {
 
 export const HEARTBEAT_SECONDS = 30;
 
+/**
+ * Results of verifications at a working reader. A healthy counter stays above the 99 % success
+ * KPI: refused cards (lost, expired, someone else's) are rare, reader errors rarer still.
+ */
+export const VERIFICATION_RESULTS: ReadonlyArray<readonly [RfidResult, number]> = [
+  ['success', 0.996],
+  ['denied', 0.003],
+  ['error', 0.001],
+];
+
+/** Share of verifications at a working reader that end with the given result. */
+export function verificationShare(result: RfidResult): number {
+  return VERIFICATION_RESULTS.find(([r]) => r === result)![1];
+}
+
 /** One verification: result and latency; a reader that is down answers errors after a timeout. */
 export function sampleVerification(rng: Rng, readerDown: boolean): { result: RfidResult; latencyMs: number } {
   if (readerDown) return { result: 'error', latencyMs: Math.round(3000 + rng.next() * 2000) };
-  const result = rng.pick<RfidResult>([
-    ['success', 0.988],
-    ['denied', 0.008],
-    ['error', 0.004],
-  ]);
+  const result = rng.pick(VERIFICATION_RESULTS);
   return { result, latencyMs: Math.round(Math.min(5000, rng.lognormal(result === 'error' ? 900 : 150, 0.5))) };
 }
