@@ -136,7 +136,16 @@ test('grafana.ini: user header on, no anonymous access, viewers cannot edit', ()
   assert.ok(!settings.security?.admin_password, 'the admin password comes from the environment');
 });
 
-test('the app does not make Grafana import its dashboards into the General folder', { todo: 'plugin/src/plugin.json lists the dashboards as type=dashboard includes; Grafana imports those into General (visible to every Viewer) when the app is enabled. Asked the plugin owner to drop them: provisioning/ places them per audience.' }, () => {
-  const plugin = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', 'plugin.json'), 'utf8')) as { includes?: Array<{ type: string }> };
-  assert.deepEqual((plugin.includes ?? []).filter((include) => include.type === 'dashboard'), []);
+// Grafana's plugin dashboard updater imports an enabled app's `includes` dashboards (into General,
+// overwriting by uid) when a dashboard's JSON `revision` (default 1) differs from the revision it
+// last imported (0 when never imported). The bundled dashboards carry revision 0, so enabling the
+// app imports none of them: the provisioned per-audience copies stay the only ones.
+test('the app does not make Grafana import its dashboards into the General folder', () => {
+  const plugin = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', 'plugin.json'), 'utf8')) as { includes?: Array<{ type: string; path?: string }> };
+  const included = (plugin.includes ?? []).filter((include) => include.type === 'dashboard');
+  assert.equal(included.length, 6, 'the six dashboards stay bundled with the app');
+  for (const include of included) {
+    const dashboard = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', include.path!), 'utf8')) as { revision?: number };
+    assert.equal(dashboard.revision, 0, `${include.path}: revision 0, so Grafana never auto-imports it over the provisioned copy`);
+  }
 });

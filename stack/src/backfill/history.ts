@@ -32,6 +32,7 @@ import {
   readerOutages,
   REQUESTS_PER_PAYMENT,
   Rng,
+  verificationShare,
   verificationsPerHour,
   within,
   type BranchProfile,
@@ -381,9 +382,9 @@ export function buildHistory(options: HistoryOptions): History {
           const readersDown = rfid.readers.filter((reader) => within(reader.outages, mid)).length;
           const share = branch.readers.length ? readersDown / branch.readers.length : 0;
           const expected = rfidPerSize * branch.size;
-          const ok = rng.poisson(expected * (1 - share) * 0.988);
-          const denied = rng.poisson(expected * (1 - share) * 0.008);
-          const error = rng.poisson(expected * (1 - share) * 0.004 + expected * share);
+          const ok = rng.poisson(expected * (1 - share) * verificationShare('success'));
+          const denied = rng.poisson(expected * (1 - share) * verificationShare('denied'));
+          const error = rng.poisson(expected * (1 - share) * verificationShare('error') + expected * share);
           rfid.success.value += ok;
           rfid.denied.value += denied;
           rfid.error.value += error;
