@@ -1,8 +1,7 @@
 // policy/policy.yml as access sync reads it: roles with their folders, people, and teams bound
 // to roles. The scope proxy reads the same file for the numbers; here it decides the Grafana side.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { loadPolicyFile } from '@paywatch/scope-proxy/policy';
 import { repoRoot } from '../paths.ts';
 
 export interface PolicyRole {
@@ -35,25 +34,26 @@ export interface Policy {
 
 export const POLICY_FILE = join(repoRoot, 'policy', 'policy.yml');
 
-/** Reads and checks the policy; throws a message naming the first problem. */
+/**
+ * Reads the policy with the scope proxy's own loader, so both enforcement points accept exactly the
+ * same files (errors name file, line and column), and returns the part access sync needs.
+ */
 export function loadPolicy(path = POLICY_FILE): Policy {
-  const raw = parse(readFileSync(path, 'utf8')) as Partial<Policy> | null;
-  if (!raw || typeof raw !== 'object' || !raw.roles) throw new Error(`${path}: no roles`);
-  const policy: Policy = { roles: raw.roles, people: raw.people ?? [], teams: raw.teams ?? [] };
-  for (const [name, role] of Object.entries(policy.roles)) {
-    if (!Array.isArray(role.folders)) throw new Error(`${path}: role ${name} has no folders list`);
-  }
-  const logins = new Set<string>();
-  for (const person of policy.people) {
-    if (!person.login) throw new Error(`${path}: a person has no login`);
-    if (logins.has(person.login)) throw new Error(`${path}: ${person.login} is listed twice`);
-    logins.add(person.login);
-    if (!policy.roles[person.role]) throw new Error(`${path}: ${person.login} has unknown role ${person.role}`);
-  }
-  for (const team of policy.teams) {
-    if (!policy.roles[team.role]) throw new Error(`${path}: team ${team.name} has unknown role ${team.role}`);
-  }
-  return policy;
+  const checked = loadPolicyFile(path);
+  return {
+    roles: Object.fromEntries(
+      // The loader defaults grafana_role to Viewer; only a higher role is passed on, so a role that
+      // may explore still becomes an Editor (Grafana OSS allows Explore to Editors only).
+      [...checked.roles].map(([name, role]) => [
+        name,
+        { scope: role.scope, folders: role.folders, explore: role.explore, ...(role.grafanaRole !== 'Viewer' ? { grafana_role: role.grafanaRole } : {}) },
+      ]),
+    ),
+    people: [...checked.bindings.values()]
+      .filter((binding) => binding.source === 'person')
+      .map(({ login, role, branches, branch, officer }) => ({ login, role, branches, ...(branch ? { branch } : {}), ...(officer ? { officer } : {}) })),
+    teams: checked.teams.map(({ name, role, branches, members }) => ({ name, role, branches, members })),
+  };
 }
 
 /** Every folder some role sees, in a stable order. */
