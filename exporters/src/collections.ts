@@ -1,7 +1,7 @@
 // Field collections: cash collected by field officers, by OTP outcome, and what the branch has not
 // confirmed yet. Officers carry their branch on every series (the scope proxy filters on both).
 import { CounterFamily, GaugeFamily } from './core/exposition.ts';
-import { label, num, type Collector } from './core/collector.ts';
+import { label, num, OFFICERS_VIEW, startingLabelSets, type Collector } from './core/collector.ts';
 
 export function collectionsCollector(): Collector {
   const collections = new CounterFamily('field_collections_total', 'Cash collections by field officer and OTP outcome (verified, failed, expired)', ['branch', 'officer', 'otp']);
@@ -10,7 +10,7 @@ export function collectionsCollector(): Collector {
 
   return {
     name: 'field collections',
-    requires: [{ view: 'paywatch.field_collections', columns: ['branch', 'officer', 'amount_inr', 'otp_status', 'collected_at', 'confirmed_at'] }],
+    requires: [{ view: 'paywatch.field_collections', columns: ['branch', 'officer', 'amount_inr', 'otp_status', 'collected_at', 'confirmed_at'] }, OFFICERS_VIEW],
     families: [collections, amount, unconfirmed],
 
     async poll(db, window) {
@@ -32,7 +32,9 @@ export function collectionsCollector(): Collector {
          WHERE otp_status = 'verified' AND confirmed_at IS NULL
          GROUP BY branch, officer`,
       );
+      const officers = await startingLabelSets(db, window, 'officers');
       return () => {
+        for (const labels of officers) unconfirmed.set(labels, 0);
         for (const row of collected.rows) {
           const branch = label(row.branch);
           const officer = label(row.officer);

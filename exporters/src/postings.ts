@@ -1,7 +1,7 @@
 // LMS postings: the outbox of receipts waiting for the Loan Management System, postings by outcome,
 // how old the oldest waiting one is, and whether the LMS answers its health check.
 import { CounterFamily, GaugeFamily } from './core/exposition.ts';
-import { label, num, type Collector } from './core/collector.ts';
+import { BRANCHES_VIEW, label, num, startingLabelSets, type Collector } from './core/collector.ts';
 
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -24,7 +24,7 @@ export function postingsCollector(options: { lmsHealthUrl?: string }): Collector
 
   return {
     name: 'lms postings',
-    requires: [{ view: 'paywatch.lms_postings', columns: ['branch', 'status', 'enqueued_at', 'finished_at'] }],
+    requires: [{ view: 'paywatch.lms_postings', columns: ['branch', 'status', 'enqueued_at', 'finished_at'] }, BRANCHES_VIEW],
     families: [depth, depthByBranch, postings, oldest, up],
 
     async inspect(_db, log) {
@@ -50,8 +50,10 @@ export function postingsCollector(options: { lmsHealthUrl?: string }): Collector
          FROM paywatch.lms_postings WHERE status = 'pending' GROUP BY branch`,
         [window.now],
       );
+      const branches = await startingLabelSets(db, window, 'branches');
       const lmsUp = await reachable;
       return () => {
+        for (const labels of branches) depthByBranch.set(labels, 0);
         for (const row of finished.rows) postings.add([label(row.branch), label(row.status)], num(row.n));
         depthByBranch.replace(queue.rows.map((row) => ({ labels: [label(row.branch)], value: num(row.n) })), { keepAtZero: true });
         depth.set([], queue.rows.reduce((total, row) => total + num(row.n), 0));

@@ -1,6 +1,6 @@
 // Branch reconciliations: pending, overdue (pending past due_at) and open exceptions, per branch.
 import { GaugeFamily } from './core/exposition.ts';
-import { label, num, type Collector } from './core/collector.ts';
+import { BRANCHES_VIEW, label, num, startingLabelSets, type Collector } from './core/collector.ts';
 
 export function reconciliationsCollector(): Collector {
   const pending = new GaugeFamily('reconciliation_pending', 'Reconciliations still pending', ['branch']);
@@ -9,7 +9,7 @@ export function reconciliationsCollector(): Collector {
 
   return {
     name: 'reconciliations',
-    requires: [{ view: 'paywatch.reconciliations', columns: ['branch', 'status', 'due_at', 'resolved_at'] }],
+    requires: [{ view: 'paywatch.reconciliations', columns: ['branch', 'status', 'due_at', 'resolved_at'] }, BRANCHES_VIEW],
     families: [pending, overdue, exceptions],
 
     async poll(db, window) {
@@ -25,7 +25,9 @@ export function reconciliationsCollector(): Collector {
          GROUP BY branch`,
         [window.now],
       );
+      const branches = await startingLabelSets(db, window, 'branches');
       return () => {
+        for (const family of [pending, overdue, exceptions]) for (const labels of branches) family.set(labels, 0);
         const rows = open.rows.map((row) => ({ branch: label(row.branch), row }));
         pending.replace(rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.pending) })), { keepAtZero: true });
         overdue.replace(rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.overdue) })), { keepAtZero: true });

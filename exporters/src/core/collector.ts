@@ -64,3 +64,19 @@ export function num(value: unknown): number {
 export function label(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
 }
+
+/** The contract's branches, as the label sets of per-branch gauges. */
+export const BRANCHES_VIEW: ViewRequirement = { view: 'paywatch.branches', columns: ['branch'] };
+/** The contract's active field officers, as the label sets (branch, officer) of per-officer gauges. */
+export const OFFICERS_VIEW: ViewRequirement = { view: 'paywatch.field_officers', columns: ['branch', 'officer', 'active'] };
+
+/**
+ * The label sets a gauge starts from at 0 on the first poll after a start, so a branch (or
+ * officer) with nothing open reads 0 rather than "no data" on its dashboard; `keepAtZero` then
+ * keeps every series. Read only on that first poll: the fleet is a few hundred branches.
+ */
+export async function startingLabelSets(db: Queryable, window: PollWindow, of: 'branches' | 'officers'): Promise<string[][]> {
+  if (!window.baseline) return [];
+  if (of === 'branches') return (await db.query<{ branch: unknown }>('SELECT branch FROM paywatch.branches')).rows.map((row) => [label(row.branch)]);
+  return (await db.query<{ branch: unknown; officer: unknown }>('SELECT branch, officer FROM paywatch.field_officers WHERE active')).rows.map((row) => [label(row.branch), label(row.officer)]);
+}

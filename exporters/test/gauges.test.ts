@@ -1,3 +1,4 @@
+// What gauges read on a live business: "now" from the business clock, and 0 rather than no data.
 // The exporters read "now" from the contract's business clock (paywatch.clock), not from the
 // server's now(): a simulation running ahead of real time stamps rows in the server's future,
 // and those rows must be counted, and ages and "overdue" measured, on the simulated clock.
@@ -43,4 +44,23 @@ test('rows stamped on a simulated clock ahead of real time are counted, and over
   const posted = await scrape(lms.url);
   const oldest = value(posted, 'lms_posting_oldest_pending_seconds', {});
   assert.ok(oldest !== undefined && oldest >= 3600 && oldest < 3700, `oldest pending age on the simulated clock is about an hour, got ${oldest}`);
+});
+
+test('a branch or officer with nothing open reads 0, not "no data"', async (t) => {
+  const defer = cleanups(t);
+  const db = await testDatabase('exporter_zeros');
+  defer(() => db.drop());
+  await seedReferenceData(db.pool);
+  const common = { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, safetyLagSeconds: 1, log: quiet };
+  const payments = await startExporter('payments', common);
+  const lms = await startExporter('lms', common);
+  defer(() => Promise.all([payments.stop(), lms.stop()]));
+
+  const paid = await scrape(payments.url);
+  for (const branch of ['BR0001', 'BR0002', 'BR0003']) {
+    for (const name of ['reconciliation_pending', 'reconciliation_overdue', 'reconciliation_exceptions_open']) assert.equal(value(paid, name, { branch }), 0, `${name} ${branch}`);
+  }
+  for (const officer of ['BR0001-FO01', 'BR0002-FO02', 'BR0003-FO01']) assert.equal(value(paid, 'field_collections_unconfirmed', { officer }), 0, officer);
+  const queued = await scrape(lms.url);
+  for (const branch of ['BR0001', 'BR0002', 'BR0003']) assert.equal(value(queued, 'lms_posting_queue_depth_by_branch', { branch }), 0, branch);
 });
