@@ -295,7 +295,29 @@ export function loadPolicyFile(path: string): Policy {
 }
 
 /** Who a login is under this policy, or undefined (unknown people get nothing). */
+// One Caller per (policy, login): the scope object is then the same on every request, so what the
+// rewriter derives from it (matchers, printed text, memo key) is computed once per policy load.
+// Only logins the policy binds are remembered, so unknown logins cannot grow this.
+const callers = new WeakMap<Policy, Map<string, Caller>>();
+
 export function resolveCaller(policy: Policy, login: string): Caller | undefined {
+  let known = callers.get(policy);
+  const hit = known?.get(login);
+  if (hit) return hit;
+  const caller = buildCaller(policy, login);
+  if (caller) {
+    // Shared between requests: frozen, so nothing can change a scope after it was derived from.
+    const scope = caller.scope as { branches?: string[]; metrics?: string[] };
+    if (scope.branches) Object.freeze(scope.branches);
+    if (scope.metrics) Object.freeze(scope.metrics);
+    Object.freeze(caller.scope);
+    if (!known) callers.set(policy, (known = new Map()));
+    known.set(login, caller);
+  }
+  return caller;
+}
+
+function buildCaller(policy: Policy, login: string): Caller | undefined {
   const binding = policy.bindings.get(login);
   if (!binding) return undefined;
   const role = policy.roles.get(binding.role);

@@ -78,6 +78,13 @@ const BINARY_OPS: Record<string, string> = {
 };
 const SET_OPS = new Set(['and', 'or', 'unless']);
 
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+const OCTAL_DIGIT = /[0-7]/;
+const OCTAL_ESCAPE = /^[0-7]{3}$/;
+const HEX_ESCAPE: Readonly<Record<string, RegExp>> = { x: /^[0-9a-fA-F]{2}$/, u: /^[0-9a-fA-F]{4}$/, U: /^[0-9a-fA-F]{8}$/ };
+// Characters that end the fast path of decodeString: escapes and what a string may not hold.
+const NEEDS_SLOW_DECODE = /[\\\n\r]/;
+
 /** Decodes a PromQL string literal the way Prometheus does (Go quoting rules), strictly. */
 export function decodeString(text: string): string {
   const quote = text[0];
@@ -88,6 +95,9 @@ export function decodeString(text: string): string {
     return body;
   }
   if (quote !== '"' && quote !== "'") throw new PromQLError(`not a string: ${clip(text)}`);
+  // Fast path (almost every label value): no escapes, no newline, no quote inside. The loop below
+  // would copy such a body unchanged.
+  if (!NEEDS_SLOW_DECODE.test(body) && !body.includes(quote)) return body;
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
@@ -98,21 +108,21 @@ export function decodeString(text: string): string {
       continue;
     }
     const e = body[++i];
-    const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
     if (e === undefined) throw new PromQLError('dangling escape in string');
-    if (e in simple) out += simple[e];
+    const octal = OCTAL_DIGIT.test(e);
+    if (Object.hasOwn(SIMPLE_ESCAPES, e)) out += SIMPLE_ESCAPES[e];
     else if (e === quote) out += quote;
-    else if (e === 'x' || e === 'u' || e === 'U' || /[0-7]/.test(e)) {
+    else if (e === 'x' || e === 'u' || e === 'U' || octal) {
       const len = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 3;
-      const digits = e === 'x' || e === 'u' || e === 'U' ? body.slice(i + 1, i + 1 + len) : body.slice(i, i + 3);
-      const valid = /[0-7]/.test(e) ? /^[0-7]{3}$/.test(digits) : new RegExp(`^[0-9a-fA-F]{${len}}$`).test(digits);
+      const digits = octal ? body.slice(i, i + 3) : body.slice(i + 1, i + 1 + len);
+      const valid = octal ? OCTAL_ESCAPE.test(digits) : HEX_ESCAPE[e]!.test(digits);
       if (!valid) throw new PromQLError('bad escape in string');
-      const code = parseInt(digits, /[0-7]/.test(e) ? 8 : 16);
+      const code = parseInt(digits, octal ? 8 : 16);
       // \x and octal escapes are bytes in Go; above 0x7f they could form invalid UTF-8.
-      if ((e === 'x' || /[0-7]/.test(e)) && code > 0x7f) throw new PromQLError('non-ASCII byte escape in string');
+      if ((e === 'x' || octal) && code > 0x7f) throw new PromQLError('non-ASCII byte escape in string');
       if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new PromQLError('invalid code point escape in string');
       out += String.fromCodePoint(code);
-      i += /[0-7]/.test(e) ? 2 : len;
+      i += octal ? 2 : len;
     } else throw new PromQLError(`unknown escape \\${e} in string`);
   }
   return out;
@@ -405,15 +415,17 @@ function hasPostfix(expr: Expr): boolean {
   return expr.kind === 'subquery' || (expr.kind === 'selector' && (expr.range !== undefined || expr.offset !== undefined || expr.at !== undefined));
 }
 
-function operand(expr: Expr): string {
-  const text = print(expr);
+function operand(expr: Expr, extra: string | undefined): string {
+  const text = printWith(expr, extra);
   if (expr.kind === 'binary' || expr.kind === 'unary' || hasPostfix(expr)) return `(${text})`;
-  if (expr.kind === 'number' && /^[+-]/.test(expr.text)) return `(${text})`;
+  if (expr.kind === 'number' && (expr.text[0] === '-' || expr.text[0] === '+')) return `(${text})`;
   return text;
 }
 
 function labelList(labels: string[]): string {
-  return `(${labels.join(', ')})`;
+  let out = '(';
+  for (let i = 0; i < labels.length; i++) out += i === 0 ? labels[i] : `, ${labels[i]}`;
+  return `${out})`;
 }
 
 function modifiers(expr: { range?: string; offset?: string; at?: string }): string {
@@ -427,25 +439,51 @@ export function printMatcher(m: Matcher): string {
   return `${m.name}${m.op}${quoteString(m.value)}`;
 }
 
+/** The printed form of matchers as they appear inside a selector's braces: `a="x", b=~"y"`. */
+export function printMatchers(matchers: readonly Matcher[]): string {
+  let out = '';
+  for (let i = 0; i < matchers.length; i++) out += i === 0 ? printMatcher(matchers[i]!) : `, ${printMatcher(matchers[i]!)}`;
+  return out;
+}
+
 export function print(expr: Expr): string {
+  return printWith(expr, undefined);
+}
+
+/**
+ * Prints `expr` as if `extra` (printed matchers, see printMatchers) had been appended to the
+ * matchers of every selector: the same text as print(applying those matchers to the tree), without
+ * building the rewritten tree. Whatever comes out of here is re-parsed and verified by the caller.
+ */
+export function printWithMatchers(expr: Expr, extra: string): string {
+  return printWith(expr, extra === '' ? undefined : extra);
+}
+
+function printWith(expr: Expr, extra: string | undefined): string {
   switch (expr.kind) {
     case 'number':
       return expr.text;
     case 'string':
       return quoteString(expr.value);
-    case 'selector':
-      return `{${expr.matchers.map(printMatcher).join(', ')}}${expr.range !== undefined ? `[${expr.range}]` : ''}${modifiers(expr)}`;
+    case 'selector': {
+      let inner = printMatchers(expr.matchers);
+      if (extra !== undefined) inner = inner === '' ? extra : `${inner}, ${extra}`;
+      return `{${inner}}${expr.range !== undefined ? `[${expr.range}]` : ''}${modifiers(expr)}`;
+    }
     case 'subquery': {
       const inner = expr.expr;
       const plain = inner.kind === 'call' || inner.kind === 'aggregate' || inner.kind === 'paren' || (inner.kind === 'selector' && inner.range === undefined && inner.offset === undefined && inner.at === undefined);
-      const body = plain ? print(inner) : `(${print(inner)})`;
+      const body = plain ? printWith(inner, extra) : `(${printWith(inner, extra)})`;
       return `${body}[${expr.range}:${expr.step ?? ''}]${modifiers(expr)}`;
     }
-    case 'call':
-      return `${expr.fn}(${expr.args.map(print).join(', ')})`;
+    case 'call': {
+      let args = '';
+      for (let i = 0; i < expr.args.length; i++) args += i === 0 ? printWith(expr.args[i]!, extra) : `, ${printWith(expr.args[i]!, extra)}`;
+      return `${expr.fn}(${args})`;
+    }
     case 'aggregate': {
       const grouping = expr.grouping ? ` ${expr.grouping.without ? 'without' : 'by'} ${labelList(expr.grouping.labels)}` : '';
-      const args = expr.param ? `${print(expr.param)}, ${print(expr.expr)}` : print(expr.expr);
+      const args = expr.param ? `${printWith(expr.param, extra)}, ${printWith(expr.expr, extra)}` : printWith(expr.expr, extra);
       return `${expr.op}${grouping} (${args})`;
     }
     case 'binary': {
@@ -455,12 +493,12 @@ export function print(expr: Expr): string {
         op += ` ${expr.matching.on ? 'on' : 'ignoring'}${labelList(expr.matching.labels)}`;
         if (expr.matching.group) op += ` group_${expr.matching.group}${labelList(expr.matching.include)}`;
       }
-      return `${operand(expr.lhs)} ${op} ${operand(expr.rhs)}`;
+      return `${operand(expr.lhs, extra)} ${op} ${operand(expr.rhs, extra)}`;
     }
     case 'unary':
-      return `${expr.op}${operand(expr.expr)}`;
+      return `${expr.op}${operand(expr.expr, extra)}`;
     case 'paren':
-      return `(${print(expr.expr)})`;
+      return `(${printWith(expr.expr, extra)})`;
   }
 }
 

@@ -7,6 +7,8 @@ import {
   parseSeriesSelector,
   print,
   printMatcher,
+  printMatchers,
+  printWithMatchers,
   stringValue,
   walk,
   type Expr,
@@ -26,8 +28,36 @@ function escapeRegex(value: string): string {
   return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
+/** What the rewriter needs to know about a scope, computed once per scope object. */
+interface ScopePlan {
+  /** The matchers every selector must carry (frozen, shared: never mutate). */
+  required: readonly Matcher[];
+  /** The same, printed as inside a selector's braces. */
+  printed: string;
+  /** The memo key: the whole scope. */
+  key: string;
+}
+
+// Scopes are values: built once per policy load (resolveCaller memoises them) and never mutated,
+// so what is derived from them can be remembered per object.
+const plans = new WeakMap<Scope, ScopePlan>();
+
+function planFor(scope: Scope): ScopePlan {
+  let plan = plans.get(scope);
+  if (plan === undefined) {
+    const required = Object.freeze(buildScopeMatchers(scope).map((m) => Object.freeze(m)));
+    plan = { required, printed: printMatchers(required), key: JSON.stringify(scope) };
+    plans.set(scope, plan);
+  }
+  return plan;
+}
+
 /** The matchers every selector of a scoped caller must carry. Empty for `all`. */
 export function scopeMatchers(scope: Scope): Matcher[] {
+  return planFor(scope).required.map((m) => ({ ...m }));
+}
+
+function buildScopeMatchers(scope: Scope): Matcher[] {
   switch (scope.kind) {
     case 'all':
       return [];
@@ -59,21 +89,23 @@ export class ScopeError extends Error {
 }
 
 /** Checks that do not depend on selectors: writing a scope label would forge another scope's name. */
+function checkCall(node: Expr) {
+  let written: string | undefined;
+  if (node.kind === 'call' && (node.fn === 'label_replace' || node.fn === 'label_join')) {
+    written = stringValue(node.args[1]);
+    if (written === undefined) throw new ScopeError(`${node.fn}() needs a string literal as its destination label`);
+  } else if (node.kind === 'aggregate' && node.op === 'count_values') {
+    written = stringValue(node.param);
+    if (written === undefined) throw new ScopeError('count_values() needs a string literal as its label');
+  }
+  if (written !== undefined && (SCOPED_LABELS as readonly string[]).includes(written)) {
+    throw new ScopeError(`writing the "${written}" label is not allowed: it is how scope is recognised`);
+  }
+}
+
 function checkCalls(expr: Expr, scope: Scope) {
   if (scope.kind === 'all') return;
-  walk(expr, (node) => {
-    let written: string | undefined;
-    if (node.kind === 'call' && (node.fn === 'label_replace' || node.fn === 'label_join')) {
-      written = stringValue(node.args[1]);
-      if (written === undefined) throw new ScopeError(`${node.fn}() needs a string literal as its destination label`);
-    } else if (node.kind === 'aggregate' && node.op === 'count_values') {
-      written = stringValue(node.param);
-      if (written === undefined) throw new ScopeError('count_values() needs a string literal as its label');
-    }
-    if (written !== undefined && (SCOPED_LABELS as readonly string[]).includes(written)) {
-      throw new ScopeError(`writing the "${written}" label is not allowed: it is how scope is recognised`);
-    }
-  });
+  walk(expr, checkCall);
 }
 
 function sameMatcher(a: Matcher, b: Matcher): boolean {
@@ -82,7 +114,7 @@ function sameMatcher(a: Matcher, b: Matcher): boolean {
 
 /** Adds the scope's matchers to every selector (returns a new tree). */
 export function applyScope(expr: Expr, scope: Scope): Expr {
-  const required = scopeMatchers(scope);
+  const { required } = planFor(scope);
   if (required.length === 0) return expr;
   const rewrite = (node: Expr): Expr => {
     switch (node.kind) {
@@ -109,11 +141,14 @@ export function applyScope(expr: Expr, scope: Scope): Expr {
 
 /** Throws unless every selector in the tree carries every matcher the scope requires. */
 export function verifyScoped(expr: Expr, scope: Scope): void {
-  const required = scopeMatchers(scope);
-  checkCalls(expr, scope);
-  if (required.length === 0) return;
+  if (scope.kind === 'all') return;
+  const { required } = planFor(scope);
+  // One walk for both checks: the call checks (as checkCalls) and every selector's matchers.
   walk(expr, (node) => {
-    if (node.kind !== 'selector') return;
+    if (node.kind !== 'selector') {
+      checkCall(node);
+      return;
+    }
     for (const m of required) {
       if (!node.matchers.some((have) => sameMatcher(have, m))) {
         throw new PromQLError(`internal: selector ${print(node)} lacks ${printMatcher(m)}`);
@@ -132,7 +167,7 @@ export function rewriteQuery(query: string, scope: Scope, options: { cache?: boo
   // A rewrite is a pure function of (query, scope), so answers can be remembered: dashboards send
   // the same few queries on every refresh. The key holds the whole scope, so a policy change that
   // changes someone's scope can never meet an old entry.
-  const key = `${scopeKey(scope)}\u0000${query}`;
+  const key = `${planFor(scope).key}\u0000${query}`;
   const hit = cache.get(key);
   if (hit !== undefined) {
     cache.delete(key);
@@ -156,22 +191,14 @@ export function rewriteQuery(query: string, scope: Scope, options: { cache?: boo
 const CACHE_ENTRIES = 10_000;
 const CACHEABLE_LENGTH = 8 * 1024;
 const cache = new Map<string, string | Error>();
-const scopeKeys = new WeakMap<Scope, string>();
-
-function scopeKey(scope: Scope): string {
-  let key = scopeKeys.get(scope);
-  if (key === undefined) {
-    key = JSON.stringify(scope);
-    scopeKeys.set(scope, key);
-  }
-  return key;
-}
 
 function rewriteUncached(query: string, scope: Scope): string {
   const parsed = parsePromQL(query);
   checkCalls(parsed, scope);
   if (scope.kind === 'all') return query;
-  const printed = print(applyScope(parsed, scope));
+  // Prints the tree with the scope's matchers added to every selector (applyScope + print in
+  // one pass); the text is then re-parsed and verified from scratch.
+  const printed = printWithMatchers(parsed, planFor(scope).printed);
   verifyPrinted(printed, scope, parsePromQL);
   return printed;
 }
@@ -180,7 +207,7 @@ function rewriteUncached(query: string, scope: Scope): string {
 export function rewriteSeriesSelector(selector: string, scope: Scope): string {
   const parsed = parseSeriesSelector(selector);
   if (scope.kind === 'all') return selector;
-  const printed = print(applyScope(parsed, scope));
+  const printed = printWithMatchers(parsed, planFor(scope).printed);
   verifyPrinted(printed, scope, parseSeriesSelector);
   return printed;
 }
@@ -198,9 +225,9 @@ function verifyPrinted(printed: string, scope: Scope, parse: (text: string) => E
 
 /** The selector that stands for "everything in scope" where a listing has no match[]. */
 export function scopeSelector(scope: Scope): string | undefined {
-  const required = scopeMatchers(scope);
-  if (required.length === 0) return undefined;
-  return `{${required.map(printMatcher).join(', ')}}`;
+  const plan = planFor(scope);
+  if (plan.required.length === 0) return undefined;
+  return `{${plan.printed}}`;
 }
 
 function matcherHolds(m: Matcher, labels: Record<string, string>): boolean {
@@ -219,7 +246,7 @@ function matcherHolds(m: Matcher, labels: Record<string, string>): boolean {
 
 /** Whether a series (its full label set, with __name__) lies inside the scope. */
 export function seriesInScope(labels: Record<string, string>, scope: Scope): boolean {
-  return scopeMatchers(scope).every((m) => matcherHolds(m, labels));
+  return planFor(scope).required.every((m) => matcherHolds(m, labels));
 }
 
 /**
