@@ -46,6 +46,32 @@ const POLICY = join(ROOT, 'policy/policy.yml');
 const MAIN = join(ROOT, 'scope-proxy/src/main.ts');
 const DASHBOARDS = join(ROOT, 'plugin/src/dashboards');
 
+/**
+ * A control: a bare Node.js forwarding hop with no checks at all (reads the request, forwards it
+ * over a keep-alive pool, buffers the answer, sends it back): what any proxy process in front of
+ * Prometheus costs on this machine, before the scope proxy does any work.
+ */
+const BARE_HOP = `
+const http = require('node:http');
+const [upstream, port] = process.argv.slice(1).map(Number);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const up = http.request({ host: '127.0.0.1', port: upstream, method: req.method, path: req.url, agent,
+      headers: { 'content-type': req.headers['content-type'] || 'application/x-www-form-urlencoded', 'content-length': body.length } }, (r) => {
+      const out = [];
+      r.on('data', (c) => out.push(c));
+      r.on('end', () => { const b = Buffer.concat(out); res.writeHead(r.statusCode, { 'content-type': r.headers['content-type'], 'content-length': b.length }); res.end(b); });
+    });
+    up.on('error', () => { res.statusCode = 502; res.end(); });
+    up.end(body);
+  });
+}).listen(port, '127.0.0.1');
+`;
+
 const started = performance.now();
 function progress(message: string) {
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
@@ -281,6 +307,7 @@ async function main() {
   const load0 = loadavg();
   let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
   let proxyService: Awaited<ReturnType<typeof startService>> | undefined;
+  let hopService: Awaited<ReturnType<typeof startService>> | undefined;
   try {
     progress(`writing ${HOURS} h of synthetic data, ${BRANCHES} branches x ${OFFICERS} officers, one sample every ${RESOLUTION} s`);
     const data = await writeData(join(dir, 'data.om'), end);
@@ -299,6 +326,14 @@ async function main() {
       readyUrl: `http://127.0.0.1:${proxyPort}/healthz`,
     });
     const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+    const hopPort = await freePort();
+    hopService = await startService({
+      name: 'bare-hop',
+      command: process.execPath,
+      args: ['-e', BARE_HOP, String(new URL(prometheus.url).port), String(hopPort)],
+      readyUrl: `http://127.0.0.1:${hopPort}/-/ready`,
+    });
+    const hopUrl = `http://127.0.0.1:${hopPort}`;
 
     // The same client for both paths: node:http, keep-alive, no compression (identical requests
     // but for the proxy's two headers). One pool per target.
@@ -337,32 +372,43 @@ async function main() {
       scenario: Scenario;
       direct: number[];
       proxy: number[];
-      perQuery: Array<{ direct: number[]; proxy: number[]; bytes: number; series: number; same: boolean }>;
+      hop: number[];
+      perQuery: Array<{ direct: number[]; proxy: number[]; hop: number[]; bytes: number; series: number; same: boolean }>;
       refreshDirect: number[];
       refreshProxy: number[];
     }
     const rows: Row[] = [];
     for (const scenario of all) {
       progress(`${scenario.name}: ${scenario.queries.length} panel queries x ${ROUNDS} rounds (+${WARMUP} warm-up), each through the proxy and direct`);
-      const row: Row = { scenario, direct: [], proxy: [], perQuery: [], refreshDirect: [], refreshProxy: [] };
+      const row: Row = { scenario, direct: [], proxy: [], hop: [], perQuery: [], refreshDirect: [], refreshProxy: [] };
       // First: the proxy must answer each panel exactly as Prometheus does for this user.
       for (const q of scenario.queries) {
         const d = await ask(prometheus.url, q, scenario);
         const p = await ask(proxyUrl, q, scenario, scenario.login);
-        row.perQuery.push({ direct: [], proxy: [], bytes: d.bytes, series: d.series, same: d.result === p.result });
+        row.perQuery.push({ direct: [], proxy: [], hop: [], bytes: d.bytes, series: d.series, same: d.result === p.result });
       }
+      // Each panel query three ways back to back (direct, scope proxy, bare hop), the order rotating.
+      const paths = [
+        (q: PanelQuery) => ask(prometheus!.url, q, scenario),
+        (q: PanelQuery) => ask(proxyUrl, q, scenario, scenario.login),
+        (q: PanelQuery) => ask(hopUrl, q, scenario),
+      ];
       for (let round = -WARMUP; round < ROUNDS; round++) {
         for (let k = 0; k < scenario.queries.length; k++) {
           const q = scenario.queries[k]!;
-          const proxyFirst = (round + k) % 2 === 0;
-          const a = proxyFirst ? await ask(proxyUrl, q, scenario, scenario.login) : await ask(prometheus.url, q, scenario);
-          const b = proxyFirst ? await ask(prometheus.url, q, scenario) : await ask(proxyUrl, q, scenario, scenario.login);
+          const ms: number[] = [0, 0, 0];
+          for (let j = 0; j < 3; j++) {
+            const path = (((round + k + j) % 3) + 3) % 3;
+            ms[path] = (await paths[path]!(q)).ms;
+          }
           if (round < 0) continue;
-          const [p, d] = proxyFirst ? [a.ms, b.ms] : [b.ms, a.ms];
-          row.proxy.push(p);
+          const [d, p, h] = ms as [number, number, number];
           row.direct.push(d);
-          row.perQuery[k]!.proxy.push(p);
+          row.proxy.push(p);
+          row.hop.push(h);
           row.perQuery[k]!.direct.push(d);
+          row.perQuery[k]!.proxy.push(p);
+          row.perQuery[k]!.hop.push(h);
         }
       }
       // Whole-dashboard refreshes: every panel, CONCURRENCY at a time, as a browser loads it.
@@ -387,6 +433,29 @@ async function main() {
       const p50 = percentile(row.proxy, 50);
       progress(`  p50 direct ${d50.toFixed(2)} ms, proxy ${p50.toFixed(2)} ms (${(p50 / d50).toFixed(2)}x); refresh p50 ${percentile(row.refreshDirect, 50).toFixed(1)} / ${percentile(row.refreshProxy, 50).toFixed(1)} ms`);
       rows.push(row);
+    }
+    // Why the aggregate scope costs what it costs: the same instant query straight to Prometheus
+    // with each of the matchers the proxy adds for a viewer, alone and together.
+    progress('aggregate scope: cost of each added matcher, straight to Prometheus');
+    const allow = AGGREGATE.map((m) => m.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')).join('|');
+    const metric = 'paywatch:availability:ratio_avg5m';
+    const variants: Array<[string, string]> = [
+      ['as written', metric],
+      ['+ __name__ allow-list', `{__name__="${metric}", __name__=~"${allow}"}`],
+      ['+ branch=""', `{__name__="${metric}", branch=""}`],
+      ['+ officer=""', `{__name__="${metric}", officer=""}`],
+      ['+ all three (what the proxy sends)', `{__name__="${metric}", __name__=~"${allow}", branch="", officer=""}`],
+    ];
+    const matcherCost: Array<{ name: string; p50: number }> = [];
+    const viewer = all.find((sc) => sc.login === 'vikram.viewer')!;
+    for (const [name, expr] of variants) {
+      const q: PanelQuery = { ...viewer.queries[0]!, expr, instant: true };
+      const times: number[] = [];
+      for (let i = -5; i < 100; i++) {
+        const a = await ask(prometheus.url, q, viewer);
+        if (i >= 0) times.push(a.ms);
+      }
+      matcherCost.push({ name, p50: percentile(times, 50) });
     }
     for (const agent of agents.values()) agent.destroy();
     const loadHttp = loadavg();
@@ -436,14 +505,15 @@ async function main() {
     console.log(`\nScope proxy benchmark — ${new Date().toISOString()} — ${cpu}, ${cpus().length} vCPU, node ${process.version}`);
     console.log(`load average (1/5/15 min): ${fmtLoad(load0)} at start, ${fmtLoad(loadHttp)} after the HTTP part, ${fmtLoad(loadEnd)} at the end`);
     console.log(`data: ${data.series.toLocaleString('en')} series (${BRANCHES} branches x ${OFFICERS} officers), ${HOURS} h at ${RESOLUTION} s, ${data.samples.toLocaleString('en')} samples; ${ROUNDS} rounds per panel query after ${WARMUP} warm-up rounds; ${REFRESHES} refreshes per dashboard\n`);
-    console.log('| dashboard — user (role, scope) | panel queries | requests | direct p50 ms | proxy p50 ms | p50 ratio (target <= 1.15x) | direct p95 ms | proxy p95 ms | added p50 ms | answers identical |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('| dashboard — user (role, scope) | panel queries | requests | direct p50 ms | proxy p50 ms | p50 ratio (target <= 1.15x) | direct p95 ms | proxy p95 ms | added p50 ms | bare hop p50 ms (ratio) | answers identical |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
       const d50 = percentile(r.direct, 50);
       const p50 = percentile(r.proxy, 50);
       const ratio = p50 / d50;
       const same = r.perQuery.filter((q) => q.same).length;
-      console.log(`| ${r.scenario.name} | ${r.scenario.queries.length} | ${r.direct.length} | ${d50.toFixed(2)} | ${p50.toFixed(2)} | ${ratio.toFixed(2)}x ${ratio <= 1.15 ? 'met' : 'not met'} | ${percentile(r.direct, 95).toFixed(2)} | ${percentile(r.proxy, 95).toFixed(2)} | ${(p50 - d50).toFixed(2)} | ${same}/${r.perQuery.length} |`);
+      const h50 = percentile(r.hop, 50);
+      console.log(`| ${r.scenario.name} | ${r.scenario.queries.length} | ${r.direct.length} | ${d50.toFixed(2)} | ${p50.toFixed(2)} | ${ratio.toFixed(2)}x ${ratio <= 1.15 ? 'met' : 'not met'} | ${percentile(r.direct, 95).toFixed(2)} | ${percentile(r.proxy, 95).toFixed(2)} | ${(p50 - d50).toFixed(2)} | ${h50.toFixed(2)} (${(h50 / d50).toFixed(2)}x) | ${same}/${r.perQuery.length} |`);
     }
     console.log(`\n| dashboard refresh (all panels, ${CONCURRENCY} at a time) — user | refreshes | direct p50 ms | proxy p50 ms | p50 ratio | direct p95 ms | proxy p95 ms |`);
     console.log('|---|---:|---:|---:|---:|---:|---:|');
@@ -452,15 +522,18 @@ async function main() {
       const p50 = percentile(r.refreshProxy, 50);
       console.log(`| ${r.scenario.name} | ${r.refreshDirect.length} | ${d50.toFixed(1)} | ${p50.toFixed(1)} | ${(p50 / d50).toFixed(2)}x | ${percentile(r.refreshDirect, 95).toFixed(1)} | ${percentile(r.refreshProxy, 95).toFixed(1)} |`);
     }
-    console.log('\n| panel query (user) | instant/range | series | answer KB | direct p50 ms | proxy p50 ms | ratio |');
-    console.log('|---|---|---:|---:|---:|---:|---:|');
+    console.log(`\n| instant query straight to Prometheus: \`${metric}\` with | p50 ms |`);
+    console.log('|---|---:|');
+    for (const m of matcherCost) console.log(`| ${m.name} | ${m.p50.toFixed(2)} |`);
+    console.log('\n| panel query (user) | instant/range | series | answer KB | direct p50 ms | proxy p50 ms | ratio | bare hop p50 ms |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
       r.scenario.queries.forEach((q, i) => {
         const pq = r.perQuery[i]!;
         const d = percentile(pq.direct, 50);
         const p = percentile(pq.proxy, 50);
         const text = q.expr.length > 70 ? `${q.expr.slice(0, 67)}...` : q.expr;
-        console.log(`| \`${text.replaceAll('|', '\\|')}\` (${r.scenario.login}) | ${q.instant ? 'instant' : 'range'} | ${pq.series} | ${(pq.bytes / 1024).toFixed(1)} | ${d.toFixed(2)} | ${p.toFixed(2)} | ${(p / d).toFixed(2)} |`);
+        console.log(`| \`${text.replaceAll('|', '\\|')}\` (${r.scenario.login}) | ${q.instant ? 'instant' : 'range'} | ${pq.series} | ${(pq.bytes / 1024).toFixed(1)} | ${d.toFixed(2)} | ${p.toFixed(2)} | ${(p / d).toFixed(2)} | ${percentile(pq.hop, 50).toFixed(2)} |`);
       });
     }
     console.log('\n| rewrites on one core | queries per user | per second | target >= 20,000/s |');
@@ -469,6 +542,7 @@ async function main() {
     console.log(`| never seen: the four scoped roles above, mixed | — | ${coldMixed.toLocaleString('en')} | ${coldMixed >= 20_000 ? 'met' : 'not met'} |`);
     console.log(`| repeated (memoised (query, scope) -> rewrite), branch dashboard | ${work[0]!.items[0]!.queries.length} | ${warm.toLocaleString('en')} | ${warm >= 20_000 ? 'met' : 'not met'} |`);
   } finally {
+    await hopService?.stop();
     await proxyService?.stop();
     await prometheus?.stop();
     rmSync(dir, { recursive: true, force: true });

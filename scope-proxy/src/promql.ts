@@ -210,12 +210,13 @@ class Converter {
   }
 
   exprAt(node: SyntaxNode): Expr {
+    const name = node.name;
+    // Leaves and selectors first: they read their own children (no list needed here).
+    if (name === 'NumberDurationLiteral') return { kind: 'number', text: this.number(node) };
+    if (name === 'StringLiteral') return { kind: 'string', value: decodeString(this.text(node)) };
+    if (name === 'VectorSelector') return this.selector(node);
     const kids = this.children(node);
-    switch (node.name) {
-      case 'NumberDurationLiteral':
-        return { kind: 'number', text: this.number(node) };
-      case 'StringLiteral':
-        return { kind: 'string', value: decodeString(this.text(node)) };
+    switch (name) {
       case 'ParenExpr':
         if (kids.length !== 1) this.fail(node, 'bad parentheses');
         return { kind: 'paren', expr: this.expr(kids[0]!) };
@@ -225,8 +226,6 @@ class Converter {
         if (op !== '-' && op !== '+') this.fail(node, 'bad unary operator');
         return { kind: 'unary', op, expr: this.expr(kids[1]!) };
       }
-      case 'VectorSelector':
-        return this.selector(node);
       // The grammar gives postfix modifiers ([range], [subquery], offset, @) the lowest
       // precedence, so `a - b offset 1h` arrives as offset(a - b). Prometheus binds them to the
       // nearest operand (yacc: OFFSET and LEFT_BRACKET bind tightest), so we push them down to
