@@ -116,8 +116,8 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
       { record: 'branch:payment_failures:increase1h', expr: 'sum by (branch) (increase(payment_failures_total[1h]))' },
       {
         record: 'branch:payment_actionable_failures:increase1h',
-        expr: `sum by (branch) (increase(payment_failures_total{reason!~"${regex(CUSTOMER_ONLY_FAILURE_REASONS)}"}[1h]))`,
-        note: 'Failures the lender can act on: everything except insufficient funds and customer cancellation.',
+        expr: `sum by (branch) (increase(payment_failures_total{reason!~"${regex(CUSTOMER_ONLY_FAILURE_REASONS)}"}[1h])) or sum by (branch) (increase(payments_total[1h])) * 0`,
+        note: 'Failures the lender can act on: everything except insufficient funds and customer cancellation. 0 (not absent) for a branch that took payments without any.',
       },
       {
         record: 'paywatch:payment_actionable_failures_worst_branch:increase1h',
@@ -180,8 +180,12 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
       { record: 'paywatch:api_requests:rate5m', expr: `sum(rate(http_request_duration_seconds_count{${API_TRAFFIC_SELECTOR}}[5m]))` },
       {
         record: 'paywatch:api_error_ratio:rate5m',
-        expr: `sum(rate(http_request_duration_seconds_count{${API_TRAFFIC_SELECTOR}, status=~"5.."}[5m])) / sum(rate(http_request_duration_seconds_count{${API_TRAFFIC_SELECTOR}}[5m]))`,
-        note: 'Server errors (HTTP 5xx) among customer requests; 4xx are the caller\'s and do not count.',
+        expr: ratio(
+          `rate(http_request_duration_seconds_count{${API_TRAFFIC_SELECTOR}, status=~"5.."}[5m])`,
+          `rate(http_request_duration_seconds_count{${API_TRAFFIC_SELECTOR}}[5m])`,
+          '',
+        ),
+        note: 'Server errors (HTTP 5xx) among customer requests; 4xx are the caller\'s and do not count. 0 (not absent) when there were requests and none failed.',
       },
       {
         record: 'kind:api_errors:rate5m',

@@ -710,6 +710,13 @@ const RECORDING_5M: RecordingCase = {
   ],
 };
 
+const RECORDING_NO_ERRORS: RecordingCase = {
+  name: 'ratios of errors are 0, not absent, when nothing failed',
+  evalTime: '10m',
+  input: [api('200', 60), api('404', 6)],
+  checks: [{ expr: 'paywatch:api_error_ratio:rate5m', samples: [{ labels: 'paywatch:api_error_ratio:rate5m', value: 0 }] }],
+};
+
 const RECORDING_1H: RecordingCase = {
   name: 'failures in the last hour by branch, reason, channel and in total; errors in 5 minutes',
   evalTime: '70m',
@@ -718,6 +725,8 @@ const RECORDING_1H: RecordingCase = {
     s('payment_failures_total{branch="BR0001", channel="nach", reason="insufficient_funds"}', '0x10 5 10x70'),
     s('payment_failures_total{branch="BR0002", channel="card", reason="declined"}', '0x10 2x70'),
     s('payment_failures_total{branch="BR0002", channel="card", reason="technical_error"}', '0x66 4x10'),
+    // BR0003 took payments and had no failure: 0 actionable failures, not an absent series.
+    s('payments_total{branch="BR0003", channel="upi", status="success"}', '0+5x80'),
     s('lms_postings_total{branch="BR0001", outcome="failed"}', '0x10 7x70'),
   ],
   checks: [
@@ -733,6 +742,7 @@ const RECORDING_1H: RecordingCase = {
       samples: [
         { labels: 'branch:payment_actionable_failures:increase1h{branch="BR0001"}', value: 3 },
         { labels: 'branch:payment_actionable_failures:increase1h{branch="BR0002"}', value: 6 },
+        { labels: 'branch:payment_actionable_failures:increase1h{branch="BR0003"}', value: 0 },
       ],
     },
     {
@@ -794,7 +804,7 @@ const RECORDING_1D: RecordingCase = {
 export const RULE_TEST_FILES: TestFile[] = [
   { file: 'alerts-1m.test.yml', interval: '1m', alertCases: MINUTE_CASES, recordingCases: [] },
   { file: 'alerts-probes.test.yml', interval: '15s', alertCases: PROBE_CASES, recordingCases: [] },
-  { file: 'recording.test.yml', interval: '1m', alertCases: [], recordingCases: [RECORDING_5M, RECORDING_1H] },
+  { file: 'recording.test.yml', interval: '1m', alertCases: [], recordingCases: [RECORDING_5M, RECORDING_NO_ERRORS, RECORDING_1H] },
   { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D] },
 ];
 
