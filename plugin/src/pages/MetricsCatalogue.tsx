@@ -9,14 +9,8 @@ import { NotConfigured } from '../components/NotConfigured';
 import { testIds } from '../components/testIds';
 import { useSettings } from '../settings';
 import { useLoad } from '../utils/useLoad';
+import type { CatalogueMetric } from '../../scripts/lib/catalogue';
 
-export interface CatalogueMetric {
-  name: string;
-  type: string;
-  labels: string[];
-  help: string;
-  source: string;
-}
 
 const METRICS = catalogue as CatalogueMetric[];
 
