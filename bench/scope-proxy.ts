@@ -536,6 +536,15 @@ async function main() {
         console.log(`| \`${text.replaceAll('|', '\\|')}\` (${r.scenario.login}) | ${q.instant ? 'instant' : 'range'} | ${pq.series} | ${(pq.bytes / 1024).toFixed(1)} | ${d.toFixed(2)} | ${p.toFixed(2)} | ${(p / d).toFixed(2)} | ${percentile(pq.hop, 50).toFixed(2)} |`);
       });
     }
+    {
+      // Over every panel query of every scenario: how fast Prometheus is on them, and the overhead.
+      const perQuery = rows.flatMap((r) => r.perQuery.map((pq) => ({ viewer: r.scenario.login === 'vikram.viewer', d: percentile(pq.direct, 50), p: percentile(pq.proxy, 50), h: percentile(pq.hop, 50) })));
+      const median = (xs: number[]) => percentile(xs, 50);
+      const slow = perQuery.filter((q) => q.d >= 2);
+      console.log(`\npanel queries: ${perQuery.length}; Prometheus p50 under 0.5 ms: ${perQuery.filter((q) => q.d < 0.5).length}, 0.5-1 ms: ${perQuery.filter((q) => q.d >= 0.5 && q.d < 1).length}, 1-2 ms: ${perQuery.filter((q) => q.d >= 1 && q.d < 2).length}, 2 ms or more: ${slow.length}`);
+      console.log(`within 1.15x at p50: ${perQuery.filter((q) => q.p / q.d <= 1.15).length} of ${perQuery.length} (of the ${slow.length} taking Prometheus 2 ms or more: ${slow.filter((q) => q.p / q.d <= 1.15).length})`);
+      console.log(`added p50, median over panel queries: ${median(perQuery.map((q) => q.p - q.d)).toFixed(2)} ms; beyond the bare hop (all but the viewer): ${median(perQuery.filter((q) => !q.viewer).map((q) => q.p - q.h)).toFixed(2)} ms`);
+    }
     console.log('\n| rewrites on one core | queries per user | per second | target >= 20,000/s |');
     console.log('|---|---:|---:|---|');
     for (const r of rewriteRows) console.log(`| never seen: ${r.name} | ${r.queries} | ${r.cold.toLocaleString('en')} | ${r.cold >= 20_000 ? 'met' : 'not met'} |`);
