@@ -35,7 +35,7 @@ const REFRESHES = Number(process.env.BENCH_REFRESHES ?? 30);
 const HOURS = Number(process.env.BENCH_HOURS ?? 3);
 const BRANCHES = Number(process.env.BENCH_BRANCHES ?? 500);
 const OFFICERS = Number(process.env.BENCH_OFFICERS ?? 30);
-const REWRITE_MS = Number(process.env.BENCH_REWRITE_MS ?? 3000);
+const REWRITE_MS = Number(process.env.BENCH_REWRITE_MS ?? 2000);
 /** Seconds between samples of the synthetic data (production scrapes every 15 s; see the docs). */
 const RESOLUTION = 60;
 /** Concurrent panel queries in a dashboard refresh (a browser's connections per host over HTTP/1.1). */
@@ -463,7 +463,7 @@ async function main() {
     // Rewrites per second on one core (this process is single-threaded; Prometheus and the proxy
     // are idle now). Never seen: memo off, and each round is another branch's or officer's user,
     // so the text differs too (parse, check, scope, print, re-parse, verify, print again).
-    progress(`rewrites per second, ${REWRITE_MS} ms per measurement`);
+    progress(`rewrites per second, 3 x ${REWRITE_MS} ms per measurement`);
     const roleSets: Array<{ name: string; dashboard: string; scopeOf: (b: number) => Scope; vars: (b: number) => Variables }> = [
       { name: 'branch manager (branch dashboard, 1 branch)', dashboard: 'paywatch-branch', scopeOf: (b) => ({ kind: 'branch', branches: [branchCode(b)] }), vars: (b) => ({ branch: [branchCode(b)], rateInterval: '4m', range: '24h' }) },
       { name: 'branch manager (branch dashboard, 2 branches)', dashboard: 'paywatch-branch', scopeOf: (b) => ({ kind: 'branch', branches: [branchCode(b), branchCode((b % BRANCHES) + 1)] }), vars: (b) => ({ branch: [branchCode(b), branchCode((b % BRANCHES) + 1)], rateInterval: '4m', range: '24h' }) },
@@ -479,19 +479,29 @@ async function main() {
       }
       return { ...r, items };
     });
-    const rate = (items: Array<{ scope: Scope; queries: string[] }>, cache: boolean) => {
+    // Per second of wall-clock time and per second of this process's CPU time (user + system):
+    // on a shared VM other processes take the core away now and then, which the first counts and
+    // the second does not. Each figure is the median of 3 measurements.
+    const rateOnce = (items: Array<{ scope: Scope; queries: string[] }>, cache: boolean) => {
       let n = 0;
       let k = 0;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       while (performance.now() - t0 < REWRITE_MS) {
         const item = items[k++ % items.length]!;
         for (const q of item.queries) rewriteQuery(q, item.scope, { cache });
         n += item.queries.length;
       }
-      return Math.round(n / ((performance.now() - t0) / 1000));
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      return { wall: n / wall, cpu: n / ((cpu.user + cpu.system) / 1e6) };
     };
-    for (const w of work) rate(w.items.slice(0, 20), false); // warm up the JIT
-    const rewriteRows = work.map((w) => ({ name: w.name, queries: w.items[0]!.queries.length, cold: rate(w.items, false) }));
+    const rate = (items: Array<{ scope: Scope; queries: string[] }>, cache: boolean) => {
+      const runs = [rateOnce(items, cache), rateOnce(items, cache), rateOnce(items, cache)];
+      return { wall: Math.round(percentile(runs.map((r) => r.wall), 50)), cpu: Math.round(percentile(runs.map((r) => r.cpu), 50)) };
+    };
+    for (const w of work) for (let i = 0; i < 200; i++) for (const item of w.items.slice(0, 20)) for (const q of item.queries) rewriteQuery(q, item.scope, { cache: false }); // warm up the JIT
+    const rewriteRows = work.map((w) => ({ name: w.name, queries: w.items[0]!.queries.length, ...rate(w.items, false) }));
     const mixed = work.slice(0, 4).flatMap((w) => w.items);
     const coldMixed = rate(mixed, false);
     const memo = work[0]!.items.slice(0, 1);
@@ -545,11 +555,12 @@ async function main() {
       console.log(`within 1.15x at p50: ${perQuery.filter((q) => q.p / q.d <= 1.15).length} of ${perQuery.length} (of the ${slow.length} taking Prometheus 2 ms or more: ${slow.filter((q) => q.p / q.d <= 1.15).length})`);
       console.log(`added p50, median over panel queries: ${median(perQuery.map((q) => q.p - q.d)).toFixed(2)} ms; beyond the bare hop (all but the viewer): ${median(perQuery.filter((q) => !q.viewer).map((q) => q.p - q.h)).toFixed(2)} ms`);
     }
-    console.log('\n| rewrites on one core | queries per user | per second | target >= 20,000/s |');
-    console.log('|---|---:|---:|---|');
-    for (const r of rewriteRows) console.log(`| never seen: ${r.name} | ${r.queries} | ${r.cold.toLocaleString('en')} | ${r.cold >= 20_000 ? 'met' : 'not met'} |`);
-    console.log(`| never seen: the four scoped roles above, mixed | — | ${coldMixed.toLocaleString('en')} | ${coldMixed >= 20_000 ? 'met' : 'not met'} |`);
-    console.log(`| repeated (memoised (query, scope) -> rewrite), branch dashboard | ${work[0]!.items[0]!.queries.length} | ${warm.toLocaleString('en')} | ${warm >= 20_000 ? 'met' : 'not met'} |`);
+    console.log(`\n| rewrites on one core (median of 3 x ${REWRITE_MS} ms) | queries per user | per wall-clock second | per CPU second | target >= 20,000/s |`);
+    console.log('|---|---:|---:|---:|---|');
+    const fmt = (r: { wall: number; cpu: number }) => `${r.wall.toLocaleString('en')} | ${r.cpu.toLocaleString('en')} | ${r.wall >= 20_000 ? 'met' : r.cpu >= 20_000 ? 'met per CPU second, not per wall-clock second' : 'not met'}`;
+    for (const r of rewriteRows) console.log(`| never seen: ${r.name} | ${r.queries} | ${fmt(r)} |`);
+    console.log(`| never seen: the four scoped roles above, mixed | — | ${fmt(coldMixed)} |`);
+    console.log(`| repeated (memoised (query, scope) -> rewrite), branch dashboard | ${work[0]!.items[0]!.queries.length} | ${fmt(warm)} |`);
   } finally {
     await hopService?.stop();
     await proxyService?.stop();
