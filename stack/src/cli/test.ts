@@ -23,6 +23,15 @@ function run(name: string, command: string, args: string[], cwd = repoRoot): boo
   return result.status === 0;
 }
 
+/** Runs a command, showing its output as it comes, and returns that output too (to read counts). */
+function runCapturing(name: string, command: string, args: string[], cwd = repoRoot): { ok: boolean; output: string } {
+  log(`${name}: ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 64 * 1024 * 1024 });
+  process.stdout.write(result.stdout ?? '');
+  process.stderr.write(result.stderr ?? '');
+  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
+
 /** Node test files: **\/test/**\/*.test.ts outside node_modules and the plugin (which runs Jest). */
 function testFiles(dir = repoRoot): string[] {
   const found: string[] = [];
@@ -68,8 +77,13 @@ if (files.length > 0) {
 const plugin = join(repoRoot, 'plugin');
 if (filters.length === 0 && existsSync(join(plugin, 'package.json'))) {
   for (const script of ['typecheck', 'lint', 'test:ci', 'build']) {
-    const ok = run(`plugin ${script}`, 'npm', ['run', '--silent', script], plugin);
-    steps.push({ name: `plugin ${script}`, ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
+    const { ok, output } = runCapturing(`plugin ${script}`, 'npm', ['run', '--silent', script], plugin);
+    // Jest's summary line ("Tests: 1 failed, 55 passed, 56 total") gives the real counts.
+    const jest = /^Tests:\s+(.*)$/m.exec(output)?.[1];
+    const jestCount = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(jest ?? '')?.[1] ?? 0);
+    const passed = jest ? jestCount('passed') : ok ? 1 : 0;
+    const failed = jest ? jestCount('failed') + (ok || jestCount('failed') > 0 ? 0 : 1) : ok ? 0 : 1;
+    steps.push({ name: `plugin ${script}${jest ? ' (Jest)' : ''}`, ok, passed, failed });
   }
 }
 
