@@ -70,29 +70,39 @@ export interface StatOptions {
   links?: dashboard.DashboardLinkBuilder[];
 }
 
+/** What every stat shares: its query, unit, threshold colouring, last value, size and links. */
+function baseStat(opts: StatOptions): stat.PanelBuilder {
+  return new stat.PanelBuilder()
+    .title(opts.title)
+    .description(opts.description)
+    .datasource(DATASOURCE)
+    .targets(targets(opts.queries))
+    .unit(opts.unit)
+    .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
+    .reduceOptions(lastValue())
+    .span(opts.span ?? 4)
+    .height(opts.height ?? 5)
+    .links(opts.links ?? []);
+}
+
 /** A KPI stat: value, unit and background colour from the KPI spec. `expr` defaults to the KPI's series. */
 export function kpiStat(id: KpiId, opts: Partial<StatOptions> & { expr?: string } = {}): stat.PanelBuilder {
   const k = kpiById(id);
   const queries = opts.queries ?? [{ expr: opts.expr ?? k.series, legend: k.title, instant: true }];
   const thresholdText = k.direction === 'higher-is-better' ? 'at or above' : 'at or below';
-  const panel = new stat.PanelBuilder()
-    .title(opts.title ?? k.title)
-    .description(
+  const panel = baseStat({
+    ...opts,
+    title: opts.title ?? k.title,
+    description:
       `${opts.description ?? k.description} Green ${thresholdText} target, orange from the warning threshold` +
-        `${k.critical !== undefined ? ', red from the critical one' : ''} (KPI spec: ${k.id}).`
-    )
-    .datasource(DATASOURCE)
-    .targets(targets(queries))
-    .unit(k.unit)
+      `${k.critical !== undefined ? ', red from the critical one' : ''} (KPI spec: ${k.id}).`,
+    unit: k.unit,
+    queries,
+  })
     .thresholds(kpiThresholds(k))
-    .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
     .colorMode(common.BigValueColorMode.Background)
     .graphMode(common.BigValueGraphMode.Area)
-    .reduceOptions(lastValue())
-    .noValue('no data')
-    .span(opts.span ?? 4)
-    .height(opts.height ?? 5)
-    .links(opts.links ?? []);
+    .noValue('no data');
   // Seconds are left to Grafana's auto decimals (0.42 s shows as "420 ms", not "420.00 ms").
   const decimals = opts.decimals ?? (k.unit === 'percentunit' ? 2 : k.unit === 's' ? undefined : 0);
   if (decimals !== undefined) {
@@ -103,22 +113,12 @@ export function kpiStat(id: KpiId, opts: Partial<StatOptions> & { expr?: string 
 
 /** A plain stat (no KPI behind it): neutral colour. */
 export function plainStat(opts: StatOptions): stat.PanelBuilder {
-  return new stat.PanelBuilder()
-    .title(opts.title)
-    .description(opts.description)
-    .datasource(DATASOURCE)
-    .targets(targets(opts.queries))
-    .unit(opts.unit)
+  return baseStat(opts)
     .decimals(opts.decimals ?? 0)
     .thresholds(neutral())
-    .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
     .colorMode(common.BigValueColorMode.Value)
     .graphMode(common.BigValueGraphMode.None)
-    .reduceOptions(lastValue())
-    .noValue('0')
-    .span(opts.span ?? 4)
-    .height(opts.height ?? 5)
-    .links(opts.links ?? []);
+    .noValue('0');
 }
 
 /** A count where anything above zero needs attention (firing alerts, overdue work): green at 0, red from 1. */
