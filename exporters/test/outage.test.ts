@@ -49,12 +49,10 @@ async function startProxy() {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const value = (samples: Sample[], name: string) => samples.find((s) => s.name === name)?.value;
-
-test('database outage: keeps serving last values, source_up 0, one log line, recovers by itself', async (t) => {
+/** A small business in a fresh database, reached through a proxy the test can cut; cleaned up after the test. */
+async function businessBehindProxy(t: { after(fn: () => unknown): void }, label: string) {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_outage');
+  const db = await testDatabase(label);
   defer(() => db.drop());
   await seedReferenceData(db.pool);
   await addActivity(db.pool, 1);
@@ -62,6 +60,14 @@ test('database outage: keeps serving last values, source_up 0, one log line, rec
   defer(() => proxy.close());
   const viaProxy = new URL(db.url);
   viaProxy.port = String(proxy.port);
+  return { defer, db, proxy, viaProxy };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const value = (samples: Sample[], name: string) => samples.find((s) => s.name === name)?.value;
+
+test('database outage: keeps serving last values, source_up 0, one log line, recovers by itself', async (t) => {
+  const { defer, db, proxy, viaProxy } = await businessBehindProxy(t, 'exporter_outage');
 
   const logs: string[] = [];
   const options = { databaseUrl: viaProxy.toString(), port: 0, pollIntervalSeconds: 0.2, safetyLagSeconds: 1, log: (line: string) => logs.push(line) };
@@ -99,15 +105,7 @@ test('database outage: keeps serving last values, source_up 0, one log line, rec
 });
 
 test('an exporter started while the database is down serves source_up 0 and loads the totals when it comes', async (t) => {
-  const defer = cleanups(t);
-  const db = await testDatabase('exporter_late_db');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
-  await addActivity(db.pool, 1);
-  const proxy = await startProxy();
-  defer(() => proxy.close());
-  const viaProxy = new URL(db.url);
-  viaProxy.port = String(proxy.port);
+  const { defer, db, proxy, viaProxy } = await businessBehindProxy(t, 'exporter_late_db');
   proxy.cut();
 
   const logs: string[] = [];
