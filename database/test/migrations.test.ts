@@ -5,7 +5,6 @@ import { migrate, migrationFiles } from '@paywatch/database/migrate';
 
 test('migrations apply in order on an empty database, once, and define the contract views', async (t) => {
   const db = await createTestDatabase('migrations', { migrated: false });
-  db.pool.on('error', () => {});
   t.after(() => db.drop());
 
   const applied = await migrate(db.pool);
@@ -33,7 +32,6 @@ test('migrations apply in order on an empty database, once, and define the contr
 
 test('the schema refuses rows that break its rules', async (t) => {
   const db = await createTestDatabase('constraints');
-  db.pool.on('error', () => {});
   t.after(() => db.drop());
   await db.pool.query(`INSERT INTO branches (code, name, region) VALUES ('BR0001', 'Test', 'North')`);
   const insert = (status: string, reason: string | null, completed: string | null, channel = 'upi', gateway: string | null = null) =>

@@ -235,13 +235,5 @@ export function cleanups(t: { after(fn: () => unknown): void }): (fn: () => unkn
   return (fn) => void stack.push(fn);
 }
 
-/**
- * A fresh migrated database (createTestDatabase) whose pool survives its idle connections being
- * terminated by the server (other suites on this machine terminate backends in their own tests;
- * an idle pool client without an error listener would crash the test process).
- */
-export async function testDatabase(label: string, options?: { migrated?: boolean }) {
-  const db = await createTestDatabase(label, options);
-  db.pool.on('error', () => {});
-  return db;
-}
+/** A fresh migrated database per test (its pool already survives backends the server terminates). */
+export const testDatabase = createTestDatabase;

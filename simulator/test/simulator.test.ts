@@ -15,9 +15,6 @@ const MONDAY = Date.parse('2026-03-16T00:00:00+05:30');
 
 async function simulate(t: TestContext, label: string, options: Partial<SimulatorOptions> = {}) {
   const db = await createTestDatabase(label);
-  // Other suites on this machine terminate backends in their own tests; an idle client of ours
-  // losing its connection must not crash this process.
-  db.pool.on('error', () => {});
   const simulator = await startSimulator({
     databaseUrl: db.url,
     manualClock: true,
