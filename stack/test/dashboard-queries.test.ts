@@ -82,6 +82,8 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
     for (const query of [
       'branch:payment_success_ratio:rate5m{branch="BR0001"}',
       'branch:payment_actionable_failures:increase1h{branch="BR0001"}',
+      // The branch's failure breakdown has something to show only once BR0001 has had a failure.
+      'sum(increase(payment_failures_total{branch="BR0001"}[1h])) > 0',
       'officer:field_collections:increase1d{officer="BR0001-FO01"}',
       'officer:field_collection_amount_inr:increase1d{officer="BR0001-FO01"}',
       'paywatch:availability:ratio_avg5m',
