@@ -21,7 +21,10 @@ test('the simulator and concurrent readers share the embedded database', async (
   const reads = readers.map(async (pool, i) => {
     let watermark = new Date(0).toISOString();
     let polls = 0;
-    while (writing || polls === 0) {
+    // Poll until a poll that started after the writing stopped has run: an earlier last poll may
+    // have read just before the final batch committed.
+    for (let last = false; !last; ) {
+      last = !writing;
       const client = await pool.connect();
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
