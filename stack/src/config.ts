@@ -107,13 +107,7 @@ export function parseStackConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     if (seen.has(port)) throw new Error(`port ${port} is given to both ${seen.get(port)} and ${name}`);
     seen.set(port, name);
   }
-  if (values['data-dir']) env = { ...env, PAYWATCH_DATA_DIR: values['data-dir'] };
-  const saved = process.env.PAYWATCH_DATA_DIR;
-  process.env.PAYWATCH_DATA_DIR = env.PAYWATCH_DATA_DIR;
-  if (env.PAYWATCH_DATA_DIR === undefined) delete process.env.PAYWATCH_DATA_DIR;
-  const dir = dataDir();
-  if (saved === undefined) delete process.env.PAYWATCH_DATA_DIR;
-  else process.env.PAYWATCH_DATA_DIR = saved;
+  const dir = dataDir(values['data-dir'] ?? env.PAYWATCH_DATA_DIR);
   const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
   return {
     ports,

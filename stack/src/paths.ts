@@ -5,6 +5,6 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The one directory the local stack keeps its data in (survives restarts). */
-export function dataDir(): string {
-  return resolve(process.env.PAYWATCH_DATA_DIR ?? join(repoRoot, '.data'));
+export function dataDir(configured: string | undefined = process.env.PAYWATCH_DATA_DIR): string {
+  return resolve(configured || join(repoRoot, '.data'));
 }

@@ -38,3 +38,18 @@ test('DATABASE_URL: no simulator and no simulated history unless asked', () => {
 test('--help is answered', () => {
   assert.equal(parseStackConfig(['--help'], {}), 'help');
 });
+
+test('with nothing configured the data directory is .data/ in the clone, and process.env is left alone', async () => {
+  const { repoRoot } = await import('../src/paths.ts');
+  const { join } = await import('node:path');
+  const saved = process.env.PAYWATCH_DATA_DIR;
+  delete process.env.PAYWATCH_DATA_DIR;
+  try {
+    const config = parseStackConfig([], process.env) as StackConfig;
+    assert.equal(config.dataDir, join(repoRoot, '.data'));
+    assert.equal(process.env.PAYWATCH_DATA_DIR, undefined, 'parsing must not write PAYWATCH_DATA_DIR ("undefined/" bug)');
+    assert.equal((parseStackConfig(['--data-dir', '/tmp/pw-flag'], process.env) as StackConfig).dataDir, '/tmp/pw-flag');
+  } finally {
+    if (saved !== undefined) process.env.PAYWATCH_DATA_DIR = saved;
+  }
+});

@@ -7,11 +7,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ensureTools, TOOLS } from '../tools.ts';
+import { ensureTestPostgres, type TestPostgres } from '../test-postgres.ts';
 import { repoRoot } from '../paths.ts';
 
 const filters = process.argv.slice(2);
 const started = Date.now();
 const steps: Array<{ name: string; ok: boolean; passed: number; failed: number }> = [];
+/** The environment every test process gets (the test PostgreSQL's URL among it). */
+const testEnv: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
 
 function log(line: string) {
   console.log(`paywatch test: ${line}`);
@@ -19,14 +22,14 @@ function log(line: string) {
 
 function run(name: string, command: string, args: string[], cwd = repoRoot): boolean {
   log(`${name}: ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: testEnv });
   return result.status === 0;
 }
 
 /** Runs a command, showing its output as it comes, and returns that output too (to read counts). */
 function runCapturing(name: string, command: string, args: string[], cwd = repoRoot): { ok: boolean; output: string } {
   log(`${name}: ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: testEnv, maxBuffer: 64 * 1024 * 1024 });
   process.stdout.write(result.stdout ?? '');
   process.stderr.write(result.stderr ?? '');
   return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
@@ -51,6 +54,22 @@ if (missing.length) {
   console.log('paywatch: 0 passed, 1 failed');
   process.exit(1);
 }
+
+// The database tests need a PostgreSQL server: the machine's, or one started here for this run.
+let postgres: TestPostgres | undefined;
+try {
+  postgres = await ensureTestPostgres(log);
+  testEnv.PAYWATCH_TEST_DATABASE_URL = postgres.url;
+} catch (error) {
+  log(`PostgreSQL: ${(error as Error).message}`);
+  log('the database tests will fail with how to start one');
+}
+const stopPostgres = () => {
+  postgres?.stop();
+  postgres = undefined;
+};
+process.on('exit', stopPostgres);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 if (filters.length === 0) {
   const ok = run('typecheck', process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
