@@ -1,0 +1,69 @@
+// The response filters (src/filters/) on recorded Prometheus answers, one golden file per
+// filter and caller: testdata/upstream/<endpoint>.json is what Prometheus answered,
+// testdata/<endpoint>/<login>.json what that caller must get. A change in what a role sees shows
+// up as a diff of these files. To accept an intended change: UPDATE_GOLDEN=1 npm test -- filters
+// (then read the diff before committing it).
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { filterAlerts, type AlertsAnswer } from '../src/filters/alerts.ts';
+import { filterMetadata, type MetadataAnswer } from '../src/filters/metadata.ts';
+import { filterRules, type RulesAnswer } from '../src/filters/rules.ts';
+import { filterSeries, type SeriesAnswer } from '../src/filters/series.ts';
+import { loadPolicyFile, resolveCaller } from '../src/policy.ts';
+import type { Scope } from '../src/scope.ts';
+import { REPO_POLICY } from './fixture.ts';
+
+const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+const policy = loadPolicyFile(REPO_POLICY);
+/** One caller per kind of scope, two branch scopes (one branch, several). */
+const CALLERS = ['asha.exec', 'meera.bm', 'sunil.bm', 'ravi.fo', 'vikram.viewer'];
+
+function scopeOf(login: string): Scope {
+  const caller = resolveCaller(policy, login);
+  assert.ok(caller, `${login} is in policy/policy.yml`);
+  return caller.scope;
+}
+
+const upstream = <T>(name: string): T => JSON.parse(readFileSync(join(TESTDATA, 'upstream', `${name}.json`), 'utf8')) as T;
+
+function golden(endpoint: string, login: string, actual: unknown) {
+  const file = join(TESTDATA, endpoint, `${login}.json`);
+  const text = `${JSON.stringify(actual, null, 2)}\n`;
+  if (UPDATE) {
+    mkdirSync(join(TESTDATA, endpoint), { recursive: true });
+    writeFileSync(file, text);
+  }
+  assert.equal(text, readFileSync(file, 'utf8'), `${endpoint} for ${login} differs from ${file}`);
+}
+
+/** Names of visible metrics per caller, as the metadata handler derives them from Prometheus. */
+const VISIBLE: Record<string, string[]> = {
+  'meera.bm': ['payments_total'],
+  'sunil.bm': ['payments_total'],
+  'ravi.fo': ['field_collections_total'],
+};
+
+describe('response filters against golden answers (testdata/)', () => {
+  for (const login of CALLERS) {
+    const scope = scopeOf(login);
+    // The handlers relay Prometheus's answer untouched to the `all` scope; the filters must agree.
+    test(`rules for ${login}`, () => golden('rules', login, filterRules(upstream<RulesAnswer>('rules'), scope)));
+    test(`alerts for ${login}`, () => golden('alerts', login, filterAlerts(upstream<AlertsAnswer>('alerts'), scope)));
+    test(`series for ${login}`, () => golden('series', login, filterSeries(upstream<SeriesAnswer>('series'), scope)));
+    test(`metadata for ${login}`, () => {
+      const visible = scope.kind === 'aggregate' ? scope.metrics : scope.kind === 'all' ? Object.keys(upstream<MetadataAnswer>('metadata').data ?? {}) : VISIBLE[login]!;
+      golden('metadata', login, filterMetadata(upstream<MetadataAnswer>('metadata'), new Set(visible)));
+    });
+  }
+
+  test('a filter never changes the answer it was given', () => {
+    const given = upstream<RulesAnswer>('rules');
+    const before = JSON.stringify(given);
+    filterRules(given, scopeOf('meera.bm'));
+    filterAlerts(upstream<AlertsAnswer>('alerts'), scopeOf('meera.bm'));
+    assert.equal(JSON.stringify(given), before);
+  });
+});
