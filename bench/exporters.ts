@@ -17,9 +17,8 @@ import { Agent, get as httpGet } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freePort, startService, type Service } from '@paywatch/stack/process';
-import { repoRoot } from '@paywatch/stack/paths';
-import { createTestDatabase, type TestDatabase } from '@paywatch/testing/postgres';
+import { freePort, repoRoot, type Service, startService } from '@paywatch/runtime';
+import { createTestDatabase, type TestDatabase } from '@paywatch/testing';
 
 const EXPORTERS = ['payments', 'lms', 'rfid', 'pool'] as const;
 type Name = (typeof EXPORTERS)[number];

@@ -24,9 +24,8 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../plugin/src/dashboards/queries.ts';
-import { rewriteQuery, type Scope } from '../scope-proxy/src/scope.ts';
-import { startPrometheus } from '../stack/src/servers.ts';
-import { freePort, startService } from '../stack/src/process.ts';
+import { rewriteQuery, type Scope } from '@paywatch/scope-proxy';
+import { freePort, startPrometheus, startService } from '@paywatch/runtime';
 import { requireTool } from '../stack/src/tools.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);

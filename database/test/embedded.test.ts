@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '@paywatch/database/embedded';
-import { createPool } from '@paywatch/database/connect';
-import { migrationFiles } from '@paywatch/database/migrate';
+import { createPool, migrationFiles } from '@paywatch/database';
 
 // One in-memory instance for the tests that do not need their own (PGlite takes seconds to start).
 let shared: Promise<EmbeddedDatabase> | undefined;

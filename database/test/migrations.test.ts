@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTestDatabase } from '@paywatch/testing/postgres';
-import { migrate, migrationFiles } from '@paywatch/database/migrate';
+import { createTestDatabase } from '@paywatch/testing';
+import { migrate, migrationFiles } from '@paywatch/database';
 
 test('migrations apply in order on an empty database, once, and define the contract views', async (t) => {
   const db = await createTestDatabase('migrations', { migrated: false });

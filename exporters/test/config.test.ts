@@ -4,8 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { repoRoot } from '@paywatch/stack/paths';
-import { freePort, startService } from '@paywatch/stack/process';
+import { freePort, repoRoot, startService } from '@paywatch/runtime';
 import { ConfigError, parseCommandLine, startExporter } from '../src/index.ts';
 import { cleanups, testDatabase } from './fixtures.ts';
 

@@ -3,7 +3,7 @@
 // raw tables with SQL that shares nothing with the exporters' queries.
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { createTestDatabase } from '@paywatch/testing/postgres';
+import { createTestDatabase } from '@paywatch/testing';
 
 export const IST_TODAY = `(now() AT TIME ZONE 'Asia/Kolkata')::date`;
 export const IST_TODAY_START = `((now() AT TIME ZONE 'Asia/Kolkata')::date::timestamp AT TIME ZONE 'Asia/Kolkata')`;

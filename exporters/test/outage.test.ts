@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { waitFor } from '@paywatch/stack/process';
-import { ADMIN_URL } from '@paywatch/testing/postgres';
+import { waitFor } from '@paywatch/runtime';
+import { ADMIN_URL } from '@paywatch/testing';
 import { startExporter } from '../src/index.ts';
 import { addActivity, assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seedReferenceData, testDatabase } from './fixtures.ts';
 

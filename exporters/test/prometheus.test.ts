@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { waitFor } from '@paywatch/stack/process';
-import { promQuery, startPrometheus } from '@paywatch/stack/servers';
+import { promQuery, startPrometheus, waitFor } from '@paywatch/runtime';
 import { EXPORTER_NAMES, startExporter } from '../src/index.ts';
 import { addActivity, cleanups, seedReferenceData, testDatabase } from './fixtures.ts';
 

@@ -7,9 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { alertmanagerConfigYaml, LADDER } from '@paywatch/kpi/alertmanager';
-import { repoRoot } from '@paywatch/kpi/generate';
-import { alertRules } from '@paywatch/kpi/rules';
+import { alertmanagerConfigYaml, LADDER, alertRules } from '@paywatch/kpi';
+import { repoRoot } from '@paywatch/runtime';
 import { requireTool } from '@paywatch/stack/tools';
 
 const config = join(repoRoot, 'prometheus', 'alertmanager.yml');

@@ -9,12 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { alertmanagerConfigYaml, MAINTENANCE_WINDOW, renderAlertmanagerConfig, type TimeRange } from '@paywatch/kpi/alertmanager';
-import { repoRoot } from '@paywatch/kpi/generate';
-import { alertByName } from '@paywatch/kpi/alerts';
-import { alertRule } from '@paywatch/kpi/rules';
-import { startAlertmanager, type RunningServer } from '@paywatch/stack/servers';
-import { waitFor } from '@paywatch/stack/process';
+import { alertmanagerConfigYaml, MAINTENANCE_WINDOW, renderAlertmanagerConfig, type TimeRange, alertByName, alertRule } from '@paywatch/kpi';
+import { repoRoot, type RunningServer, startAlertmanager, waitFor } from '@paywatch/runtime';
 import { ladderOf, notificationsFor, postAlerts, silence, startSmtpSink, startWebhookSink, type PostedAlert, type WebhookSink } from './helpers.ts';
 
 const SCALE = 1 / 300;

@@ -9,13 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startExporter, type RunningExporter } from '@paywatch/exporters';
-import { blackboxConfigYaml, prometheusConfigYaml } from '@paywatch/kpi/prometheus-config';
-import { ruleFiles } from '@paywatch/kpi/rules';
-import { startSimulator, type Simulator } from '@paywatch/simulator/simulator';
-import { freePort, startService, waitFor, type Service } from '@paywatch/stack/process';
-import { promQuery, startPrometheus, type RunningServer } from '@paywatch/stack/servers';
+import { blackboxConfigYaml, prometheusConfigYaml, ruleFiles } from '@paywatch/kpi';
+import { startSimulator, type Simulator } from '@paywatch/simulator';
+import { freePort, promQuery, type RunningServer, type Service, startPrometheus, startService, waitFor } from '@paywatch/runtime';
 import { requireTool } from '@paywatch/stack/tools';
-import { createTestDatabase, type TestDatabase } from '@paywatch/testing/postgres';
+import { createTestDatabase, type TestDatabase } from '@paywatch/testing';
 
 /** Every `for` of the rules × this: LmsDown's 30 s = 0.6 s, the queue's 15 min = 18 s. */
 const FOR_SCALE = 0.02;

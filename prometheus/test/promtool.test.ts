@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '@paywatch/kpi/generate';
+import { repoRoot } from '@paywatch/runtime';
 import { requireTool } from '@paywatch/stack/tools';
 
 const dir = join(repoRoot, 'prometheus');

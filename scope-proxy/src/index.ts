@@ -2,5 +2,5 @@
 export { startScopeProxy, type ScopeProxy, type ScopeProxyOptions } from './server.ts';
 export { parsePolicy, loadPolicyFile, resolveCaller, PolicyError, PolicyStore, type Policy, type Caller, type Role } from './policy.ts';
 export { rewriteQuery, rewriteSeriesSelector, scopeMatchers, scopeSelector, seriesInScope, alertInScope, ScopeError, type Scope } from './scope.ts';
-export { parsePromQL, print, PromQLError, type Expr, type Matcher } from './promql.ts';
+export { parsePromQL, print, PromQLError, walk, type Expr, type Matcher } from './promql.ts';
 export { Identifier, DEFAULT_SECRET_HEADER, type IdentityMode, type IdentityOptions } from './identity.ts';

@@ -12,8 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPrometheus, type RunningServer } from '../../stack/src/servers.ts';
-import { freePort } from '../../stack/src/process.ts';
+import { freePort, type RunningServer, startPrometheus } from '@paywatch/runtime';
 import { requireTool } from '../../stack/src/tools.ts';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
 

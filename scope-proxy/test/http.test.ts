@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { freePort } from '../../stack/src/process.ts';
+import { freePort } from '@paywatch/runtime';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
 import { REPO_POLICY, SECRET, form, rawRequest } from './fixture.ts';
 

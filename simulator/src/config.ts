@@ -1,6 +1,6 @@
 // Command-line flags and environment variables of the simulator, validated up front: a bad value
 // stops it at start with a message saying what to fix.
-import { parseDatabaseUrl } from '@paywatch/database/url';
+import { parseDatabaseUrl } from '@paywatch/database';
 import { GATEWAYS, type Gateway } from './model/index.ts';
 import { SCENARIOS, isScenario } from './scenarios.ts';
 import { DEFAULTS, type SimulatorOptions } from './simulator.ts';

@@ -1,8 +1,6 @@
 // Starts the whole simulation in-process: the engine writing the business into the database on a
 // simulated clock, the fake payments API on its port, and the traffic that drives that API.
-import { checkConnection, createPool } from '@paywatch/database/connect';
-import { migrate } from '@paywatch/database/migrate';
-import { redact } from '@paywatch/database/url';
+import { checkConnection, createPool, migrate, redact } from '@paywatch/database';
 import { startApi, DEMO_PASSWORD, type ApiServer, type SimulatedDecision } from './api.ts';
 import { Engine, type PaymentRouter } from './engine.ts';
 import { GATEWAYS, IST_OFFSET_MS, Rng, apiLoad, branchProfiles, istDate, LOGIN_FAILURE_PROBABILITY, loanRef, REQUESTS_PER_PAYMENT, type Gateway } from './model/index.ts';

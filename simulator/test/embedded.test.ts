@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createPool } from '@paywatch/database/connect';
+import { createPool } from '@paywatch/database';
 import { startEmbeddedDatabase } from '@paywatch/database/embedded';
 import { startSimulator } from '../src/simulator.ts';
 

@@ -4,8 +4,7 @@
 // mail sink (Mailpit), Slack and PagerDuty to the webhook sink. Committed under docker/; the
 // compose test fails when they are stale (`npm run compose-configs` rewrites them).
 import { Document } from 'yaml';
-import { alertmanagerConfig } from '@paywatch/kpi/alertmanager';
-import { prometheusConfigYaml, type Targets } from '@paywatch/kpi/prometheus-config';
+import { alertmanagerConfig, prometheusConfigYaml, type Targets } from '@paywatch/kpi';
 
 /** host:port of each compose service, as Prometheus (and the backfill's instance labels) see them. */
 export const COMPOSE_TARGETS: Targets = {

@@ -1,8 +1,8 @@
-// Where things are in the repository and where the local stack keeps its data.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Where the local stack keeps its data (the repository's root comes from @paywatch/runtime).
+import { join, resolve } from 'node:path';
+import { repoRoot } from '@paywatch/runtime';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { repoRoot };
 
 /** The one directory the local stack keeps its data in (survives restarts). */
 export function dataDir(configured: string | undefined = process.env.PAYWATCH_DATA_DIR): string {

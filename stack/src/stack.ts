@@ -6,12 +6,11 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realp
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { alertmanagerConfigYaml, renderAlertmanagerConfig } from '@paywatch/kpi/alertmanager';
-import { blackboxConfigYaml, prometheusConfigYaml } from '@paywatch/kpi/prometheus-config';
+import { alertmanagerConfigYaml, renderAlertmanagerConfig, blackboxConfigYaml, prometheusConfigYaml } from '@paywatch/kpi';
 import { PORTS, type ServiceName, type StackConfig } from './config.ts';
 import { layOutDashboards } from './dashboards.ts';
 import { repoRoot } from './paths.ts';
-import { startService, waitFor, type Service } from './process.ts';
+import { startAlertmanager, startPrometheus, startService, waitFor, type Service } from '@paywatch/runtime';
 import { findTool, ensureTools, TOOLS, type ToolName } from './tools.ts';
 import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill } from './backfill/run.ts';
 
@@ -284,22 +283,8 @@ export async function startStack(config: StackConfig, progress: Progress = conso
       mkdirSync(dirname(join(amDir, file)), { recursive: true });
       writeFileSync(join(amDir, file), content, file.startsWith('secrets/') ? { mode: 0o600 } : {});
     }
-    writeFileSync(join(amDir, 'alertmanager.yml'), rendered.config);
-    const service = track(
-      await startService({
-        name: 'alertmanager',
-        command: findTool('alertmanager')!,
-        args: [
-          `--config.file=${join(amDir, 'alertmanager.yml')}`,
-          `--storage.path=${join(amDir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
-          '--cluster.listen-address=', // one local Alertmanager: no gossip port at all
-        ],
-        cwd: amDir,
-        readyUrl: `http://127.0.0.1:${ports.alertmanager}/-/ready`,
-        onOutput: logTo('alertmanager'),
-      }),
-    );
+    const alertmanager = await startAlertmanager({ dir: amDir, config: rendered.config, port: ports.alertmanager, gossip: false, onOutput: logTo('alertmanager') });
+    const service = track(alertmanager.service);
     urls.alertmanager = `http://127.0.0.1:${ports.alertmanager}`;
     return service;
   }, () => (receiversFromEnvironment() ? 'receivers from the environment' : `receivers post to the alert sink ${urls.alertSink}`));
@@ -357,26 +342,16 @@ export async function startStack(config: StackConfig, progress: Progress = conso
       ruleFiles: [join(repoRoot, 'prometheus', 'rules', '*.yml')],
       omitJobs,
     });
-    mkdirSync(join(promDir, 'data'), { recursive: true });
-    writeFileSync(join(promDir, 'prometheus.yml'), yaml);
     recordLiveStart(promDir);
-    track(
-      await startService({
-        name: 'prometheus',
-        command: findTool('prometheus')!,
-        args: [
-          `--config.file=${join(promDir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(promDir, 'data')}`,
-          `--storage.tsdb.retention.time=${process.env.PAYWATCH_RETENTION ?? '45d'}`,
-          `--web.listen-address=127.0.0.1:${ports.prometheus}`,
-          '--web.enable-lifecycle',
-        ],
-        cwd: promDir,
-        readyUrl: `http://127.0.0.1:${ports.prometheus}/-/ready`,
-        readyTimeoutMs: 180_000,
-        onOutput: logTo('prometheus'),
-      }),
-    );
+    const prometheus = await startPrometheus({
+      dir: promDir,
+      config: yaml,
+      port: ports.prometheus,
+      retention: process.env.PAYWATCH_RETENTION ?? '45d',
+      readyTimeoutMs: 180_000,
+      onOutput: logTo('prometheus'),
+    });
+    track(prometheus.service);
     urls.prometheus = `http://127.0.0.1:${ports.prometheus}`;
   });
 

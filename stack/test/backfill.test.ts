@@ -10,7 +10,7 @@ import { branchProfiles, expectedDailyCollectionInr, istDayStart, istParts } fro
 import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill, type BackfillResult } from '../src/backfill/run.ts';
 import { formatLabels, writeOpenMetrics } from '../src/backfill/openmetrics.ts';
 import { histogramQuantile } from '../src/backfill/history.ts';
-import { promQuery, startPrometheus, type RunningServer } from '../src/servers.ts';
+import { promQuery, startPrometheus, type RunningServer } from '@paywatch/runtime';
 
 const FLEET = { seed: 42, branches: 10, officersPerBranch: 5, perBranchPerDay: 200 };
 const DAY = 86400;

@@ -16,11 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { parsePromQL, walk } from '@paywatch/scope-proxy/promql';
+import { parsePromQL, walk } from '@paywatch/scope-proxy';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../../plugin/src/dashboards/queries.ts';
 import { DEMO_PROXY_SECRET, parseStackConfig, PORTS, type ServiceName, type StackConfig } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
-import { freePort, waitFor } from '../src/process.ts';
+import { freePort, waitFor } from '@paywatch/runtime';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
 
 const index = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', 'dashboards', 'index.json'), 'utf8')) as QueryIndex;

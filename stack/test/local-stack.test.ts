@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { PORTS, DEMO_PROXY_SECRET, type ServiceName } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
-import { freePort, waitFor } from '../src/process.ts';
+import { freePort, waitFor } from '@paywatch/runtime';
 
 /** Ctrl-C as a terminal sends it; if the stack does not stop in time, kill its whole process group. */
 async function stopGroup(child: ChildProcess | undefined) {
@@ -188,7 +188,7 @@ describe('npm start with DATABASE_URL (a real payments database)', () => {
   const ports = {} as Record<ServiceName, number>;
 
   before(async () => {
-    const { createTestDatabase } = await import('@paywatch/testing/postgres');
+    const { createTestDatabase } = await import('@paywatch/testing');
     database = await createTestDatabase('stack_real_db');
     work = mkdtempSync(join(tmpdir(), 'paywatch-realdb-'));
     const env: NodeJS.ProcessEnv = { ...process.env, PAYWATCH_DATA_DIR: join(work, 'data'), DATABASE_URL: database.url, PAYWATCH_GRAFANA: '0' };

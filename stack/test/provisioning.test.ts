@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { DEFAULT_SECRET_HEADER } from '@paywatch/scope-proxy/identity';
+import { DEFAULT_SECRET_HEADER } from '@paywatch/scope-proxy';
 import { desiredState, folderUid } from '../src/access/desired.ts';
 import { loadPolicy, policyFolders } from '../src/access/policy.ts';
 import { DASHBOARDS_DIR, placeDashboards } from '../src/dashboards.ts';

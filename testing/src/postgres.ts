@@ -2,7 +2,7 @@
 // When the server cannot be reached the test fails with a message saying how to start one.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrate } from '@paywatch/database/migrate';
+import { migrate } from '@paywatch/database';
 
 export const ADMIN_URL = process.env.PAYWATCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

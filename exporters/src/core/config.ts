@@ -1,7 +1,7 @@
 // Exporter configuration from the command line and the environment. Anything unknown or malformed
 // stops the exporter at start with a message that says what to fix: a typo in an option must not
 // silently leave an exporter polling the wrong database or port.
-import { parseDatabaseUrl } from '@paywatch/database/url';
+import { parseDatabaseUrl } from '@paywatch/database';
 
 export const EXPORTER_NAMES = ['payments', 'lms', 'rfid', 'pool'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import express from 'express';
 import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { redact } from '@paywatch/database/url';
+import { redact } from '@paywatch/database';
 import type { Collector, PollWindow, Queryable, ViewRequirement } from './collector.ts';
 import { ConfigError, resolveOptions, type ExporterName, type ExporterOptions, type ResolvedOptions } from './config.ts';
 import { renderFamilies } from './exposition.ts';

@@ -1,7 +1,7 @@
 // policy/policy.yml as access sync reads it: roles with their folders, people, and teams bound
 // to roles. The scope proxy reads the same file for the numbers; here it decides the Grafana side.
 import { join } from 'node:path';
-import { loadPolicyFile } from '@paywatch/scope-proxy/policy';
+import { loadPolicyFile } from '@paywatch/scope-proxy';
 import { repoRoot } from '../paths.ts';
 
 export interface PolicyRole {

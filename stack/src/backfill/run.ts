@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { requireTool } from '../tools.ts';
 import { PORTS } from '../config.ts';
 import { branchProfiles } from '@paywatch/simulator/model';
-import { DEFAULTS as SIMULATOR_DEFAULTS } from '@paywatch/simulator/simulator';
+import { DEFAULTS as SIMULATOR_DEFAULTS } from '@paywatch/simulator';
 import { branchSeriesCount, buildHistory, TICK_SECONDS, type HistoryOptions } from './history.ts';
 import { writeOpenMetrics, type Family } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startService, type Service } from './process.ts';
-import { requireTool } from './tools.ts';
+import { requireTool } from '../../stack/src/tools.ts';
 
 export interface PrometheusOptions {
   /** Directory for the config, rule files and TSDB. */
@@ -15,6 +15,8 @@ export interface PrometheusOptions {
   port?: number;
   retention?: string;
   extraArgs?: string[];
+  /** How long to wait for /-/ready (a TSDB with weeks of backfilled blocks takes a while). */
+  readyTimeoutMs?: number;
   onOutput?: (line: string) => void;
 }
 
@@ -51,7 +53,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
     ],
     cwd: options.dir,
     readyUrl: `${url}/-/ready`,
-    readyTimeoutMs: 60_000,
+    readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
     onOutput: options.onOutput,
   });
   return { url, port, service, stop: () => service.stop() };
@@ -62,13 +64,18 @@ export interface AlertmanagerOptions {
   config: string;
   files?: Record<string, string>;
   port?: number;
+  /**
+   * Gossip on a free cluster port (default), as a member of an HA pair would; false runs a lone
+   * Alertmanager with no cluster at all (the local stack), which sends without waiting to settle.
+   */
+  gossip?: boolean;
   extraArgs?: string[];
   onOutput?: (line: string) => void;
 }
 
 export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningServer> {
   const port = options.port ?? (await freePort());
-  const clusterPort = await freePort();
+  const cluster = options.gossip === false ? ['--cluster.listen-address='] : await gossipArgs();
   mkdirSync(join(options.dir, 'data'), { recursive: true });
   writeFiles(options.dir, { 'alertmanager.yml': options.config, ...(options.files ?? {}) });
   const url = `http://127.0.0.1:${port}`;
@@ -79,8 +86,7 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
       `--config.file=${join(options.dir, 'alertmanager.yml')}`,
       `--storage.path=${join(options.dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      `--cluster.listen-address=127.0.0.1:${clusterPort}`,
-      '--cluster.advertise-address=127.0.0.1:' + clusterPort,
+      ...cluster,
       ...(options.extraArgs ?? []),
     ],
     cwd: options.dir,
@@ -88,6 +94,11 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
     onOutput: options.onOutput,
   });
   return { url, port, service, stop: () => service.stop() };
+}
+
+async function gossipArgs(): Promise<string[]> {
+  const clusterPort = await freePort();
+  return [`--cluster.listen-address=127.0.0.1:${clusterPort}`, `--cluster.advertise-address=127.0.0.1:${clusterPort}`];
 }
 
 /** Runs an instant PromQL query and returns the result vector. */
