@@ -1,0 +1,278 @@
+// The operations dashboard, for operations (devops): the systems behind payments, every KPI with
+// its thresholds, the exporters.
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { KPIS, type KpiId } from '../../../../kpi/src/spec';
+import { kpiStat, row, series, tablePanel, upDownStat } from '../panels';
+import { PLUGIN_ID, UIDS, linkTo, base } from './common';
+
+const KPI_ORDER: KpiId[] = KPIS.map((k) => k.id);
+
+export function operations(): dashboard.Dashboard {
+  const d = base(
+    UIDS.operations,
+    'Paywatch · Operations',
+    'Service health, queues, database pool, alerts, latency, throughput, errors and host resources.',
+    '30s',
+    'now-6h',
+    ['devops']
+  )
+    .link(linkTo('System status', UIDS.status, 'Aggregate status'))
+    .link(
+      new dashboard.DashboardLinkBuilder('Metrics catalogue')
+        .type(dashboard.DashboardLinkType.Link)
+        .url(`/a/${PLUGIN_ID}/metrics`)
+        .tooltip('Every Paywatch metric, with a link to Explore')
+        .icon('info')
+        .tags([])
+        .asDropdown(false)
+        .includeVars(false)
+        .keepTime(false)
+        .targetBlank(false)
+    )
+    .withRow(row('KPIs'));
+  for (const id of KPI_ORDER)
+    d.withPanel(kpiStat(id, { span: id === 'payment_failures_per_hour' ? 24 : 6, height: 4 }));
+  return d
+    .withRow(row('Service health'))
+    .withPanel(
+      upDownStat({
+        title: 'Scrape targets',
+        description: 'Whether Prometheus reaches each exporter and service (up).',
+        unit: 'short',
+        queries: [{ expr: 'up', legend: '{{job}} {{instance}}', instant: true }],
+        span: 12,
+        height: 6,
+      })
+    )
+    .withPanel(
+      upDownStat({
+        title: 'Health probes',
+        description: 'Blackbox health checks of the payments API, LMS and gateways (probe_success).',
+        unit: 'short',
+        queries: [{ expr: 'probe_success{job="blackbox"}', legend: '{{instance}}', instant: true }],
+        span: 12,
+        height: 6,
+      })
+    )
+    .withPanel(
+      upDownStat({
+        title: 'Dependencies',
+        description: 'Database and LMS health as seen by the exporters, and each exporter reading its source.',
+        unit: 'short',
+        queries: [
+          { expr: 'db_up', legend: 'Database', instant: true },
+          { expr: 'lms_up', legend: 'LMS', instant: true },
+          { expr: 'paywatch_exporter_source_up', legend: 'exporter {{exporter}}', instant: true },
+        ],
+        span: 12,
+        height: 6,
+      })
+    )
+    .withPanel(
+      tablePanel({
+        title: 'Active alerts',
+        description: 'Alerts firing now, with severity. Runbooks are linked from each alert in Alertmanager.',
+        queries: [{ expr: 'ALERTS{alertstate="firing"}', legend: '{{alertname}}' }],
+        columns: { alertname: 'Alert', severity: 'Severity', 'Value #A': 'Firing' },
+        span: 12,
+        height: 6,
+      })
+    )
+    .withRow(row('Queues and database'))
+    .withPanel(
+      series({
+        title: 'Queue depths',
+        description: 'LMS posting outbox and payments not yet final.',
+        unit: 'short',
+        queries: [
+          { expr: 'lms_posting_queue_depth', legend: 'LMS postings waiting' },
+          { expr: 'sum(payments_pending)', legend: 'Payments pending' },
+        ],
+        kpi: 'lms_queue_depth',
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Oldest LMS posting waiting',
+        description: 'Age of the oldest posting still waiting for the LMS (0 when none).',
+        unit: 's',
+        queries: [{ expr: 'lms_posting_oldest_pending_seconds', legend: 'Oldest waiting' }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'DB connections',
+        description: 'Server connections by state, against max_connections.',
+        unit: 'short',
+        stacked: false,
+        queries: [
+          { expr: 'db_connections', legend: '{{state}}' },
+          { expr: 'db_max_connections', legend: 'max_connections' },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Application DB pool',
+        description: "The payments API's own pool: total, idle and waiting clients against its limit.",
+        unit: 'short',
+        queries: [
+          { expr: 'app_db_pool_clients', legend: '{{service}} {{state}}' },
+          { expr: 'app_db_pool_max', legend: '{{service}} max' },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Waiting on locks and long transactions',
+        description: 'Backends waiting on a lock, and the age of the oldest open transaction.',
+        unit: 'short',
+        queries: [
+          { expr: 'db_connections_waiting', legend: 'Waiting on a lock' },
+          { expr: 'db_longest_transaction_seconds', legend: 'Longest transaction (s)' },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Exporter poll time',
+        description:
+          "p95 time of one exporter poll of the database, and seconds since each exporter's last successful poll.",
+        unit: 's',
+        queries: [
+          {
+            expr: 'histogram_quantile(0.95, sum by (le, exporter) (rate(paywatch_exporter_poll_duration_seconds_bucket[$__rate_interval])))',
+            legend: 'p95 poll {{exporter}}',
+          },
+          { expr: 'time() - paywatch_exporter_last_success_timestamp_seconds', legend: 'since last poll {{exporter}}' },
+        ],
+        span: 8,
+      })
+    )
+    .withRow(row('Latency, throughput and errors'))
+    .withPanel(
+      series({
+        title: 'API latency p95 by route',
+        description: '95th percentile latency of the payments API per route; bands are the KPI thresholds.',
+        unit: 's',
+        kpi: 'api_latency_p95',
+        queries: [
+          {
+            expr: 'histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{service="payments-api"}[$__rate_interval])))',
+            legend: '{{route}}',
+          },
+        ],
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Gateway latency p95',
+        description: '95th percentile of calls to the card / net-banking gateways, by gateway.',
+        unit: 's',
+        queries: [
+          {
+            expr: 'histogram_quantile(0.95, sum by (le, gateway) (rate(payment_gateway_request_duration_seconds_bucket[$__rate_interval])))',
+            legend: '{{gateway}}',
+          },
+        ],
+      })
+    )
+    .withPanel(
+      series({
+        title: 'API throughput',
+        description: 'Payments API requests per second by route.',
+        unit: 'reqps',
+        stacked: true,
+        queries: [
+          {
+            expr: 'sum by (route) (rate(http_request_duration_seconds_count{service="payments-api"}[$__rate_interval]))',
+            legend: '{{route}}',
+          },
+        ],
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Payments throughput',
+        description: 'Payments per second reaching a final status, by status.',
+        unit: 'short',
+        stacked: true,
+        queries: [{ expr: 'sum by (status) (paywatch:payments:rate5m)', legend: '{{status}}' }],
+      })
+    )
+    .withPanel(
+      series({
+        title: 'API error rate',
+        description: 'Share of payments API requests answered with a server error; bands are the KPI thresholds.',
+        unit: 'percentunit',
+        kpi: 'error_rate',
+        queries: [{ expr: 'paywatch:api_error_ratio:rate5m', legend: 'Error rate' }],
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Errors by kind',
+        description:
+          'API errors per second by route and kind (server error, timeout, dependency), rate limiting and failed logins.',
+        unit: 'short',
+        queries: [
+          {
+            expr: 'sum by (route, kind) (rate(http_request_errors_total[$__rate_interval]))',
+            legend: '{{route}} {{kind}}',
+          },
+          { expr: 'sum(rate(http_rate_limited_total[$__rate_interval]))', legend: 'rate limited' },
+          { expr: 'sum(rate(auth_login_failures_total[$__rate_interval]))', legend: 'login failures' },
+        ],
+      })
+    )
+    .withRow(row('Resources'))
+    .withPanel(
+      series({
+        title: 'CPU used',
+        description: 'Share of CPU time not idle, per host (node_exporter).',
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        queries: [
+          {
+            expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))',
+            legend: '{{instance}}',
+          },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Memory used',
+        description: 'Share of memory in use (not available), per host.',
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        queries: [{ expr: '1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes', legend: '{{instance}}' }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Disk used',
+        description: 'Share of each filesystem in use, per host and mount point.',
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        queries: [
+          {
+            expr: '1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}',
+            legend: '{{instance}} {{mountpoint}}',
+          },
+        ],
+        span: 8,
+      })
+    )
+    .build();
+}
