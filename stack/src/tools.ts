@@ -1,17 +1,24 @@
 // The outside programs Paywatch runs (Prometheus, Alertmanager, probers, Grafana), where to find
-// them and how to install them. Each can be named by an environment variable, else it is looked
-// up on PATH, else installed from Debian's packages when apt-get is available and we are root.
+// them and how to install them. Each is found in this order:
+//   1. the environment variable that names it (PROMETHEUS_BIN=...), always first;
+//   2. for the tools pinned under tools/ (goBuild): our build of the pinned version, built from the
+//      Go module proxy into the user's cache when missing (stack/src/go-tools.ts); PATH is not
+//      consulted for these;
+//   3. otherwise PATH, then Debian's package when apt-get is available and we are root.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { buildGoToolSync, builtBinary, toolOfBinary } from './go-tools.ts';
 
 export interface ToolSpec {
   /** Environment variable that names the binary explicitly. */
   env: string;
   /** Binary names to look for on PATH, Debian's first. */
   binaries: string[];
-  /** Debian package that provides it, when there is one. */
+  /** Debian package that provides it, when there is one (only for tools without goBuild). */
   debianPackage?: string;
+  /** The binary's name in a tools/<tool>/ pinned Go module: built, not looked up on PATH. */
+  goBuild?: string;
   /** What to tell a person who has none. */
   hint: string;
 }
@@ -40,6 +47,25 @@ export const TOOLS = {
     binaries: ['amtool'],
     debianPackage: 'prometheus-alertmanager',
     hint: 'install amtool (Debian: apt-get install prometheus-alertmanager) or set AMTOOL_BIN',
+  },
+  promLabelProxy: {
+    env: 'PROM_LABEL_PROXY_BIN',
+    binaries: ['prom-label-proxy'],
+    goBuild: 'prom-label-proxy',
+    hint: 'install Go so the pinned prom-label-proxy (tools/prom-label-proxy) is built, or set PROM_LABEL_PROXY_BIN',
+  },
+  thanos: {
+    env: 'THANOS_BIN',
+    binaries: ['thanos'],
+    goBuild: 'thanos',
+    hint: 'install Go so the pinned Thanos (tools/thanos) is built, or set THANOS_BIN',
+  },
+  // The Go module proxy does not serve postgres_exporter's module, so Debian's package it is.
+  postgresExporter: {
+    env: 'POSTGRES_EXPORTER_BIN',
+    binaries: ['prometheus-postgres-exporter', 'postgres_exporter'],
+    debianPackage: 'prometheus-postgres-exporter',
+    hint: 'install postgres_exporter (Debian: apt-get install prometheus-postgres-exporter) or set POSTGRES_EXPORTER_BIN',
   },
   blackbox: {
     env: 'BLACKBOX_EXPORTER_BIN',
@@ -77,7 +103,10 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** The path of a tool, or undefined when it is not installed. */
+/**
+ * The path of a tool, or undefined when it is not installed (for a pinned Go tool: not built yet;
+ * ensureTools or requireTool builds it).
+ */
 export function findTool(name: ToolName): string | undefined {
   const spec: ToolSpec = TOOLS[name];
   const explicit = process.env[spec.env];
@@ -85,6 +114,7 @@ export function findTool(name: ToolName): string | undefined {
     if (!isExecutable(explicit)) throw new Error(`${spec.env}=${explicit} is not an executable file`);
     return explicit;
   }
+  if (spec.goBuild) return builtBinary(toolOfBinary(spec.goBuild)!, spec.goBuild);
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     for (const binary of spec.binaries) {
       const candidate = join(dir, binary);
@@ -94,20 +124,41 @@ export function findTool(name: ToolName): string | undefined {
   return undefined;
 }
 
-/** The path of a tool; throws a message saying how to get it when it is missing. */
+/**
+ * The path of a tool, building a pinned Go tool first when it is missing (progress on stderr);
+ * throws a message saying how to get it when that is not possible.
+ */
 export function requireTool(name: ToolName): string {
+  const spec: ToolSpec = TOOLS[name];
   const path = findTool(name);
-  if (!path) throw new Error(`${name} not found: ${TOOLS[name].hint}`);
-  return path;
+  if (path) return path;
+  if (spec.goBuild) {
+    try {
+      return buildGoToolSync(spec.goBuild);
+    } catch (error) {
+      throw new Error(`${name} not available: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`${name} not found: ${spec.hint}`);
 }
 
 let aptUpdated = false;
 
 /**
- * Makes sure the named tools exist, installing the missing ones from Debian's packages when
- * apt-get is there and we are root. Returns the names still missing (with no way to install).
+ * Makes sure the named tools exist: builds the missing pinned Go tools (one at a time, progress
+ * shown), installs the other missing ones from Debian's packages when apt-get is there and we are
+ * root. Returns the names still missing (with no way to get them), after logging why.
  */
 export function ensureTools(names: ToolName[], log: (line: string) => void = console.log): ToolName[] {
+  for (const name of names) {
+    const spec: ToolSpec = TOOLS[name];
+    if (!spec.goBuild || findTool(name)) continue;
+    try {
+      buildGoToolSync(spec.goBuild);
+    } catch (error) {
+      log(`${name}: ${(error as Error).message}`);
+    }
+  }
   const missing = names.filter((name) => !findTool(name));
   const packages = [...new Set(missing.map((name) => (TOOLS[name] as ToolSpec).debianPackage).filter((p): p is string => !!p))];
   const canApt = packages.length > 0 && process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0;
