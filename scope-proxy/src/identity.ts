@@ -2,7 +2,14 @@
 // Grafana and forge the user header); the login comes from X-Grafana-User, or, in the stronger
 // modes, from a signed token: Grafana's ID token (X-Grafana-Id, ES256, keys at Grafana's
 // /api/signing-keys/keys) or a forwarded OAuth access token checked against the IdP's JWKS.
+//
+// A Grafana login is not an identity: a local user may change their own login (PUT /api/user) to
+// any login not taken, e.g. that of someone just added to the policy whom access sync has not
+// created yet. So in grafana-id mode the policy's login is bound to the Grafana user access sync
+// created for it (its uid, which nobody can change), recorded in the identities file; a token
+// whose user is not that user gets nothing, whatever login it carries.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
@@ -26,12 +33,120 @@ export interface IdentityOptions {
   algorithms?: string[];
   /** For tests: a key set instead of jwksUrl. */
   keySet?: JWTVerifyGetKey;
+  /**
+   * grafana-id: the identities file access sync writes (login -> Grafana user uid). Required in
+   * that mode: without it a renamed login would carry someone else's scope.
+   */
+  identitiesFile?: string;
+}
+
+/** The Grafana user a policy login is bound to. `uid` is what Grafana's ID token carries (`identifier`). */
+export interface IdentityBinding {
+  uid?: string;
+  /** Grafana's numeric user id (the token's `sub` is `user:<id>`); used when there is no uid. */
+  id?: number;
+  /** How the binding came about: `created` by access sync, or `adopted` by an operator. */
+  how?: 'created' | 'adopted';
+}
+
+export interface IdentitiesDocument {
+  about?: string;
+  grafana?: string;
+  users: Record<string, IdentityBinding>;
+}
+
+const IDENTITIES_ABOUT =
+  'Written by access sync (npm run access-sync): the Grafana user each policy login is bound to. The scope proxy (--identity grafana-id) gives a login its scope only when the signed-in Grafana user is this one. Do not edit by hand; use access sync --adopt LOGIN.';
+
+/** Reads an identities file; throws a message naming the file and what is wrong. */
+export function parseIdentities(text: string, file = 'identities file'): Map<string, IdentityBinding> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: not JSON (${(error as Error).message}); re-run access sync to rewrite it`);
+  }
+  const users = (doc as IdentitiesDocument | null)?.users;
+  if (!users || typeof users !== 'object' || Array.isArray(users)) throw new Error(`${file}: no "users" object; re-run access sync to rewrite it`);
+  const out = new Map<string, IdentityBinding>();
+  for (const [login, binding] of Object.entries(users)) {
+    const uid = (binding as IdentityBinding)?.uid;
+    const id = (binding as IdentityBinding)?.id;
+    const validUid = typeof uid === 'string' && uid.length > 0;
+    const validId = Number.isSafeInteger(id) && (id as number) > 0;
+    if (!validUid && !validId) throw new Error(`${file}: ${JSON.stringify(login)} has neither a uid nor an id; re-run access sync`);
+    out.set(login, { ...(validUid ? { uid } : {}), ...(validId ? { id } : {}), ...((binding as IdentityBinding).how ? { how: (binding as IdentityBinding).how } : {}) });
+  }
+  return out;
+}
+
+/** Writes an identities file atomically (the proxy may read it at any moment). */
+export function writeIdentities(file: string, users: Map<string, IdentityBinding>, grafana?: string): void {
+  const sorted = Object.fromEntries([...users.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const doc: IdentitiesDocument = { about: IDENTITIES_ABOUT, ...(grafana ? { grafana } : {}), users: sorted };
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o644 });
+  renameSync(temporary, file);
+}
+
+/** Reads an identities file, or an empty map when there is none yet. */
+export function readIdentities(file: string): Map<string, IdentityBinding> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw error;
+  }
+  return parseIdentities(text, file);
+}
+
+/**
+ * The identities file as the proxy sees it: re-read when it changes (checked at most once a
+ * second), the last good content kept when an edit is broken. A missing file binds nobody, so
+ * everyone is refused until access sync has run.
+ */
+class IdentitiesFile {
+  private bindings = new Map<string, IdentityBinding>();
+  private stamp = '';
+  private checked = 0;
+  error: string | undefined;
+
+  constructor(private readonly file: string) {
+    this.refresh(true);
+  }
+
+  private refresh(force = false): void {
+    const now = Date.now();
+    if (!force && now - this.checked < 1000) return;
+    this.checked = now;
+    let stamp = 'missing';
+    try {
+      const st = statSync(this.file);
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      // missing: nobody is bound
+    }
+    if (stamp === this.stamp) return;
+    try {
+      this.bindings = stamp === 'missing' ? new Map() : readIdentities(this.file);
+      this.stamp = stamp;
+      this.error = undefined;
+    } catch (error) {
+      this.error = (error as Error).message; // keep the last good bindings
+    }
+  }
+
+  get(login: string): IdentityBinding | undefined {
+    this.refresh();
+    return this.bindings.get(login);
+  }
 }
 
 export const DEFAULT_SECRET_HEADER = 'X-Paywatch-Proxy-Secret';
 export const MIN_SECRET_LENGTH = 16;
 
-export type IdentityResult = { ok: true; login: string; via: IdentityMode } | { ok: false; status: 401 | 403; reason: string };
+export type IdentityResult = { ok: true; login: string; via: IdentityMode; uid?: string } | { ok: false; status: 401 | 403; reason: string };
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -47,6 +162,7 @@ export class Identifier {
   private readonly secretDigest: Buffer;
   private readonly secretHeader: string;
   private readonly keys: JWTVerifyGetKey | undefined;
+  private readonly identities: IdentitiesFile | undefined;
 
   constructor(private readonly options: IdentityOptions) {
     if (!options.secret || options.secret.length < MIN_SECRET_LENGTH) {
@@ -58,6 +174,12 @@ export class Identifier {
       if (options.keySet) this.keys = options.keySet;
       else if (options.jwksUrl) this.keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
       else throw new Error(`identity mode ${options.mode} needs a JWKS URL`);
+    }
+    if (options.mode === 'grafana-id') {
+      if (!options.identitiesFile) {
+        throw new Error('identity mode grafana-id needs the identities file access sync writes (--identities FILE): without it a user who renames their login to someone else\'s gets that person\'s scope');
+      }
+      this.identities = new IdentitiesFile(options.identitiesFile);
     }
   }
 
@@ -99,8 +221,35 @@ export class Identifier {
     const claims = this.options.loginClaim ? [this.options.loginClaim] : this.options.mode === 'grafana-id' ? ['username', 'login'] : ['preferred_username'];
     const login = claims.map((c) => payload[c]).find((v): v is string => typeof v === 'string' && v.length > 0);
     if (!login) return { ok: false, status: 401, reason: `token has no ${claims.join('/')} claim` };
-    // If Grafana also sent the user header it must agree with the signed token.
-    if (userHeader && userHeader !== login) return { ok: false, status: 401, reason: 'X-Grafana-User does not match the signed token' };
-    return { ok: true, login, via: this.options.mode };
+    // If Grafana also sent the user header it must agree with the signed token. Grafana writes the
+    // header's bytes as UTF-8 and Node reads them as Latin-1: compare in the header's terms.
+    if (userHeader && userHeader !== login && userHeader !== Buffer.from(login, 'utf8').toString('latin1')) {
+      return { ok: false, status: 401, reason: 'X-Grafana-User does not match the signed token' };
+    }
+    if (this.options.mode !== 'grafana-id') return { ok: true, login, via: this.options.mode };
+    return this.bound(login, payload);
+  }
+
+  /**
+   * grafana-id: the token's user must be the Grafana user bound to the login. 403 (not 401) so
+   * Grafana relays the reason: its data proxy turns an upstream 401 into a bare 400.
+   */
+  private bound(login: string, payload: Record<string, unknown>): IdentityResult {
+    const type = typeof payload.type === 'string' ? payload.type : typeof payload.sub === 'string' ? payload.sub.split(':')[0] : undefined;
+    if (type !== 'user') {
+      return { ok: false, status: 403, reason: `Grafana identity of type ${JSON.stringify(type ?? null)} gets no scope: only signed-in people do (not service accounts, API keys, anonymous or public dashboards)` };
+    }
+    const binding = this.identities!.get(login);
+    const shown = JSON.stringify(login.slice(0, 100));
+    if (!binding) {
+      return { ok: false, status: 403, reason: `login ${shown} is not bound to a Grafana user yet: run access sync (it binds the users it creates; --adopt ${login.slice(0, 100)} for an existing one)` };
+    }
+    const uid = typeof payload.identifier === 'string' ? payload.identifier : undefined;
+    const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
+    const same = binding.uid !== undefined ? uid === binding.uid : binding.id !== undefined && sub === `user:${binding.id}`;
+    if (!same) {
+      return { ok: false, status: 403, reason: `the signed-in Grafana user (${uid ?? sub ?? 'no uid'}) is not the user access sync bound to login ${shown}: a renamed login carries no scope` };
+    }
+    return { ok: true, login, via: 'grafana-id', ...(uid ? { uid } : {}) };
   }
 }

@@ -11,11 +11,11 @@ import { startScopeProxy } from './server.ts';
 const USAGE = `usage: scope-proxy --policy FILE --upstream URL [--port 9410] [--host 127.0.0.1]
                    [--secret-file FILE | env PAYWATCH_PROXY_SECRET] [--secret-header NAME]
                    [--identity header|grafana-id|oauth] [--jwks-url URL] [--jwt-issuer ISS]
-                   [--jwt-audience AUD] [--jwt-login-claim CLAIM]
+                   [--jwt-audience AUD] [--jwt-login-claim CLAIM] [--identities FILE]
 env: PAYWATCH_PROXY_POLICY, PAYWATCH_PROXY_UPSTREAM, PAYWATCH_PROXY_PORT, PAYWATCH_PROXY_HOST,
      PAYWATCH_PROXY_SECRET, PAYWATCH_PROXY_SECRET_FILE, PAYWATCH_PROXY_SECRET_HEADER,
      PAYWATCH_PROXY_IDENTITY, PAYWATCH_PROXY_JWKS_URL, PAYWATCH_PROXY_JWT_ISSUER,
-     PAYWATCH_PROXY_JWT_AUDIENCE, PAYWATCH_PROXY_JWT_LOGIN_CLAIM`;
+     PAYWATCH_PROXY_JWT_AUDIENCE, PAYWATCH_PROXY_JWT_LOGIN_CLAIM, PAYWATCH_PROXY_IDENTITIES`;
 
 function fail(message: string): never {
   process.stderr.write(`scope-proxy: ${message}\n`);
@@ -38,6 +38,7 @@ async function main() {
         'jwt-issuer': { type: 'string' },
         'jwt-audience': { type: 'string' },
         'jwt-login-claim': { type: 'string' },
+        identities: { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -75,6 +76,8 @@ async function main() {
   const issuer = opt('jwt-issuer', 'JWT_ISSUER');
   const audience = opt('jwt-audience', 'JWT_AUDIENCE');
   const loginClaim = opt('jwt-login-claim', 'JWT_LOGIN_CLAIM');
+  const identitiesFile = opt('identities', 'IDENTITIES');
+  if (identity === 'grafana-id' && !identitiesFile) fail('--identity grafana-id needs --identities FILE: the file access sync writes (npm run access-sync -- --identities FILE), binding each policy login to its Grafana user');
   try {
     const proxy = await startScopeProxy({
       policyPath,
@@ -84,7 +87,7 @@ async function main() {
       secret,
       secretHeader: opt('secret-header', 'SECRET_HEADER') ?? DEFAULT_SECRET_HEADER,
       identityMode: identity,
-      identity: { ...(jwksUrl ? { jwksUrl } : {}), ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}), ...(loginClaim ? { loginClaim } : {}) },
+      identity: { ...(jwksUrl ? { jwksUrl } : {}), ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}), ...(loginClaim ? { loginClaim } : {}), ...(identitiesFile ? { identitiesFile } : {}) },
     });
     const shutdown = () => {
       proxy.stop().then(() => process.exit(0), () => process.exit(1));

@@ -56,6 +56,15 @@ function cannedPrometheus(seen: string[]) {
   });
 }
 
+/** An identities file binding every policy login to the uid `u-<first part of the login>`. */
+function bindEveryone(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'paywatch-identities-'));
+  const file = join(dir, 'identities.json');
+  const users = Object.fromEntries(['meera.bm', 'ravi.fo', 'asha.exec', 'sunil.bm'].map((login) => [login, { uid: `u-${login.split('.')[0]}` }]));
+  writeFileSync(file, JSON.stringify({ users }));
+  return file;
+}
+
 describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
   const seen: string[] = [];
   const logs: string[] = [];
@@ -228,8 +237,10 @@ describe('identity: signed tokens (mock Grafana serving /api/signing-keys/keys)'
     upstream?.close();
   });
 
+  // Grafana's ID token names the user by uid (`identifier`) besides the login; these tests bind
+  // each login to the uid `u-<first part of the login>` (identity.test.ts tests the binding itself).
   const token = (key: CryptoKey, claims: Record<string, unknown>, options: { alg?: string; kid?: string; exp?: string | number; aud?: string } = {}) =>
-    new SignJWT(claims)
+    new SignJWT({ type: 'user', identifier: `u-${String(claims.username ?? claims.login ?? '').split('.')[0]}`, ...claims })
       .setProtectedHeader({ alg: options.alg ?? 'ES256', kid: options.kid ?? 'grafana-1', typ: 'jwt' })
       .setIssuer(grafanaUrl)
       .setAudience(options.aud ?? 'org:1')
@@ -241,7 +252,7 @@ describe('identity: signed tokens (mock Grafana serving /api/signing-keys/keys)'
   test('mock Grafana: X-Grafana-Id verified against the JWKS; the login comes from the token', async () => {
     const proxy = await startScopeProxy({
       policyPath: REPO_POLICY, upstream: upstreamUrl, port: await freePort(), secret: SECRET, log: () => undefined, watchPolicy: false,
-      identityMode: 'grafana-id', identity: { jwksUrl: `${grafanaUrl}/api/signing-keys/keys`, issuer: grafanaUrl, audience: 'org:1' },
+      identityMode: 'grafana-id', identity: { jwksUrl: `${grafanaUrl}/api/signing-keys/keys`, issuer: grafanaUrl, audience: 'org:1', identitiesFile: bindEveryone() },
     });
     const who = (headers: Record<string, string>, login?: string, secret: string | null = SECRET) => rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami', headers }, login, secret);
     try {

@@ -2,7 +2,11 @@
 // (stack/test/support/recorded-grafana.ts): first run builds users, teams, folders and
 // permissions from policy/policy.yml; the second run changes nothing; --dry-run only prints.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { readIdentities } from '@paywatch/scope-proxy/identity';
 import { main } from '../src/cli/access-sync.ts';
 import { branchTeam, desiredState, folderUid, roleTeam } from '../src/access/desired.ts';
 import { loadPolicy } from '../src/access/policy.ts';
@@ -125,6 +129,84 @@ describe('access sync against the recorded Grafana API', () => {
     } finally {
       restoreBad();
     }
+  });
+});
+
+// The identities file binds each policy login to the Grafana user access sync created for it; the
+// scope proxy (grafana-id mode) gives a login its scope only for that user. These are the attacks
+// on it that reach access sync: renaming oneself to a policy login, before or after it is bound.
+describe('access sync binds policy logins to the Grafana users it created (recorded Grafana API)', () => {
+  let grafana: RecordedGrafana;
+  let restore: () => void;
+  let dir: string;
+  let identities: string;
+  let policyFile: string;
+  before(async () => {
+    grafana = await startRecordedGrafana({ user: 'admin', password: 'demo-admin-password' });
+    restore = withEnv({ GRAFANA_TOKEN: undefined, GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'demo-admin-password', PAYWATCH_DEMO_PASSWORD: 'demo-password' });
+    dir = mkdtempSync(join(tmpdir(), 'paywatch-access-sync-'));
+    identities = join(dir, 'identities.json');
+    policyFile = join(dir, 'policy.yml');
+    writeFileSync(policyFile, readFileSync(new URL('../../policy/policy.yml', import.meta.url), 'utf8'));
+  });
+  after(async () => {
+    restore();
+    await grafana.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const sync = (...args: string[]) => run(grafana, '--policy', policyFile, '--identities', identities, ...args);
+  const teamsOf = (userId: number) => grafana.state.teams.filter((t) => t.members.includes(userId)).map((t) => t.name);
+
+  test('recorded Grafana API: every user it creates is bound by uid; the admin running it vouches for itself', async () => {
+    const { code, output } = await sync();
+    assert.equal(code, 0, output);
+    const bound = readIdentities(identities);
+    const people = desiredState(loadPolicy(policyFile)).users.map((u) => u.login);
+    assert.deepEqual([...bound.keys()].sort(), [...people].sort(), 'every policy login is bound');
+    for (const login of people) {
+      const user = grafana.state.users.find((u) => u.login === login)!;
+      assert.deepEqual({ uid: bound.get(login)!.uid, id: bound.get(login)!.id }, { uid: user.uid, id: user.id }, login);
+    }
+    assert.equal(bound.get('meera.bm')!.how, 'created');
+    assert.equal(bound.get('admin')!.how, 'adopted', 'admin existed before: bound because it is who runs access sync');
+    assert.match((await sync()).output, /nothing to do[\s\S]*bound to their Grafana user in .*\(unchanged\)/);
+  });
+
+  test('recorded Grafana API: a user who renames themselves to a bound login gets no team, and the binding stays', async () => {
+    const meera = grafana.state.users.find((u) => u.login === 'meera.bm')!;
+    meera.login = 'meera.k'; // meera renamed herself (PUT /api/user) …
+    const mallory = grafana.addUser('mallory');
+    grafana.state.users.find((u) => u.id === mallory.id)!.login = 'meera.bm'; // … and mallory took the login
+    const { code, output } = await sync();
+    assert.equal(code, 1, 'the operator is told');
+    assert.match(output, /meera\.bm: held by Grafana user id \d+, not by the user access sync bound/);
+    assert.deepEqual(teamsOf(mallory.id), [], 'the impostor is in no team, so sees no folder');
+    assert.equal(readIdentities(identities).get('meera.bm')!.uid, meera.uid, 'the binding still names the real meera');
+    // Fixed in Grafana: the impostor renamed away, meera renamed back.
+    grafana.state.users.find((u) => u.id === mallory.id)!.login = 'mallory';
+    meera.login = 'meera.bm';
+    assert.equal((await sync()).code, 0);
+    assert.ok(teamsOf(meera.id).includes('paywatch-branch-manager'));
+  });
+
+  test('recorded Grafana API: a login added to the policy and taken by renaming before access sync runs is not bound', async () => {
+    writeFileSync(policyFile, `${readFileSync(policyFile, 'utf8')}\n  - { name: north, role: branch_manager, branches: [BR0042], members: [priya.bm] }\n`);
+    const mallory = grafana.state.users.find((u) => u.login === 'mallory')!;
+    mallory.login = 'priya.bm';
+    const { code, output } = await sync();
+    assert.equal(code, 1);
+    assert.match(output, /priya\.bm: exists in Grafana \(user id \d+\) but access sync did not create it[\s\S]*--adopt priya\.bm/);
+    assert.equal(readIdentities(identities).has('priya.bm'), false, 'not bound: the scope proxy refuses it');
+    assert.deepEqual(teamsOf(mallory.id), []);
+    // An operator who checked it is really priya vouches for the user.
+    const adopted = await sync('--adopt', 'priya.bm');
+    assert.equal(adopted.code, 0, adopted.output);
+    assert.deepEqual({ uid: readIdentities(identities).get('priya.bm')!.uid, how: readIdentities(identities).get('priya.bm')!.how }, { uid: mallory.uid, how: 'adopted' });
+    assert.ok(teamsOf(mallory.id).includes('north'));
+  });
+
+  test('recorded Grafana API: --adopt of a login the policy does not have is refused', async () => {
+    await assert.rejects(sync('--adopt', 'nobody.here'), /--adopt names logins that are not in the policy: nobody\.here/);
   });
 });
 

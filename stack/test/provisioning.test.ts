@@ -82,8 +82,26 @@ test('no data source points at Prometheus directly', () => {
     assert.doesNotMatch(ds.url, /:9090\b|prometheus[:/]|PROMETHEUS/i, `${ds.name} must not reach Prometheus (${ds.url})`);
     if (ds.type === 'prometheus') assert.match(ds.url, /SCOPE_PROXY|scope-proxy|:9410/);
   }
-  // The only other one is Alertmanager (alerts, not series).
-  assert.deepEqual(datasources().map((ds) => ds.type).sort(), ['alertmanager', 'prometheus']);
+  assert.deepEqual(datasources().map((ds) => ds.type), ['prometheus'], 'the scope proxy is the only data source');
+});
+
+// Grafana gives every Viewer alert.instances.external:read on every Alertmanager data source: one
+// would show every branch's alerts (labels, annotations with live values) to every role.
+test('no Alertmanager data source, and an old one is deleted', () => {
+  assert.ok(!datasources().some((ds) => ds.type === 'alertmanager'), 'an Alertmanager data source leaks every branch\'s alerts');
+  const deleted = yamlFiles(join(provisioning, 'datasources')).flatMap((file) => (parse(readFileSync(file, 'utf8')) as { deleteDatasources?: Array<{ name: string }> }).deleteDatasources ?? []);
+  assert.ok(deleted.some((ds) => ds.name === 'Paywatch Alertmanager'), 'installs provisioned before keep no Alertmanager data source');
+  const prometheus = datasources().find((ds) => ds.type === 'prometheus')!;
+  assert.equal(prometheus.jsonData?.manageAlerts, false, 'Grafana\'s Alerting UI does not manage the rules behind the scope proxy');
+});
+
+test('the data source declares the Prometheus version docker-compose.yml runs', () => {
+  const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { image?: string }> };
+  const image = compose.services.prometheus?.image ?? '';
+  const version = /:v?(\d+\.\d+\.\d+)$/.exec(image)?.[1];
+  assert.ok(version, `docker-compose.yml's prometheus image has a version tag (${image})`);
+  const prometheus = datasources().find((ds) => ds.type === 'prometheus')!;
+  assert.equal(String(prometheus.jsonData?.prometheusVersion), version, 'provisioning/datasources/paywatch.yml prometheusVersion = the compose image\'s');
 });
 
 test('the app is enabled with the data sources it reads through', () => {
@@ -94,6 +112,7 @@ test('the app is enabled with the data sources it reads through', () => {
   assert.equal(app.disabled, false);
   const uids = datasources().map((ds) => ds.uid);
   assert.ok(uids.includes(app.jsonData!.datasourceUid!), 'the app reads through the provisioned scope-proxy data source');
+  assert.deepEqual(Object.keys(app.jsonData!), ['datasourceUid'], 'the app is given no other data source (no Alertmanager)');
 });
 
 test('dashboards are provisioned into one folder per audience, the folders of policy.yml', () => {
@@ -126,13 +145,16 @@ test('dashboards query only through a data source variable or the provisioned sc
   }
 });
 
-test('grafana.ini: user header on, no anonymous access, viewers cannot edit', () => {
+test('grafana.ini: user header on, no anonymous access, no public dashboards or snapshots, viewers cannot edit', () => {
   const settings = ini(readFileSync(join(repoRoot, 'docker', 'grafana', 'grafana.ini'), 'utf8'));
   assert.equal(settings.dataproxy?.send_user_header, 'true');
   assert.equal(settings['auth.anonymous']?.enabled, 'false');
   assert.equal(settings.users?.viewers_can_edit, 'false');
   assert.equal(settings.users?.allow_sign_up, 'false');
   assert.equal(settings.snapshots?.enabled, 'false', 'snapshots would copy one scope\'s numbers to others');
+  assert.equal(settings.snapshots?.external_enabled, 'false');
+  assert.equal(settings.public_dashboards?.enabled, 'false', 'public dashboards (on by default in Grafana 12) run queries with no user');
+  assert.ok(!('editors_can_admin' in (settings.users ?? {})), 'editors_can_admin no longer exists in Grafana 12');
   assert.ok(!settings.security?.admin_password, 'the admin password comes from the environment');
 });
 

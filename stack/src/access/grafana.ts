@@ -25,6 +25,8 @@ export class GrafanaError extends Error {
 
 export interface OrgUser {
   userId: number;
+  /** Grafana 11+: the user's uid (what its ID token names as `identifier`). */
+  uid?: string;
   login: string;
   email: string;
   role: string;
@@ -109,6 +111,11 @@ export class GrafanaClient {
 
   health() {
     return this.request<{ version?: string; database?: string }>('GET', '/api/health');
+  }
+
+  /** The user whose credentials these are (basic auth; a token's service account is not a person). */
+  signedInUser() {
+    return this.request<{ id: number; uid?: string; login: string }>('GET', '/api/user');
   }
 
   orgUsers() {

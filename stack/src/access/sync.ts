@@ -104,8 +104,12 @@ export interface ApplyOptions {
   log?: (line: string) => void;
 }
 
-/** Applies the plan in order (users, teams, members, folders, permissions). */
-export async function apply(grafana: GrafanaClient, desired: DesiredState, actions: Action[], options: ApplyOptions = {}): Promise<void> {
+/**
+ * Applies the plan in order (users, teams, members, folders, permissions). Returns the logins it
+ * created as new Grafana users (the only ones it may bind without an operator's word).
+ */
+export async function apply(grafana: GrafanaClient, desired: DesiredState, actions: Action[], options: ApplyOptions = {}): Promise<Set<string>> {
+  const createdLogins = new Set<string>();
   const log = options.log ?? console.log;
   const userIds = new Map((await grafana.orgUsers()).map((user) => [user.login, user.userId]));
   const teamIds = new Map((await grafana.teams()).map((team) => [team.name, team.id]));
@@ -127,6 +131,7 @@ export async function apply(grafana: GrafanaClient, desired: DesiredState, actio
         try {
           const created = await grafana.createUser({ login: action.login, name: action.name, email: action.email, password });
           userIds.set(action.login, created.id);
+          createdLogins.add(action.login);
           if (!options.password) log(`    password of ${action.login}: ${password}`);
         } catch (error) {
           // The login exists in Grafana but not in this organisation: add it instead.
@@ -173,4 +178,5 @@ export async function apply(grafana: GrafanaClient, desired: DesiredState, actio
       }
     }
   }
+  return createdLogins;
 }

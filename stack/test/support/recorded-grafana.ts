@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 
-interface User { id: number; login: string; email: string; name: string; role: string }
+interface User { id: number; uid: string; login: string; email: string; name: string; role: string }
 interface TeamRec { id: number; name: string; members: number[] }
 interface Perm { userId: number; teamId: number; role: string; permission: number }
 interface FolderRec { id: number; uid: string; title: string; perms: Perm[] }
@@ -23,6 +23,8 @@ export interface RecordedGrafana {
   state: { users: User[]; teams: TeamRec[]; folders: FolderRec[] };
   /** Adds a folder as provisioning would (Grafana's default permissions). */
   provisionFolder(uid: string, title: string): void;
+  /** Adds a user as someone else would (signing up, an admin by hand): not access sync's. */
+  addUser(login: string, role?: string): { id: number; uid: string };
   close(): Promise<void>;
 }
 
@@ -32,7 +34,7 @@ const STAMP = '2026-11-23T07:00:00Z';
 export async function startRecordedGrafana(options: { user?: string; password?: string; token?: string } = {}): Promise<RecordedGrafana> {
   const basic = `Basic ${Buffer.from(`${options.user ?? 'admin'}:${options.password ?? 'demo-admin-password'}`).toString('base64')}`;
   const bearer = options.token ? `Bearer ${options.token}` : undefined;
-  const users: User[] = [{ id: 1, login: 'admin', email: 'admin@localhost', name: 'admin', role: 'Admin' }];
+  const users: User[] = [{ id: 1, uid: 'admin-uid-0001', login: 'admin', email: 'admin@localhost', name: 'admin', role: 'Admin' }];
   const teams: TeamRec[] = [];
   const folders: FolderRec[] = [];
   const requests: RecordedRequest[] = [];
@@ -72,13 +74,20 @@ export async function startRecordedGrafana(options: { user?: string; password?: 
     const parts = url.pathname.split('/').filter(Boolean); // ['api', ...]
     const route = `${method} /${parts.map((part, i) => (i >= 2 && /^\d+$/.test(part) ? ':id' : part)).join('/')}`;
 
+    if (route === 'GET /api/user') {
+      const me = users.find((u) => u.id === caller);
+      if (!me) return send(res, 404, { message: 'user not found' });
+      return send(res, 200, { id: me.id, uid: me.uid, email: me.email, name: me.name, login: me.login, theme: '', orgId: 1, isGrafanaAdmin: true, isDisabled: false, isExternal: false, authLabels: [], updatedAt: STAMP, createdAt: STAMP, avatarUrl: '' });
+    }
     if (route === 'GET /api/org/users') {
-      return send(res, 200, users.map((u) => ({ orgId: 1, userId: u.id, email: u.email, avatarUrl: '/avatar/46d229b033af06a191ff2267bca9ae56', login: u.login, role: u.role, lastSeenAt: STAMP, lastSeenAtAge: '< 1m' })));
+      return send(res, 200, users.map((u) => ({ orgId: 1, userId: u.id, uid: u.uid, email: u.email, avatarUrl: '/avatar/46d229b033af06a191ff2267bca9ae56', login: u.login, role: u.role, lastSeenAt: STAMP, lastSeenAtAge: '< 1m' })));
     }
     if (route === 'POST /api/admin/users') {
       if (!caller) return send(res, 403, { message: 'You are not allowed to perform this action' });
       if (users.some((u) => u.login === body.login || u.email === body.email)) return send(res, 412, { message: 'User with same login or email already exists' });
-      const user = { id: nextId++, login: body.login, email: body.email, name: body.name, role: 'Viewer' };
+      const id = nextId++;
+      // Grafana 11+ gives each user a random, immutable uid (14 characters).
+      const user = { id, uid: `u${id.toString(36).padStart(4, '0')}${Buffer.from(body.login).toString('hex').slice(0, 9)}`, login: body.login, email: body.email, name: body.name, role: 'Viewer' };
       users.push(user);
       return send(res, 200, { id: user.id, message: 'User created' });
     }
@@ -170,6 +179,12 @@ export async function startRecordedGrafana(options: { user?: string; password?: 
     mutations: () => requests.filter((r) => r.method !== 'GET'),
     state: { users, teams, folders },
     provisionFolder: (uid, title) => void newFolder(uid, title),
+    addUser: (login, role = 'Viewer') => {
+      const id = nextId++;
+      const user = { id, uid: `x${id.toString(36).padStart(13, '0')}`, login, email: `${login}@elsewhere.example`, name: login, role };
+      users.push(user);
+      return { id, uid: user.uid };
+    },
     close: async () => {
       server.close();
       server.closeAllConnections();
