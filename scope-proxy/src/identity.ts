@@ -9,7 +9,8 @@
 // created for it (its uid, which nobody can change), recorded in the identities file; a token
 // whose user is not that user gets nothing, whatever login it carries.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
@@ -84,6 +85,7 @@ export function parseIdentities(text: string, file = 'identities file'): Map<str
 export function writeIdentities(file: string, users: Map<string, IdentityBinding>, grafana?: string): void {
   const sorted = Object.fromEntries([...users.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const doc: IdentitiesDocument = { about: IDENTITIES_ABOUT, ...(grafana ? { grafana } : {}), users: sorted };
+  mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o644 });
   renameSync(temporary, file);

@@ -355,12 +355,18 @@ export async function startStack(config: StackConfig, progress: Progress = conso
     urls.prometheus = `http://127.0.0.1:${ports.prometheus}`;
   });
 
-  // 8. The scope proxy in front of Prometheus: the only way Grafana reaches the numbers.
-  await step(`starting the scope proxy on 127.0.0.1:${ports.scopeProxy}`, async () => {
+  // 8. The scope proxy in front of Prometheus: the only way Grafana reaches the numbers. With
+  // Grafana, it trusts only Grafana's signed ID token, and the login only for the Grafana user
+  // access sync bound to it (a login can be renamed; the uid cannot). Without Grafana, the user
+  // header (for trying the proxy by hand).
+  const grafanaRoot = `http://127.0.0.1:${ports.grafana}/`;
+  const identities = join(dataDir, 'grafana', 'identities.json');
+  const identityArgs = grafanaBin ? grafanaIdentityArgs(grafanaRoot, identities) : [];
+  await step(`starting the scope proxy on 127.0.0.1:${ports.scopeProxy}${grafanaBin ? ' (identity: Grafana ID token)' : ''}`, async () => {
     await node(
       'scope-proxy',
       ENTRY_POINTS.scopeProxy,
-      ['--port', String(ports.scopeProxy), '--upstream', urls.prometheus!, '--policy', join(repoRoot, 'policy', 'policy.yml')],
+      ['--port', String(ports.scopeProxy), '--upstream', urls.prometheus!, '--policy', join(repoRoot, 'policy', 'policy.yml'), ...identityArgs],
       `http://127.0.0.1:${ports.scopeProxy}/healthz`,
       { PAYWATCH_PROXY_SECRET: config.proxySecret },
     );
@@ -369,8 +375,10 @@ export async function startStack(config: StackConfig, progress: Progress = conso
 
   // 9. Grafana, when there is one: provisioned data sources, app, dashboards; then access sync.
   if (grafanaBin) {
+    let firstGrafanaStart = true;
     await step(`starting Grafana on 127.0.0.1:${ports.grafana}`, async () => {
       const grafanaDir = join(dataDir, 'grafana');
+      firstGrafanaStart = !existsSync(join(grafanaDir, 'data'));
       const home = grafanaHome(grafanaBin);
       if (!home) throw new Error(`cannot find Grafana's home (conf/defaults.ini) next to ${grafanaBin}: set GRAFANA_HOME`);
       const dashboards = join(grafanaDir, 'dashboards');
@@ -397,10 +405,11 @@ export async function startStack(config: StackConfig, progress: Progress = conso
             GF_PATHS_PROVISIONING: join(repoRoot, 'provisioning'),
             GF_SERVER_HTTP_ADDR: '127.0.0.1',
             GF_SERVER_HTTP_PORT: String(ports.grafana),
+            // The ID token's issuer: the scope proxy checks it.
+            GF_SERVER_ROOT_URL: grafanaRoot,
             GF_SECURITY_ADMIN_PASSWORD: process.env.GF_SECURITY_ADMIN_PASSWORD ?? 'admin',
             PAYWATCH_SCOPE_PROXY_URL: urls.scopeProxy,
             PAYWATCH_PROXY_SECRET: config.proxySecret,
-            PAYWATCH_ALERTMANAGER_URL: urls.alertmanager,
             PAYWATCH_DASHBOARDS_DIR: dashboards,
           },
           readyUrl: `http://127.0.0.1:${ports.grafana}/api/health`,
@@ -418,7 +427,10 @@ export async function startStack(config: StackConfig, progress: Progress = conso
       process.env.GRAFANA_PASSWORD = process.env.GRAFANA_PASSWORD ?? process.env.GF_SECURITY_ADMIN_PASSWORD ?? 'admin';
       process.env.PAYWATCH_DEMO_PASSWORD = process.env.PAYWATCH_DEMO_PASSWORD ?? 'paywatch-demo';
       try {
-        const code = await main(['--grafana-url', urls.grafana!], logTo('access-sync'));
+        // A Grafana made before identities were recorded: its users are the demo people access
+        // sync made then, so bind them as they are (once; afterwards only users it creates).
+        const upgrade = !firstGrafanaStart && !existsSync(identities) ? ['--adopt-existing'] : [];
+        const code = await main(['--grafana-url', urls.grafana!, '--identities', identities, ...upgrade], logTo('access-sync'));
         if (code !== 0) throw new Error(`access sync exited ${code}; see ${join(logDir, 'access-sync.log')}`);
       } finally {
         for (const key of ['GRAFANA_USER', 'GRAFANA_PASSWORD', 'PAYWATCH_DEMO_PASSWORD']) {
@@ -435,6 +447,17 @@ export async function startStack(config: StackConfig, progress: Progress = conso
   }
   writeFileSync(join(runDir, 'urls.json'), JSON.stringify({ ...urls, database: databaseUrl.replace(/:[^:@/]*@/, ':***@') }, null, 2));
   return { config, urls, databaseUrl, skipped, crashed, stop: stopAll };
+}
+
+/** Scope proxy flags for Grafana 12's ID tokens: keys, issuer (root URL with its slash), org 1, bindings. */
+export function grafanaIdentityArgs(grafanaRoot: string, identitiesFile: string): string[] {
+  return [
+    '--identity', 'grafana-id',
+    '--jwks-url', new URL('api/signing-keys/keys', grafanaRoot).href,
+    '--jwt-issuer', grafanaRoot,
+    '--jwt-audience', 'org:1',
+    '--identities', identitiesFile,
+  ];
 }
 
 function receiversFromEnvironment(): boolean {

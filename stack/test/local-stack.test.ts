@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { SignJWT, importJWK, type JWK } from 'jose';
+import { readIdentities } from '@paywatch/scope-proxy/identity';
 import { PORTS, DEMO_PROXY_SECRET, type ServiceName } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { freePort, waitFor } from '@paywatch/runtime';
@@ -124,20 +126,37 @@ describe('npm start from a clean checkout', () => {
     assert.deepEqual(broken.map((r) => `${r.name}: ${r.lastError}`), []);
   });
 
-  test('the scope proxy answers the same query differently for an executive and a branch manager', async () => {
+  // With Grafana, the proxy trusts only Grafana's signed ID token, for the user access sync bound.
+  test('the scope proxy answers the same query differently for an executive and a branch manager (ID tokens of the stand-in Grafana\'s mock signer)', async () => {
     const history = JSON.parse(readFileSync(join(work, 'data', 'prometheus', 'backfill.json'), 'utf8')) as { endSeconds: number };
-    const ask = async (user: string) => {
-      const response = await fetch(`${url('scopeProxy')}/api/v1/query`, {
+    const launched = JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as { env: Record<string, string>; signingKey: JWK };
+    const key = await importJWK(launched.signingKey, 'ES256');
+    const bound = readIdentities(join(work, 'data', 'grafana', 'identities.json'));
+    const idToken = (login: string, uid: string) =>
+      new SignJWT({ identifier: uid, type: 'user', username: login })
+        .setProtectedHeader({ alg: 'ES256', kid: launched.signingKey.kid!, typ: 'jwt' })
+        .setIssuer(launched.env.GF_SERVER_ROOT_URL!)
+        .setAudience('org:1')
+        .setSubject('user:1')
+        .setExpirationTime('5m')
+        .sign(key);
+    const ask = async (login: string, uid = bound.get(login)?.uid ?? 'unbound', extra: Record<string, string> = {}) =>
+      fetch(`${url('scopeProxy')}/api/v1/query`, {
         method: 'POST',
-        headers: { 'X-Grafana-User': user, 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'X-Grafana-Id': await idToken(login, uid), 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET, 'content-type': 'application/x-www-form-urlencoded', ...extra },
         body: new URLSearchParams({ query: 'sum by (branch) (payment_amount_total)', time: String(history.endSeconds) }),
       });
-      assert.equal(response.status, 200, `${user}: ${await response.clone().text()}`);
+    const branches = async (login: string) => {
+      const response = await ask(login);
+      assert.equal(response.status, 200, `${login}: ${await response.clone().text()}`);
       const body = (await response.json()) as { data: { result: Array<{ metric: { branch: string } }> } };
       return body.data.result.map((r) => r.metric.branch).sort();
     };
-    assert.deepEqual(await ask('asha.exec'), ['BR0001', 'BR0002', 'BR0003', 'BR0004'], 'the executive sees every branch');
-    assert.deepEqual(await ask('meera.bm'), ['BR0001'], 'the branch manager of BR0001 sees BR0001 only');
+    assert.deepEqual(await branches('asha.exec'), ['BR0001', 'BR0002', 'BR0003', 'BR0004'], 'the executive sees every branch');
+    assert.deepEqual(await branches('meera.bm'), ['BR0001'], 'the branch manager of BR0001 sees BR0001 only');
+    assert.equal((await ask('asha.exec', bound.get('meera.bm')!.uid!)).status, 403, 'meera renamed to asha.exec gets nothing');
+    const headerOnly = await fetch(`${url('scopeProxy')}/api/v1/query?query=up`, { headers: { 'X-Grafana-User': 'asha.exec', 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET } });
+    assert.equal(headerOnly.status, 401, 'the forgeable user header alone gets nothing when Grafana runs');
     const anonymous = await fetch(`${url('scopeProxy')}/api/v1/query?query=up`, { headers: { 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET } });
     assert.ok(anonymous.status >= 400, 'nobody unidentified');
   });
@@ -149,13 +168,18 @@ describe('npm start from a clean checkout', () => {
     assert.equal(launched.env.GF_SERVER_HTTP_ADDR, '127.0.0.1');
     assert.equal(launched.env.PAYWATCH_SCOPE_PROXY_URL, url('scopeProxy'), 'the data source points at the scope proxy');
     assert.equal(launched.env.PAYWATCH_PROXY_SECRET, DEMO_PROXY_SECRET);
-    assert.equal(launched.env.PAYWATCH_ALERTMANAGER_URL, url('alertmanager'));
+    assert.equal(launched.env.PAYWATCH_ALERTMANAGER_URL, undefined, 'no Alertmanager data source: it would show every branch\'s alerts to everyone');
     assert.ok(!Object.values(launched.env).includes(url('prometheus')), 'Grafana is not told where Prometheus is');
     assert.deepEqual(Object.keys(launched.dashboards).sort(), ['branch', 'business', 'executive', 'field', 'operations', 'status']);
     for (const [folder, files] of Object.entries(launched.dashboards)) assert.ok(files.length > 0, `folder ${folder} has its dashboards`);
     if (existsSync(join(checkout, 'plugin', 'dist'))) assert.equal(launched.plugin, join(checkout, 'plugin', 'dist'));
     assert.match(output, /access sync: Grafana users, teams and folder permissions from policy\/policy.yml: ok/);
     assert.ok(output.includes(`Grafana          ${url('grafana')}`));
+    assert.equal(launched.env.GF_SERVER_ROOT_URL, `${url('grafana')}/`, 'the ID token issuer the scope proxy expects');
+    // The banner ends with Grafana and one demo login per role.
+    const banner = output.slice(output.lastIndexOf('Ctrl-C stops everything.'));
+    for (const login of ['asha.exec', 'meera.bm', 'ravi.fo', 'vikram.viewer', 'devi.ops', 'farhan.fin']) assert.ok(banner.includes(login), `banner names ${login}`);
+    assert.match(banner, /password paywatch-demo/);
   });
 
   test('Ctrl-C stops every process it started', async () => {

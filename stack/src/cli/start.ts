@@ -1,8 +1,17 @@
 // `npm start [-- options]`: the whole of Paywatch on this machine (see config.ts for options).
 // Installs what it needs, starts every part in order and waits for each, prints where to look,
 // and stops everything on Ctrl-C (SIGINT) or SIGTERM.
+import { loadPolicy } from '../access/policy.ts';
 import { parseStackConfig, USAGE } from '../config.ts';
 import { consoleProgress, startStack } from '../stack.ts';
+
+/** One demo person per role of policy/policy.yml, to log in to Grafana as. */
+function demoLogins(): string[] {
+  const seen = new Map<string, string>();
+  const policy = loadPolicy();
+  for (const person of policy.people) if (!seen.has(person.role) && policy.roles[person.role]?.grafana_role !== 'Admin') seen.set(person.role, person.login);
+  return [...seen].map(([role, login]) => `${login} (${role.replace(/_/g, ' ')})`);
+}
 
 const log = (line: string) => console.log(line);
 let config;
@@ -57,15 +66,23 @@ if (stack) {
     `  Prometheus       ${u.prometheus}   (targets: ${u.prometheus}/targets, alerts: ${u.prometheus}/alerts)`,
     `  Alertmanager     ${u.alertmanager}`,
     `  Alert sink       ${u.alertSink}   (what each rung of the escalation ladder was sent)`,
-    `  Scope proxy      ${u.scopeProxy}   (what Grafana queries; needs the shared secret and X-Grafana-User)`,
+    `  Scope proxy      ${u.scopeProxy}   (what Grafana queries; needs the shared secret and ${u.grafana ? "Grafana's signed ID token" : 'X-Grafana-User'})`,
     ...(u.api ? [`  Payments API     ${u.api}   (simulated; /scenarios starts an outage)`] : []),
     `  Exporters        ${[u.payments, u.lms, u.rfid, u.pool].map((url) => `${url}/metrics`).join('  ')}`,
-    ...(u.grafana ? [`  Grafana          ${u.grafana}   (admin / $GF_SECURITY_ADMIN_PASSWORD or admin; demo users from policy/policy.yml, password $PAYWATCH_DEMO_PASSWORD or paywatch-demo)`] : []),
     `  Database         ${stack.config.databaseUrl ? 'DATABASE_URL' : stack.databaseUrl}`,
     `  Data and logs    ${stack.config.dataDir}`,
     ...stack.skipped.map((s) => `  not started: ${s.name}: ${s.why}`),
     '',
     'Ctrl-C stops everything.',
+    // Last, where a newcomer looks: Grafana and who to log in as.
+    ...(u.grafana
+      ? [
+          '',
+          `  Grafana          ${u.grafana}   (admin / $GF_SECURITY_ADMIN_PASSWORD, else admin)`,
+          `  Log in as, password ${process.env.PAYWATCH_DEMO_PASSWORD ? '$PAYWATCH_DEMO_PASSWORD' : 'paywatch-demo'}:`,
+          ...demoLogins().map((line) => `    ${line}`),
+        ]
+      : []),
   ];
   for (const line of lines) log(line);
   void stack.crashed.then((name) => stop(`${name} stopped unexpectedly (see ${stack!.config.dataDir}/logs/${name}.log)`, 1));

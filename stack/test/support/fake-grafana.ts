@@ -2,11 +2,17 @@
 // `npm start` launched it (arguments, the Paywatch environment, what the provisioning, plugin and
 // dashboards paths hold) to $FAKE_GRAFANA_RECORD, then serves the recorded Grafana HTTP API on
 // GF_SERVER_HTTP_PORT with the admin password from GF_SECURITY_ADMIN_PASSWORD, so the access sync
-// `npm start` runs against it can be checked too.
+// `npm start` runs against it can be checked too. Like Grafana 12 it publishes an ES256 key set at
+// /api/signing-keys/keys; the private key goes into the record so the test can sign ID tokens as
+// Grafana would (a mock signer: Grafana cannot run here).
 import { existsSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import { startRecordedGrafana } from './recorded-grafana.ts';
+
+const pair = await generateKeyPair('ES256', { extractable: true });
+const publicKeys = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'fake-grafana-1', alg: 'ES256', use: 'sig' }] };
 
 const env = process.env;
 const dashboards = env.PAYWATCH_DASHBOARDS_DIR ?? '';
@@ -17,6 +23,7 @@ const record = {
   env: Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('GF_') || key.startsWith('PAYWATCH_'))),
   dashboards: existsSync(dashboards) ? Object.fromEntries(readdirSync(dashboards).map((folder) => [folder, readdirSync(join(dashboards, folder))])) : {},
   plugin: existsSync(join(plugins, 'paywatch-paywatch-app')) ? realpathSync(join(plugins, 'paywatch-paywatch-app')) : null,
+  signingKey: { ...(await exportJWK(pair.privateKey)), kid: 'fake-grafana-1', alg: 'ES256' },
 };
 writeFileSync(env.FAKE_GRAFANA_RECORD!, JSON.stringify(record, null, 2));
 
@@ -26,6 +33,11 @@ for (const folder of Object.keys(record.dashboards)) grafana.provisionFolder(`pa
 // Serve it on the port Grafana was told to use (the recorded API picked its own).
 const upstream = new URL(grafana.url);
 const server = createServer((req, res) => {
+  if (req.url === '/api/signing-keys/keys') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(publicKeys));
+    return;
+  }
   const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);
