@@ -18,7 +18,7 @@ const admin = {
 };
 const branchManager = {
   user: process.env.PAYWATCH_E2E_BM_USER || 'meera.bm',
-  password: process.env.PAYWATCH_E2E_BM_PASSWORD || 'paywatch-e2e',
+  password: process.env.PAYWATCH_E2E_BM_PASSWORD || process.env.PAYWATCH_DEMO_PASSWORD || 'paywatch-demo', // access sync's demo password
   role: 'Viewer' as const,
 };
 

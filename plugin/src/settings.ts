@@ -5,8 +5,6 @@ import { createContext, useContext } from 'react';
 export interface AppSettings {
   /** uid of the Prometheus data source that is the Paywatch scope proxy. */
   datasourceUid?: string;
-  /** uid of the Alertmanager data source (alerts as Alertmanager has them). */
-  alertmanagerUid?: string;
 }
 
 export const SettingsContext = createContext<AppSettings>({});

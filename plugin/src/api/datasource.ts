@@ -13,10 +13,17 @@ export function errorMessage(error: unknown): string {
   const e = error as Partial<FetchError> & { message?: string };
   const body = e?.data as { error?: string; message?: string } | string | undefined;
   const detail = typeof body === 'string' ? body : body?.error || body?.message || e?.statusText || e?.message || '';
+  // Grafana's data proxy never relays an upstream 401: it answers 400 "Authentication to data
+  // source failed" instead (so the browser is not logged out). The scope proxy answers 401 only
+  // for a wrong shared secret or a missing or invalid identity; who is not in the policy, or not
+  // bound to their Grafana user, gets 403 with the reason, which Grafana relays.
+  if (e?.status === 400 && /Authentication to data source failed/i.test(detail)) {
+    return 'Grafana could not identify you to the scope proxy (Grafana answered "Authentication to data source failed"): the data source\'s shared secret may be wrong, or Grafana sent no user. Ask an administrator to check the Paywatch data source.';
+  }
   switch (e?.status) {
     case 401:
     case 403:
-      return `The scope proxy refused the request (${e.status})${detail ? `: ${detail}` : ''}. Ask an administrator to add you to policy/policy.yml.`;
+      return `The scope proxy refused the request (${e.status})${detail ? `: ${detail}` : ''}. Ask an administrator to add you to policy/policy.yml and run access sync.`;
     case 404:
       return `Not found (404)${detail ? `: ${detail}` : ''}. Is the configured data source the Paywatch scope proxy?`;
     case 502:

@@ -19,9 +19,16 @@ function renderPage(datasourceUid: string | null = 'paywatch-prometheus') {
 describe('Metrics catalogue page (Grafana server mocked via backendSrv)', () => {
   beforeEach(() => resetServer());
 
+  const whoami = (explore: boolean) =>
+    serve('/api/v1/paywatch/whoami', {
+      data: { status: 'success', data: { login: 'devi.ops', role: 'devops', scope: { kind: 'all' }, folders: ['operations'], explore } },
+    });
+
   it('lists every metric of the contract with type, labels, meaning and an Explore link', async () => {
     serve('/api/v1/metadata', { data: { status: 'success', data: { payments_total: [{ type: 'counter' }] } } });
+    whoami(true);
     renderPage();
+    await screen.findAllByRole('link', { name: /explore/i });
     const rows = screen.getAllByTestId(testIds.metrics.row);
     expect(rows).toHaveLength(catalogue.length);
     const payments = rows.find((r) => within(r).queryByText('payments_total'))!;
@@ -39,6 +46,16 @@ describe('Metrics catalogue page (Grafana server mocked via backendSrv)', () => 
     const lms = rows.find((r) => within(r).queryByText('lms_posting_queue_depth'))!;
     await waitFor(() => expect(lms).toHaveTextContent('not exported right now'));
     expect(payments).not.toHaveTextContent('not exported right now');
+  });
+
+  it('offers no Explore link to a role the policy does not let explore (Grafana would refuse the page)', async () => {
+    serve('/api/v1/metadata', { data: { status: 'success', data: {} } });
+    whoami(false);
+    renderPage();
+    await waitFor(() => expect(screen.queryByText(/Checking which metrics/)).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.getAllByTestId(testIds.metrics.row)).toHaveLength(catalogue.length));
+    expect(screen.queryAllByRole('link', { name: /explore/i })).toHaveLength(0);
+    expect(screen.queryByText(/Open one in Explore/)).not.toBeInTheDocument();
   });
 
   it('filters by name, label or meaning', async () => {

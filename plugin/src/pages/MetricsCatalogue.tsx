@@ -5,6 +5,7 @@ import { config, PluginPage } from '@grafana/runtime';
 import { Alert, Badge, Icon, Input, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import catalogue from '../catalogue/metrics.json';
 import { datasourceGet } from '../api/datasource';
+import { fetchWhoami } from '../api/whoami';
 import { NotConfigured } from '../components/NotConfigured';
 import { testIds } from '../components/testIds';
 import { useSettings } from '../settings';
@@ -59,6 +60,10 @@ function Catalogue({ datasourceUid }: { datasourceUid: string }) {
       ),
     [datasourceUid]
   );
+  // Explore only for roles the policy lets explore (access sync makes exactly them Editors, whom
+  // Grafana OSS lets into Explore): a button to a page Grafana refuses helps nobody.
+  const who = useLoad(() => fetchWhoami(datasourceUid), [datasourceUid]);
+  const canExplore = who.value?.explore === true;
   const shown = useMemo(() => {
     const words = search.toLowerCase().split(/\s+/).filter(Boolean);
     return METRICS.filter((m) =>
@@ -69,8 +74,8 @@ function Catalogue({ datasourceUid }: { datasourceUid: string }) {
   return (
     <div data-testid={testIds.metrics.container}>
       <p className={s.intro}>
-        Every metric and recording rule of the Paywatch metric contract (docs/metrics.md). Open one in Explore to query
-        it through the scope proxy.
+        Every metric and recording rule of the Paywatch metric contract (docs/metrics.md).
+        {canExplore ? ' Open one in Explore to query it through the scope proxy.' : ''}
       </p>
       {live.error && (
         <Alert title="Live metadata unavailable" severity="warning" data-testid={testIds.metrics.liveWarning}>
@@ -121,14 +126,16 @@ function Catalogue({ datasourceUid }: { datasourceUid: string }) {
               </td>
               <td>{m.help.replace(/`/g, '')}</td>
               <td>
-                <LinkButton
-                  size="sm"
-                  variant="secondary"
-                  icon="compass"
-                  href={exploreUrl(datasourceUid, exploreExpr(m))}
-                >
-                  Explore
-                </LinkButton>
+                {canExplore && (
+                  <LinkButton
+                    size="sm"
+                    variant="secondary"
+                    icon="compass"
+                    href={exploreUrl(datasourceUid, exploreExpr(m))}
+                  >
+                    Explore
+                  </LinkButton>
+                )}
               </td>
             </tr>
           ))}

@@ -130,10 +130,6 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           <dd>
             <code>{jsonData?.datasourceUid ?? 'not set'}</code>
           </dd>
-          <dt>Alertmanager data source uid</dt>
-          <dd>
-            <code>{jsonData?.alertmanagerUid ?? 'not set'}</code>
-          </dd>
         </dl>
       </FieldSet>
     </form>
