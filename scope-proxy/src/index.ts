@@ -3,4 +3,4 @@ export { startScopeProxy, type ScopeProxy, type ScopeProxyOptions } from './serv
 export { parsePolicy, loadPolicyFile, resolveCaller, PolicyError, PolicyStore, type Policy, type Caller, type Role } from './policy.ts';
 export { rewriteQuery, rewriteSeriesSelector, scopeMatchers, scopeSelector, seriesInScope, alertInScope, ScopeError, type Scope } from './scope.ts';
 export { parsePromQL, print, PromQLError, walk, type Expr, type Matcher } from './promql.ts';
-export { Identifier, DEFAULT_SECRET_HEADER, type IdentityMode, type IdentityOptions } from './identity.ts';
+export { Identifier, DEFAULT_SECRET_HEADER, parseIdentities, readIdentities, writeIdentities, type IdentityMode, type IdentityOptions, type IdentityBinding } from './identity.ts';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { freePort } from '../../stack/src/process.ts';
+import { freePort } from '@paywatch/runtime';
 import { Identifier, parseIdentities, readIdentities, writeIdentities, type IdentityBinding } from '../src/identity.ts';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
 import { SECRET, form, rawRequest } from './fixture.ts';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readIdentities } from '@paywatch/scope-proxy/identity';
+import { readIdentities } from '@paywatch/scope-proxy';
 import { main } from '../src/cli/access-sync.ts';
 import { branchTeam, desiredState, folderUid, roleTeam } from '../src/access/desired.ts';
 import { loadPolicy } from '../src/access/policy.ts';

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { SignJWT, importJWK, type JWK } from 'jose';
-import { readIdentities } from '@paywatch/scope-proxy/identity';
+import { readIdentities } from '@paywatch/scope-proxy';
 import { PORTS, DEMO_PROXY_SECRET, type ServiceName } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { freePort, waitFor } from '@paywatch/runtime';

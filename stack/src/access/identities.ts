@@ -4,7 +4,7 @@
 // sync has not created yet. So a login is bound only to a user access sync created itself, or to
 // one an operator vouched for (--adopt LOGIN); a login held by any other Grafana user is "blocked":
 // left out of every team (so no folders) and refused by the proxy (so no numbers). Pure: no I/O.
-import type { IdentityBinding } from '@paywatch/scope-proxy/identity';
+import type { IdentityBinding } from '@paywatch/scope-proxy';
 import type { DesiredState } from './desired.ts';
 import type { OrgUser } from './grafana.ts';
 

@@ -6,7 +6,7 @@
 // Credentials from the environment: GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD.
 // PAYWATCH_DEMO_PASSWORD sets the password of the demo users it creates (else random, printed).
 import { parseArgs } from 'node:util';
-import { readIdentities, writeIdentities } from '@paywatch/scope-proxy/identity';
+import { readIdentities, writeIdentities } from '@paywatch/scope-proxy';
 import { desiredState } from '../access/desired.ts';
 import { credentialsFromEnv, GrafanaClient } from '../access/grafana.ts';
 import { resolveBindings, withoutBlocked } from '../access/identities.ts';
