@@ -1,12 +1,13 @@
 // Field collections: cash collected by field officers, by OTP outcome, and what the branch has not
 // confirmed yet. Officers carry their branch on every series (the scope proxy filters on both).
-import { CounterFamily, GaugeFamily } from './core/exposition.ts';
+import { FIELD_COLLECTIONS_TOTAL, FIELD_COLLECTIONS_UNCONFIRMED, FIELD_COLLECTION_AMOUNT_TOTAL } from '@paywatch/contract';
+import { counterFor, gaugeFor } from './core/exposition.ts';
 import { label, num, OFFICERS_VIEW, startingLabelSets, type Collector } from './core/collector.ts';
 
 export function collectionsCollector(): Collector {
-  const collections = new CounterFamily('field_collections_total', 'Cash collections by field officer and OTP outcome (verified, failed, expired)', ['branch', 'officer', 'otp']);
-  const amount = new CounterFamily('field_collection_amount_total', 'INR collected in the field with OTP verified', ['branch', 'officer'], 100);
-  const unconfirmed = new GaugeFamily('field_collections_unconfirmed', 'OTP-verified collections the branch has not confirmed yet', ['branch', 'officer']);
+  const collections = counterFor(FIELD_COLLECTIONS_TOTAL);
+  const amount = counterFor(FIELD_COLLECTION_AMOUNT_TOTAL, { scale: 100 });
+  const unconfirmed = gaugeFor(FIELD_COLLECTIONS_UNCONFIRMED);
 
   return {
     name: 'field collections',

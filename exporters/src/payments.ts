@@ -1,18 +1,19 @@
 // Payments: terminal payments by branch, channel and status, money collected, failure reasons,
 // processing time, what is still pending, and each branch's collections today against its target.
-import { bucketColumns, bucketValues, CounterFamily, GaugeFamily, HistogramFamily } from './core/exposition.ts';
+import { BRANCH_COLLECTED_TODAY_INR, BRANCH_DAILY_TARGET_INR, PAYMENTS_PENDING, PAYMENTS_TOTAL, PAYMENT_AMOUNT_TOTAL, PAYMENT_FAILURES_TOTAL, PAYMENT_PROCESSING_SECONDS } from '@paywatch/contract';
+import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor } from './core/exposition.ts';
 import { label, num, type Collector } from './core/collector.ts';
 
-export const PROCESSING_BUCKETS = [0.5, 1, 2, 3, 5, 10, 30, 60, 300, 3600, 86400] as const;
+export const PROCESSING_BUCKETS = PAYMENT_PROCESSING_SECONDS.buckets;
 
 export function paymentsCollector(): Collector {
-  const payments = new CounterFamily('payments_total', 'Payments that reached a terminal status (success or failed)', ['branch', 'channel', 'status']);
-  const amount = new CounterFamily('payment_amount_total', 'INR of successful payments', ['branch', 'channel'], 100);
-  const failures = new CounterFamily('payment_failures_total', 'Failed payments by reason', ['branch', 'channel', 'reason']);
-  const processing = new HistogramFamily('payment_processing_seconds', 'Seconds from creation to terminal status of a payment', ['channel'], PROCESSING_BUCKETS);
-  const pending = new GaugeFamily('payments_pending', 'Payments not yet terminal', ['branch', 'channel']);
-  const collectedToday = new GaugeFamily('branch_collected_today_inr', 'INR of successful payments completed today (IST business day)', ['branch']);
-  const target = new GaugeFamily('branch_daily_target_inr', "Today's collection target (IST business day)", ['branch']);
+  const payments = counterFor(PAYMENTS_TOTAL);
+  const amount = counterFor(PAYMENT_AMOUNT_TOTAL, { scale: 100 });
+  const failures = counterFor(PAYMENT_FAILURES_TOTAL);
+  const processing = histogramFor(PAYMENT_PROCESSING_SECONDS);
+  const pending = gaugeFor(PAYMENTS_PENDING);
+  const collectedToday = gaugeFor(BRANCH_COLLECTED_TODAY_INR);
+  const target = gaugeFor(BRANCH_DAILY_TARGET_INR);
   // Today's collections are kept incrementally (in paise, exact) from the same delta rows as the
   // counters, so this gauge costs nothing more per poll than the counters do.
   let todayPaise = new Map<string, number>();

@@ -5,18 +5,19 @@
 // backends (those count as `other`); grant it pg_read_all_stats for the full picture. An embedded
 // server (PGlite) has no pg_stat_activity at all: the exporter then says so once in its log and in
 // db_server_stats_available 0, and keeps exporting db_up.
-import { GaugeFamily } from './core/exposition.ts';
+import { DB_CONNECTIONS, DB_CONNECTIONS_WAITING, DB_LONGEST_TRANSACTION_SECONDS, DB_MAX_CONNECTIONS, DB_SERVER_STATS_AVAILABLE, DB_UP } from '@paywatch/contract';
+import { gaugeFor } from './core/exposition.ts';
 import { num, type Collector } from './core/collector.ts';
 
 const STATES = ['active', 'idle', 'idle_in_transaction', 'other'] as const;
 
 export function poolCollector(): Collector {
-  const up = new GaugeFamily('db_up', '1 when the database answers', []);
-  const connections = new GaugeFamily('db_connections', 'Server connections from pg_stat_activity by state', ['state']);
-  const max = new GaugeFamily('db_max_connections', "The server's max_connections", []);
-  const waiting = new GaugeFamily('db_connections_waiting', 'Backends waiting on a lock', []);
-  const longest = new GaugeFamily('db_longest_transaction_seconds', 'Age of the oldest open transaction', []);
-  const available = new GaugeFamily('db_server_stats_available', '1 when the server offers pg_stat_activity and max_connections (0 on an embedded PGlite)', []);
+  const up = gaugeFor(DB_UP);
+  const connections = gaugeFor(DB_CONNECTIONS);
+  const max = gaugeFor(DB_MAX_CONNECTIONS);
+  const waiting = gaugeFor(DB_CONNECTIONS_WAITING);
+  const longest = gaugeFor(DB_LONGEST_TRANSACTION_SECONDS);
+  const available = gaugeFor(DB_SERVER_STATS_AVAILABLE);
   let statsAvailable = true;
 
   return {

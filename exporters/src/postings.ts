@@ -1,6 +1,7 @@
 // LMS postings: the outbox of receipts waiting for the Loan Management System, postings by outcome,
 // how old the oldest waiting one is, and whether the LMS answers its health check.
-import { CounterFamily, GaugeFamily } from './core/exposition.ts';
+import { LMS_POSTINGS_TOTAL, LMS_POSTING_OLDEST_PENDING_SECONDS, LMS_POSTING_QUEUE_DEPTH, LMS_POSTING_QUEUE_DEPTH_BY_BRANCH, LMS_UP } from '@paywatch/contract';
+import { counterFor, gaugeFor } from './core/exposition.ts';
 import { BRANCHES_VIEW, label, num, startingLabelSets, type Collector } from './core/collector.ts';
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -16,11 +17,11 @@ async function probe(url: string): Promise<boolean> {
 }
 
 export function postingsCollector(options: { lmsHealthUrl?: string }): Collector {
-  const depth = new GaugeFamily('lms_posting_queue_depth', 'Postings waiting in the outbox (pending)', []);
-  const depthByBranch = new GaugeFamily('lms_posting_queue_depth_by_branch', 'Postings waiting in the outbox (pending), per branch', ['branch']);
-  const postings = new CounterFamily('lms_postings_total', 'Postings that reached a terminal state (posted or failed)', ['branch', 'outcome']);
-  const oldest = new GaugeFamily('lms_posting_oldest_pending_seconds', 'Age of the oldest pending posting (0 when none)', []);
-  const up = new GaugeFamily('lms_up', '1 when the LMS answers its health check (LMS_HEALTH_URL), else 0', []);
+  const depth = gaugeFor(LMS_POSTING_QUEUE_DEPTH);
+  const depthByBranch = gaugeFor(LMS_POSTING_QUEUE_DEPTH_BY_BRANCH);
+  const postings = counterFor(LMS_POSTINGS_TOTAL);
+  const oldest = gaugeFor(LMS_POSTING_OLDEST_PENDING_SECONDS);
+  const up = gaugeFor(LMS_UP);
 
   return {
     name: 'lms postings',

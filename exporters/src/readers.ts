@@ -1,15 +1,16 @@
 // RFID: verifications at the counter by branch and result, their latency, and which readers are
 // alive (heartbeat newer than the timeout).
-import { bucketColumns, bucketValues, CounterFamily, GaugeFamily, HistogramFamily } from './core/exposition.ts';
+import { RFID_READERS, RFID_READER_UP, RFID_VERIFICATIONS_TOTAL, RFID_VERIFICATION_DURATION_SECONDS, rfidReaderUpHelp } from '@paywatch/contract';
+import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor } from './core/exposition.ts';
 import { label, num, type Collector } from './core/collector.ts';
 
-export const VERIFICATION_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5] as const;
+export const VERIFICATION_BUCKETS = RFID_VERIFICATION_DURATION_SECONDS.buckets;
 
 export function readersCollector(options: { rfidReaderTimeoutSeconds: number }): Collector {
-  const verifications = new CounterFamily('rfid_verifications_total', 'RFID verifications by result (success, denied, error)', ['branch', 'result']);
-  const duration = new HistogramFamily('rfid_verification_duration_seconds', 'RFID verification latency', ['branch'], VERIFICATION_BUCKETS);
-  const readerUp = new GaugeFamily('rfid_reader_up', `1 when the reader's heartbeat is newer than ${options.rfidReaderTimeoutSeconds} s`, ['branch', 'reader']);
-  const readers = new GaugeFamily('rfid_readers', 'Readers installed at the branch', ['branch']);
+  const verifications = counterFor(RFID_VERIFICATIONS_TOTAL);
+  const duration = histogramFor(RFID_VERIFICATION_DURATION_SECONDS);
+  const readerUp = gaugeFor(RFID_READER_UP, { help: rfidReaderUpHelp(options.rfidReaderTimeoutSeconds) });
+  const readers = gaugeFor(RFID_READERS);
 
   return {
     name: 'rfid readers',

@@ -1,11 +1,12 @@
 // Branch reconciliations: pending, overdue (pending past due_at) and open exceptions, per branch.
-import { GaugeFamily } from './core/exposition.ts';
+import { RECONCILIATION_EXCEPTIONS_OPEN, RECONCILIATION_OVERDUE, RECONCILIATION_PENDING } from '@paywatch/contract';
+import { gaugeFor } from './core/exposition.ts';
 import { BRANCHES_VIEW, label, num, startingLabelSets, type Collector } from './core/collector.ts';
 
 export function reconciliationsCollector(): Collector {
-  const pending = new GaugeFamily('reconciliation_pending', 'Reconciliations still pending', ['branch']);
-  const overdue = new GaugeFamily('reconciliation_overdue', 'Pending reconciliations past their due time', ['branch']);
-  const exceptions = new GaugeFamily('reconciliation_exceptions_open', 'Reconciliations in exception not yet resolved', ['branch']);
+  const pending = gaugeFor(RECONCILIATION_PENDING);
+  const overdue = gaugeFor(RECONCILIATION_OVERDUE);
+  const exceptions = gaugeFor(RECONCILIATION_EXCEPTIONS_OPEN);
 
   return {
     name: 'reconciliations',

@@ -8,6 +8,7 @@
 // notifies its receiver 15 minutes after the alert started firing, unless a silence (our
 // acknowledgement) matched it by then.
 import { Document } from 'yaml';
+import { maintenanceTimeIntervals, type AlertmanagerTimeRange } from '@paywatch/contract';
 import { ALERTS, type IncidentClass } from './alerts.ts';
 
 export type ReceiverName = 'email-oncall' | 'email-business' | 'slack' | 'pagerduty' | 'executives';
@@ -77,23 +78,10 @@ const REPEAT_INTERVAL = '4h';
 
 export const MAINTENANCE_INTERVAL_NAME = 'monthly-maintenance';
 
-export interface TimeRange {
-  weekdays?: string[];
-  days_of_month?: string[];
-  months?: string[];
-  times?: Array<{ start_time: string; end_time: string }>;
-  location?: string;
-}
+export type TimeRange = AlertmanagerTimeRange;
 
-/** Second Sunday of the month (the Sunday that falls on the 8th-14th), 02:00-05:00 IST. */
-export const MAINTENANCE_WINDOW: TimeRange[] = [
-  {
-    weekdays: ['sunday'],
-    days_of_month: ['8:14'],
-    times: [{ start_time: '02:00', end_time: '05:00' }],
-    location: 'Asia/Kolkata',
-  },
-];
+/** The contract's maintenance window (second Sunday of the month, 02:00-05:00 IST) in Alertmanager's terms. */
+export const MAINTENANCE_WINDOW: TimeRange[] = maintenanceTimeIntervals();
 
 /** Labels that tell two alerts with the same name apart (used to let a worse level mute a milder one). */
 const IDENTITY_LABELS = ['alertname', 'branch', 'gateway', 'reader', 'exporter', 'service', 'instance', 'job'];

@@ -3,7 +3,7 @@
 // and becomes one Prometheus rule per level, all with the same name and runbook, told apart by
 // `severity` and `incident_class`. Alertmanager's routing (alertmanager.ts) keys on those labels,
 // and its inhibition rules come from `rootCause` / `dependsOn` here.
-import { kpi } from './spec.ts';
+import { EXPORTER_SOURCE_UP, DB_UP, kpi, LMS_POSTING_QUEUE_DEPTH, LMS_UP, RECONCILIATION_EXCEPTIONS_OPEN, RECONCILIATION_OVERDUE, RFID_READER_UP, RFID_READERS, SELECTORS } from '@paywatch/contract';
 
 export type Severity = 'critical' | 'warning' | 'info';
 /**
@@ -175,7 +175,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'SystemDown',
     category: 'availability',
     team: 'platform',
-    expr: () => 'probe_success{job="blackbox", service="payments-api"} == 0',
+    expr: () => `probe_success{${SELECTORS.probesOf('payments-api')}} == 0`,
     // Probes run every 15 s and rules evaluate every 15 s: failing at three consecutive
     // evaluations (the first, +15 s, +30 s) is three failed health checks in a row.
     for: PROBE_FOR,
@@ -206,7 +206,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'PaymentGatewayDown',
     category: 'payments',
     team: 'payments',
-    expr: () => 'probe_success{job="blackbox", service="gateway"} == 0',
+    expr: () => `probe_success{${SELECTORS.probesOf('gateway')}} == 0`,
     for: PROBE_FOR,
     levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
     summary: () => 'Payment gateway {{ $labels.gateway }} is down',
@@ -218,7 +218,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'DatabaseDown',
     category: 'database',
     team: 'platform',
-    expr: () => 'db_up == 0',
+    expr: () => `${DB_UP.name} == 0`,
     for: '1m',
     levels: [{ severity: 'critical', incidentClass: 'Sev1' }],
     summary: () => 'The payments database is unavailable',
@@ -230,7 +230,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'DatabaseConnectionFailures',
     category: 'database',
     team: 'platform',
-    expr: () => 'paywatch_exporter_source_up == 0',
+    expr: () => `${EXPORTER_SOURCE_UP.name} == 0`,
     for: '2m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
     summary: () => 'The {{ $labels.exporter }} exporter cannot read the database',
@@ -258,7 +258,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'LmsDown',
     category: 'lms',
     team: 'lms-integration',
-    expr: () => 'min(lms_up) == 0 or min(probe_success{job="blackbox", service="lms"}) == 0',
+    expr: () => `min(${LMS_UP.name}) == 0 or min(probe_success{${SELECTORS.probesOf('lms')}}) == 0`,
     for: PROBE_FOR,
     levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
     summary: () => 'The Loan Management System is down',
@@ -285,7 +285,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'LmsPostingQueueDepthHigh',
     category: 'lms',
     team: 'lms-integration',
-    expr: (t) => `max(lms_posting_queue_depth) > ${t}`,
+    expr: (t) => `max(${LMS_POSTING_QUEUE_DEPTH.name}) > ${t}`,
     for: '5m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3', threshold: queue.warning }],
     summary: (t) => `More than ${t} receipts waiting for the LMS`,
@@ -311,7 +311,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'RfidSystemOffline',
     category: 'rfid',
     team: 'branch-operations',
-    expr: () => 'sum(rfid_reader_up) == 0 and on () sum(rfid_readers) > 0',
+    expr: () => `sum(${RFID_READER_UP.name}) == 0 and on () sum(${RFID_READERS.name}) > 0`,
     for: '5m',
     levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
     summary: () => 'The RFID system is offline',
@@ -326,7 +326,7 @@ export const ALERTS: AlertDefinition[] = [
     category: 'rfid',
     team: 'branch-operations',
     perBranch: true,
-    expr: () => 'rfid_reader_up == 0',
+    expr: () => `${RFID_READER_UP.name} == 0`,
     for: '10m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
     summary: () => 'RFID reader {{ $labels.reader }} at {{ $labels.branch }} is offline',
@@ -355,7 +355,7 @@ export const ALERTS: AlertDefinition[] = [
     category: 'reconciliation',
     team: 'finance',
     perBranch: true,
-    expr: () => 'reconciliation_overdue > 0',
+    expr: () => `${RECONCILIATION_OVERDUE.name} > 0`,
     for: '30m',
     levels: [{ severity: 'info', incidentClass: 'Sev4' }],
     summary: () => 'Overdue reconciliations at {{ $labels.branch }}',
@@ -367,7 +367,7 @@ export const ALERTS: AlertDefinition[] = [
     category: 'reconciliation',
     team: 'finance',
     perBranch: true,
-    expr: (t) => `reconciliation_exceptions_open > ${t}`,
+    expr: (t) => `${RECONCILIATION_EXCEPTIONS_OPEN.name} > ${t}`,
     for: '30m',
     levels: [{ severity: 'info', incidentClass: 'Sev4', threshold: OPERATIONAL_THRESHOLDS.reconciliationExceptionsOpen }],
     summary: () => 'Many reconciliation exceptions at {{ $labels.branch }}',
@@ -379,7 +379,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'ExporterDown',
     category: 'monitoring',
     team: 'platform',
-    expr: () => 'up{job=~"payments|lms|rfid|pool"} == 0',
+    expr: () => `up{${SELECTORS.exporters}} == 0`,
     for: '2m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
     summary: () => 'The {{ $labels.job }} exporter cannot be scraped',

@@ -1,4 +1,4 @@
-// Writes every file generated from the KPI spec and the alert definitions:
+// Writes every file generated from the contract (@paywatch/contract) and the alert definitions:
 //   npm run generate -w @paywatch/kpi                 (re)write them
 //   npm run generate -w @paywatch/kpi -- --check      exit 1 when a committed file is stale
 //   ... -- --runbook-base-url=https://git.example.com/paywatch/blob/main/docs/runbooks
@@ -6,6 +6,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { committedAlertmanagerYaml } from './alertmanager.ts';
+import { ALERTS } from './alerts.ts';
+import { metricsDoc } from './metrics-doc.ts';
+import { withThresholdTable } from './runbook-tables.ts';
 import { blackboxConfigYaml, prometheusConfigYaml } from './prometheus-config.ts';
 import { ruleFiles, type RuleOptions } from './rules.ts';
 import { ruleTestFiles } from './rule-tests.ts';
@@ -13,19 +16,25 @@ import { ruleTestFiles } from './rule-tests.ts';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Generated files by path relative to the repository root. */
-export function generatedFiles(options: RuleOptions = {}): Record<string, string> {
+export function generatedFiles(options: RuleOptions = {}, root = repoRoot): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [name, content] of Object.entries(ruleFiles(options))) files[`prometheus/rules/${name}`] = content;
   for (const [name, content] of Object.entries(ruleTestFiles())) files[`prometheus/tests/${name}`] = content;
   files['prometheus/prometheus.yml'] = prometheusConfigYaml();
   files['prometheus/blackbox.yml'] = blackboxConfigYaml();
   files['prometheus/alertmanager.yml'] = committedAlertmanagerYaml();
+  files['docs/metrics.md'] = metricsDoc();
+  for (const alert of ALERTS) {
+    const path = `docs/runbooks/${alert.name}.md`;
+    // A missing runbook is the runbook test's failure to report, not the generator's to invent.
+    if (existsSync(join(root, path))) files[path] = withThresholdTable(readFileSync(join(root, path), 'utf8'), alert);
+  }
   return files;
 }
 
 /** Paths (relative to the root) whose committed content differs from what the generator makes. */
 export function staleFiles(root = repoRoot, options: RuleOptions = {}): string[] {
-  return Object.entries(generatedFiles(options))
+  return Object.entries(generatedFiles(options, root))
     .filter(([path, content]) => !existsSync(join(root, path)) || readFileSync(join(root, path), 'utf8') !== content)
     .map(([path]) => path);
 }

@@ -1,7 +1,10 @@
 // prometheus/prometheus.yml and prometheus/blackbox.yml. The committed files use the local
 // stack's default ports; the stack (and tests) call these functions with their own addresses.
 import { Document } from 'yaml';
+import { defaultAddress, GATEWAYS, JOBS, type ProbedService } from '@paywatch/contract';
 import { OPERATIONAL_THRESHOLDS } from './alerts.ts';
+
+export { GATEWAYS };
 
 /** host:port of everything Prometheus talks to. */
 export interface Targets {
@@ -18,27 +21,26 @@ export interface Targets {
   prometheus: string;
 }
 
+/** Every target on its default port (the contract's port table). */
 export const DEFAULT_TARGETS: Targets = {
-  paymentsApi: '127.0.0.1:9400',
-  payments: '127.0.0.1:9401',
-  lms: '127.0.0.1:9402',
-  rfid: '127.0.0.1:9403',
-  pool: '127.0.0.1:9404',
-  scopeProxy: '127.0.0.1:9410',
-  node: '127.0.0.1:9100',
-  blackbox: '127.0.0.1:9115',
-  alertmanager: '127.0.0.1:9093',
-  prometheus: '127.0.0.1:9090',
+  paymentsApi: defaultAddress(JOBS.paymentsApi.port),
+  payments: defaultAddress(JOBS.payments.port),
+  lms: defaultAddress(JOBS.lms.port),
+  rfid: defaultAddress(JOBS.rfid.port),
+  pool: defaultAddress(JOBS.pool.port),
+  scopeProxy: defaultAddress(JOBS.scopeProxy.port),
+  node: defaultAddress(JOBS.node.port),
+  blackbox: defaultAddress(JOBS.blackboxExporter.port),
+  alertmanager: defaultAddress(JOBS.alertmanager.port),
+  prometheus: defaultAddress(JOBS.prometheus.port),
 };
 
 export interface Probe {
   url: string;
   /** `service` label: payments-api | lms | gateway (the alerts select on it). */
-  service: 'payments-api' | 'lms' | 'gateway';
+  service: ProbedService;
   gateway?: string;
 }
-
-export const GATEWAYS = ['gateway_a', 'gateway_b'] as const;
 
 /** Health checks of the payments engine, the LMS and the gateways, all served by the engine's API. */
 export function defaultProbes(paymentsApi: string): Probe[] {
@@ -74,19 +76,19 @@ export function prometheusConfig(options: PrometheusConfigOptions = {}): Record<
     static_configs: [{ targets: [target] }],
   });
   const jobs = [
-    job('payments-api', t.paymentsApi),
-    job('payments', t.payments),
-    job('lms', t.lms),
-    job('rfid', t.rfid),
-    job('pool', t.pool),
-    job('scope-proxy', t.scopeProxy),
-    job('node', t.node),
-    job('prometheus', t.prometheus),
-    job('alertmanager', t.alertmanager),
-    job('blackbox-exporter', t.blackbox),
+    job(JOBS.paymentsApi.name, t.paymentsApi),
+    job(JOBS.payments.name, t.payments),
+    job(JOBS.lms.name, t.lms),
+    job(JOBS.rfid.name, t.rfid),
+    job(JOBS.pool.name, t.pool),
+    job(JOBS.scopeProxy.name, t.scopeProxy),
+    job(JOBS.node.name, t.node),
+    job(JOBS.prometheus.name, t.prometheus),
+    job(JOBS.alertmanager.name, t.alertmanager),
+    job(JOBS.blackboxExporter.name, t.blackbox),
     {
       // Probes go through the prober: the probed URL becomes ?target= and the `target` label.
-      job_name: 'blackbox',
+      job_name: JOBS.blackbox.name,
       metrics_path: '/probe',
       params: { module: ['http_2xx'] },
       scrape_interval: probeInterval,

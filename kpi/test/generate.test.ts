@@ -1,4 +1,4 @@
-// The generated files are committed and current; the rules keep the contract of docs/metrics.md
+// The generated files are committed and current; the rules keep the contract (@paywatch/contract)
 // and policy/policy.yml; every alert has runbook, promtool coverage and routing.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,27 +11,20 @@ import { repoRoot, staleFiles } from '../src/generate.ts';
 import { allRecordingRules } from '../src/recording.ts';
 import { RULE_TEST_FILES } from '../src/rule-tests.ts';
 import { alertRules } from '../src/rules.ts';
-import { KPIS } from '../src/spec.ts';
+import { KPIS, RECORDING_RULES } from '@paywatch/contract';
 
 test('committed generated files are up to date (npm run generate -w @paywatch/kpi)', () => {
   assert.deepEqual(staleFiles(), []);
 });
 
-/** The fixed recording rules of docs/metrics.md: name -> labels. */
+/** The fixed recording rules of the contract (rendered in docs/metrics.md): name -> labels. */
 function contractRules(): Map<string, string[]> {
-  const doc = readFileSync(join(repoRoot, 'docs/metrics.md'), 'utf8');
-  const section = doc.slice(doc.indexOf('## Recording rules'));
-  const rules = new Map<string, string[]>();
-  for (const match of section.matchAll(/^\| `([^`]+)` \| ([^|]+) \|/gm)) {
-    const labels = [...match[2]!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!);
-    rules.set(match[1]!, labels.sort());
-  }
-  return rules;
+  return new Map(RECORDING_RULES.map((rule) => [rule.name, [...rule.labels].sort()]));
 }
 
 test('every recording rule of the metric contract exists, checked by promtool with exactly its labels', () => {
   const contract = contractRules();
-  assert.ok(contract.size >= 23, `read ${contract.size} rules from docs/metrics.md`);
+  assert.ok(contract.size >= 23, `read ${contract.size} rules from the contract`);
   const records = new Set(allRecordingRules().map((r) => r.record));
   const checks = RULE_TEST_FILES.flatMap((f) => f.recordingCases.flatMap((c) => c.checks));
   for (const [name, labels] of contract) {

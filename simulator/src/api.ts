@@ -1,10 +1,21 @@
 // The payments engine's own HTTP API and customer portal, played by the simulator: real endpoints
 // backed by the real database through the engine's own pg pool, instrumented directly with
-// prom-client exactly as docs/metrics.md ("Payments engine API") says. API latency, error rate,
+// prom-client with the contract's families (docs/metrics.md, "Payments engine API"). API latency, error rate,
 // failed logins, rate limiting and availability all come from here.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  APP_DB_POOL_CLIENTS,
+  APP_DB_POOL_MAX,
+  AUTH_LOGIN_FAILURES_TOTAL,
+  HTTP_RATE_LIMITED_TOTAL,
+  HTTP_REQUEST_DURATION_SECONDS,
+  HTTP_REQUEST_ERRORS_TOTAL,
+  PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS,
+  promOptions,
+  SIMULATOR_SCENARIO_ACTIVE,
+} from '@paywatch/contract';
 import {
   API_TIMEOUT_SECONDS,
   CHANNELS,
@@ -71,37 +82,14 @@ export interface ApiMetrics {
 export function createApiMetrics(context: Pick<ApiContext, 'pool' | 'poolMax' | 'scenarios' | 'now'>): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Payments API request latency by route template, method and status.',
-    labelNames: ['service', 'route', 'method', 'status'] as const,
-    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
-    registers: [registry],
-  });
-  const errors = new Counter({
-    name: 'http_request_errors_total',
-    help: 'Payments API requests that ended in an error, by kind: server_error, timeout, dependency.',
-    labelNames: ['service', 'route', 'kind'] as const,
-    registers: [registry],
-  });
-  const loginFailures = new Counter({ name: 'auth_login_failures_total', help: 'Failed portal logins.', labelNames: ['service'] as const, registers: [registry] });
-  const rateLimited = new Counter({
-    name: 'http_rate_limited_total',
-    help: 'Requests refused by the rate limiter (HTTP 429).',
-    labelNames: ['service', 'route'] as const,
-    registers: [registry],
-  });
-  const gateway = new Histogram({
-    name: 'payment_gateway_request_duration_seconds',
-    help: 'Calls to the card and net-banking payment gateways, by outcome: success, declined, timeout, error.',
-    labelNames: ['gateway', 'outcome'] as const,
-    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-    registers: [registry],
-  });
+  // Names, help, labels and buckets are the contract's (@paywatch/contract).
+  const duration = new Histogram({ ...promOptions(HTTP_REQUEST_DURATION_SECONDS), registers: [registry] });
+  const errors = new Counter({ ...promOptions(HTTP_REQUEST_ERRORS_TOTAL), registers: [registry] });
+  const loginFailures = new Counter({ ...promOptions(AUTH_LOGIN_FAILURES_TOTAL), registers: [registry] });
+  const rateLimited = new Counter({ ...promOptions(HTTP_RATE_LIMITED_TOTAL), registers: [registry] });
+  const gateway = new Histogram({ ...promOptions(PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS), registers: [registry] });
   new Gauge({
-    name: 'app_db_pool_clients',
-    help: "The payments API's own pg pool: total, idle and waiting clients.",
-    labelNames: ['service', 'state'] as const,
+    ...promOptions(APP_DB_POOL_CLIENTS),
     registers: [registry],
     collect() {
       this.set({ service: SERVICE, state: 'total' }, context.pool.totalCount);
@@ -110,18 +98,14 @@ export function createApiMetrics(context: Pick<ApiContext, 'pool' | 'poolMax' | 
     },
   });
   new Gauge({
-    name: 'app_db_pool_max',
-    help: "The payments API pool's size limit.",
-    labelNames: ['service'] as const,
+    ...promOptions(APP_DB_POOL_MAX),
     registers: [registry],
     collect() {
       this.set({ service: SERVICE }, context.poolMax);
     },
   });
   new Gauge({
-    name: 'simulator_scenario_active',
-    help: '1 while a demo scenario runs.',
-    labelNames: ['scenario'] as const,
+    ...promOptions(SIMULATOR_SCENARIO_ACTIVE),
     registers: [registry],
     collect() {
       const now = context.now();

@@ -11,6 +11,14 @@ import { performance } from 'node:perf_hooks';
 import express from 'express';
 import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  EXPORTER_LAST_SUCCESS_TIMESTAMP_SECONDS,
+  EXPORTER_POLL_DURATION_SECONDS,
+  EXPORTER_POLL_ERRORS_TOTAL,
+  EXPORTER_POOL_CLIENTS,
+  EXPORTER_SOURCE_UP,
+  promOptions,
+} from '@paywatch/contract';
 import { redact } from '@paywatch/database';
 import type { Collector, PollWindow, Queryable, ViewRequirement } from './collector.ts';
 import { ConfigError, resolveOptions, type ExporterName, type ExporterOptions, type ResolvedOptions } from './config.ts';
@@ -104,20 +112,12 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
     registry.removeSingleMetric(lintFailing);
   }
   const labels = { exporter: name };
-  const sourceUpGauge = new Gauge({ name: 'paywatch_exporter_source_up', help: '1 when the last poll of the database succeeded', labelNames: ['exporter'], registers: [registry] });
-  const pollDuration = new Histogram({
-    name: 'paywatch_exporter_poll_duration_seconds',
-    help: 'Time of one poll of the database',
-    labelNames: ['exporter'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-  });
-  const pollErrors = new Counter({ name: 'paywatch_exporter_poll_errors_total', help: 'Failed polls of the database', labelNames: ['exporter'], registers: [registry] });
-  const lastSuccess = new Gauge({ name: 'paywatch_exporter_last_success_timestamp_seconds', help: 'Unix time of the last successful poll', labelNames: ['exporter'], registers: [registry] });
+  const sourceUpGauge = new Gauge({ ...promOptions(EXPORTER_SOURCE_UP), registers: [registry] });
+  const pollDuration = new Histogram({ ...promOptions(EXPORTER_POLL_DURATION_SECONDS), registers: [registry] });
+  const pollErrors = new Counter({ ...promOptions(EXPORTER_POLL_ERRORS_TOTAL), registers: [registry] });
+  const lastSuccess = new Gauge({ ...promOptions(EXPORTER_LAST_SUCCESS_TIMESTAMP_SECONDS), registers: [registry] });
   new Gauge({
-    name: 'paywatch_exporter_pool_clients',
-    help: "The exporter's own pg pool: total, idle and waiting clients",
-    labelNames: ['exporter', 'state'],
+    ...promOptions(EXPORTER_POOL_CLIENTS),
     registers: [registry],
     collect() {
       this.set({ exporter: name, state: 'total' }, pool.totalCount);

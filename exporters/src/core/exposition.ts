@@ -8,7 +8,9 @@
 // poll and serves that cached text to every scrape. prom-client still provides the exporter's own
 // health metrics and the default process metrics (see exporter.ts).
 
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+import type { MetricFamily, MetricType } from '@paywatch/contract';
+
+export type { MetricType };
 
 function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -279,4 +281,28 @@ export function bucketColumns(expression: string, buckets: readonly number[]): s
 /** The cumulative bucket counts from a row produced with bucketColumns(). */
 export function bucketValues(row: Record<string, unknown>, buckets: readonly number[]): number[] {
   return buckets.map((_, i) => Number(row[`le_${i}`] ?? 0));
+}
+
+/**
+ * The families of the contract (@paywatch/contract), built as the exporters keep them: name,
+ * labels, help and buckets come from the declaration, so a collector cannot drift from it.
+ */
+export function counterFor(def: MetricFamily, options: { scale?: number } = {}): CounterFamily {
+  expectType(def, 'counter');
+  return new CounterFamily(def.name, def.help, def.labels, options.scale);
+}
+
+export function gaugeFor(def: MetricFamily, options: { help?: string } = {}): GaugeFamily {
+  expectType(def, 'gauge');
+  return new GaugeFamily(def.name, options.help ?? def.help, def.labels);
+}
+
+export function histogramFor(def: MetricFamily): HistogramFamily {
+  expectType(def, 'histogram');
+  if (!def.buckets?.length) throw new Error(`histogram ${def.name} declares no buckets in the contract: add them to contract/src/families.ts`);
+  return new HistogramFamily(def.name, def.help, def.labels, def.buckets);
+}
+
+function expectType(def: MetricFamily, type: MetricType): void {
+  if (def.type !== type) throw new Error(`${def.name} is a ${def.type} in the contract, built here as a ${type}: fix the collector or contract/src/families.ts`);
 }

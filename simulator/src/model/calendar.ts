@@ -53,10 +53,8 @@ export function istDayNumber(ms: number): number {
 }
 
 /**
- * The monthly maintenance window: the first Sunday of the month, 23:00-24:00 IST. The payments
- * engine is down for it (its /health answers 503) and Alertmanager silences it.
+ * The monthly maintenance window: the contract's one definition (second Sunday of the month,
+ * 02:00-05:00 IST), which Alertmanager's mute interval is generated from too. The payments engine
+ * is down for it (its /health answers 503) while Alertmanager mutes warnings and information.
  */
-export function inMaintenanceWindow(ms: number): boolean {
-  const p = istParts(ms);
-  return p.weekday === 0 && p.dayOfMonth <= 7 && p.hourOfDay >= 23;
-}
+export { inMaintenanceWindow } from '@paywatch/contract';

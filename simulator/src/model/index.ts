@@ -34,7 +34,7 @@
  * Payments API (api.ts): apiPaymentsPerHour, apiLoad (0..1), REQUESTS_PER_PAYMENT,
  *   LOGIN_FAILURE_PROBABILITY, dbSeconds, gatewaySeconds, API_TIMEOUT_SECONDS
  * Calendar (calendar.ts): istParts, istDate, istDayStart, istTime, istDayNumber,
- *   inMaintenanceWindow (first Sunday of the month, 23:00-24:00 IST)
+ *   inMaintenanceWindow (the contract's: second Sunday of the month, 02:00-05:00 IST)
  * Randomness (random.ts): Rng (seeded mulberry32: next, int, chance, poisson, lognormal, pick),
  *   hash32 — derive a stream per (seed, purpose, time) with Rng.of(seed, 'purpose', key)
  *

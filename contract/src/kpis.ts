@@ -1,7 +1,10 @@
 // The KPIs of the payments business with their target, warning and critical thresholds, from the
-// requirements. Prometheus alerts (prometheus/rules, generated) and dashboard colours (plugin,
-// generated) both read this file, so a threshold cannot disagree between an alert and a panel.
-// Values are in the unit of the series named by `series`: ratios are 0-1, times are seconds.
+// requirements. Prometheus alerts (prometheus/rules, generated), the runbooks' threshold tables
+// and dashboard colours (plugin, generated) all read this file, so a threshold cannot disagree
+// between an alert, a runbook and a panel. Values are in the unit of the series named by
+// `series`: ratios are 0-1, times are seconds.
+//
+// No imports: the Grafana app (plugin/, its own npm project and bundler) reads this file by path.
 
 export type Direction = 'higher-is-better' | 'lower-is-better';
 
