@@ -5,6 +5,8 @@
 //
 // No imports: the Grafana app (plugin/, its own npm project and bundler) reads this file by path.
 
+import type { PortName, PortSpec } from './ports.ts';
+
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** What a value is measured in; `count` for plain numbers of things. */
@@ -240,7 +242,7 @@ export const SCOPE_PROXY_FAMILIES = [
  * Every source of metrics in the order of docs/metrics.md. Ports are not written here (they are
  * the port table's): `where` names the port key and the renderer fills in the number.
  */
-export const METRIC_SOURCES: ReadonlyArray<MetricSource & { port?: string }> = [
+export const METRIC_SOURCES: ReadonlyArray<MetricSource & { port?: PortName }> = [
   { title: 'Payments exporter', where: '`exporters/payments`', port: 'payments', families: EXPORTER_FAMILIES.payments },
   { title: 'LMS exporter', where: '`exporters/lms`', port: 'lms', families: EXPORTER_FAMILIES.lms },
   { title: 'RFID exporter', where: '`exporters/rfid`', port: 'rfid', families: EXPORTER_FAMILIES.rfid },
@@ -269,6 +271,24 @@ export const METRIC_SOURCES: ReadonlyArray<MetricSource & { port?: string }> = [
   },
   { title: 'Scope proxy', where: '`scope-proxy`', port: 'scopeProxy', families: SCOPE_PROXY_FAMILIES },
 ];
+
+/**
+ * The heading of a source in docs/metrics.md and the catalogue, e.g.
+ * "Payments exporter (`exporters/payments`, port 9401)"; `ports` is the contract's PORTS.
+ */
+export function sourceHeading(source: MetricSource & { port?: PortName }, ports: Record<PortName, PortSpec>): string {
+  const where = [source.where, source.port ? `port ${ports[source.port].port}` : ''].filter(Boolean).join(', ');
+  return where ? `${source.title} (${where})` : source.title;
+}
+
+/** The meaning column of docs/metrics.md (markdown: a `|` is escaped) and the catalogue's help. */
+export function familyMeaning(f: MetricFamily): string {
+  // The help sentence starts lower-case in a table cell, unless it starts with an acronym (INR).
+  const help = /^[A-Z][a-z]/.test(f.help) ? f.help.charAt(0).toLowerCase() + f.help.slice(1) : f.help;
+  let text = f.doc ?? help;
+  if (f.buckets) text += `; buckets ${f.buckets.join(', ')}`;
+  return text;
+}
 
 /** Every family Paywatch declares. */
 export const ALL_FAMILIES: readonly MetricFamily[] = METRIC_SOURCES.flatMap((s) => s.families);

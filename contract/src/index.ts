@@ -3,8 +3,10 @@
 // and the docs read these; nothing here reads them back.
 export {
   family,
+  familyMeaning,
   promOptions,
   rfidReaderUpHelp,
+  sourceHeading,
   ALL_FAMILIES,
   EXPORTER_FAMILIES,
   EXPORTER_HEALTH_FAMILIES,
@@ -64,7 +66,7 @@ export {
   SCOPE_PROXY_POLICY_RELOADS_TOTAL,
   SCOPE_PROXY_POLICY_LAST_RELOAD_SUCCESS,
 } from './families.ts';
-export { AGGREGATE_SERIES, RECORDING_RULES, type RecordingRuleContract } from './recording-rules.ts';
+export { AGGREGATE_SERIES, RECORDING_RULES, RECORDING_RULES_HEADING, type RecordingRuleContract } from './recording-rules.ts';
 export { EXPORTER_JOBS, GATEWAYS, JOBS, SELECTORS, type JobKey, type ProbedService, type ScrapeJob } from './jobs.ts';
 export { defaultAddress, PORTS, type PortName, type PortSpec } from './ports.ts';
 export {

@@ -14,6 +14,9 @@ export interface RecordingRuleContract {
   doc: string;
 }
 
+/** Their section in docs/metrics.md and the plugin's catalogue. */
+export const RECORDING_RULES_HEADING = 'Recording rules (generated from `kpi/`, in `prometheus/rules/`)';
+
 export const RECORDING_RULES: readonly RecordingRuleContract[] = [
   { name: 'paywatch:payment_success_ratio:rate5m', labels: [], doc: 'fleet success ratio, 0–1, all channels' },
   { name: 'paywatch:payment_realtime_success_ratio:rate5m', labels: [], doc: 'success ratio of the real-time channels (UPI, QR, BBPS, card, net banking): the KPI and its alert' },

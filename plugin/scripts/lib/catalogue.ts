@@ -1,6 +1,10 @@
-// The metrics catalogue, parsed from the metric contract (docs/metrics.md): every Paywatch metric
-// and recording rule with its type, labels and meaning. `npm run dashboards` writes it to
+// The metrics catalogue, from the contract module (contract/src: families.ts, recording-rules.ts,
+// ports.ts), the same declarations docs/metrics.md is generated from: every Paywatch metric and
+// recording rule with its type, labels and meaning. `npm run dashboards` writes it to
 // src/catalogue/metrics.json for the Metrics catalogue page; a Jest test fails when it is stale.
+import { familyMeaning, METRIC_SOURCES, sourceHeading } from '../../../contract/src/families';
+import { PORTS } from '../../../contract/src/ports';
+import { RECORDING_RULES, RECORDING_RULES_HEADING } from '../../../contract/src/recording-rules';
 
 export interface CatalogueMetric {
   name: string;
@@ -12,43 +16,15 @@ export interface CatalogueMetric {
   source: string;
 }
 
-function cells(line: string): string[] {
-  // Split a markdown table row on unescaped pipes; `\|` stays inside a cell.
-  const parts = line
-    .trim()
-    .replace(/^\|/, '')
-    .replace(/\|$/, '')
-    .split(/(?<!\\)\|/);
-  return parts.map((p) => p.trim().replace(/\\\|/g, '|'));
-}
+/** A markdown cell as plain text: `\|` is a pipe. */
+const plain = (markdown: string) => markdown.replace(/\\\|/g, '|');
 
-export function parseMetricsDoc(markdown: string): CatalogueMetric[] {
-  const metrics: CatalogueMetric[] = [];
-  let section = '';
-  let header: string[] | null = null;
-  for (const line of markdown.split('\n')) {
-    if (line.startsWith('## ')) {
-      section = line.slice(3).trim();
-      header = null;
-      continue;
-    }
-    if (!line.trim().startsWith('|')) {
-      header = null;
-      continue;
-    }
-    const row = cells(line);
-    if (!header) {
-      header = row.map((h) => h.toLowerCase());
-      continue;
-    }
-    if (row.every((c) => /^-+$/.test(c))) continue;
-    const get = (col: string) => row[header!.indexOf(col)] ?? '';
-    const nameCell = get('metric') || get('rule');
-    const name = /^`([^`]+)`$/.exec(nameCell)?.[1];
-    if (!name || name.includes('*')) continue;
-    const type = header.includes('rule') ? 'recording rule' : get('type');
-    const labels = [...get('labels').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
-    metrics.push({ name, type, labels, help: get('meaning'), source: section });
+export function catalogue(): CatalogueMetric[] {
+  const metrics: CatalogueMetric[] = METRIC_SOURCES.flatMap((source) =>
+    source.families.map((f) => ({ name: f.name, type: f.type, labels: [...f.labels], help: plain(familyMeaning(f)), source: sourceHeading(source, PORTS) })),
+  );
+  for (const rule of RECORDING_RULES) {
+    metrics.push({ name: rule.name, type: 'recording rule', labels: [...rule.labels], help: plain(rule.doc), source: RECORDING_RULES_HEADING });
   }
   return metrics;
 }

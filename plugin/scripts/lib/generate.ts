@@ -1,11 +1,11 @@
 // Everything `npm run dashboards` writes, as a pure function of the repository's sources
-// (kpi/src/spec.ts, policy/policy.yml, docs/metrics.md): file path (relative to plugin/) → content.
+// (the contract module contract/src/ and policy/policy.yml): file path (relative to plugin/) → content.
 // The Jest freshness test calls the same function and compares with the committed files.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DASHBOARDS, PLUGIN_ID } from './dashboards';
-import { parseMetricsDoc } from './catalogue';
+import { catalogue } from './catalogue';
 
 export interface PanelQuery {
   refId: string;
@@ -117,6 +117,6 @@ export function renderAll(repoRoot: string): Record<string, string> {
     });
   }
   files['src/dashboards/index.json'] = json(index);
-  files['src/catalogue/metrics.json'] = json(parseMetricsDoc(readFileSync(join(repoRoot, 'docs/metrics.md'), 'utf8')));
+  files['src/catalogue/metrics.json'] = json(catalogue());
   return files;
 }

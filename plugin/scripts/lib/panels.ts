@@ -1,5 +1,5 @@
 // Typed panel helpers on top of @grafana/grafana-foundation-sdk. Every panel gets a description,
-// a unit, and (for KPIs) threshold colours from the one KPI spec in kpi/src/spec.ts, so a
+// a unit, and (for KPIs) threshold colours from the one KPI spec in contract/src/kpis.ts, so a
 // dashboard colour can never disagree with the alert that fires on the same number.
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
@@ -9,7 +9,7 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as piechart from '@grafana/grafana-foundation-sdk/piechart';
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
-import { kpi as kpiById, thresholdSteps, type Kpi, type KpiId } from '../../../kpi/src/spec';
+import { kpi as kpiById, thresholdSteps, type Kpi, type KpiId } from '../../../contract/src/kpis';
 
 /** Every panel reads the dashboard's Prometheus data source variable (the scope proxy). */
 export const DATASOURCE: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };

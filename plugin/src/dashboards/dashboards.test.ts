@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
-import { KPIS, thresholdSteps } from '../../../kpi/src/spec';
+import { KPIS, thresholdSteps } from '../../../contract/src/kpis';
 import { renderAll, readPolicy, type DashboardIndex } from '../../scripts/lib/generate';
 import { DASHBOARDS } from '../../scripts/lib/dashboards';
 import type { CatalogueMetric } from '../../scripts/lib/catalogue';

@@ -1,4 +1,4 @@
-import { KPIS, kpi, thresholdSteps } from '../../../kpi/src/spec';
+import { KPIS, kpi, thresholdSteps } from '../../../contract/src/kpis';
 import { colorFor, kpiTilesFor } from './status';
 
 describe('KPI tiles', () => {

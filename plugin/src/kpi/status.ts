@@ -1,8 +1,8 @@
 // Which KPI numbers the Home page shows a person, by their scope, and how a value is coloured.
-// Fleet-wide KPIs come from the one KPI spec (kpi/src/spec.ts), with its thresholds; people with a
+// Fleet-wide KPIs come from the one KPI spec (contract/src/kpis.ts), with its thresholds; people with a
 // branch or officer scope get their own numbers (the scope proxy filters every query, so a branch
 // manager asking for branch:* series only ever receives their branches).
-import { KPIS, kpi, thresholdSteps, type ThresholdStep } from '../../../kpi/src/spec';
+import { KPIS, kpi, thresholdSteps, type ThresholdStep } from '../../../contract/src/kpis';
 import type { Scope } from '../api/whoami';
 
 export interface KpiTile {

@@ -1,6 +1,6 @@
 import React from 'react';
 import { render, screen, waitFor, within } from '@testing-library/react';
-import { KPIS, kpi } from '../../../kpi/src/spec';
+import { KPIS, kpi } from '../../../contract/src/kpis';
 import { resetServer, serve, servePrometheus } from '../test/grafanaServerMock';
 import { SettingsContext } from '../settings';
 import { testIds } from '../components/testIds';

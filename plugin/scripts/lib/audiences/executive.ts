@@ -1,6 +1,7 @@
 // The executive dashboard, for the executive team (CEO, CFO): today's revenue against target,
 // payment success, availability and critical alerts, all branches.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { kpi } from '../../../../contract/src/kpis';
 import { attentionStat, kpiStat, pie, plainStat, row, series } from '../panels';
 import { UIDS, linkTo, base } from './common';
 
@@ -85,10 +86,11 @@ export function executive(): dashboard.Dashboard {
     .withPanel(
       series({
         title: 'Payment success rate',
-        description: 'Fleet payment success rate over the selected range; bands are the KPI thresholds.',
+        description: 'Real-time payment success rate (UPI, QR, BBPS, card, net banking) over the selected range; bands are the KPI thresholds.',
         unit: 'percentunit',
         kpi: 'payment_success_rate',
-        queries: [{ expr: 'paywatch:payment_success_ratio:rate5m', legend: 'Success rate' }],
+        // The KPI's own series, as the tile reads it: tile and chart can never disagree in colour.
+        queries: [{ expr: kpi('payment_success_rate').series, legend: 'Success rate' }],
         span: 12,
       })
     )

@@ -1,7 +1,7 @@
 // The operations dashboard, for operations (devops): the systems behind payments, every KPI with
 // its thresholds, the exporters.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { KPIS, type KpiId } from '../../../../kpi/src/spec';
+import { KPIS, type KpiId } from '../../../../contract/src/kpis';
 import { kpiStat, row, series, tablePanel, upDownStat } from '../panels';
 import { PLUGIN_ID, UIDS, linkTo, base } from './common';
 

@@ -1,6 +1,7 @@
 // The status dashboard, for every signed-in person, the viewer included: fleet-wide status from the
 // aggregate recording rules only.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { kpi } from '../../../../contract/src/kpis';
 import { kpiStat, row, series } from '../panels';
 import { UIDS, base, PER_MINUTE } from './common';
 
@@ -35,10 +36,11 @@ export function status(): dashboard.Dashboard {
     .withPanel(
       series({
         title: 'Payment success rate',
-        description: 'Fleet payment success rate; bands are the KPI thresholds.',
+        description: 'Real-time payment success rate (UPI, QR, BBPS, card, net banking); bands are the KPI thresholds.',
         unit: 'percentunit',
         kpi: 'payment_success_rate',
-        queries: [{ expr: 'paywatch:payment_success_ratio:rate5m', legend: 'Success rate' }],
+        // The KPI's own series, as the tile reads it: tile and chart can never disagree in colour.
+        queries: [{ expr: kpi('payment_success_rate').series, legend: 'Success rate' }],
       })
     )
     .withPanel(
