@@ -1,12 +1,14 @@
 // The KPI package's public surface: the spec, and the Prometheus, Alertmanager and rule
 // configuration generated from it, for the local stack, the compose configs and the tests.
-export { KPIS, kpi, thresholdSteps, type Kpi, type KpiId, type ThresholdStep } from './spec.ts';
+// The KPI spec itself lives in the contract (@paywatch/contract); re-exported for the generators' users.
+export { KPIS, kpi, thresholdSteps, type Kpi, type KpiId, type ThresholdStep } from '@paywatch/contract';
 export { ALERTS, alertByName, type AlertDefinition, type AlertLevel } from './alerts.ts';
 export { alertRule, alertRules, ruleFiles, type AlertRule, type RuleOptions } from './rules.ts';
 export {
   alertmanagerConfig,
   alertmanagerConfigYaml,
   LADDER,
+  MAINTENANCE_INTERVAL_NAME,
   MAINTENANCE_WINDOW,
   renderAlertmanagerConfig,
   type AlertmanagerConfigOptions,

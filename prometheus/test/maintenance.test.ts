@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { MAINTENANCE_INTERVAL_NAME } from '@paywatch/kpi/alertmanager';
-import { repoRoot } from '@paywatch/kpi/generate';
+import { MAINTENANCE_INTERVAL_NAME } from '@paywatch/kpi';
+import { repoRoot } from '@paywatch/runtime';
 import { inMaintenanceWindow } from '@paywatch/simulator/model';
 
 interface TimeRange {
