@@ -171,3 +171,25 @@ test('the app does not make Grafana import its dashboards into the General folde
     assert.equal(dashboard.revision, 0, `${include.path}: revision 0, so Grafana never auto-imports it over the provisioned copy`);
   }
 });
+
+// A link to a dashboard in a folder the role cannot open leads to "Dashboard not found": every
+// /d/<uid> link (dashboard links, panel links, data links) must open for every role that can open
+// the dashboard it is on. The "Paywatch dashboards" menu (links of type dashboards, by tag) is
+// filtered by Grafana itself.
+test('dashboard links lead each role only to dashboards it may open', () => {
+  const placed = placeDashboards();
+  const folderOf = new Map(placed.map((d) => [d.uid, d.folder]));
+  const openers = (folder: string) => Object.entries(policy.roles).filter(([, role]) => role.folders.includes(folder)).map(([name]) => name);
+  const problems: string[] = [];
+  for (const dashboard of placed) {
+    const text = readFileSync(dashboard.file, 'utf8');
+    for (const match of text.matchAll(/"url":\s*"\/d\/([A-Za-z0-9_-]+)/g)) {
+      const target = folderOf.get(match[1]!);
+      assert.ok(target, `${dashboard.relativePath} links to /d/${match[1]}, which is no bundled dashboard`);
+      for (const role of openers(dashboard.folder!)) {
+        if (!policy.roles[role]!.folders.includes(target)) problems.push(`${dashboard.relativePath} → /d/${match[1]} (${target}): ${role} may open the first, not the second`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});

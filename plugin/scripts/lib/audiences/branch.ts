@@ -2,7 +2,7 @@
 // the $branch variable.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { attentionStat, bars, kpiStat, pie, plainStat, row, series, tablePanel } from '../panels';
-import { UIDS, labelValuesVariable, linkTo, base } from './common';
+import { UIDS, labelValuesVariable, base } from './common';
 
 const B = '{branch=~"$branch"}';
 const b = (extra: string) => `{branch=~"$branch",${extra}}`;
@@ -25,7 +25,6 @@ export function branch(): dashboard.Dashboard {
         true
       )
     )
-    .link(linkTo('Field officer', UIDS.field, 'One field officer in detail'))
     .withRow(row('Collections today'))
     .withPanel(
       plainStat({
@@ -113,13 +112,6 @@ export function branch(): dashboard.Dashboard {
         overrides: [
           { column: 'Collected (INR)', unit: 'currencyINR' },
           { column: 'OTP verified', unit: 'percentunit' },
-          {
-            column: 'Officer',
-            link: {
-              title: 'Open Field officer for ${__value.text}',
-              url: `/d/${UIDS.field}?var-officer=\${__value.raw}&\${__url_time_range}`,
-            },
-          },
         ],
         height: 10,
       })

@@ -2,7 +2,7 @@
 // collections against target, all branches.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { attentionStat, bars, kpiStat, pie, plainStat, row, series, tablePanel } from '../panels';
-import { UIDS, linkTo, base, PER_MINUTE } from './common';
+import { UIDS, base, PER_MINUTE } from './common';
 
 export function business(): dashboard.Dashboard {
   return base(
@@ -13,8 +13,6 @@ export function business(): dashboard.Dashboard {
     'now-24h',
     ['finance']
   )
-    .link(linkTo('Executive overview', UIDS.executive, 'Headline numbers'))
-    .link(linkTo('Branch operations', UIDS.branch, 'One branch in detail'))
     .withRow(row('Now'))
     .withPanel(kpiStat('payment_success_rate', { span: 5 }))
     .withPanel(kpiStat('payment_processing_time', { span: 5 }))
@@ -144,15 +142,6 @@ export function business(): dashboard.Dashboard {
           },
         ],
         columns: { branch: 'Branch', 'Value #A': 'Overdue', 'Value #B': 'Open exceptions' },
-        overrides: [
-          {
-            column: 'Branch',
-            link: {
-              title: 'Open Branch operations for ${__value.text}',
-              url: `/d/${UIDS.branch}?var-branch=\${__value.raw}&\${__url_time_range}`,
-            },
-          },
-        ],
       })
     )
     .build();

@@ -26,7 +26,6 @@ export function executive(): dashboard.Dashboard {
         ])
     )
     .link(linkTo('Business metrics', UIDS.business, 'Success by channel, failure reasons, reconciliation'))
-    .link(linkTo('Operations', UIDS.operations, 'Service health, queues, latency'))
     .withRow(row('Today'))
     .withPanel(
       plainStat({
@@ -76,7 +75,6 @@ export function executive(): dashboard.Dashboard {
           },
         ],
         span: 6,
-        links: [linkTo('Operations', UIDS.operations, 'Which alerts are firing')],
       })
     )
     .withRow(row('Service level'))
