@@ -111,6 +111,24 @@ test('Grafana gets the plugin, provisioning, settings and dashboards, and reache
   assert.match(grafana.image!, /^grafana\/grafana(-oss)?:/, 'Grafana OSS');
 });
 
+// A login can be renamed by its user; the scope proxy binds each policy login to the Grafana user
+// access sync created, through Grafana's signed ID token (scope-proxy/src/identity.ts).
+test('the scope proxy trusts only Grafana\'s ID token, bound by access sync to one Grafana user per login', () => {
+  const flag = (command: string[], name: string) => command[command.indexOf(name) + 1];
+  const proxy = (services['scope-proxy']!.command ?? []) as string[];
+  const sync = (services['access-sync']!.command ?? []) as string[];
+  assert.equal(flag(proxy, '--identity'), 'grafana-id');
+  assert.equal(flag(proxy, '--jwks-url'), 'http://grafana:3000/api/signing-keys/keys');
+  assert.equal(flag(proxy, '--jwt-issuer'), services.grafana!.environment!.GF_SERVER_ROOT_URL, 'Grafana 12 signs with its root URL (trailing slash) as issuer');
+  assert.equal(flag(proxy, '--jwt-audience'), 'org:1');
+  assert.equal(flag(proxy, '--identities'), flag(sync, '--identities'), 'the proxy reads the file access sync writes');
+  const volumeOf = (service: string) => (services[service]!.volumes ?? []).find((v) => v.split(':')[1] === '/data')?.split(':')[0];
+  assert.equal(volumeOf('scope-proxy'), 'identities');
+  assert.equal(volumeOf('access-sync'), 'identities');
+  assert.ok((services['scope-proxy']!.volumes ?? []).includes('identities:/data:ro'), 'the proxy only reads it');
+  assert.equal(services.grafana!.environment!.PAYWATCH_ALERTMANAGER_URL, undefined, 'no Alertmanager data source');
+});
+
 test('our processes run the repository\'s entry points', () => {
   for (const [name, service] of Object.entries(services)) {
     if (!service.build) continue;
