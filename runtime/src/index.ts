@@ -2,3 +2,16 @@
 export { freePort, startService, waitFor, type Service, type ServiceOptions, type WaitOptions } from './process.ts';
 export { promQuery, startAlertmanager, startPrometheus, type AlertmanagerOptions, type PrometheusOptions, type RunningServer } from './servers.ts';
 export { repoRoot } from './paths.ts';
+export {
+  MAX_SECONDS,
+  optionsUsage,
+  OptionsError,
+  parseOptions,
+  parseOrExit,
+  parseValue,
+  type OptionSpec,
+  type OptionTable,
+  type OptionValues,
+  type ParsedOptions,
+} from './options.ts';
+export { PORTS, type PortSpec, type Ports, type ServiceName } from './ports.ts';

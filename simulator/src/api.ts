@@ -413,9 +413,9 @@ export async function startApi(context: ApiContext, options: { host: string; por
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`port ${options.port} on ${options.host} is in use: choose another with --port (SIMULATOR_PORT)`)
+          ? new Error(`port ${options.port} on ${options.host} is in use: choose another with --port (PAYWATCH_API_PORT)`)
           : error.code === 'EADDRNOTAVAIL'
-            ? new Error(`cannot bind ${options.host}: not an address of this machine; fix --host (SIMULATOR_HOST)`)
+            ? new Error(`cannot bind ${options.host}: not an address of this machine; fix --host (PAYWATCH_SIMULATOR_HOST)`)
             : error,
       ),
     );

@@ -2,26 +2,17 @@
 // The simulator as a program: `tsx simulator/src/main.ts --database-url postgres://... --speed 60`.
 // Stops with a message on bad configuration; SIGINT/SIGTERM stop it cleanly.
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '@paywatch/database/embedded';
-import { parseConfig, usage } from './config.ts';
+import { parseOrExit } from '@paywatch/runtime';
+import { OPTION_TABLE, parseConfig } from './config.ts';
 import { startSimulator } from './simulator.ts';
 
 const log = (line: string) => console.log(`[simulator] ${line}`);
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = parseConfig(process.argv.slice(2));
-  } catch (error) {
-    console.error(`simulator: ${(error as Error).message}`);
-    process.exit(2);
-  }
-  if (config.help) {
-    console.log(usage());
-    return;
-  }
+  const config = parseOrExit('simulator', OPTION_TABLE, () => parseConfig(process.argv.slice(2)));
   let embedded: EmbeddedDatabase | undefined;
   if (config.embeddedDataDir) {
-    embedded = await startEmbeddedDatabase({ dataDir: config.embeddedDataDir, port: config.embeddedPort ?? 5433, log });
+    embedded = await startEmbeddedDatabase({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log });
     config.databaseUrl = embedded.url;
   }
   const simulator = await startSimulator({ ...config, log });

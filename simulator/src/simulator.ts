@@ -1,6 +1,7 @@
 // Starts the whole simulation in-process: the engine writing the business into the database on a
 // simulated clock, the fake payments API on its port, and the traffic that drives that API.
 import { checkConnection, createPool, migrate, redact } from '@paywatch/database';
+import { PORTS } from '@paywatch/runtime';
 import { startApi, DEMO_PASSWORD, type ApiServer, type SimulatedDecision } from './api.ts';
 import { Engine, type PaymentRouter } from './engine.ts';
 import { GATEWAYS, IST_OFFSET_MS, Rng, apiLoad, branchProfiles, istDate, LOGIN_FAILURE_PROBABILITY, loanRef, REQUESTS_PER_PAYMENT, type Gateway } from './model/index.ts';
@@ -64,7 +65,7 @@ export const DEFAULTS = {
   paymentsPerBranchPerDay: 200,
   speed: 1,
   host: '127.0.0.1',
-  port: 9400,
+  port: PORTS.api.port,
   apiRate: 25,
   apiPoolMax: 10,
 };

@@ -282,13 +282,13 @@ test('on the real clock at high speed it keeps up and drives its own API', async
 });
 
 test('bad configuration stops it at start with a message saying what to fix', async () => {
-  assert.throws(() => parseConfig(['--databse-url', 'x'], {}), /unknown option --databse-url/);
+  assert.throws(() => parseConfig(['--databse-url', 'x'], {}), /unknown option "--databse-url"/);
   assert.throws(() => parseConfig(['--database-url', 'mysql://x/y'], {}), /must start with postgres:\/\//);
   assert.throws(() => parseConfig([], { DATABASE_URL: 'not a url' }), /DATABASE_URL is not a URL/);
   assert.throws(() => parseConfig([], {}), /no database/);
-  assert.throws(() => parseConfig(['--database-url', 'postgres://h/db', '--speed', 'fast'], {}), /--speed must be a number/);
+  assert.throws(() => parseConfig(['--database-url', 'postgres://h/db', '--speed', 'fast'], {}), /--speed: expected a number/);
   assert.throws(() => parseConfig(['--database-url', 'postgres://h/db', '--scenario', 'flood:5'], {}), /unknown scenario "flood"/);
-  const config = parseConfig(['--speed', '60', '--branches=50', '--scenario', 'gateway_outage:10:gateway_b', '--no-incidents'], { DATABASE_URL: 'postgres://u@h:5432/db', SIMULATOR_SEED: '7' });
+  const config = parseConfig(['--speed', '60', '--branches=50', '--scenario', 'gateway_outage:10:gateway_b', '--no-incidents'], { DATABASE_URL: 'postgres://u@h:5432/db', PAYWATCH_SEED: '7' });
   assert.deepEqual(
     { speed: config.speed, branches: config.branches, seed: config.seed, incidents: config.incidents, scenarios: config.scenarios },
     { speed: 60, branches: 50, seed: 7, incidents: false, scenarios: [{ name: 'gateway_outage', minutes: 10, gateway: 'gateway_b' }] },
@@ -302,5 +302,5 @@ test('bad configuration stops it at start with a message saying what to fix', as
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const [code] = await once(child, 'exit');
   assert.equal(code, 2);
-  assert.match(stderr, /unknown option --speeed/);
+  assert.match(stderr, /unknown option "--speeed"/);
 });

@@ -2,11 +2,13 @@
 // stops the exporter at start with a message that says what to fix: a typo in an option must not
 // silently leave an exporter polling the wrong database or port.
 import { parseDatabaseUrl } from '@paywatch/database';
+import { optionsUsage, OptionsError, parseOptions, parseValue, PORTS, type OptionSpec, type OptionTable } from '@paywatch/runtime';
 
 export const EXPORTER_NAMES = ['payments', 'lms', 'rfid', 'pool'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
 
-export const DEFAULT_PORTS: Record<ExporterName, number> = { payments: 9401, lms: 9402, rfid: 9403, pool: 9404 };
+/** Each exporter's port, from the one port table. */
+export const DEFAULT_PORTS: Record<ExporterName, number> = { payments: PORTS.payments.port, lms: PORTS.lms.port, rfid: PORTS.rfid.port, pool: PORTS.pool.port };
 
 export interface ExporterOptions {
   /** postgres://user:password@host:5432/database (the database that has the paywatch.* views). */
@@ -29,85 +31,50 @@ export interface ExporterOptions {
   log?: (line: string) => void;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+/** A configuration mistake (the runtime's OptionsError): main.ts exits 2 with its message. */
+export const ConfigError = OptionsError;
+export type ConfigError = OptionsError;
 
-interface OptionSpec {
-  key: keyof ExporterOptions;
-  flag: string;
-  env: string;
-  kind: 'url' | 'string' | 'port' | 'seconds' | 'positiveSeconds' | 'count' | 'httpUrl';
-  help: string;
-  /** The exporters it applies to; all when absent. */
-  only?: ExporterName;
-}
+/** The exporters' options: flag, environment variable (documented names kept), type and help. */
+export const OPTIONS = {
+  databaseUrl: {
+    flag: 'database-url',
+    env: 'DATABASE_URL',
+    type: 'string',
+    help: 'PostgreSQL URL of the database with the paywatch.* views (required)',
+    check: (value: string, source: string) => void parseDatabaseUrl(value, source),
+  },
+  host: { flag: 'host', type: 'string', help: 'address to listen on (default 127.0.0.1)' },
+  port: { flag: 'port', type: 'port', help: `port to listen on (default ${EXPORTER_NAMES.map((name) => `${name} ${DEFAULT_PORTS[name]}`).join(', ')})` },
+  pollIntervalSeconds: { flag: 'poll-interval', env: 'PAYWATCH_EXPORTER_POLL_INTERVAL_SECONDS', type: 'seconds', min: 0, aboveMin: true, help: 'seconds between polls (default 5)' },
+  safetyLagSeconds: { flag: 'safety-lag', env: 'PAYWATCH_EXPORTER_SAFETY_LAG_SECONDS', type: 'seconds', help: 'seconds counters stay behind the database clock (default 30)' },
+  poolMax: { flag: 'pool-max', type: 'integer', min: 1, max: 100, help: 'connections in the exporter pool (default 2)' },
+  lmsHealthUrl: { flag: 'lms-health-url', env: 'LMS_HEALTH_URL', type: 'url', help: 'LMS health endpoint for lms_up (lms only; without it lms_up is 1, see exporters/README.md)' },
+  rfidReaderTimeoutSeconds: {
+    flag: 'rfid-reader-timeout',
+    env: 'RFID_READER_TIMEOUT_SECONDS',
+    type: 'seconds',
+    min: 0,
+    aboveMin: true,
+    help: 'seconds of heartbeat silence before a reader is down (rfid only; default 120)',
+  },
+} as const satisfies Record<string, OptionSpec>;
 
-export const OPTION_SPECS: OptionSpec[] = [
-  { key: 'databaseUrl', flag: '--database-url', env: 'DATABASE_URL', kind: 'url', help: 'PostgreSQL URL of the database with the paywatch.* views (required)' },
-  { key: 'host', flag: '--host', env: 'PAYWATCH_EXPORTER_HOST', kind: 'string', help: 'address to listen on (default 127.0.0.1)' },
-  { key: 'port', flag: '--port', env: 'PAYWATCH_EXPORTER_PORT', kind: 'port', help: 'port to listen on (default payments 9401, lms 9402, rfid 9403, pool 9404)' },
-  { key: 'pollIntervalSeconds', flag: '--poll-interval', env: 'PAYWATCH_EXPORTER_POLL_INTERVAL_SECONDS', kind: 'positiveSeconds', help: 'seconds between polls (default 5)' },
-  { key: 'safetyLagSeconds', flag: '--safety-lag', env: 'PAYWATCH_EXPORTER_SAFETY_LAG_SECONDS', kind: 'seconds', help: 'seconds counters stay behind the database clock (default 30)' },
-  { key: 'poolMax', flag: '--pool-max', env: 'PAYWATCH_EXPORTER_POOL_MAX', kind: 'count', help: 'connections in the exporter pool (default 2)' },
-  { key: 'lmsHealthUrl', flag: '--lms-health-url', env: 'LMS_HEALTH_URL', kind: 'httpUrl', help: 'LMS health endpoint for lms_up (lms only; without it lms_up is 1, see exporters/README.md)', only: 'lms' },
-  { key: 'rfidReaderTimeoutSeconds', flag: '--rfid-reader-timeout', env: 'RFID_READER_TIMEOUT_SECONDS', kind: 'positiveSeconds', help: 'seconds of heartbeat silence before a reader is down (rfid only; default 120)', only: 'rfid' },
-];
+type OptionKey = keyof typeof OPTIONS;
 
-/** Environment variables with this prefix are ours: an unknown one is a typo and stops the exporter. */
-const ENV_PREFIX = 'PAYWATCH_EXPORTER_';
+/** Options that only one exporter has. In a shared environment another exporter's variable is simply not ours. */
+const ONLY: Partial<Record<OptionKey, ExporterName>> = { lmsHealthUrl: 'lms', rfidReaderTimeoutSeconds: 'rfid' };
+
+export const OPTION_TABLE: OptionTable<typeof OPTIONS> = {
+  component: 'exporter',
+  envPrefix: 'PAYWATCH_EXPORTER_',
+  usage: 'usage: tsx exporters/src/main.ts <payments|lms|rfid|pool> [options]',
+  positionals: ['exporter'],
+  options: OPTIONS,
+};
 
 export function usage(): string {
-  const lines = [
-    'usage: tsx exporters/src/main.ts <payments|lms|rfid|pool> [options]',
-    '',
-    'options (each also read from the environment variable shown; the flag wins):',
-  ];
-  for (const spec of OPTION_SPECS) lines.push(`  ${spec.flag.padEnd(24)} ${spec.env.padEnd(42)} ${spec.help}`);
-  return lines.join('\n');
-}
-
-function parseValue(spec: OptionSpec, raw: string, source: string): string | number {
-  const fail = (what: string) => new ConfigError(`${source}: ${what}, got ${JSON.stringify(raw)}`);
-  switch (spec.kind) {
-    case 'url':
-      try {
-        parseDatabaseUrl(raw, source);
-      } catch (error) {
-        throw new ConfigError((error as Error).message);
-      }
-      return raw;
-    case 'httpUrl': {
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        throw fail('expected an http(s) URL such as http://lms.internal:8080/health');
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail('expected an http:// or https:// URL');
-      return raw;
-    }
-    case 'string':
-      if (!raw.trim()) throw fail('expected a value');
-      return raw;
-    case 'port': {
-      const port = Number(raw);
-      if (!/^\d+$/.test(raw) || port > 65535) throw fail('expected a port number 0-65535');
-      return port;
-    }
-    case 'count': {
-      const count = Number(raw);
-      if (!/^\d+$/.test(raw) || count < 1 || count > 100) throw fail('expected a whole number 1-100');
-      return count;
-    }
-    case 'seconds':
-    case 'positiveSeconds': {
-      const seconds = Number(raw);
-      if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(seconds)) throw fail('expected a number of seconds');
-      if (spec.kind === 'positiveSeconds' && seconds <= 0) throw fail('expected more than 0 seconds');
-      return seconds;
-    }
-  }
+  return optionsUsage(OPTION_TABLE);
 }
 
 export function parseExporterName(value: string | undefined): ExporterName {
@@ -118,37 +85,19 @@ export function parseExporterName(value: string | undefined): ExporterName {
 }
 
 /** Reads `<exporter> [--flag value | --flag=value]...` and the environment into options. */
-export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): { name: ExporterName; options: ExporterOptions } {
-  const [first, ...rest] = argv;
-  const name = parseExporterName(first);
+export function parseCommandLine(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): { name: ExporterName; options: ExporterOptions } {
+  const parsed = parseOptions(OPTION_TABLE, argv, env);
+  if (parsed.help) throw new ConfigError(usage());
+  const name = parseExporterName(parsed.positionals[0]);
   const options: Record<string, unknown> = {};
-
-  for (const [variable, raw] of Object.entries(env)) {
-    if (raw === undefined) continue;
-    const spec = OPTION_SPECS.find((s) => s.env === variable);
-    if (!spec) {
-      if (variable.startsWith(ENV_PREFIX)) {
-        const known = OPTION_SPECS.filter((s) => s.env.startsWith(ENV_PREFIX)).map((s) => s.env);
-        throw new ConfigError(`unknown environment variable ${variable}: known ones are ${known.join(', ')}`);
-      }
+  for (const key of Object.keys(parsed.sources) as OptionKey[]) {
+    const source = parsed.sources[key]!;
+    const only = ONLY[key];
+    if (only && only !== name) {
+      if (source.startsWith('--')) throw new ConfigError(`${source} applies to the ${only} exporter only, not ${name}`);
       continue;
     }
-    // The environment is shared by the four exporters in a stack: an option for another exporter
-    // is simply not ours.
-    if (spec.only && spec.only !== name) continue;
-    options[spec.key] = parseValue(spec, raw, variable);
-  }
-
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (arg === '--help' || arg === '-h') throw new ConfigError(usage());
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const spec = OPTION_SPECS.find((s) => s.flag === flag);
-    if (!spec) throw new ConfigError(`unknown option ${JSON.stringify(arg)}\n${usage()}`);
-    if (spec.only && spec.only !== name) throw new ConfigError(`${spec.flag} applies to the ${spec.only} exporter only, not ${name}`);
-    const raw = inline ?? rest[++i];
-    if (raw === undefined) throw new ConfigError(`${spec.flag} needs a value`);
-    options[spec.key] = parseValue(spec, raw, spec.flag);
+    options[key] = parsed.values[key];
   }
   return { name, options: validateOptions(name, options as Partial<ExporterOptions>) };
 }
@@ -167,19 +116,20 @@ export interface ResolvedOptions {
 
 /** Checks options given in code (startExporter) the same way as the command line. */
 export function validateOptions(name: ExporterName, options: Partial<ExporterOptions>): ExporterOptions {
-  const known = new Set<string>([...OPTION_SPECS.map((s) => s.key), 'log']);
+  const known = new Set<string>([...Object.keys(OPTIONS), 'log']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new ConfigError(`unknown exporter option ${JSON.stringify(key)}: known ones are ${[...known].join(', ')}`);
   }
   if (!options.databaseUrl) {
     throw new ConfigError('no database: set DATABASE_URL or --database-url to postgres://user@host:5432/database (the database with the paywatch.* views)');
   }
-  for (const spec of OPTION_SPECS) {
-    const value = options[spec.key];
+  for (const [key, spec] of Object.entries(OPTIONS) as Array<[OptionKey, OptionSpec]>) {
+    const value = options[key];
     if (value === undefined) continue;
-    if (spec.only && spec.only !== name) throw new ConfigError(`${spec.key} applies to the ${spec.only} exporter only, not ${name}`);
-    if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(`${spec.key} must be a string or a number`);
-    parseValue(spec, String(value), spec.key);
+    const only = ONLY[key];
+    if (only && only !== name) throw new ConfigError(`${key} applies to the ${only} exporter only, not ${name}`);
+    if (typeof value !== 'string' && typeof value !== 'number') throw new ConfigError(`${key} must be a string or a number`);
+    parseValue(spec, String(value), key);
   }
   return options as ExporterOptions;
 }
