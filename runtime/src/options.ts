@@ -78,9 +78,10 @@ const flagOf = (key: string, spec: OptionSpec) => (spec.flag === undefined ? key
 export function envOf(table: OptionTable, key: string): string | null {
   const spec = table.options[key]!;
   if (spec.env !== undefined) return spec.env;
-  const flag = flagOf(key, spec);
-  if (!table.envPrefix || !flag) return null;
-  return `${table.envPrefix}${flag.replace(/-/g, '_').toUpperCase()}`;
+  // Environment-only options (no flag) are named from their key: secret -> PAYWATCH_PROXY_SECRET.
+  const name = flagOf(key, spec) ?? key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  if (!table.envPrefix) return null;
+  return `${table.envPrefix}${name.replace(/-/g, '_').toUpperCase()}`;
 }
 
 /** The help text: usage, then one line per option with its variable and default. */
