@@ -7,6 +7,7 @@ export { alertRule, alertRules, ruleFiles, type AlertRule, type RuleOptions } fr
 export {
   alertmanagerConfig,
   alertmanagerConfigYaml,
+  RECEIVER_ENV,
   LADDER,
   MAINTENANCE_INTERVAL_NAME,
   MAINTENANCE_WINDOW,

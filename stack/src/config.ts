@@ -1,27 +1,12 @@
 // The local stack's settings: one port per service (each configurable by environment variable or
 // by flag), the data directory, and the simulator's size. Defaults are the ports docs/metrics.md
 // names, so a person's bookmarks and the docs agree.
-import { parseArgs } from 'node:util';
+import { parseDatabaseUrl } from '@paywatch/database';
+import { RECEIVER_ENV } from '@paywatch/kpi';
+import { optionsUsage, OptionsError, parseOptions, PORTS, type OptionSpec, type OptionTable, type Ports, type PortSpec, type ServiceName } from '@paywatch/runtime';
 import { dataDir } from './paths.ts';
 
-export const PORTS = {
-  database: { env: 'PAYWATCH_DATABASE_PORT', flag: 'database-port', port: 9432, what: 'embedded PostgreSQL (PGlite)' },
-  api: { env: 'PAYWATCH_API_PORT', flag: 'api-port', port: 9400, what: 'payments API (simulator)' },
-  payments: { env: 'PAYWATCH_PAYMENTS_EXPORTER_PORT', flag: 'payments-port', port: 9401, what: 'payments exporter' },
-  lms: { env: 'PAYWATCH_LMS_EXPORTER_PORT', flag: 'lms-port', port: 9402, what: 'LMS exporter' },
-  rfid: { env: 'PAYWATCH_RFID_EXPORTER_PORT', flag: 'rfid-port', port: 9403, what: 'RFID exporter' },
-  pool: { env: 'PAYWATCH_POOL_EXPORTER_PORT', flag: 'pool-port', port: 9404, what: 'DB pool exporter' },
-  scopeProxy: { env: 'PAYWATCH_SCOPE_PROXY_PORT', flag: 'scope-proxy-port', port: 9410, what: 'scope proxy' },
-  alertSink: { env: 'PAYWATCH_ALERT_SINK_PORT', flag: 'alert-sink-port', port: 9420, what: 'local alert sink (Alertmanager webhooks)' },
-  prometheus: { env: 'PAYWATCH_PROMETHEUS_PORT', flag: 'prometheus-port', port: 9090, what: 'Prometheus' },
-  alertmanager: { env: 'PAYWATCH_ALERTMANAGER_PORT', flag: 'alertmanager-port', port: 9093, what: 'Alertmanager' },
-  blackbox: { env: 'PAYWATCH_BLACKBOX_PORT', flag: 'blackbox-port', port: 9115, what: 'blackbox prober' },
-  node: { env: 'PAYWATCH_NODE_EXPORTER_PORT', flag: 'node-exporter-port', port: 9100, what: 'host metrics (node_exporter)' },
-  grafana: { env: 'PAYWATCH_GRAFANA_PORT', flag: 'grafana-port', port: 3000, what: 'Grafana' },
-} as const;
-
-export type ServiceName = keyof typeof PORTS;
-export type Ports = Record<ServiceName, number>;
+export { PORTS, type Ports, type ServiceName };
 
 export interface StackConfig {
   ports: Ports;
@@ -41,85 +26,101 @@ export interface StackConfig {
   proxySecret: string;
   /** Start Grafana when a binary is found (default) or never. */
   grafana: boolean;
-}
-
-export const USAGE = `usage: npm start -- [options]
-
-Starts the embedded database and simulator (or uses DATABASE_URL), the exporters, the scope proxy,
-Prometheus, Alertmanager, the blackbox prober, node_exporter, and Grafana when a grafana binary is
-found. Ctrl-C stops everything. Data lives in PAYWATCH_DATA_DIR (default .data/).
-
-options (environment variable in brackets; the flag wins):
-  --data-dir DIR            [PAYWATCH_DATA_DIR]       where everything keeps its data
-  --database-url URL        [DATABASE_URL]            a real payments database instead of the embedded one
-  --simulate                [PAYWATCH_SIMULATE=1]     run the simulator even with --database-url
-  --backfill-days N         [PAYWATCH_BACKFILL_DAYS]  history on a first start (default 30; 0 = none)
-  --branches N              [PAYWATCH_BRANCHES]       simulated branches (simulator default 500)
-  --officers N              [PAYWATCH_OFFICERS]       field officers per branch
-  --payments-per-branch N   [PAYWATCH_PAYMENTS_PER_BRANCH] attempts per average branch per weekday
-  --speed X                 [PAYWATCH_SPEED]          simulated time per real time (keep 1 with history)
-  --no-grafana              [PAYWATCH_GRAFANA=0]      do not start Grafana even when installed
-  --proxy-secret S          [PAYWATCH_PROXY_SECRET]   Grafana <-> scope proxy shared secret
-${Object.values(PORTS)
-  .map((spec) => `  --${spec.flag} N`.padEnd(28) + `[${spec.env}]`.padEnd(34) + `${spec.what} (default ${spec.port})`)
-  .join('\n')}`;
-
-function number(value: string | undefined, what: string, integer = true): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0 || (integer && !Number.isInteger(parsed))) throw new Error(`${what}: expected a ${integer ? 'whole ' : ''}number, got ${JSON.stringify(value)}`);
-  return parsed;
+  /** Password access sync gives the demo users it creates. */
+  demoPassword: string;
+  /** Prometheus's retention time (e.g. 45d). */
+  retention: string;
 }
 
 /** The demo secret: fine on 127.0.0.1, replaced by PAYWATCH_PROXY_SECRET anywhere else. */
 export const DEMO_PROXY_SECRET = 'change-me-demo-secret';
 
-export function parseStackConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): StackConfig | 'help' {
-  const portOptions = Object.fromEntries(Object.values(PORTS).map((spec) => [spec.flag, { type: 'string' as const }]));
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      'data-dir': { type: 'string' },
-      'database-url': { type: 'string' },
-      simulate: { type: 'boolean' },
-      'backfill-days': { type: 'string' },
-      branches: { type: 'string' },
-      officers: { type: 'string' },
-      'payments-per-branch': { type: 'string' },
-      speed: { type: 'string' },
-      'no-grafana': { type: 'boolean' },
-      'proxy-secret': { type: 'string' },
-      ...portOptions,
-    },
-    strict: true,
-  });
-  if (values.help) return 'help';
+const portOptions = Object.fromEntries(
+  (Object.entries(PORTS) as Array<[ServiceName, PortSpec]>).map(([name, spec]) => [
+    `${name}Port`,
+    { type: 'port', min: 1, flag: spec.flag, env: spec.env, default: spec.port, help: spec.what } satisfies OptionSpec,
+  ]),
+) as Record<`${ServiceName}Port`, OptionSpec & { type: 'port'; default: number }>;
+
+/** npm start's options; the whole of Paywatch is the component, so its variables are PAYWATCH_<OPTION>. */
+export const OPTIONS = {
+  dataDir: { flag: 'data-dir', type: 'string', help: 'where everything keeps its data (default .data/ in the clone)' },
+  databaseUrl: {
+    flag: 'database-url',
+    env: 'DATABASE_URL',
+    type: 'string',
+    help: 'a real payments database instead of the embedded one',
+    check: (value: string, source: string) => void parseDatabaseUrl(value, source),
+  },
+  simulate: { flag: 'simulate', type: 'boolean', help: 'run the simulator even with --database-url (writes demo rows into that database!)' },
+  backfillDays: { flag: 'backfill-days', type: 'integer', min: 0, max: 3650, help: 'days of simulated history on a first start (default 30, 0 with --database-url; 0 = none)' },
+  branches: { flag: 'branches', type: 'integer', min: 1, max: 9999, help: 'simulated branches (simulator default 500)' },
+  officers: { flag: 'officers', type: 'integer', min: 1, max: 99, help: 'field officers per branch' },
+  paymentsPerBranch: { flag: 'payments-per-branch', type: 'number', min: 0, help: 'repayment attempts per average branch per weekday' },
+  speed: { flag: 'speed', type: 'number', min: 0, aboveMin: true, help: 'simulated time per real time (keep 1 with history)' },
+  grafana: { flag: 'grafana', type: 'boolean', default: true, help: 'start Grafana when a binary is found (--no-grafana: never)' },
+  proxySecret: { flag: 'proxy-secret', env: 'PAYWATCH_PROXY_SECRET', type: 'string', default: DEMO_PROXY_SECRET, help: 'Grafana <-> scope proxy shared secret (the demo value only on 127.0.0.1)' },
+  demoPassword: { flag: null, type: 'string', default: 'paywatch-demo', help: 'password access sync gives the demo users of policy/policy.yml' },
+  retention: { flag: 'retention', type: 'string', default: '45d', help: "Prometheus's --storage.tsdb.retention.time" },
+  ...portOptions,
+} as const satisfies Record<string, OptionSpec>;
+
+/**
+ * Variables with the PAYWATCH_ prefix that are not npm start's own but another program's: each
+ * program refuses its own unknown ones (the exporters PAYWATCH_EXPORTER_*, the scope proxy
+ * PAYWATCH_PROXY_*, the simulator PAYWATCH_SIMULATOR_*), Alertmanager's receivers read theirs
+ * (docs/alerting.md), Grafana's provisioning its own, the tests theirs.
+ */
+const OTHER_PROGRAMS = /^PAYWATCH_(EXPORTER|PROXY|SIMULATOR|SMTP|SLACK|PAGERDUTY|GRAFANA|REPORTS|TEST|E2E)_/;
+const OTHER_VARIABLES = new Set([
+  ...Object.keys(RECEIVER_ENV),
+  'PAYWATCH_SECRETS_DIR',
+  'PAYWATCH_IDENTITIES_FILE',
+  'PAYWATCH_SEED',
+  'PAYWATCH_SCOPE_PROXY_URL',
+  'PAYWATCH_ALERTMANAGER_URL',
+  'PAYWATCH_DASHBOARDS_DIR',
+]);
+
+export const OPTION_TABLE: OptionTable<typeof OPTIONS> = {
+  component: 'paywatch',
+  envPrefix: 'PAYWATCH_',
+  foreign: (variable) => OTHER_PROGRAMS.test(variable) || OTHER_VARIABLES.has(variable),
+  usage: `usage: npm start -- [options]
+
+Starts the embedded database and simulator (or uses DATABASE_URL), the exporters, the scope proxy,
+Prometheus, Alertmanager, the blackbox prober, node_exporter, and Grafana when a grafana binary is
+found. Ctrl-C stops everything. Data lives in PAYWATCH_DATA_DIR (default .data/).`,
+  options: OPTIONS,
+};
+
+export const USAGE = optionsUsage(OPTION_TABLE);
+
+/** Parses npm start's flags and environment; throws an OptionsError saying what to fix. */
+export function parseStackConfig(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): StackConfig | 'help' {
+  const { values: v, help } = parseOptions(OPTION_TABLE, argv, env);
+  if (help) return 'help';
   const ports = {} as Ports;
-  for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>) {
-    const raw = (values as Record<string, string | undefined>)[spec.flag] ?? env[spec.env];
-    const port = number(raw, raw === env[spec.env] ? spec.env : `--${spec.flag}`) ?? spec.port;
-    if (port < 1 || port > 65535) throw new Error(`${spec.env}: ${port} is not a port`);
-    ports[name] = port;
-  }
+  for (const name of Object.keys(PORTS) as ServiceName[]) ports[name] = v[`${name}Port`] as number;
   const seen = new Map<number, string>();
   for (const [name, port] of Object.entries(ports)) {
-    if (seen.has(port)) throw new Error(`port ${port} is given to both ${seen.get(port)} and ${name}`);
+    if (seen.has(port)) throw new OptionsError(`port ${port} is given to both ${seen.get(port)} and ${name}: move one (${PORTS[name as ServiceName].env} or --${PORTS[name as ServiceName].flag})`);
     seen.set(port, name);
   }
-  const dir = dataDir(values['data-dir'] ?? env.PAYWATCH_DATA_DIR);
-  const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
+  const databaseUrl = v.databaseUrl;
   return {
     ports,
-    dataDir: dir,
+    dataDir: dataDir(v.dataDir ?? ''),
     databaseUrl,
-    simulate: values.simulate ?? (env.PAYWATCH_SIMULATE === '1' || env.PAYWATCH_SIMULATE === 'true' || !databaseUrl),
-    backfillDays: number(values['backfill-days'] ?? env.PAYWATCH_BACKFILL_DAYS, 'backfill days') ?? (databaseUrl ? 0 : 30),
-    branches: number(values.branches ?? env.PAYWATCH_BRANCHES, 'branches'),
-    officersPerBranch: number(values.officers ?? env.PAYWATCH_OFFICERS, 'officers'),
-    paymentsPerBranch: number(values['payments-per-branch'] ?? env.PAYWATCH_PAYMENTS_PER_BRANCH, 'payments per branch', false),
-    speed: number(values.speed ?? env.PAYWATCH_SPEED, 'speed', false),
-    proxySecret: values['proxy-secret'] ?? env.PAYWATCH_PROXY_SECRET ?? DEMO_PROXY_SECRET,
-    grafana: !(values['no-grafana'] || env.PAYWATCH_GRAFANA === '0' || env.PAYWATCH_GRAFANA === 'false'),
+    simulate: v.simulate ?? !databaseUrl,
+    backfillDays: v.backfillDays ?? (databaseUrl ? 0 : 30),
+    branches: v.branches,
+    officersPerBranch: v.officers,
+    paymentsPerBranch: v.paymentsPerBranch,
+    speed: v.speed,
+    proxySecret: v.proxySecret,
+    demoPassword: v.demoPassword,
+    retention: v.retention,
+    grafana: v.grafana,
   };
 }

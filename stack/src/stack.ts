@@ -347,7 +347,7 @@ export async function startStack(config: StackConfig, progress: Progress = conso
       dir: promDir,
       config: yaml,
       port: ports.prometheus,
-      retention: process.env.PAYWATCH_RETENTION ?? '45d',
+      retention: config.retention,
       readyTimeoutMs: 180_000,
       onOutput: logTo('prometheus'),
     });
@@ -422,22 +422,18 @@ export async function startStack(config: StackConfig, progress: Progress = conso
     }, (count) => `${count} dashboards provisioned`);
     await step('access sync: Grafana users, teams and folder permissions from policy/policy.yml', async () => {
       const { main } = await import('./cli/access-sync.ts');
-      const saved = { ...process.env };
-      process.env.GRAFANA_USER = process.env.GRAFANA_USER ?? 'admin';
-      process.env.GRAFANA_PASSWORD = process.env.GRAFANA_PASSWORD ?? process.env.GF_SECURITY_ADMIN_PASSWORD ?? 'admin';
-      process.env.PAYWATCH_DEMO_PASSWORD = process.env.PAYWATCH_DEMO_PASSWORD ?? 'paywatch-demo';
-      try {
-        // A Grafana made before identities were recorded: its users are the demo people access
-        // sync made then, so bind them as they are (once; afterwards only users it creates).
-        const upgrade = !firstGrafanaStart && !existsSync(identities) ? ['--adopt-existing'] : [];
-        const code = await main(['--grafana-url', urls.grafana!, '--identities', identities, ...upgrade], logTo('access-sync'));
-        if (code !== 0) throw new Error(`access sync exited ${code}; see ${join(logDir, 'access-sync.log')}`);
-      } finally {
-        for (const key of ['GRAFANA_USER', 'GRAFANA_PASSWORD', 'PAYWATCH_DEMO_PASSWORD']) {
-          if (saved[key] === undefined) delete process.env[key];
-          else process.env[key] = saved[key];
-        }
-      }
+      // Grafana's admin (as started above) creates the demo users; the environment is not written.
+      const env = {
+        ...process.env,
+        GRAFANA_USER: process.env.GRAFANA_USER ?? 'admin',
+        GRAFANA_PASSWORD: process.env.GRAFANA_PASSWORD ?? process.env.GF_SECURITY_ADMIN_PASSWORD ?? 'admin',
+        PAYWATCH_DEMO_PASSWORD: config.demoPassword,
+      };
+      // A Grafana made before identities were recorded: its users are the demo people access
+      // sync made then, so bind them as they are (once; afterwards only users it creates).
+      const upgrade = !firstGrafanaStart && !existsSync(identities) ? ['--adopt-existing'] : [];
+      const code = await main(['--grafana-url', urls.grafana!, '--identities', identities, ...upgrade], logTo('access-sync'), env);
+      if (code !== 0) throw new Error(`access sync exited ${code}; see ${join(logDir, 'access-sync.log')}`);
     });
   }
 

@@ -1,8 +1,9 @@
 // `npm start [-- options]`: the whole of Paywatch on this machine (see config.ts for options).
 // Installs what it needs, starts every part in order and waits for each, prints where to look,
 // and stops everything on Ctrl-C (SIGINT) or SIGTERM.
+import { parseOrExit } from '@paywatch/runtime';
 import { loadPolicy } from '../access/policy.ts';
-import { parseStackConfig, USAGE } from '../config.ts';
+import { OPTION_TABLE, parseStackConfig, type StackConfig } from '../config.ts';
 import { consoleProgress, startStack } from '../stack.ts';
 
 /** One demo person per role of policy/policy.yml, to log in to Grafana as. */
@@ -14,17 +15,11 @@ function demoLogins(): string[] {
 }
 
 const log = (line: string) => console.log(line);
-let config;
-try {
-  config = parseStackConfig(process.argv.slice(2));
-} catch (error) {
-  console.error(`paywatch: ${(error as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-if (config === 'help') {
-  console.log(USAGE);
-  process.exit(0);
-}
+// A malformed or unknown option exits 2 with what to fix; --help prints the options and exits 0.
+const config = parseOrExit('paywatch', OPTION_TABLE, () => {
+  const parsed = parseStackConfig(process.argv.slice(2));
+  return parsed === 'help' ? { help: true as const } : parsed;
+}) as StackConfig;
 
 const progress = consoleProgress(log);
 progress.info(`data directory ${config.dataDir}`);
@@ -79,7 +74,7 @@ if (stack) {
       ? [
           '',
           `  Grafana          ${u.grafana}   (admin / $GF_SECURITY_ADMIN_PASSWORD, else admin)`,
-          `  Log in as, password ${process.env.PAYWATCH_DEMO_PASSWORD ? '$PAYWATCH_DEMO_PASSWORD' : 'paywatch-demo'}:`,
+          `  Log in as, password ${config.demoPassword === 'paywatch-demo' ? 'paywatch-demo' : '$PAYWATCH_DEMO_PASSWORD'}:`,
           ...demoLogins().map((line) => `    ${line}`),
         ]
       : []),
