@@ -1,49 +1,50 @@
-// `npm run backfill -- [--days 30] [--data-dir DIR] [--branches N] [--seed N] [--force]`
+// `npm run backfill -- [--days 30] [--data-dir DIR] [--branches N] [--seed N] [--force]` (--help: all options)
 // Writes N days of simulated history (from the simulator's model) into the local stack's
 // Prometheus data directory with promtool. Run it while Prometheus is stopped, or restart
 // Prometheus afterwards (it loads new blocks at start). `npm start` runs it on a first start.
 import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptions, parseOrExit, type OptionSpec, type OptionTable } from '@paywatch/runtime';
 import { dataDir } from '../paths.ts';
 import { FLEET_DEFAULTS, historyState, runBackfill } from '../backfill/run.ts';
 import { COMPOSE_TARGETS } from '../compose.ts';
 
-const { values } = parseArgs({
-  options: {
-    days: { type: 'string', default: '30' },
-    'data-dir': { type: 'string' },
-    'prometheus-dir': { type: 'string' },
-    branches: { type: 'string', default: process.env.PAYWATCH_BRANCHES },
-    seed: { type: 'string', default: process.env.PAYWATCH_SEED },
-    'per-branch-per-day': { type: 'string' },
-    'officers-per-branch': { type: 'string' },
-    budget: { type: 'string' },
-    force: { type: 'boolean', default: false },
-    'if-missing': { type: 'boolean', default: false },
-    compose: { type: 'boolean', default: false },
-    owner: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+/**
+ * The backfill's options. The fleet (branches, officers, payments per branch, seed) has the names
+ * npm start and the simulator read, so the history matches the live simulator's business.
+ */
+export const OPTIONS = {
+  days: { flag: 'days', env: 'PAYWATCH_BACKFILL_DAYS', type: 'integer', min: 1, max: 3650, default: 30, help: 'days of history ending 3 hours ago (Prometheus must not get samples in its head block)' },
+  dataDir: { flag: 'data-dir', env: 'PAYWATCH_DATA_DIR', type: 'string', help: "the stack's data directory (default .data); blocks go to DIR/prometheus/data" },
+  prometheusDir: { flag: 'prometheus-dir', env: null, type: 'string', help: "Prometheus's directory directly (blocks to D/data)" },
+  branches: { flag: 'branches', env: 'PAYWATCH_BRANCHES', type: 'integer', min: 1, max: 9999, help: `the simulator's branches (default ${FLEET_DEFAULTS.branches})` },
+  seed: { flag: 'seed', env: 'PAYWATCH_SEED', type: 'integer', min: 0, help: `the simulator's seed (default ${FLEET_DEFAULTS.seed})` },
+  paymentsPerBranch: { flag: 'payments-per-branch', env: 'PAYWATCH_PAYMENTS_PER_BRANCH', type: 'number', min: 0, help: "the simulator's repayment attempts per average branch per weekday" },
+  officers: { flag: 'officers', env: 'PAYWATCH_OFFICERS', type: 'integer', min: 1, max: 99, help: "the simulator's field officers per branch" },
+  budget: { flag: 'budget', env: null, type: 'integer', min: 1, help: 'most samples to write; per-branch series get a coarser step to fit (default 4000000)' },
+  force: { flag: 'force', env: null, type: 'boolean', default: false, help: 'add history although this data directory already has some' },
+  ifMissing: { flag: 'if-missing', env: null, type: 'boolean', default: false, help: 'do nothing (exit 0) when this data directory already has history' },
+  compose: { flag: 'compose', env: null, type: 'boolean', default: false, help: "label the series as docker-compose.yml's Prometheus scrapes them (service names)" },
+  owner: {
+    flag: 'owner',
+    env: null,
+    type: 'string',
+    help: 'UID:GID to hand the Prometheus directory to afterwards (the prom/prometheus image runs as 65534)',
+    check: (value: string, source: string) => {
+      if (!/^\d+:\d+$/.test(value)) throw new Error(`${source}: expected UID:GID such as 65534:65534, got ${JSON.stringify(value)}`);
+    },
   },
-});
+} as const satisfies Record<string, OptionSpec>;
 
-if (values.help) {
-  console.log(`usage: npm run backfill -- [--days 30] [--data-dir DIR] [--branches ${FLEET_DEFAULTS.branches}] [--seed ${FLEET_DEFAULTS.seed}] [--budget 4000000] [--force]
-  --days N             days of history ending 3 hours ago (Prometheus must not get samples in its head block)
-  --data-dir DIR       the stack's data directory (PAYWATCH_DATA_DIR, default .data); blocks go to DIR/prometheus/data
-  --prometheus-dir D   Prometheus's directory directly (blocks to D/data)
-  --branches, --seed, --per-branch-per-day, --officers-per-branch   the simulator's fleet (use the live simulator's values)
-  --budget N           most samples to write; per-branch series get a coarser step to fit
-  --force              add history although this data directory already has some
-  --if-missing         do nothing (exit 0) when this data directory already has history
-  --compose            label the series as docker-compose.yml's Prometheus scrapes them (service names)
-  --owner UID:GID      hand the Prometheus directory to this user afterwards (the prom/prometheus image runs as 65534)`);
-  process.exit(0);
-}
+export const OPTION_TABLE: OptionTable<typeof OPTIONS> = {
+  component: 'backfill',
+  envPrefix: 'PAYWATCH_BACKFILL_',
+  usage: 'usage: npm run backfill -- [options]',
+  options: OPTIONS,
+};
 
-const num = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
-if (values['data-dir']) process.env.PAYWATCH_DATA_DIR = values['data-dir'];
-const prometheusDir = values['prometheus-dir'] ?? join(dataDir(), 'prometheus');
+const { values } = parseOrExit('backfill', OPTION_TABLE, () => parseOptions(OPTION_TABLE, process.argv.slice(2), process.env));
+const prometheusDir = values.prometheusDir ?? join(dataDir(values.dataDir ?? ''), 'prometheus');
 
 /** chown -R, so a Prometheus running as another user can compact and delete the blocks. */
 function chownTree(path: string, uid: number, gid: number) {
@@ -55,13 +56,9 @@ function chownTree(path: string, uid: number, gid: number) {
   }
 }
 const owner = values.owner?.split(':').map(Number);
-if (owner && (owner.length !== 2 || owner.some((n) => !Number.isInteger(n)))) {
-  console.error(`backfill: --owner must be UID:GID, got ${values.owner}`);
-  process.exit(2);
-}
 
 const existing = historyState(prometheusDir);
-if (existing && values['if-missing']) {
+if (existing && values.ifMissing) {
   console.log(`backfill: ${prometheusDir} already has ${existing.days} days of history (${existing.samples} samples); nothing to do`);
   if (owner) chownTree(prometheusDir, owner[0]!, owner[1]!);
   process.exit(0);
@@ -70,12 +67,12 @@ try {
   const c = COMPOSE_TARGETS;
   const result = await runBackfill({
     prometheusDir,
-    days: Number(values.days),
-    branches: num(values.branches),
-    seed: num(values.seed),
-    perBranchPerDay: num(values['per-branch-per-day']),
-    officersPerBranch: num(values['officers-per-branch']),
-    sampleBudget: num(values.budget),
+    days: values.days,
+    branches: values.branches,
+    seed: values.seed,
+    perBranchPerDay: values.paymentsPerBranch,
+    officersPerBranch: values.officers,
+    sampleBudget: values.budget,
     force: values.force,
     ...(values.compose ? { instances: { payments: c.payments, lms: c.lms, rfid: c.rfid, pool: c.pool, api: c.paymentsApi, blackbox: c.blackbox } } : {}),
   });
