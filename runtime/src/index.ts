@@ -3,6 +3,7 @@ export { freePort, startService, waitFor, type Service, type ServiceOptions, typ
 export { promQuery, startAlertmanager, startPrometheus, type AlertmanagerOptions, type PrometheusOptions, type RunningServer } from './servers.ts';
 export { repoRoot } from './paths.ts';
 export {
+  envOf,
   MAX_SECONDS,
   optionsUsage,
   OptionsError,

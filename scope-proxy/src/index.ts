@@ -4,3 +4,4 @@ export { parsePolicy, loadPolicyFile, resolveCaller, PolicyError, PolicyStore, t
 export { rewriteQuery, rewriteSeriesSelector, scopeMatchers, scopeSelector, seriesInScope, alertInScope, ScopeError, type Scope } from './scope.ts';
 export { parsePromQL, print, PromQLError, walk, type Expr, type Matcher } from './promql.ts';
 export { Identifier, DEFAULT_SECRET_HEADER, parseIdentities, readIdentities, writeIdentities, type IdentityMode, type IdentityOptions, type IdentityBinding } from './identity.ts';
+export { OPTION_TABLE } from './options.ts';
