@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseOptions, parseOrExit, PORTS, type OptionSpec, type OptionTable } from '@paywatch/runtime';
 
 export interface Notification {
   receivedAt: string;
@@ -88,12 +88,25 @@ export async function startAlertSink(options: { port?: number; host?: string; fi
   };
 }
 
+/** The alert sink's options (PAYWATCH_ALERT_SINK_*; the port is the port table's). */
+const OPTIONS = {
+  port: { type: 'port', env: PORTS.alertSink.env, default: PORTS.alertSink.port, help: 'listen port' },
+  host: { type: 'string', default: '127.0.0.1', help: 'listen address' },
+  file: { type: 'string', help: 'append every notification to this JSON-lines file' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const OPTION_TABLE: OptionTable<typeof OPTIONS> = {
+  component: 'alert-sink',
+  envPrefix: 'PAYWATCH_ALERT_SINK_',
+  usage: 'usage: tsx stack/src/services/alert-sink.ts [--port 9420] [--host 127.0.0.1] [--file notifications.jsonl]',
+  options: OPTIONS,
+};
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: { port: { type: 'string', default: process.env.PORT ?? '9420' }, host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' }, file: { type: 'string' } },
-  });
-  const sink = await startAlertSink({ port: Number(values.port), host: values.host, file: values.file });
-  console.log(`alert sink: listening on ${values.host}:${sink.port}`);
+  const { values } = parseOrExit('alert-sink', OPTION_TABLE, () => parseOptions(OPTION_TABLE, process.argv.slice(2), process.env));
+  const host = values.host;
+  const sink = await startAlertSink({ port: values.port, host, file: values.file });
+  console.log(`alert sink: listening on ${host}:${sink.port}`);
   const stop = () => void sink.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
