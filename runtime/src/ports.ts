@@ -1,33 +1,8 @@
-// The one port table: each service's default port on 127.0.0.1, the variable and the flag of
-// `npm start` that move it, and what listens there. The programs' own defaults (an exporter's
-// --port, the simulator's, the scope proxy's, the embedded database's) come from here too, so
-// the docs, a person's bookmarks and every program agree.
-// TODO(contract): read the ports from the contract/ module once it declares them.
+// The one port table is the contract's (contract/src/ports.ts): each service's default port on
+// 127.0.0.1, the variable and flag of `npm start` that move it, and what listens there. The
+// programs' own defaults (an exporter's --port, the simulator's, the scope proxy's, the embedded
+// database's, the alert sink's) are read from it through here.
+export { PORTS, type PortName as ServiceName, type PortSpec } from '@paywatch/contract';
+import type { PortName } from '@paywatch/contract';
 
-export interface PortSpec {
-  port: number;
-  /** The variable npm start reads (and the program itself, where it is the same setting). */
-  env: string;
-  /** npm start's flag. */
-  flag: string;
-  what: string;
-}
-
-export const PORTS = {
-  database: { env: 'PAYWATCH_DATABASE_PORT', flag: 'database-port', port: 9432, what: 'embedded PostgreSQL (PGlite)' },
-  api: { env: 'PAYWATCH_API_PORT', flag: 'api-port', port: 9400, what: 'payments API (simulator)' },
-  payments: { env: 'PAYWATCH_PAYMENTS_EXPORTER_PORT', flag: 'payments-port', port: 9401, what: 'payments exporter' },
-  lms: { env: 'PAYWATCH_LMS_EXPORTER_PORT', flag: 'lms-port', port: 9402, what: 'LMS exporter' },
-  rfid: { env: 'PAYWATCH_RFID_EXPORTER_PORT', flag: 'rfid-port', port: 9403, what: 'RFID exporter' },
-  pool: { env: 'PAYWATCH_POOL_EXPORTER_PORT', flag: 'pool-port', port: 9404, what: 'DB pool exporter' },
-  scopeProxy: { env: 'PAYWATCH_PROXY_PORT', flag: 'proxy-port', port: 9410, what: 'scope proxy' },
-  alertSink: { env: 'PAYWATCH_ALERT_SINK_PORT', flag: 'alert-sink-port', port: 9420, what: 'local alert sink (Alertmanager webhooks)' },
-  prometheus: { env: 'PAYWATCH_PROMETHEUS_PORT', flag: 'prometheus-port', port: 9090, what: 'Prometheus' },
-  alertmanager: { env: 'PAYWATCH_ALERTMANAGER_PORT', flag: 'alertmanager-port', port: 9093, what: 'Alertmanager' },
-  blackbox: { env: 'PAYWATCH_BLACKBOX_PORT', flag: 'blackbox-port', port: 9115, what: 'blackbox prober' },
-  node: { env: 'PAYWATCH_NODE_EXPORTER_PORT', flag: 'node-exporter-port', port: 9100, what: 'host metrics (node_exporter)' },
-  grafana: { env: 'PAYWATCH_GRAFANA_PORT', flag: 'grafana-port', port: 3000, what: 'Grafana' },
-} as const satisfies Record<string, PortSpec>;
-
-export type ServiceName = keyof typeof PORTS;
-export type Ports = Record<ServiceName, number>;
+export type Ports = Record<PortName, number>;
