@@ -13,7 +13,7 @@ import { OPTION_TABLE as STACK } from '../src/config.ts';
 const TABLES: OptionTable[] = [EXPORTER, SIMULATOR, PROXY, STACK, ACCESS_SYNC] as OptionTable[];
 
 /** Names kept because people and files outside Paywatch already use them (README, docker-compose.yml, Grafana's own). */
-const DOCUMENTED = new Set(['DATABASE_URL', 'LMS_HEALTH_URL', 'RFID_READER_TIMEOUT_SECONDS', 'GRAFANA_URL']);
+const DOCUMENTED = new Set(['DATABASE_URL', 'LMS_HEALTH_URL', 'RFID_READER_TIMEOUT_SECONDS', 'GRAFANA_URL', 'PAYWATCH_IDENTITIES_FILE']);
 /** Settings of the business's size and pace, shared by npm start, the simulator and the backfill. */
 const SHARED = new Set(['PAYWATCH_BRANCHES', 'PAYWATCH_OFFICERS', 'PAYWATCH_PAYMENTS_PER_BRANCH', 'PAYWATCH_SPEED', 'PAYWATCH_SEED']);
 const PORT_VARIABLES = new Set<string>(Object.values(PORTS).map((spec) => spec.env));
