@@ -153,6 +153,7 @@ test('grafana.ini: user header on, no anonymous access, no public dashboards or 
   assert.equal(settings.users?.allow_sign_up, 'false');
   assert.equal(settings.snapshots?.enabled, 'false', 'snapshots would copy one scope\'s numbers to others');
   assert.equal(settings.snapshots?.external_enabled, 'false');
+  assert.equal(settings.feature_toggles?.idForwarding, 'true', 'Grafana forwards its signed ID token (grafana-id mode)');
   assert.equal(settings.public_dashboards?.enabled, 'false', 'public dashboards (on by default in Grafana 12) run queries with no user');
   assert.ok(!('editors_can_admin' in (settings.users ?? {})), 'editors_can_admin no longer exists in Grafana 12');
   assert.ok(!settings.security?.admin_password, 'the admin password comes from the environment');
