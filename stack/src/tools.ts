@@ -82,7 +82,7 @@ export const TOOLS = {
   grafana: {
     env: 'GRAFANA_BIN',
     binaries: ['grafana', 'grafana-server'],
-    hint: 'Grafana is optional locally: install Grafana OSS or set GRAFANA_BIN, or use docker-compose.yml',
+    hint: 'Grafana is optional locally: put Grafana OSS 12 (its release tarball) on PATH or set GRAFANA_BIN, or use docker-compose.yml (README.md, "Get Grafana")',
   },
   chromium: {
     env: 'CHROMIUM_BIN',
