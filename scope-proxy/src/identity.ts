@@ -135,7 +135,12 @@ class IdentitiesFile {
       this.stamp = stamp;
       this.error = undefined;
     } catch (error) {
-      this.error = (error as Error).message; // keep the last good bindings
+      const message = (error as Error).message;
+      // Keep the last good bindings, and say so once per new problem (the proxy's log is JSON lines).
+      if (message !== this.error) {
+        process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), component: 'scope-proxy', level: 'error', msg: 'identities file unreadable; keeping the last good bindings', error: message })}\n`);
+      }
+      this.error = message;
     }
   }
 
