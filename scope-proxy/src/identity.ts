@@ -165,6 +165,21 @@ function single(headers: IncomingHttpHeaders, name: string): string | undefined 
   return value;
 }
 
+/**
+ * The login in X-Grafana-User. Grafana sets the header to the login as it is
+ * (proxyutil.ApplyUserHeader, and the backend plugins' user-header middleware): a non-ASCII login
+ * arrives as its UTF-8 bytes, which Node hands over one character per byte (Latin-1). Decoded
+ * back here, and in NFC so a login typed in either normal form matches the policy's. Bytes that
+ * are not UTF-8 are refused rather than guessed.
+ */
+export function loginFromHeader(raw: string): string | undefined {
+  if (/^[\x20-\x7e]*$/.test(raw)) return raw;
+  if (/[^\x00-\xff]/.test(raw)) return undefined;
+  const decoded = Buffer.from(raw, 'latin1').toString('utf8');
+  if (decoded.includes('\uFFFD')) return undefined;
+  return decoded.normalize('NFC');
+}
+
 export class Identifier {
   private readonly secretDigest: Buffer;
   private readonly secretHeader: string;
@@ -203,7 +218,9 @@ export class Identifier {
     if (userHeader === null) return { ok: false, status: 401, reason: 'X-Grafana-User given more than once' };
     if (this.options.mode === 'header') {
       if (!userHeader) return { ok: false, status: 401, reason: 'no signed-in user (X-Grafana-User missing)' };
-      return { ok: true, login: userHeader, via: 'header' };
+      const login = loginFromHeader(userHeader);
+      if (login === undefined) return { ok: false, status: 401, reason: 'X-Grafana-User is not UTF-8 (Grafana sends the login as UTF-8 bytes)' };
+      return { ok: true, login, via: 'header' };
     }
     let token: string | undefined | null;
     if (this.options.mode === 'grafana-id') token = single(headers, 'x-grafana-id');

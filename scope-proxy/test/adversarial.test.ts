@@ -282,6 +282,46 @@ describe('adversarial corpus against real Prometheus', { timeout: 150_000 }, () 
     assert.equal(wrongSecret.status, 401);
   });
 
+  test('rules and alerts: values and annotations only where the scope could have computed them', async () => {
+    const get = (path: string, login: string) => rawRequest(fx.truth.proxy.url, { method: 'GET', path }, login);
+    type A = { labels: Record<string, string>; annotations: Record<string, string>; value?: string };
+    const alerts = async (login: string) => ((await get('/api/v1/alerts', login)).json.data.alerts as A[]);
+    const direct = ((await fetch(`${fx.truth.prometheus.url}/api/v1/alerts`).then((r) => r.json())) as { data: { alerts: A[] } }).data.alerts;
+    const find = (list: A[], name: string, branch?: string) => list.find((a) => a.labels.alertname === name && a.labels.branch === branch);
+
+    // The branch manager: their branch's own alert with its value and label-only text; the fleet's
+    // query results and the share of the fleet are withheld; no other branch, no fleet alert.
+    const meera = await alerts('meera.bm');
+    const own = find(meera, 'BranchPayments', 'BR0001');
+    assert.ok(own, JSON.stringify(meera));
+    assert.equal(own.value, find(direct, 'BranchPayments', 'BR0001')!.value);
+    assert.equal(own.annotations.description, find(direct, 'BranchPayments', 'BR0001')!.annotations.description);
+    assert.equal(own.annotations.fleet, undefined);
+    assert.equal(own.annotations.busiest, undefined);
+    const share = find(meera, 'BranchShareOfFleet', 'BR0001');
+    assert.ok(share && share.value === undefined && share.annotations.description === undefined, JSON.stringify(share));
+    assert.ok(meera.every((a) => a.labels.branch === 'BR0001'), JSON.stringify(meera.map((a) => a.labels)));
+    assert.ok(direct.some((a) => a.annotations.fleet !== undefined && a.value !== undefined), 'Prometheus itself expands the fleet query');
+
+    // The viewer: fleet alerts only; a value only from the allow-listed aggregates.
+    const viewer = await alerts('vikram.viewer');
+    assert.equal(find(viewer, 'FleetPayments')?.value, undefined);
+    assert.equal(find(viewer, 'FleetPayments')?.annotations.description, undefined);
+    assert.equal(find(viewer, 'FleetPayments')?.annotations.summary, 'Payments across the fleet');
+    assert.equal(find(viewer, 'FleetSuccessRatio')?.value, find(direct, 'FleetSuccessRatio')!.value);
+    assert.equal(find(viewer, 'DatabaseSeen')?.value, undefined);
+    assert.ok(viewer.every((a) => !a.labels.branch && !a.labels.officer));
+
+    // The field officer: their own series' alerts, values included.
+    const ravi = await alerts('ravi.fo');
+    assert.ok(ravi.length > 0 && ravi.every((a) => a.labels.officer === 'BR0001-FO01' && a.value !== undefined), JSON.stringify(ravi));
+
+    // The rules answer says the same, and never an error text.
+    const rules = (await get('/api/v1/rules', 'meera.bm')).json.data.groups.flatMap((g: { rules: unknown[] }) => g.rules) as Array<{ name: string; alerts?: A[]; lastError?: string }>;
+    assert.deepEqual(rules.find((r) => r.name === 'BranchPayments')?.alerts?.map((a) => a.value), [own.value]);
+    assert.ok(rules.every((r) => r.lastError === undefined));
+  });
+
   test('a branch manager gets their own numbers, exactly as Prometheus has them', async () => {
     const q = `sum(payments_total{branch="BR0001"})`;
     const through = await rawRequest(fx.truth.proxy.url, { method: 'GET', path: `/api/v1/query?${form([['query', q], ['time', String(fx.end)]])}` }, 'meera.bm');

@@ -140,6 +140,65 @@ function openMetrics(series: Series[], end: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Alerting rules for the oracle (issue 10): alerts whose values and annotations depend on data in
+ * and out of a caller's scope. Thresholds are `> 0` so every alert exists in A and in each twin;
+ * only values and query results differ, and those must never reach a caller who could not have
+ * computed them. Samples end 5 minutes before "now", hence last_over_time.
+ */
+export const ORACLE_RULES = `groups:
+  - name: oracle
+    interval: 1s
+    rules:
+      - alert: FleetPayments
+        expr: sum(last_over_time(payments_total[15m])) > 0
+        annotations:
+          summary: Payments across the fleet
+          description: "{{ $value }} payments across the fleet"
+      - alert: BranchPayments
+        expr: sum by (branch) (last_over_time(payments_total[15m])) > 0
+        annotations:
+          summary: "Payments at {{ $labels.branch }}"
+          description: "{{ $labels.branch }} has {{ $value }} payments"
+          fleet: '{{ with query "sum(payments_total)" }}{{ . | first | value }} across the fleet{{ end }}'
+          busiest: '{{ with query "topk(1, reconciliation_pending)" }}{{ (. | first).Labels.branch }} is busiest{{ end }}'
+      - alert: BranchShareOfFleet
+        expr: sum by (branch) (last_over_time(payments_total[15m])) / on() group_left sum(last_over_time(payments_total[15m])) > 0
+        annotations:
+          description: "{{ $labels.branch }} has {{ $value | humanizePercentage }} of the fleet's payments"
+      - alert: OfficerCollections
+        expr: last_over_time(field_collections_total[15m]) > 0
+        annotations:
+          description: "{{ $labels.officer }}: {{ $value }}"
+      - alert: FleetSuccessRatio
+        expr: last_over_time(paywatch:payment_success_ratio:rate5m[15m]) > 0
+        annotations:
+          description: "{{ $value }}"
+      - alert: DatabaseSeen
+        expr: last_over_time(db_up[15m]) > 0
+        annotations:
+          description: "db_up = {{ $value }}"
+`;
+export const ORACLE_ALERTS = ['FleetPayments', 'BranchPayments', 'BranchShareOfFleet', 'OfficerCollections', 'FleetSuccessRatio', 'DatabaseSeen'];
+
+/** Until every oracle rule has fired once in this Prometheus. */
+async function oracleAlertsFiring(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const body = (await fetch(`${url}/api/v1/alerts`).then((r) => r.json()).catch(() => undefined)) as { data?: { alerts?: Array<{ labels: Record<string, string>; state: string }> } } | undefined;
+    const alerts = body?.data?.alerts ?? [];
+    const firing = new Set(alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname));
+    if (ORACLE_ALERTS.every((name) => firing.has(name))) {
+      // The alert states show before the evaluation's ALERTS and ALERTS_FOR_STATE samples are
+      // committed: wait for those series too, so every instance lists the same series.
+      const listed = async (name: string) =>
+        ((await fetch(`${url}/api/v1/series?match[]=${name}`).then((r) => r.json()).catch(() => undefined)) as { data?: unknown[] } | undefined)?.data?.length ?? 0;
+      if ((await listed('ALERTS')) >= alerts.length && (await listed('ALERTS_FOR_STATE')) >= alerts.length) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the oracle's alerts did not all fire in ${url} within 60 s`);
+}
+
 export interface Instance {
   prometheus: RunningServer;
   proxy: ScopeProxy;
@@ -151,7 +210,7 @@ async function startInstance(dir: string, series: Series[], end: number): Promis
   writeFileSync(join(dir, 'data.om'), openMetrics(series, end));
   const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), data], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`promtool create-blocks-from failed: ${made.stderr}${made.stdout}`);
-  const prometheus = await startPrometheus({ dir, config: 'global:\n  evaluation_interval: 1m\n' });
+  const prometheus = await startPrometheus({ dir, config: 'global:\n  evaluation_interval: 1m\nrule_files: [oracle-rules.yml]\n', files: { 'oracle-rules.yml': ORACLE_RULES } });
   const proxy = await startScopeProxy({
     policyPath: REPO_POLICY,
     upstream: prometheus.url,
@@ -160,6 +219,13 @@ async function startInstance(dir: string, series: Series[], end: number): Promis
     watchPolicy: false,
     log: () => undefined,
   });
+  try {
+    await oracleAlertsFiring(prometheus.url);
+  } catch (error) {
+    await proxy.stop();
+    await prometheus.stop();
+    throw error;
+  }
   return { prometheus, proxy };
 }
 
@@ -264,7 +330,15 @@ export function normalise(response: RawResponse): string {
   const data = copy?.data;
   if (data && Array.isArray(data.result)) data.result.sort((a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   else if (Array.isArray(data)) data.sort((a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-  if (data?.groups) for (const g of data.groups) { delete g.lastEvaluation; delete g.evaluationTime; for (const r of g.rules ?? []) { delete r.lastEvaluation; delete r.evaluationTime; } }
+  // Timing is not data: when each Prometheus evaluated or an alert became active.
+  const byText = (a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+  const untimed = (alerts: Array<Record<string, unknown>> | undefined) => {
+    for (const a of alerts ?? []) { delete a.activeAt; delete a.keepFiringSince; }
+    alerts?.sort(byText);
+  };
+  if (Array.isArray(data?.alerts)) untimed(data.alerts);
+  // The rule file's path differs only because each twin runs from its own directory.
+  if (data?.groups) for (const g of data.groups) { delete g.file; delete g.lastEvaluation; delete g.evaluationTime; for (const r of g.rules ?? []) { delete r.lastEvaluation; delete r.evaluationTime; untimed(r.alerts); } }
   return `${response.status} ${JSON.stringify(copy)}`;
 }
 

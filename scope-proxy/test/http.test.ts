@@ -169,6 +169,10 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
     }
     assert.match(metrics, /scope_proxy_policy_reloads_total\{result="failure"\} [1-9]/);
     assert.ok(logs.some((l) => /keeping the last good policy/.test(l) && /policy\.yml:\d+:\d+/.test(l)));
+    // The unauthenticated health answer says a reload failed, but not what the policy holds.
+    const health = await fetch(`${proxy.url}/healthz`).then((r) => r.text());
+    assert.match(health, /"lastReloadOk":false/);
+    assert.doesNotMatch(health, /branchy|policy\.yml:|meera|BR0/);
     // Requests keep being answered on the last good policy.
     const meera = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, 'meera.bm');
     assert.equal(meera.json.data.scope.kind, 'branch');
@@ -180,6 +184,29 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
     const farhan = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, 'farhan.fin');
     assert.equal(farhan.json.data.role, 'viewer', logs.filter((l) => /policy/.test(l)).join('\n'));
     writeFileSync(policyPath, good);
+  });
+
+  test('a login outside ASCII, as Grafana sends it (its UTF-8 bytes), is matched to the policy', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'scope-proxy-utf8-'));
+    const unicodePolicy = join(dir2, 'policy.yml');
+    writeFileSync(unicodePolicy, readFileSync(REPO_POLICY, 'utf8').replace('people:\n', 'people:\n  - { login: रवि.अधिकारी, role: branch_manager, branches: [BR0004] }\n  - { login: josé.bm, role: branch_manager, branches: [BR0005] }\n'));
+    const p2 = await startScopeProxy({ policyPath: unicodePolicy, upstream: `http://127.0.0.1:${await freePort()}`, port: await freePort(), secret: SECRET, log: () => undefined, watchPolicy: false });
+    const asGrafanaSends = (login: string) => Buffer.from(login, 'utf8').toString('latin1');
+    try {
+      const hindi = await rawRequest(p2.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, asGrafanaSends('रवि.अधिकारी'));
+      assert.equal(hindi.status, 200, hindi.body);
+      assert.equal(hindi.json.data.login, 'रवि.अधिकारी');
+      assert.deepEqual(hindi.json.data.scope, { kind: 'branch', branches: ['BR0004'] });
+      // The same login in decomposed form (é as e + combining accent) is the same person.
+      const jose = await rawRequest(p2.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, asGrafanaSends('jose\u0301.bm'));
+      assert.deepEqual(jose.json?.data?.scope, { kind: 'branch', branches: ['BR0005'] }, jose.body);
+      // Bytes that are not UTF-8 are refused, not guessed.
+      const broken = await rawRequest(p2.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, '\xe0\xa4.bm');
+      assert.equal(broken.status, 401);
+    } finally {
+      await p2.stop();
+      rmSync(dir2, { recursive: true, force: true });
+    }
   });
 
   test('Prometheus down: 502, not a hang or a crash', async () => {

@@ -1,7 +1,8 @@
-// rules and alerts: Prometheus's answers filtered to the caller's scope (filters/rules.ts,
-// filters/alerts.ts).
+// rules and alerts: Prometheus's answers narrowed to the caller's scope (filters/rules.ts). A
+// scoped caller's alerts come from the rules answer, where each alert sits beside its rule
+// (filters/alerts.ts); the `all` scope gets Prometheus's answers as they are.
 import { badRequest } from '../errors.ts';
-import { filterAlerts, type AlertsAnswer } from '../filters/alerts.ts';
+import { alertsFromRules } from '../filters/alerts.ts';
 import { filterRules, type RulesAnswer } from '../filters/rules.ts';
 import { parseAnswer } from '../upstream.ts';
 import { json, relay, type Call, type Deps, type Reply } from '../handler.ts';
@@ -14,8 +15,10 @@ export async function handleRules(call: Call, deps: Deps): Promise<Reply> {
     if (type !== 'alert' && type !== 'record') throw badRequest('type must be alert or record');
     params.set('type', type);
   }
-  const answer = await deps.upstream.call(`/api/v1/${endpoint}`, params, 'GET');
-  if (answer.status !== 200 || scope.kind === 'all') return relay(answer);
-  if (endpoint === 'alerts') return json(filterAlerts(parseAnswer<AlertsAnswer>(answer.body), scope));
-  return json(filterRules(parseAnswer<RulesAnswer>(answer.body), scope));
+  if (scope.kind === 'all') return relay(await deps.upstream.call(`/api/v1/${endpoint}`, params, 'GET'));
+  if (endpoint === 'alerts') params.set('type', 'alert');
+  const answer = await deps.upstream.call('/api/v1/rules', params, 'GET');
+  if (answer.status !== 200) return relay(answer);
+  const rules = parseAnswer<RulesAnswer>(answer.body);
+  return json(endpoint === 'alerts' ? alertsFromRules(rules, scope) : filterRules(rules, scope));
 }
