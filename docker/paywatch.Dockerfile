@@ -10,6 +10,7 @@ ENV NODE_ENV=production NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY --from=prometheus /bin/promtool /usr/local/bin/promtool
 # Packages first (cached while only sources change). tsx is a dev dependency of the root.
 COPY package.json package-lock.json ./
+COPY contract/package.json contract/
 COPY runtime/package.json runtime/
 COPY database/package.json database/
 COPY simulator/package.json simulator/
@@ -20,6 +21,7 @@ COPY stack/package.json stack/
 COPY testing/package.json testing/
 RUN npm ci --include=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
 COPY tsconfig.json ./
+COPY contract contract
 COPY runtime runtime
 COPY database database
 COPY simulator simulator

@@ -98,3 +98,12 @@ test('nothing below stack/ imports stack/', () => {
   }
   assert.deepEqual(problems, []);
 });
+
+test('the image (docker/paywatch.Dockerfile) installs and copies every workspace', () => {
+  const dockerfile = readFileSync(join(repoRoot, 'docker', 'paywatch.Dockerfile'), 'utf8');
+  for (const { folder } of workspaces) {
+    assert.match(dockerfile, new RegExp(`^COPY ${folder}/package\\.json ${folder}/$`, 'm'), `the Dockerfile copies ${folder}/package.json before npm ci`);
+    // testing/ holds test fixtures only: the image runs no tests (its .dockerignore drops test/).
+    if (folder !== 'testing') assert.match(dockerfile, new RegExp(`^COPY ${folder} ${folder}$`, 'm'), `the Dockerfile copies ${folder}/`);
+  }
+});
