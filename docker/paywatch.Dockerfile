@@ -6,8 +6,10 @@ FROM prom/prometheus:v2.53.3 AS prometheus
 FROM node:20.18.1-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production NPM_CONFIG_UPDATE_NOTIFIER=false
-# promtool, for the history backfill.
+# promtool and prometheus, for the history backfill (the recording rules' history is evaluated by a
+# temporary Prometheus over the raw history, with promtool create-blocks-from rules).
 COPY --from=prometheus /bin/promtool /usr/local/bin/promtool
+COPY --from=prometheus /bin/prometheus /usr/local/bin/prometheus
 # Packages first (cached while only sources change). tsx is a dev dependency of the root.
 COPY package.json package-lock.json ./
 COPY contract/package.json contract/

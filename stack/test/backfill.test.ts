@@ -1,15 +1,20 @@
-// History backfill: 30 days from the simulator's model into a fresh Prometheus data directory with
-// promtool, then a real Prometheus on it: the daily revenue query has a value for each of the last
-// 30 days and its day-to-day shape is the model's calendar (quiet Sundays, the month-start surge).
+// History backfill: 30 days of raw series from the simulator's model into a fresh Prometheus data
+// directory with promtool, the recording rules' history evaluated from them by Prometheus
+// (promtool create-blocks-from rules), then a real Prometheus on it: the daily revenue query has a
+// value for each of the last 30 days and its day-to-day shape is the model's calendar (quiet
+// Sundays, the month-start surge); the recorded series equal the rules' expressions evaluated on
+// the raw history; the history reaches the start.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { branchProfiles, expectedDailyCollectionInr, istDayStart, istParts } from '@paywatch/simulator/model';
-import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill, type BackfillResult } from '../src/backfill/run.ts';
+import { defaultRuleFiles, fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill, type BackfillResult } from '../src/backfill/run.ts';
 import { formatLabels, writeOpenMetrics } from '../src/backfill/openmetrics.ts';
-import { histogramQuantile } from '../src/backfill/history.ts';
+import { familyDefinition, seriesLabels } from '../src/backfill/families.ts';
+import { dependencyLevels, loadRecordingRules, longestWindowSeconds } from '../src/backfill/rules.ts';
+import { chooseTimeline, DENSE_STEP, keepsBranch, keepsFleet, samplesOf, tickTimes } from '../src/backfill/timeline.ts';
 import { promQuery, startPrometheus, type RunningServer } from '@paywatch/runtime';
 
 const FLEET = { seed: 42, branches: 10, officersPerBranch: 5, perBranchPerDay: 200 };
@@ -37,10 +42,46 @@ test('OpenMetrics for promtool: families with metadata, series in time order, # 
   }
 });
 
-test('histogram_quantile as Prometheus interpolates it', () => {
-  assert.equal(histogramQuantile(0.5, [1, 2], [0, 10, 10]), 1.5);
-  assert.equal(histogramQuantile(0.95, [1, 2], [10, 10, 20]), 2, 'in the +Inf bucket: the highest bound');
-  assert.ok(Number.isNaN(histogramQuantile(0.95, [1], [0, 0])));
+test('series are made only through the families the exporters declare, with their labels', () => {
+  const payments = familyDefinition('payments_total');
+  assert.deepEqual([payments.type, payments.job, [...payments.labelNames]], ['counter', 'payments', ['branch', 'channel', 'status']]);
+  assert.deepEqual(familyDefinition('http_request_duration_seconds').buckets, [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], "the payments API's own buckets");
+  assert.deepEqual(seriesLabels(payments, { branch: 'BR0001', channel: 'upi', status: 'success' }, { job: 'payments' }), { job: 'payments', branch: 'BR0001', channel: 'upi', status: 'success' });
+  assert.throws(() => seriesLabels(payments, { branch: 'BR0001', channel: 'upi' }, {}), /payments_total takes labels \(branch, channel, status\)/);
+  assert.throws(() => familyDefinition('payments_made_up_total'), /no exporter declares/);
+});
+
+test('the committed recording rules run in dependency levels: a rule after every rule it reads', () => {
+  const rules = loadRecordingRules(defaultRuleFiles());
+  assert.ok(rules.length > 40 && rules.every((rule) => rule.record && rule.expr));
+  const levels = dependencyLevels(rules);
+  const levelOf = (record: string) => levels.findIndex((level) => level.some((rule) => rule.record === record));
+  assert.equal(levelOf('branch_channel:payments:rate5m'), 0);
+  assert.ok(levelOf('channel:payments:rate5m') > levelOf('branch_channel:payments:rate5m'));
+  assert.ok(levelOf('paywatch:payments:rate5m') > levelOf('channel:payments:rate5m'));
+  assert.ok(levelOf('paywatch:payment_success_ratio:rate5m') > levelOf('paywatch:payments:rate5m'));
+  assert.equal(levels.flat().length, rules.length, 'every rule in exactly one level');
+  assert.equal(longestWindowSeconds(rules), 86400, 'the longest window the rules read is a day');
+});
+
+test('the timeline: two samples in every 5-minute window over the dense stretch, within the budget', () => {
+  const end = 1_800_000_000 - (1_800_000_000 % DENSE_STEP);
+  const timeline = chooseTimeline({ endSeconds: end, days: 30, budget: 4_000_000, branchSeries: 20_944, fleetSeries: 83 });
+  assert.ok(samplesOf(timeline, 20_944, 83) <= 4_000_000);
+  assert.ok(timeline.denseFrom < end && end - timeline.denseFrom >= 3600, 'a dense stretch of an hour at least');
+  const times = tickTimes(timeline);
+  assert.equal(times[times.length - 1], end, 'the history ends at its end');
+  const dense = times.filter((t) => t >= timeline.denseFrom);
+  assert.ok(dense.every((t, i) => i === 0 || t - dense[i - 1]! === DENSE_STEP));
+  // Any 5-minute window (t - 300, t] in the dense stretch holds two per-branch and fleet samples.
+  for (let t = timeline.denseFrom + 300; t <= end; t += 37) {
+    const inWindow = times.filter((s) => s > t - 300 && s <= t);
+    assert.equal(inWindow.filter((s) => keepsBranch(timeline, s)).length, 2, `per-branch samples in (${t - 300}, ${t}]`);
+    assert.equal(inWindow.filter((s) => keepsFleet(timeline, s)).length, 2);
+  }
+  // Before it, per-branch counters keep two samples a day at least (daily revenue), fleet series every 5 minutes.
+  assert.ok(timeline.branchStep <= 12 * 3600 && timeline.branchRecentStep <= timeline.branchStep);
+  assert.ok(times.filter((t) => t < timeline.denseFrom).every((t) => keepsFleet(timeline, t) === (t % 300 === 0)));
 });
 
 describe('a 30-day backfill imported into a real Prometheus', () => {
@@ -52,7 +93,7 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'paywatch-backfill-'));
     const lines: string[] = [];
-    result = await runBackfill({ prometheusDir: dir, days: 30, ...FLEET, sampleBudget: 800_000, now, log: (line) => lines.push(line) });
+    result = await runBackfill({ prometheusDir: dir, days: 30, ...FLEET, sampleBudget: 1_200_000, now, log: (line) => lines.push(line) });
     prometheus = await startPrometheus({ dir, config: 'global:\n  scrape_interval: 15s\n', retention: '60d' });
   });
   after(async () => {
@@ -60,11 +101,12 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('every sample written went in, nothing in the last 3 hours, the marker records it', () => {
+  test('every sample written went in, the history reaches the start (a fresh directory), the marker records it', () => {
     assert.ok(result.samples > 300_000, `${result.samples} samples`);
     assert.equal(result.samples, result.samplesWritten, 'promtool reports as many samples as were written');
-    assert.ok(result.endSeconds <= now / 1000 - 3 * 3600, 'the history stops 3 hours before now');
-    assert.equal(result.endSeconds - result.startSeconds, 30 * DAY);
+    assert.ok(result.ruleSamples > 10_000, `${result.ruleSamples} recording-rule samples`);
+    assert.ok(result.endSeconds > now / 1000 - DENSE_STEP - 1 && result.endSeconds <= now / 1000, 'the last sample is the last 150-second boundary before the start');
+    assert.ok(result.endSeconds - result.startSeconds >= 30 * DAY && result.endSeconds - result.startSeconds < 30 * DAY + 300);
     assert.deepEqual(historyState(dir), result);
   });
 
@@ -79,6 +121,9 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
       await live.stop();
       assert.ok(hasLiveData(other));
       await assert.rejects(runBackfill({ prometheusDir: other, days: 1, ...FLEET, log: () => {} }), /already has data/);
+      // Forced, it stays out of the range a running Prometheus's head block may hold.
+      const forced = await runBackfill({ prometheusDir: other, days: 1, ...FLEET, branches: 2, force: true, now, log: () => {} });
+      assert.ok(forced.endSeconds <= now / 1000 - 3 * 3600, 'the history stops 3 hours before now');
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
@@ -132,21 +177,68 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
     if (monthStart.length) assert.ok(mean(monthStart.map((d) => d.revenue)) > mean(midWeek.map((d) => d.revenue)), 'month-start weekdays (EMI surge) collect more than mid-month ones');
   });
 
-  test('the recording rules the long-range views read are in the history too', async () => {
+  test('the recording rules are in the history, evaluated by Prometheus from the raw history', async () => {
     const at = result.endSeconds;
-    for (const rule of ['paywatch:payment_success_ratio:rate5m', 'paywatch:payment_amount_inr:increase1d', 'paywatch:availability:ratio_avg5m', 'channel:payments:rate5m']) {
-      // 5-minute resolution over the last week, 15-minute before (NaN ratios at quiet night hours are left out).
-      const [week] = await promQuery(prometheus.url, `max(count_over_time(${rule}[7d]))`, at);
-      const [month] = await promQuery(prometheus.url, `max(count_over_time(${rule}[30d]))`, at);
-      const min = rule.includes('ratio:rate5m') ? 0.6 : 0.99;
-      assert.ok(Number(week?.value[1]) >= min * 2016, `${rule}: ${week?.value[1]} samples in the last 7 days`);
-      assert.ok(Number(month?.value[1]) >= min * (2016 + 23 * 96), `${rule}: ${month?.value[1]} samples in 30 days`);
+    const dense = at - result.denseFromSeconds;
+    // Every 5 minutes over the dense stretch, every 15 minutes before; NaN ratios at quiet night
+    // hours are left out, and 5-minute rates need the dense stretch's raw samples.
+    const count = async (rule: string, seconds: number) => Number((await promQuery(prometheus.url, `max(count_over_time(${rule}[${seconds}s]))`, at))[0]?.value[1] ?? 0);
+    for (const rule of ['paywatch:payment_success_ratio:rate5m', 'paywatch:payment_amount_inr:rate5m', 'channel:payments:rate5m', 'paywatch:api_request_duration_seconds:p95_5m']) {
+      assert.ok((await count(rule, dense)) >= 0.6 * (dense / 300), `${rule}: ${await count(rule, dense)} samples over the last ${dense / 3600} h`);
     }
-    const [ratio] = await promQuery(prometheus.url, 'avg_over_time(paywatch:payment_success_ratio:rate5m[30d])', at);
+    const older = (30 * DAY - dense) / 900;
+    for (const rule of ['paywatch:payment_amount_inr:increase1d', 'paywatch:availability:ratio_avg5m', 'paywatch:lms_posting_queue_depth:max5m', 'paywatch:db_connections_used:ratio']) {
+      assert.ok((await count(rule, 30 * DAY)) >= 0.99 * (older + dense / 300), `${rule}: ${await count(rule, 30 * DAY)} samples in 30 days`);
+    }
+    // (NaN when no payment finished in 5 minutes, as live: left out of the average.)
+    const [ratio] = await promQuery(prometheus.url, `avg_over_time((paywatch:payment_success_ratio:rate5m >= 0)[${dense}s:300s])`, at);
     assert.ok(Number(ratio!.value[1]) > 0.9 && Number(ratio!.value[1]) < 1, 'a plausible success ratio');
-    const [recorded] = await promQuery(prometheus.url, 'paywatch:payment_amount_inr:increase1d', at);
-    const [raw] = await promQuery(prometheus.url, 'sum(increase(payment_amount_total[1d]))', at);
-    assert.ok(Math.abs(Number(recorded!.value[1]) / Number(raw!.value[1]) - 1) < 0.05, 'the recorded daily revenue agrees with the raw counters');
+  });
+
+  test("a recorded value equals the rule's expression evaluated by Prometheus on the raw history at that time", async () => {
+    const rules = new Map(loadRecordingRules(defaultRuleFiles()).map((rule) => [rule.record, rule.expr]));
+    // The expressions of rules that read raw series, verbatim from the committed file, and one
+    // that reads rules of rules, against its meaning spelled out on the raw series.
+    const checks: Array<[string, string]> = [
+      ['paywatch:payment_amount_inr:increase1d', rules.get('paywatch:payment_amount_inr:increase1d')!],
+      ['paywatch:availability:ratio_avg5m', rules.get('paywatch:availability:ratio_avg5m')!],
+      ['paywatch:api_error_ratio:rate5m', rules.get('paywatch:api_error_ratio:rate5m')!],
+      ['paywatch:payment_failures:increase1h', 'sum(increase(payment_failures_total[1h]))'],
+      ['paywatch:payment_success_ratio:rate5m', 'sum(rate(payments_total{status="success"}[5m])) / sum(rate(payments_total[5m]))'],
+    ];
+    let compared = 0;
+    for (const back of [2 * 3600 + 17, 5 * 3600 + 600, 20 * DAY + 1234]) {
+      for (const [record, expr] of checks) {
+        // The recorded sample's own time, then the expression at exactly that time.
+        const [stamp] = await promQuery(prometheus.url, `timestamp(${record})`, result.endSeconds - back);
+        if (!stamp) {
+          // Before the dense stretch, 5-minute rates over per-branch counters cannot be computed.
+          assert.ok(back > result.endSeconds - result.denseFromSeconds && /rate5m|increase1h/.test(record), `${record} has a sample ${back} s before the end`);
+          continue;
+        }
+        const t = Number(stamp.value[1]);
+        const [recorded] = await promQuery(prometheus.url, record, t);
+        const [computed] = await promQuery(prometheus.url, expr, t);
+        assert.ok(recorded && computed, `${record} and its expression at ${t}`);
+        const [a, b] = [Number(recorded.value[1]), Number(computed.value[1])];
+        if (Number.isNaN(a) && Number.isNaN(b)) continue; // no payment finished in those 5 minutes: NaN both ways
+        assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${record} at ${new Date(t * 1000).toISOString()}: recorded ${a}, Prometheus computes ${b} from the raw history`);
+        compared++;
+      }
+    }
+    assert.ok(compared >= 8, `${compared} comparisons of numbers`);
+  });
+
+  test('the history has data up to the start: raw series and the dashboards\' recorded series', async () => {
+    const end = result.endSeconds;
+    for (const query of ['sum(payments_total)', 'paywatch:payment_success_ratio:rate5m', 'paywatch:payment_amount_inr:rate5m', 'paywatch:availability:ratio_avg5m', 'paywatch:payment_failures:increase1h']) {
+      const [sample] = await promQuery(prometheus.url, `timestamp(${query})`, end);
+      assert.ok(sample && Number(sample.value[1]) > end - 300, `${query} has a sample in the last 5 minutes before the start (${sample?.value[1]} vs ${end})`);
+    }
+    // No hole: every 5 minutes of the last 6 hours the success-rate chart has a value.
+    const holes: number[] = [];
+    for (let t = end - 6 * 3600; t <= end; t += 300) if (!(await promQuery(prometheus.url, 'paywatch:payment_amount_inr:rate5m', t)).length) holes.push(t);
+    assert.deepEqual(holes, [], 'no 5-minute step of the last 6 hours without the revenue rate');
   });
 
   test('the gap up to the first live start is filled later, continuing every series without a reset', async () => {
@@ -166,7 +258,9 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
     const [resets] = await promQuery(prometheus.url, 'sum(resets(payments_total[12h])) + sum(resets(payment_amount_total[12h])) + sum(resets(lms_postings_total[12h]))', at);
     assert.equal(Number(resets!.value[1]), 0, 'the filled series continue the history: no counter reset');
     const [rule] = await promQuery(prometheus.url, 'count_over_time(paywatch:availability:ratio_avg5m[3h])', at);
-    assert.ok(Number(rule!.value[1]) >= 35, `5-minute samples through the gap (${rule!.value[1]})`);
+    assert.ok(Number(rule?.value[1]) >= 35, `5-minute samples through the gap (${rule?.value[1]})\n${lines.join('\n')}\n${JSON.stringify(await promQuery(prometheus.url, 'count_over_time(probe_success[3h])', at))}\n${JSON.stringify(await promQuery(prometheus.url, 'count_over_time(paywatch:availability:ratio_avg5m[6h])', at))}`);
+    const [ratio] = await promQuery(prometheus.url, 'count_over_time(paywatch:payment_success_ratio:rate5m[3h])', at);
+    assert.ok(Number(ratio?.value[1]) >= 30, `the rules over rules through the gap too (${ratio?.value[1]})`);
     const [before] = await promQuery(prometheus.url, 'sum(payment_amount_total)', result.endSeconds);
     const [afterGap] = await promQuery(prometheus.url, 'sum(payment_amount_total)', at);
     assert.ok(Number(afterGap!.value[1]) >= Number(before!.value[1]), 'revenue keeps growing through the gap');

@@ -1,30 +1,42 @@
-// The backfill as a whole: model -> OpenMetrics files -> `promtool tsdb create-blocks-from
-// openmetrics` (several at once) -> blocks moved into Prometheus's data directory, with a progress
-// bar, the samples counted twice (written, and reported by promtool per block) and a marker file
-// so `npm start` backfills only once per data directory.
+// The backfill as a whole, in named steps:
+//   1. refuseOverlap   never write into a Prometheus that has data of its own (it would overlap)
+//   2. chooseEnd       up to now on a first start (Prometheus holds nothing yet); else 3 hours ago
+//   3. chooseTimeline  the steps that fit the sample budget (timeline.ts)
+//   4. buildHistory    the raw series from the simulator's model (history.ts)
+//   5. importRaw       OpenMetrics -> `promtool tsdb create-blocks-from openmetrics`, several at once
+//   6. recordRules     the recording rules' history, evaluated from the raw blocks by a temporary
+//                      Prometheus and `promtool tsdb create-blocks-from rules` (rules.ts)
+//   7. installBlocks   every block moved into Prometheus's data directory, and a marker file so
+//                      `npm start` backfills only once per data directory
 //
-// Continuity with the live simulation: the history ends 3 hours before "now" (Prometheus 2.42
-// must not get backfilled samples in its head block's range) on a 5-minute boundary. Its series
-// carry the same labels (job, instance, branch, ...) as the live scrapes, so they are the same
-// series. The live exporters' counters are the database's totals, which start from the live
-// simulation's first rows (the embedded database holds no history rows): at the boundary a
-// counter drops from the history's total to the live total, which Prometheus treats as a counter
-// reset, exactly as after an exporter restart: rate() and increase() count across it correctly
-// (they add the post-reset value in full) and never go negative. The 3 hours between the end of
-// the history and the first live scrape have no samples.
-import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+// Why the history may reach "now" on a first start: promtool's documentation warns against
+// backfilling the last 3 hours because a *running* Prometheus's head block may cover them. On a
+// first start there is no head: the blocks are in place before Prometheus first opens the
+// directory, it loads them, and its head starts after their end (the first live scrape). Blocks
+// that overlap the head's later 2-hour range are merged by Prometheus's vertical compaction
+// (always on since 2.39). When Prometheus already has data, the history ends 3 hours before now
+// as promtool advises (and is refused unless --force).
+//
+// Continuity with the live simulation: the series carry the labels the live scrapes give them
+// (job, instance, branch, ...), so they are the same series. The live exporters' counters are the
+// database's totals, which start from the live simulation's first rows: at the boundary a counter
+// drops from the history's total to the live total, which Prometheus treats as a counter reset,
+// exactly as after an exporter restart: rate() and increase() count across it correctly.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTool } from '../tools.ts';
 import { PORTS } from '../config.ts';
+import { repoRoot } from '../paths.ts';
 import { branchProfiles } from '@paywatch/simulator/model';
 import { DEFAULTS as SIMULATOR_DEFAULTS } from '@paywatch/simulator';
-import { branchSeriesCount, buildHistory, TICK_SECONDS, type HistoryOptions } from './history.ts';
-import { writeOpenMetrics, type Family } from './openmetrics.ts';
+import { buildHistory, fleetSeriesCount, type Instances } from './history.ts';
+import { branchSeriesCount } from './business.ts';
+import { importRaw } from './import-raw.ts';
+import type { Family } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';
+import { blocksIn, loadRecordingRules, longestWindowSeconds, recordRuleHistory, RULE_STEP, samplesIn, type RuleStretch } from './rules.ts';
+import { chooseTimeline, DENSE_STEP, type Timeline } from './timeline.ts';
 
-/** The simulator's fleet defaults (simulator/src/simulator.ts); the history must use the same fleet. */
 export const FLEET_DEFAULTS = {
   seed: SIMULATOR_DEFAULTS.seed,
   branches: SIMULATOR_DEFAULTS.branches,
@@ -40,7 +52,7 @@ export interface BackfillOptions {
   branches?: number;
   officersPerBranch?: number;
   perBranchPerDay?: number;
-  /** Most samples to write (default 4 000 000: 30-60 s of promtool on 2 cores); older per-branch history gets a coarser step to fit. */
+  /** Most raw samples to write (default DEFAULT_BUDGET); the per-branch steps are chosen to fit. */
   sampleBudget?: number;
   /** "Now" in epoch ms (tests); default Date.now(). */
   now?: number;
@@ -48,31 +60,40 @@ export interface BackfillOptions {
   ports?: Partial<Record<'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox', number>>;
   /** host:port instance labels, when the services are not on 127.0.0.1 (docker-compose). */
   instances?: Partial<Record<'payments' | 'lms' | 'rfid' | 'pool' | 'api' | 'blackbox', string>>;
-  /** Replace an existing history (default: refuse when there is one). */
+  /** Recording rule files (default: the committed prometheus/rules/recording.yml). */
+  ruleFiles?: string[];
+  /** Add to a directory that already has history or data of its own (default: refuse). */
   force?: boolean;
   log?: (line: string) => void;
   /** Where the progress bar draws (default: stderr when it is a terminal, else plain lines). */
   progress?: NodeJS.WriteStream;
 }
 
+/** Raw samples the default history may have: about 30 s of promtool on 2 idle cores. */
+export const DEFAULT_BUDGET = 4_000_000;
+
 export interface BackfillResult {
   days: number;
   startSeconds: number;
   endSeconds: number;
-  /** Step of the per-branch series, seconds (older history) ... */
+  /** Every raw series has a sample every 150 s from here on (timeline.ts). */
+  denseFromSeconds: number;
+  /** Step of the per-branch series before denseFrom, seconds ... */
   branchStepSeconds: number;
   /** ... and over the last two days, from branchRecentFromSeconds on. */
-  branchRecentStepSeconds?: number;
-  branchRecentFromSeconds?: number;
+  branchRecentStepSeconds: number;
+  branchRecentFromSeconds: number;
   series: number;
   samplesWritten: number;
-  /** Samples promtool reports in the blocks it wrote (must equal samplesWritten). */
+  /** Raw samples promtool reports in the blocks it wrote (must equal samplesWritten). */
   samples: number;
+  /** Samples of the recording rules, evaluated by Prometheus from the raw history. */
+  ruleSamples: number;
   blocks: number;
   seconds: number;
   fleet: { seed: number; branches: number; officersPerBranch: number; perBranchPerDay: number };
   /** The instance labels the history carries (the live scrapes' addresses at the time). */
-  instances?: HistoryOptions['instances'];
+  instances: Instances;
   /** When the live stack first started on this history (set by `npm start`). */
   liveStartSeconds?: number;
   /** The gap between the history and the first live scrape is filled up to here. */
@@ -80,6 +101,8 @@ export interface BackfillResult {
 }
 
 const MARKER = 'backfill.json';
+/** What promtool advises for a Prometheus that is (or was) running: nothing in its head's range. */
+const HEAD_RANGE_SECONDS = 3 * 3600;
 
 /** The marker of a previous backfill, or undefined when this data directory has none. */
 export function historyState(prometheusDir: string): BackfillResult | undefined {
@@ -88,40 +111,108 @@ export function historyState(prometheusDir: string): BackfillResult | undefined 
   return JSON.parse(readFileSync(file, 'utf8')) as BackfillResult;
 }
 
+function writeMarker(prometheusDir: string, state: BackfillResult) {
+  writeFileSync(join(prometheusDir, MARKER), `${JSON.stringify(state, null, 2)}\n`);
+}
+
 /** Prometheus has written to this directory (a write-ahead log or blocks of its own). */
 export function hasLiveData(prometheusDir: string): boolean {
   const data = join(prometheusDir, 'data');
   if (!existsSync(data)) return false;
   const wal = join(data, 'wal');
   if (existsSync(wal) && readdirSync(wal).some((name) => /^\d+$/.test(name))) return true;
-  return readdirSync(data).some((name) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(name));
+  return blocksIn(data).length > 0;
 }
 
-/** Steps for per-branch series, in ticks: 5, 10, 15, 30 minutes, 1, 2, 3, 6, 12 hours. */
-const STEPS = [1, 2, 3, 6, 12, 24, 36, 72, 144];
+/** The committed recording rules (prometheus/rules/recording.yml). */
+export function defaultRuleFiles(): string[] {
+  return [join(repoRoot, 'prometheus', 'rules', 'recording.yml')];
+}
 
-function runPromtool(promtool: string, input: string, output: string): Promise<{ samples: number; blocks: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', input, output], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`promtool exited ${code} importing ${input}:\n${text.slice(-2000)}`));
-      // BLOCK ULID  MIN TIME  MAX TIME  DURATION  NUM SAMPLES  NUM CHUNKS  NUM SERIES  SIZE
-      let samples = 0;
-      let blocks = 0;
-      for (const line of text.split('\n')) {
-        const match = /^([0-9A-HJKMNP-TV-Z]{26})\s+\d+\s+\d+\s+\S+\s+(\d+)\s/.exec(line.trim());
-        if (match) {
-          blocks++;
-          samples += Number(match[2]);
-        }
-      }
-      resolve({ samples, blocks, text });
+/** Step 1: refuse to write history into a directory that has some, or data of Prometheus's own. */
+function refuseOverlap(options: BackfillOptions): void {
+  const previous = historyState(options.prometheusDir);
+  if (previous && !options.force) throw new Error(`${options.prometheusDir} already has ${previous.days} days of backfilled history (${MARKER}); use --force to add another`);
+  if (!previous && hasLiveData(options.prometheusDir) && !options.force) {
+    throw new Error(`Prometheus in ${options.prometheusDir} already has data: simulated history would overlap it. Use a fresh data directory, or --force`);
+  }
+}
+
+/** Step 2: the last sample time: now on a first start, else before the head's range. */
+function chooseEnd(options: BackfillOptions): { endSeconds: number; firstStart: boolean } {
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  const firstStart = !hasLiveData(options.prometheusDir);
+  const end = firstStart ? now : now - HEAD_RANGE_SECONDS - 60;
+  return { endSeconds: Math.floor(end / DENSE_STEP) * DENSE_STEP, firstStart };
+}
+
+function instancesOf(options: BackfillOptions): Instances {
+  const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
+  const at = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.instances?.[name] ?? `127.0.0.1:${port(name)}`;
+  return { payments: at('payments'), lms: at('lms'), rfid: at('rfid'), pool: at('pool'), api: at('api'), blackbox: at('blackbox'), apiHost: at('api') };
+}
+
+/** The rule stretches of a timeline: every rule over the dense stretch, the fleet-wide ones before. */
+function ruleStretches(timeline: Timeline): RuleStretch[] {
+  return [
+    { from: timeline.startSeconds, to: timeline.denseFrom - 1, stepSeconds: RULE_STEP, perBranch: false },
+    { from: timeline.denseFrom, to: timeline.endSeconds, stepSeconds: RULE_STEP, perBranch: true },
+  ].filter((stretch) => stretch.to >= stretch.from);
+}
+
+/** Steps 5-7 for a set of raw families: import, rules, install. */
+async function importWithRules(options: {
+  prometheusDir: string;
+  families: Family[];
+  /** Raw families served to the rules but already in Prometheus (the gap's context), not installed. */
+  contextFamilies?: Family[];
+  stretches: RuleStretch[];
+  ruleFiles: string[];
+  retentionDays: number;
+  progress?: NodeJS.WriteStream;
+  log: (line: string) => void;
+}) {
+  const dataDir = join(options.prometheusDir, 'data');
+  mkdirSync(options.prometheusDir, { recursive: true });
+  // Inside Prometheus's directory: the blocks are moved into data/ by rename (one file system).
+  const work = mkdtempSync(join(options.prometheusDir, 'backfill-tmp-'));
+  try {
+    const serverDir = join(work, 'server');
+    const served = join(serverDir, 'data');
+    // 5. importRaw
+    const raw = await importRaw(options.families, { workDir: join(work, 'raw'), into: served, stream: options.progress, log: options.log });
+    const context = options.contextFamilies?.length ? await importRaw(options.contextFamilies, { workDir: join(work, 'context'), into: served, stream: options.progress, log: options.log }) : undefined;
+    // 6. recordRules
+    const bar = new ProgressBar('backfill: recording rules (promtool create-blocks-from rules)', options.progress, options.log);
+    await recordRuleHistory({
+      serverDir,
+      workDir: join(work, 'rules'),
+      rules: loadRecordingRules(options.ruleFiles),
+      stretches: options.stretches,
+      retentionDays: options.retentionDays,
+      log: options.log,
+      onLevel: (done, total) => bar.update(done / total, `level ${done}/${total}`),
     });
-  });
+    // The gap's context is in Prometheus already: its blocks are dropped, unless the temporary
+    // Prometheus compacted them into others (it may after a minute): then they are installed
+    // too, and Prometheus merges the overlapping blocks, keeping each sample once.
+    let contextLeft = 0;
+    for (const block of context?.blocks ?? []) {
+      if (existsSync(join(served, block))) rmSync(join(served, block), { recursive: true, force: true });
+      else contextLeft = context!.samples;
+    }
+    const total = await samplesIn(served);
+    const ruleSamples = total.samples - raw.samples - contextLeft;
+    bar.finish(`${ruleSamples.toLocaleString('en')} samples`);
+    // 7. installBlocks (with the gap's context too when compaction merged it in: Prometheus
+    // merges overlapping blocks and drops the samples they have twice).
+    mkdirSync(dataDir, { recursive: true });
+    const blocks = blocksIn(served);
+    for (const block of blocks) renameSync(join(served, block), join(dataDir, block));
+    return { ...raw, ruleSamples, blockCount: blocks.length };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 export async function runBackfill(options: BackfillOptions): Promise<BackfillResult> {
@@ -135,82 +226,51 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   };
   if (!(options.days > 0)) throw new Error(`--days must be more than 0, got ${options.days}`);
   requireTool('promtool'); // before minutes of work, not after
-  const dataDir = join(options.prometheusDir, 'data');
-  const previous = historyState(options.prometheusDir);
-  if (previous && !options.force) throw new Error(`${options.prometheusDir} already has ${previous.days} days of backfilled history (${MARKER}); use --force to add another`);
-  if (!previous && hasLiveData(options.prometheusDir) && !options.force) {
-    throw new Error(`Prometheus in ${options.prometheusDir} already has data: simulated history would overlap it. Use a fresh data directory, or --force`);
-  }
-
-  // Nothing in the last 3 hours (the head block's range), on a tick boundary.
-  const now = Math.floor((options.now ?? Date.now()) / 1000);
-  const endSeconds = Math.floor((now - 3 * 3600 - 60) / TICK_SECONDS) * TICK_SECONDS;
-  const startSeconds = endSeconds - Math.round(options.days * 86400);
-  const ticks = (endSeconds - startSeconds) / TICK_SECONDS + 1;
-
-  // Per-branch step within the sample budget.
+  requireTool('prometheus'); // the rules are evaluated by a temporary Prometheus
+  refuseOverlap(options);
+  const { endSeconds, firstStart } = chooseEnd(options);
   const fleet = branchProfiles(fleetOptions);
-  const budget = options.sampleBudget ?? 4_000_000;
-  const perBranch = branchSeriesCount(fleet);
-  // Gauges, probes, the API histogram and the recording rules: 5 min for a week, 15 min before.
-  const recentTicks = Math.min(ticks, (7 * 86400) / TICK_SECONDS);
-  const fleetSamples = 140 * (recentTicks + Math.ceil((ticks - recentTicks) / 3));
-  // Per-branch: 30 minutes (or 1 hour) over the last 2 days (the 24-hour views), then the step that fits.
-  const branchRecentFrom = endSeconds - Math.min(2 * 86400, endSeconds - startSeconds);
-  const branchRecentTicks = (endSeconds - branchRecentFrom) / TICK_SECONDS;
-  const branchSamples = (k: number, recent: number) => perBranch * (Math.ceil(branchRecentTicks / recent) + Math.ceil((ticks - branchRecentTicks) / k));
-  // The first (older step, recent step) that fits: 30 min recent if possible, else 1 h.
-  const choice = STEPS.flatMap((k) => [Math.min(k, 6), Math.min(k, 12)].map((recent) => [k, recent] as const)).find(([k, recent]) => branchSamples(k, recent) + fleetSamples <= budget) ?? [STEPS[STEPS.length - 1]!, 12];
-  const [every, recentEvery] = choice;
-  const minutes = (k: number) => (k * TICK_SECONDS) / 60;
-  log(`backfill: ${options.days} days (${new Date(startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}), ${fleet.length} branches; per-branch step ${minutes(recentEvery)} min over the last 2 days, ${minutes(every)} min before; fleet-wide 5 min over the last 7 days, 15 min before`);
+  const timeline = chooseTimeline({ endSeconds, days: options.days, budget: options.sampleBudget ?? DEFAULT_BUDGET, branchSeries: branchSeriesCount(fleet), fleetSeries: fleetSeriesCount() });
+  const hours = (seconds: number) => `${Math.round((seconds / 3600) * 10) / 10} h`;
+  log(
+    `backfill: ${options.days} days (${new Date(timeline.startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}${firstStart ? ', up to now: Prometheus holds nothing yet' : ', 3 hours before now: Prometheus has data'}), ${fleet.length} branches; ` +
+      `every series every ${DENSE_STEP} s over the last ${hours(endSeconds - timeline.denseFrom)}, per-branch every ${timeline.branchRecentStep / 60} min over the 2 days before and ${timeline.branchStep / 60} min earlier`,
+  );
 
-  const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
-  const instances: HistoryOptions['instances'] = {
-    payments: options.instances?.payments ?? `127.0.0.1:${port('payments')}`,
-    lms: options.instances?.lms ?? `127.0.0.1:${port('lms')}`,
-    rfid: options.instances?.rfid ?? `127.0.0.1:${port('rfid')}`,
-    pool: options.instances?.pool ?? `127.0.0.1:${port('pool')}`,
-    api: options.instances?.api ?? `127.0.0.1:${port('api')}`,
-    blackbox: options.instances?.blackbox ?? `127.0.0.1:${port('blackbox')}`,
-    apiHost: options.instances?.api ?? `127.0.0.1:${port('api')}`,
-  };
+  const instances = instancesOf(options);
   const bar = new ProgressBar('backfill: simulating', options.progress, log);
-  const history = buildHistory({
-    ...fleetOptions,
-    startSeconds,
-    endSeconds,
-    branchEvery: every,
-    branchRecentEvery: recentEvery,
-    branchRecentFrom,
-    instances,
-    onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
-  });
+  const history = buildHistory({ ...fleetOptions, timeline, instances, onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`) });
   bar.finish();
 
-  const imported = await importFamilies(options.prometheusDir, history.families, options.progress, log);
+  const imported = await importWithRules({
+    prometheusDir: options.prometheusDir,
+    families: history.families,
+    stretches: ruleStretches(timeline),
+    ruleFiles: options.ruleFiles ?? defaultRuleFiles(),
+    retentionDays: options.days,
+    progress: options.progress,
+    log,
+  });
   const summary: BackfillResult = {
     days: options.days,
-    startSeconds,
+    startSeconds: timeline.startSeconds,
     endSeconds,
-    branchStepSeconds: every * TICK_SECONDS,
-    branchRecentStepSeconds: recentEvery * TICK_SECONDS,
-    branchRecentFromSeconds: branchRecentFrom,
+    denseFromSeconds: timeline.denseFrom,
+    branchStepSeconds: timeline.branchStep,
+    branchRecentStepSeconds: timeline.branchRecentStep,
+    branchRecentFromSeconds: timeline.branchRecentFrom,
     series: imported.series,
     samplesWritten: imported.samplesWritten,
     samples: imported.samples,
-    blocks: imported.blocks,
+    ruleSamples: imported.ruleSamples,
+    blocks: imported.blockCount,
     seconds: Math.round((Date.now() - started) / 100) / 10,
     fleet: fleetOptions,
     instances,
   };
   writeMarker(options.prometheusDir, summary);
-  log(`backfill: imported ${summary.samples.toLocaleString('en')} samples of ${summary.series} series in ${summary.blocks} blocks into ${dataDir} (${summary.seconds} s)`);
+  log(`backfill: imported ${summary.samples.toLocaleString('en')} raw and ${summary.ruleSamples.toLocaleString('en')} recording-rule samples (${summary.series} raw series, ${summary.blocks} blocks) into ${join(options.prometheusDir, 'data')} (${summary.seconds} s)`);
   return summary;
-}
-
-function writeMarker(prometheusDir: string, state: BackfillResult) {
-  writeFileSync(join(prometheusDir, MARKER), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 /** Records when the live stack first ran on this history (the end of the gap to fill later). */
@@ -220,107 +280,80 @@ export function recordLiveStart(prometheusDir: string, seconds = Math.floor(Date
   writeMarker(prometheusDir, { ...state, liveStartSeconds: seconds });
 }
 
+/** Samples of `families` in (from, to] (from < t), or in [from, to] when `inclusive`. */
+function slice(families: Family[], from: number, to: number): Family[] {
+  return families
+    .map((family) => ({
+      ...family,
+      series: family.series.flatMap((series) => {
+        const times = Array.from(series.times);
+        const first = times.findIndex((t) => t > from);
+        if (first < 0) return [];
+        let last = times.length;
+        while (last > first && times[last - 1]! > to) last--;
+        if (last <= first) return [];
+        return [{ ...series, times: times.slice(first, last), values: Array.from(series.values).slice(first, last) }];
+      }),
+    }))
+    .filter((family) => family.series.length > 0);
+}
+
 /**
- * Fills the hole between the end of the history (3 hours before the first start) and the first
- * live scrape, once that range is itself more than 3 hours old: the model is replayed from the
- * same start with the same seed (so every series continues exactly where the history stopped)
- * up to just before the first live start, and only the new samples are imported. Returns the
- * samples imported, or 0 when there is nothing to do yet.
+ * Fills the hole between the end of a history that stopped 3 hours before its first live start
+ * (Prometheus had data, or the history was made by hand) and that first live scrape, once the hole
+ * is itself more than 3 hours old: the model is replayed from the same start with the same seed and
+ * the same timeline (so every series continues exactly where the history stopped) up to just
+ * before the first live start, the new raw samples are imported and the rules evaluated over the
+ * hole (from the replayed raw history). Returns the samples imported, or 0 when there is nothing
+ * to do yet.
  */
-export async function fillHistoryGap(options: { prometheusDir: string; now?: number; log?: (line: string) => void; progress?: NodeJS.WriteStream }): Promise<number> {
+export async function fillHistoryGap(options: { prometheusDir: string; now?: number; ruleFiles?: string[]; log?: (line: string) => void; progress?: NodeJS.WriteStream }): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
   const state = historyState(options.prometheusDir);
-  if (!state?.liveStartSeconds || !state.instances || state.gapFilledUntil) return 0;
+  if (!state?.liveStartSeconds || !state.instances || state.gapFilledUntil || state.denseFromSeconds === undefined) return 0;
   const now = Math.floor((options.now ?? Date.now()) / 1000);
-  const gapEnd = Math.floor((state.liveStartSeconds - 60) / TICK_SECONDS) * TICK_SECONDS;
+  const gapEnd = Math.floor((state.liveStartSeconds - 60) / DENSE_STEP) * DENSE_STEP;
   if (gapEnd <= state.endSeconds) {
     writeMarker(options.prometheusDir, { ...state, gapFilledUntil: state.endSeconds });
     return 0;
   }
-  if (now - gapEnd < 3 * 3600 + 60) {
-    log(`backfill: the ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h between the history and the first live data is filled on a start after ${new Date((gapEnd + 3 * 3600 + 60) * 1000).toISOString()}`);
+  if (now - gapEnd < HEAD_RANGE_SECONDS + 60) {
+    log(`backfill: the ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h between the history and the first live data is filled on a start after ${new Date((gapEnd + HEAD_RANGE_SECONDS + 60) * 1000).toISOString()}`);
     return 0;
   }
   const started = Date.now();
-  const bar = new ProgressBar('backfill: replaying the model up to the first live start', options.progress, log);
-  const history = buildHistory({
-    ...state.fleet,
+  const timeline: Timeline = {
     startSeconds: state.startSeconds,
     endSeconds: gapEnd,
-    branchEvery: state.branchStepSeconds / TICK_SECONDS,
-    branchRecentEvery: (state.branchRecentStepSeconds ?? state.branchStepSeconds) / TICK_SECONDS,
-    branchRecentFrom: state.branchRecentFromSeconds ?? state.endSeconds,
-    instances: state.instances,
-    closeAt: state.endSeconds,
-    onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
-  });
+    denseFrom: state.denseFromSeconds,
+    branchStep: state.branchStepSeconds,
+    branchRecentStep: state.branchRecentStepSeconds,
+    branchRecentFrom: state.branchRecentFromSeconds,
+  };
+  const bar = new ProgressBar('backfill: replaying the model up to the first live start', options.progress, log);
+  const history = buildHistory({ ...state.fleet, timeline, instances: state.instances, onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`) });
   bar.finish();
-  const families = history.families
-    .map((family) => ({
-      ...family,
-      series: family.series.flatMap((series) => {
-        const first = Array.from(series.times).findIndex((t) => t > state.endSeconds);
-        if (first < 0) return [];
-        return [{ ...series, times: Array.from(series.times).slice(first), values: Array.from(series.values).slice(first) }];
-      }),
-    }))
-    .filter((family) => family.series.length > 0);
-  const imported = await importFamilies(options.prometheusDir, families, options.progress, log);
-  writeMarker(options.prometheusDir, { ...state, gapFilledUntil: gapEnd, samples: state.samples + imported.samples, samplesWritten: state.samplesWritten + imported.samplesWritten });
-  log(`backfill: filled ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h up to the first live start: ${imported.samples.toLocaleString('en')} samples (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const ruleFiles = options.ruleFiles ?? defaultRuleFiles();
+  // The rules over the hole read up to their longest window before it: that stretch of the
+  // replayed history is served to them too, but it is already in Prometheus.
+  const lookback = longestWindowSeconds(loadRecordingRules(ruleFiles)) + 2 * RULE_STEP;
+  const imported = await importWithRules({
+    prometheusDir: options.prometheusDir,
+    families: slice(history.families, state.endSeconds, gapEnd),
+    contextFamilies: slice(history.families, state.endSeconds - lookback - 1, state.endSeconds),
+    stretches: [{ from: state.endSeconds + 1, to: gapEnd, stepSeconds: RULE_STEP, perBranch: true }],
+    ruleFiles,
+    retentionDays: (gapEnd - state.startSeconds) / 86400,
+    progress: options.progress,
+    log,
+  });
+  writeMarker(options.prometheusDir, {
+    ...state,
+    gapFilledUntil: gapEnd,
+    samples: state.samples + imported.samples,
+    samplesWritten: state.samplesWritten + imported.samplesWritten,
+    ruleSamples: (state.ruleSamples ?? 0) + imported.ruleSamples,
+  });
+  log(`backfill: filled ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h up to the first live start: ${imported.samples.toLocaleString('en')} raw and ${imported.ruleSamples.toLocaleString('en')} rule samples (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return imported.samples;
-}
-
-/** Writes families as OpenMetrics, imports them with promtool, moves the blocks into <dir>/data. */
-async function importFamilies(prometheusDir: string, families: Family[], stream: NodeJS.WriteStream | undefined, log: (line: string) => void) {
-  const promtool = requireTool('promtool');
-  const dataDir = join(prometheusDir, 'data');
-  mkdirSync(prometheusDir, { recursive: true });
-  // Inside Prometheus's directory: the blocks are moved into data/ by rename (one file system).
-  const work = mkdtempSync(join(prometheusDir, 'backfill-tmp-'));
-  try {
-    const shards = Math.max(2, Math.min(8, cpus().length * 2));
-    const files = Array.from({ length: shards }, (_, i) => join(work, `history-${i}.om`));
-    const totalSeries = families.reduce((sum, family) => sum + family.series.length, 0);
-    const writeBar = new ProgressBar('backfill: writing OpenMetrics', stream, log);
-    let written = 0;
-    const result = writeOpenMetrics(families, files, () => {
-      written++;
-      if (written % 200 === 0) writeBar.update(written / totalSeries, `${written}/${totalSeries} series`);
-    });
-    writeBar.finish(`${result.series} series, ${result.samples.toLocaleString('en')} samples`);
-
-    // Import: promtool per file, as many at a time as there are cores.
-    const importBar = new ProgressBar('backfill: promtool create-blocks-from openmetrics', stream, log);
-    const outputs = files.map((_, i) => join(work, `blocks-${i}`));
-    const parallel = Math.max(1, cpus().length);
-    let next = 0;
-    let done = 0;
-    let samples = 0;
-    let blocks = 0;
-    importBar.update(0, `0/${files.length} files`);
-    await Promise.all(
-      Array.from({ length: parallel }, async () => {
-        while (next < files.length) {
-          const i = next++;
-          const imported = await runPromtool(promtool, files[i]!, outputs[i]!);
-          samples += imported.samples;
-          blocks += imported.blocks;
-          done++;
-          importBar.update(done / files.length, `${done}/${files.length} files, ${samples.toLocaleString('en')} samples`);
-        }
-      }),
-    );
-    importBar.finish(`${blocks} blocks, ${samples.toLocaleString('en')} samples`);
-    if (samples !== result.samples) throw new Error(`promtool imported ${samples} samples but ${result.samples} were written`);
-
-    mkdirSync(dataDir, { recursive: true });
-    for (const output of outputs) {
-      if (!existsSync(output)) continue;
-      for (const block of readdirSync(output)) renameSync(join(output, block), join(dataDir, block));
-    }
-    return { series: result.series, samplesWritten: result.samples, samples, blocks };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
 }

@@ -1,7 +1,8 @@
 // `npm run backfill -- [--days 30] [--data-dir DIR] [--branches N] [--seed N] [--force]` (--help: all options)
-// Writes N days of simulated history (from the simulator's model) into the local stack's
-// Prometheus data directory with promtool. Run it while Prometheus is stopped, or restart
-// Prometheus afterwards (it loads new blocks at start). `npm start` runs it on a first start.
+// Writes N days of simulated history (raw series from the simulator's model, and the recording
+// rules evaluated from them by a temporary Prometheus) into the local stack's Prometheus data
+// directory with promtool. Run it while Prometheus is stopped, or restart Prometheus afterwards
+// (it loads new blocks at start). `npm start` runs it on a first start.
 import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseOptions, parseOrExit, type OptionSpec, type OptionTable } from '@paywatch/runtime';
@@ -14,14 +15,14 @@ import { COMPOSE_TARGETS } from '../compose.ts';
  * npm start and the simulator read, so the history matches the live simulator's business.
  */
 export const OPTIONS = {
-  days: { flag: 'days', env: 'PAYWATCH_BACKFILL_DAYS', type: 'integer', min: 1, max: 3650, default: 30, help: 'days of history ending 3 hours ago (Prometheus must not get samples in its head block)' },
+  days: { flag: 'days', env: 'PAYWATCH_BACKFILL_DAYS', type: 'integer', min: 1, max: 3650, default: 30, help: 'days of history, up to now when Prometheus holds nothing yet, else ending 3 hours ago' },
   dataDir: { flag: 'data-dir', env: 'PAYWATCH_DATA_DIR', type: 'string', help: "the stack's data directory (default .data); blocks go to DIR/prometheus/data" },
   prometheusDir: { flag: 'prometheus-dir', env: null, type: 'string', help: "Prometheus's directory directly (blocks to D/data)" },
   branches: { flag: 'branches', env: 'PAYWATCH_BRANCHES', type: 'integer', min: 1, max: 9999, help: `the simulator's branches (default ${FLEET_DEFAULTS.branches})` },
   seed: { flag: 'seed', env: 'PAYWATCH_SEED', type: 'integer', min: 0, help: `the simulator's seed (default ${FLEET_DEFAULTS.seed})` },
   paymentsPerBranch: { flag: 'payments-per-branch', env: 'PAYWATCH_PAYMENTS_PER_BRANCH', type: 'number', min: 0, help: "the simulator's repayment attempts per average branch per weekday" },
   officers: { flag: 'officers', env: 'PAYWATCH_OFFICERS', type: 'integer', min: 1, max: 99, help: "the simulator's field officers per branch" },
-  budget: { flag: 'budget', env: null, type: 'integer', min: 1, help: 'most samples to write; per-branch series get a coarser step to fit (default 4000000)' },
+  budget: { flag: 'budget', env: null, type: 'integer', min: 1, help: 'most raw samples to write; the steps are chosen to fit (default 4000000)' },
   force: { flag: 'force', env: null, type: 'boolean', default: false, help: 'add history although this data directory already has some' },
   ifMissing: { flag: 'if-missing', env: null, type: 'boolean', default: false, help: 'do nothing (exit 0) when this data directory already has history' },
   compose: { flag: 'compose', env: null, type: 'boolean', default: false, help: "label the series as docker-compose.yml's Prometheus scrapes them (service names)" },
@@ -77,7 +78,7 @@ try {
     ...(values.compose ? { instances: { payments: c.payments, lms: c.lms, rfid: c.rfid, pool: c.pool, api: c.paymentsApi, blackbox: c.blackbox } } : {}),
   });
   if (owner) chownTree(prometheusDir, owner[0]!, owner[1]!);
-  console.log(`backfill: done: ${result.samples} samples imported (${result.series} series, ${result.blocks} blocks) in ${result.seconds} s; restart Prometheus if it is running`);
+  console.log(`backfill: done: ${result.samples} raw and ${result.ruleSamples} recording-rule samples imported (${result.series} raw series, ${result.blocks} blocks) in ${result.seconds} s; restart Prometheus if it is running`);
 } catch (error) {
   console.error(`backfill: ${(error as Error).message}`);
   process.exit(1);

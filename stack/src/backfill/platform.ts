@@ -1,0 +1,101 @@
+// The platform's series at each step: the LMS outbox depth and health, the database server's
+// connections, the health probes (payments API, LMS, each gateway), and the payments API's request
+// latency histogram, whose durations are drawn from the same model the live API sleeps by
+// (simulator/src/model/api.ts: dbSeconds).
+import { apiLoad, apiPaymentsPerHour, dbSeconds, GATEWAYS, inMaintenanceWindow, REQUESTS_PER_PAYMENT, Rng, within, type Episode, type Gateway } from '@paywatch/simulator/model';
+import { JOBS } from '@paywatch/contract';
+import type { HistogramTracks, SeriesSet, Track } from './series.ts';
+
+/** The payments API labels its own series service="payments-api", as its scrape job is named. */
+const API_SERVICE = JOBS.paymentsApi.name;
+/** The API's routes (as its route templates) and the method each answers. */
+const API_METHOD: Record<keyof typeof REQUESTS_PER_PAYMENT, string> = { '/api/payments': 'POST', '/api/login': 'POST', '/api/loans/:ref': 'GET' };
+/** Server errors among API requests outside the maintenance window. */
+const API_ERROR_SHARE = 0.0015;
+/** Latency draws per route, status and step; the bucket shares of n requests follow these. */
+const LATENCY_DRAWS = 40;
+
+export interface Platform {
+  queueDepth: Track;
+  lmsUp: Track;
+  dbMax: Track;
+  dbConnections: Map<string, Track>;
+  probes: Array<{ service: string; gateway?: Gateway; track: Track }>;
+  api: Array<{ route: keyof typeof REQUESTS_PER_PAYMENT; status: '200' | '500'; histogram: HistogramTracks; rng: Rng }>;
+  /** Every fleet-wide track (they share one timeline). */
+  tracks: Track[];
+}
+
+export function openPlatform(series: SeriesSet, options: { seed: number; startSeconds: number; apiHost: string }): Platform {
+  const dbConnections = new Map(['active', 'idle', 'idle_in_transaction', 'other'].map((state) => [state, series.track('db_connections', { state })]));
+  // The blackbox job's targets and the labels its scrape config gives each (prometheus.yml).
+  const targets: Array<{ service: string; gateway?: Gateway; target: string }> = [
+    { service: 'payments-api', target: `http://${options.apiHost}/health` },
+    { service: 'lms', target: `http://${options.apiHost}/lms/health` },
+    ...GATEWAYS.map((gateway) => ({ service: 'gateway', gateway, target: `http://${options.apiHost}/gateways/${gateway}/health` })),
+  ];
+  const probes = targets.map((probe) => ({ ...probe, track: series.track('probe_success', {}, { target: probe.target, service: probe.service, ...(probe.gateway ? { gateway: probe.gateway } : {}) }) }));
+  const api = (Object.keys(REQUESTS_PER_PAYMENT) as Array<keyof typeof REQUESTS_PER_PAYMENT>).flatMap((route) =>
+    (['200', '500'] as const).map((status) => ({
+      route,
+      status,
+      histogram: series.histogram('http_request_duration_seconds', { service: API_SERVICE, route, method: API_METHOD[route], status }),
+      rng: Rng.of(options.seed, 'backfill', `api/${route}/${status}`, options.startSeconds),
+    })),
+  );
+  const platform = {
+    queueDepth: series.track('lms_posting_queue_depth'),
+    lmsUp: series.track('lms_up'),
+    dbMax: series.track('db_max_connections'),
+    dbConnections,
+    probes,
+    api,
+  };
+  return {
+    ...platform,
+    tracks: [platform.queueDepth, platform.lmsUp, platform.dbMax, ...dbConnections.values(), ...probes.map((p) => p.track), ...api.flatMap((a) => [...a.histogram.buckets, a.histogram.sum, a.histogram.count])],
+  };
+}
+
+/** Gauges and probes as a scrape at t would read them. */
+export function sampleGauges(platform: Platform, t: number, state: { queue: number; fleetSize: number; perBranchPerDay: number; lmsDown: Episode[]; gatewayDown: Map<Gateway, Episode[]> }): void {
+  const ms = t * 1000;
+  const lmsDown = within(state.lmsDown, ms);
+  platform.queueDepth.value = Math.round(state.queue);
+  platform.lmsUp.value = lmsDown ? 0 : 1;
+  const load = apiLoad(ms, state.fleetSize, state.perBranchPerDay);
+  platform.dbMax.value = 100;
+  platform.dbConnections.get('active')!.value = Math.round(2 + 18 * load);
+  platform.dbConnections.get('idle')!.value = Math.round(14 - 8 * load);
+  platform.dbConnections.get('idle_in_transaction')!.value = load > 0.8 ? 1 : 0;
+  platform.dbConnections.get('other')!.value = 4;
+  for (const probe of platform.probes) {
+    let up = true;
+    if (probe.service === 'payments-api') up = !inMaintenanceWindow(ms);
+    else if (probe.service === 'lms') up = !lmsDown;
+    else if (probe.gateway) up = !within(state.gatewayDown.get(probe.gateway)!, ms);
+    probe.track.value = up ? 1 : 0;
+  }
+}
+
+/** The API's requests over the step: traffic follows self-service payments, latency the live model. */
+export function stepApi(platform: Platform, step: { mid: number; dtSeconds: number; fleetSize: number; perBranchPerDay: number }): void {
+  const load = apiLoad(step.mid, step.fleetSize, step.perBranchPerDay);
+  const paymentsPerHour = apiPaymentsPerHour(step.mid, step.fleetSize, step.perBranchPerDay);
+  const errorShare = inMaintenanceWindow(step.mid) ? 1 : API_ERROR_SHARE;
+  const draws: number[] = [];
+  for (const entry of platform.api) {
+    const perStep = paymentsPerHour * REQUESTS_PER_PAYMENT[entry.route] * (step.dtSeconds / 3600);
+    const n = entry.rng.poisson(perStep * (entry.status === '500' ? errorShare : 1 - errorShare));
+    if (!n) continue;
+    draws.length = 0;
+    for (let i = 0; i < Math.min(n, LATENCY_DRAWS); i++) draws.push(dbSeconds(entry.rng, entry.route, load, false));
+    const { bounds, buckets, sum, count } = entry.histogram;
+    buckets.forEach((bucket, i) => {
+      const le = bounds[i] ?? Infinity;
+      bucket.value += Math.round((n * draws.filter((d) => d <= le).length) / draws.length);
+    });
+    count.value += n;
+    sum.value += (n * draws.reduce((a, b) => a + b, 0)) / draws.length;
+  }
+}
