@@ -161,6 +161,28 @@ describe('npm start from a clean checkout', () => {
     assert.ok(anonymous.status >= 400, 'nobody unidentified');
   });
 
+  test("the first start's dashboards have history up to the start: no hole before the first live data", async () => {
+    const history = JSON.parse(readFileSync(join(work, 'data', 'prometheus', 'backfill.json'), 'utf8')) as { endSeconds: number; liveStartSeconds: number };
+    assert.ok(history.liveStartSeconds - history.endSeconds < 600, `the history ends ${history.liveStartSeconds - history.endSeconds} s before Prometheus first started`);
+    const query = async (expr: string, time: number) => {
+      const body = (await (await fetch(`${url('prometheus')}/api/v1/query?${new URLSearchParams({ query: expr, time: String(time) })}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+      return body.data.result;
+    };
+    // The recorded series the dashboards read, every 5 minutes of the 3 hours before the start.
+    for (const rule of ['paywatch:payment_amount_inr:rate5m', 'paywatch:availability:ratio_avg5m', 'paywatch:payments:rate5m']) {
+      const holes: string[] = [];
+      for (let t = history.endSeconds - 3 * 3600; t <= history.endSeconds; t += 300) if (!(await query(rule, t)).length) holes.push(new Date(t * 1000).toISOString());
+      assert.deepEqual(holes, [], `${rule} has a value at every 5-minute step up to the start`);
+    }
+    // ... and on into the live data, the same series (a counter reset at the boundary, as after an exporter restart).
+    const live = await waitFor(async () => Number((await query('timestamp(paywatch:payment_amount_inr:rate5m)', Date.now() / 1000))[0]?.value[1] ?? 0) > history.liveStartSeconds, { timeoutMs: 120_000, intervalMs: 2000, what: 'a live evaluation of the revenue rate' });
+    assert.ok(live);
+    const now = Math.floor(Date.now() / 1000);
+    const both = await query(`count_over_time(payments_total{branch="BR0001", channel="upi", status="success"}[${now - (history.endSeconds - 3600)}s])`, now);
+    assert.equal(both.length, 1, 'history and live scrapes are one series (same labels)');
+    assert.ok(Number(both[0]!.value[1]) >= 24 + 2, `the last hour of history (every 150 s) and live scrapes in it: ${both[0]!.value[1]} samples`);
+  });
+
   test('Grafana is started with provisioning, the app, per-audience dashboards and the proxy secret; access sync runs', () => {
     const launched = JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as { argv: string[]; env: Record<string, string>; dashboards: Record<string, string[]>; plugin: string | null };
     assert.ok(launched.argv.includes(`--config=${join(checkout, 'docker', 'grafana', 'grafana.ini')}`), launched.argv.join(' '));
