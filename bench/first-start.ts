@@ -10,9 +10,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PORTS, type ServiceName } from '../stack/src/config.ts';
-import { repoRoot } from '../stack/src/paths.ts';
-import { freePort } from '../stack/src/process.ts';
+import { freePort, PORTS, repoRoot, type ServiceName } from '@paywatch/runtime';
 
 const keep = process.argv.includes('--keep');
 const refAt = process.argv.indexOf('--ref');
