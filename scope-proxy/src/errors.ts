@@ -13,7 +13,9 @@ export type FailureKind =
   | 'unsupported_media_type'
   | 'upstream_unavailable'
   | 'upstream_overloaded'
-  | 'upstream_failed';
+  | 'upstream_timeout'
+  | 'upstream_failed'
+  | 'client_closed';
 
 /** A failure whose message is safe to show the caller (it names what is wrong and what to do). */
 export class ProxyError extends Error {
@@ -43,7 +45,11 @@ const ANSWERS: Record<FailureKind, { status: number; errorType: string; denied: 
   upstream_unavailable: { status: 502, errorType: 'unavailable', denied: false },
   // Prometheus said 503 (overloaded, shutting down): passed on as 503 so Grafana may retry.
   upstream_overloaded: { status: 503, errorType: 'unavailable', denied: false },
+  // Prometheus gave up on the query (its timeout), or did not answer within the proxy's.
+  upstream_timeout: { status: 504, errorType: 'timeout', denied: false },
   upstream_failed: { status: 502, errorType: 'internal', denied: false },
+  // The caller went away mid-request: nobody to answer; logged, neither a denial nor a fault.
+  client_closed: { status: 400, errorType: 'bad_data', denied: false },
 };
 
 export interface FailureAnswer {

@@ -6,6 +6,8 @@ import { ProxyError, badRequest } from './errors.ts';
 import { joinChunks } from './upstream.ts';
 
 export const MAX_BODY = 1 << 20;
+/** What is read and dropped after an oversized body before the connection is cut. */
+const MAX_DRAIN = 16 << 20;
 
 /** Parameters an endpoint takes; `multi` ones may repeat, the rest must be given once. */
 export interface ParamSpec {
@@ -43,13 +45,21 @@ export function readBody(req: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    let drained = 0;
     req.on('data', (chunk: Buffer) => {
-      if (failed) return;
+      if (failed) {
+        drained += chunk.length;
+        if (drained > MAX_DRAIN) req.destroy();
+        return;
+      }
       size += chunk.length;
       if (size > MAX_BODY) {
+        // Answer 413 at once, but keep reading (and dropping) what is still coming: closing a
+        // socket with unread data resets it, and the client would see a reset, not the 413.
+        // Past MAX_DRAIN the client is not listening anyway: cut it off.
         failed = true;
+        chunks.length = 0;
         reject(new ProxyError('too_large', `request body larger than ${MAX_BODY} bytes`));
-        req.destroy(); // as before: stop reading an oversized body at once
         return;
       }
       chunks.push(chunk);
@@ -58,13 +68,13 @@ export function readBody(req: IncomingMessage): Promise<string> {
       if (!failed) resolve(joinChunks(chunks, size).toString('utf8'));
     });
     req.on('error', (error) => {
-      if (!failed) reject(error);
+      if (!failed) reject(new ProxyError('client_closed', `the client went away while sending its request (${error.message})`));
       failed = true;
     });
     req.on('close', () => {
       if (!failed && !req.complete) {
         failed = true;
-        reject(badRequest('request body cut short'));
+        reject(new ProxyError('client_closed', 'the client went away while sending its request'));
       }
     });
   });

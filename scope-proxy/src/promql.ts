@@ -137,7 +137,10 @@ function clip(text: string, max = 60): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-const MAX_DEPTH = 500;
+// How deep the converter, printer and walks may recurse: a node per level, so an honest sum of
+// ~1,000 terms fits; brackets are limited separately (checkBrackets).
+const MAX_DEPTH = 2500;
+const MAX_BRACKET_DEPTH = 500;
 
 class Converter {
   private depth = 0;
@@ -380,13 +383,71 @@ function assertNoErrors(source: string, top: SyntaxNode) {
   } while (cursor.next());
 }
 
+/**
+ * A linear scan before the grammar sees the text: brackets must pair up and nest at most
+ * MAX_BRACKET_DEPTH deep (strings and comments skipped). The grammar's error recovery is what is slow on
+ * garbage (32 KB of `}` took 1–2.5 s of the event loop), and garbage is mostly unbalanced.
+ */
+export function checkBrackets(source: string): void {
+  const open: string[] = [];
+  const closing: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      // Skip the string; an unterminated one is left to the grammar (it fails fast on those).
+      let j = i + 1;
+      while (j < source.length && source[j] !== c) j += c !== '`' && source[j] === '\\' ? 2 : 1;
+      i = j;
+    } else if (c === '#') {
+      while (i < source.length && source[i] !== '\n') i++;
+    } else if (c === '(' || c === '[' || c === '{') {
+      open.push(c);
+      if (open.length > MAX_BRACKET_DEPTH) throw new PromQLError(`query nested deeper than ${MAX_BRACKET_DEPTH} brackets`);
+    } else if (c in closing) {
+      if (open.pop() !== closing[c]) throw new PromQLError(`syntax error at char ${i + 1}: unbalanced '${c}'`);
+    }
+  }
+  if (open.length) throw new PromQLError(`syntax error at end of query: unclosed '${open[open.length - 1]}'`);
+}
+
+/**
+ * The grammar's parse, strict (the first syntax error ends it: we refuse any error anyway, and
+ * error recovery on garbage cost up to a second of the event loop), allowing long
+ * left-associative chains: lezer cuts a chain after 300 reductions spanning 2,000+ characters
+ * (to guard recursive tree walks), so an honest `a + b + …` of ~250 terms failed, and one that
+ * parsed could fail once the scope's matchers made it longer ("internal: rewritten query does
+ * not parse"). Our own walk is bounded by MAX_DEPTH instead.
+ */
+function parseTree(source: string) {
+  const parse = strictParser.startParse(source);
+  let allowance = MAX_DEPTH;
+  try {
+    for (;;) {
+      const tree = parse.advance();
+      if (tree) return tree;
+      const counter = parse as unknown as { bigReductionCount?: number };
+      if (typeof counter.bigReductionCount === 'number' && counter.bigReductionCount > 250 && allowance > 0) {
+        allowance -= counter.bigReductionCount;
+        counter.bigReductionCount = 0;
+      }
+    }
+  } catch (error) {
+    const at = /No parse at (\d+)/.exec((error as Error).message);
+    if (!at) throw error;
+    const pos = Number(at[1]);
+    throw new PromQLError(`syntax error at char ${pos + 1}: ${clip(source.slice(Math.max(0, pos - 10), pos + 20)) || 'end of query'}`);
+  }
+}
+const strictParser = parser.configure({ strict: true });
+
 export const MAX_QUERY_LENGTH = 32 * 1024;
 
 /** Parses a PromQL expression; throws PromQLError on anything the proxy will not forward. */
-export function parsePromQL(source: string): Expr {
-  if (source.length > MAX_QUERY_LENGTH) throw new PromQLError(`query longer than ${MAX_QUERY_LENGTH} characters`);
+export function parsePromQL(source: string, maxLength = MAX_QUERY_LENGTH): Expr {
+  if (source.length > maxLength) throw new PromQLError(`query longer than ${maxLength} characters`);
   if (!source.trim()) throw new PromQLError('empty query');
-  const tree = parser.parse(source);
+  checkBrackets(source);
+  const tree = parseTree(source);
   const top = tree.topNode;
   assertNoErrors(source, top);
   if (top.name !== 'PromQL') throw new PromQLError('not a PromQL expression');
@@ -397,8 +458,8 @@ export function parsePromQL(source: string): Expr {
 }
 
 /** Parses a series selector (the `match[]` of series/labels endpoints): one plain selector. */
-export function parseSeriesSelector(source: string): Expr & { kind: 'selector' } {
-  const expr = parsePromQL(source);
+export function parseSeriesSelector(source: string, maxLength = MAX_QUERY_LENGTH): Expr & { kind: 'selector' } {
+  const expr = parsePromQL(source, maxLength);
   if (expr.kind !== 'selector' || expr.range !== undefined || expr.offset !== undefined || expr.at !== undefined) {
     throw new PromQLError('match[] must be a plain series selector like metric{label="value"}');
   }

@@ -1,7 +1,9 @@
 // The enforcement core: a caller's scope turned into label matchers, added to every selector of a
 // query (intersected with the caller's own matchers, never replacing them), and a verifier that
 // re-reads the printed query and refuses it unless every selector carries the scope.
+import { checkCost } from './cost.ts';
 import {
+  MAX_QUERY_LENGTH,
   PromQLError,
   parsePromQL,
   parseSeriesSelector,
@@ -183,17 +185,37 @@ export function rewriteQuery(query: string, scope: Scope, options: { cache?: boo
     result = error;
   }
   cache.set(key, result);
-  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  cacheBytes += entryBytes(key, result);
+  while (cache.size > CACHE_ENTRIES || cacheBytes > CACHE_BYTES) {
+    const oldest = cache.keys().next().value!;
+    cacheBytes -= entryBytes(oldest, cache.get(oldest)!);
+    cache.delete(oldest);
+  }
   if (result instanceof Error) throw result;
   return result;
 }
 
+// Bounded by count and by bytes: one caller sending long never-seen queries pinned 0.4–0.9 GB
+// when only the count was bounded (a printed rewrite can be several times its query).
 const CACHE_ENTRIES = 10_000;
+const CACHE_BYTES = 16 * 1024 * 1024;
 const CACHEABLE_LENGTH = 8 * 1024;
 const cache = new Map<string, string | Error>();
+let cacheBytes = 0;
+
+/** UTF-16 strings: two bytes a character; an error is its message plus an object's overhead. */
+function entryBytes(key: string, value: string | Error): number {
+  return 2 * key.length + (typeof value === 'string' ? 2 * value.length : 2 * value.message.length + 200);
+}
+
+/** The rewrite memo's size, for tests and the benchmark. */
+export function rewriteMemoStats(): { entries: number; bytes: number; maxBytes: number } {
+  return { entries: cache.size, bytes: cacheBytes, maxBytes: CACHE_BYTES };
+}
 
 function rewriteUncached(query: string, scope: Scope): string {
   const parsed = parsePromQL(query);
+  checkCost(parsed, scope);
   checkCalls(parsed, scope);
   if (scope.kind === 'all') return query;
   // Prints the tree with the scope's matchers added to every selector (applyScope + print in
@@ -212,10 +234,14 @@ export function rewriteSeriesSelector(selector: string, scope: Scope): string {
   return printed;
 }
 
-function verifyPrinted(printed: string, scope: Scope, parse: (text: string) => Expr) {
+// The caller's text is limited to MAX_QUERY_LENGTH; our printed form adds the scope's matchers to
+// every selector, so it may be longer (a 252-term sum roughly doubles).
+const PRINTED_MAX_LENGTH = 8 * MAX_QUERY_LENGTH;
+
+function verifyPrinted(printed: string, scope: Scope, parse: (text: string, maxLength: number) => Expr) {
   let reparsed: Expr;
   try {
-    reparsed = parse(printed);
+    reparsed = parse(printed, PRINTED_MAX_LENGTH);
   } catch (error) {
     throw new PromQLError(`internal: rewritten query does not parse (${(error as Error).message})`);
   }

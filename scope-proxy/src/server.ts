@@ -163,7 +163,14 @@ export async function startScopeProxy(options: ScopeProxyOptions): Promise<Scope
       res.destroy();
       return;
     }
+    if (error instanceof ProxyError && error.kind === 'client_closed') {
+      emit({ level: 'info', msg: 'client went away', endpoint: ctx.endpoint, login: ctx.login ?? null, detail: error.message });
+      res.destroy();
+      return;
+    }
     const answer = answerFor(error);
+    // An oversized body is still arriving: say so, then close rather than read the rest.
+    if (answer?.status === 413) res.setHeader('connection', 'close');
     if (!answer) {
       emit({ level: 'error', msg: 'internal error', endpoint: ctx.endpoint, error: (error as Error)?.stack ?? String(error) });
       return sendError(res, 500, 'internal', 'internal error in the scope proxy');

@@ -44,6 +44,7 @@ export class Upstream {
     const encoded = params.toString();
     const target = method === 'GET' && encoded ? `${path}?${encoded}` : path;
     const https = this.url.protocol === 'https:';
+    let timedOut = false;
     return new Promise((resolve, reject) => {
       const request = (https ? httpsRequest : httpRequest)(
         {
@@ -63,7 +64,7 @@ export class Upstream {
             chunks.push(chunk);
             size += chunk.length;
           });
-          response.on('error', (error) => reject(new ProxyError('upstream_unavailable', `Prometheus upstream failed: ${error.message}`)));
+          response.on('error', (error) => reject(timedOut ? this.timeout() : new ProxyError('upstream_unavailable', `Prometheus upstream failed: ${error.message}`)));
           response.on('end', () => {
             const status = response.statusCode ?? 502;
             const body = joinChunks(chunks, size);
@@ -75,19 +76,33 @@ export class Upstream {
               } catch {
                 // not JSON
               }
-              reject(new ProxyError(status === 503 ? 'upstream_overloaded' : 'upstream_failed', `Prometheus upstream answered ${status}: ${detail}`));
+              let errorType: string | undefined;
+              try {
+                errorType = (JSON.parse(text) as { errorType?: string }).errorType;
+              } catch {
+                // not JSON
+              }
+              const kind = errorType === 'timeout' ? 'upstream_timeout' : status === 503 ? 'upstream_overloaded' : 'upstream_failed';
+              reject(new ProxyError(kind, kind === 'upstream_timeout' ? `Prometheus gave up on the query: it timed out (${detail})` : `Prometheus upstream answered ${status}: ${detail}`));
               return;
             }
             resolve({ status, body, contentType: String(response.headers['content-type'] ?? 'application/json') });
           });
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
-      request.on('error', (error) => reject(new ProxyError('upstream_unavailable', `Prometheus upstream unreachable: ${error.message}`)));
+      request.on('timeout', () => {
+        timedOut = true;
+        request.destroy(new Error(`timed out after ${this.timeoutMs} ms`));
+      });
+      request.on('error', (error) => reject(timedOut ? this.timeout() : new ProxyError('upstream_unavailable', `Prometheus upstream unreachable: ${error.message}`)));
       // One write: headers and body leave in a single syscall.
       if (method === 'POST') request.end(encoded);
       else request.end();
     });
+  }
+
+  private timeout(): ProxyError {
+    return new ProxyError('upstream_timeout', `Prometheus did not answer within ${this.timeoutMs} ms (the scope proxy's upstream timeout): the query timed out`);
   }
 
   close() {

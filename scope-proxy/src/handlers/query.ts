@@ -1,6 +1,7 @@
 // query, query_range, query_exemplars: the query is scoped (rewriteQuery: parse, add the scope to
 // every selector, re-parse and verify) and only the printed result goes to Prometheus.
 import { badRequest } from '../errors.ts';
+import { durationSeconds } from '../cost.ts';
 import { rewriteQuery } from '../scope.ts';
 import { relay, type Call, type Deps, type Reply } from '../handler.ts';
 
@@ -17,7 +18,19 @@ export async function handleQuery(call: Call, deps: Deps): Promise<Reply> {
   const params = new URLSearchParams({ query: rewriteQuery(query, call.scope) });
   for (const key of PASSED_ON[call.endpoint]!) {
     const value = call.params.single.get(key);
-    if (value !== undefined) params.set(key, value);
+    if (value === undefined) continue;
+    if (key === 'timeout') checkTimeout(value, deps.upstream.timeoutMs);
+    params.set(key, value);
   }
   return relay(await deps.upstream.call(`/api/v1/${call.endpoint}`, params, 'POST'));
+}
+
+/**
+ * Prometheus's `timeout` (a duration or seconds) must give the query a real chance and end before
+ * the proxy's own upstream timeout: `timeout=0.000001` used to come back as Prometheus's 503.
+ */
+function checkTimeout(value: string, upstreamTimeoutMs: number): void {
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : /^(\d+(ms|y|w|d|h|m|s))+$/.test(value) ? durationSeconds(value) : NaN;
+  const max = upstreamTimeoutMs / 1000;
+  if (!(seconds >= 1 && seconds <= max)) throw badRequest(`timeout must be a duration between 1s and ${max}s (the proxy's own limit), got ${JSON.stringify(value.slice(0, 40))}`);
 }
