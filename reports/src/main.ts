@@ -1,0 +1,53 @@
+// The report scheduler as a service (npm start, docker-compose):
+//   tsx reports/src/main.ts --proxy-url http://127.0.0.1:9410 --policy policy/policy.yml \
+//     --smtp-url smtp://127.0.0.1:9425 --data-dir .data/reports --port 9430
+// The proxy's shared secret comes from PAYWATCH_PROXY_SECRET. GET /metrics, GET /healthz.
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
+import { startPdfPrinter } from './pdf.ts';
+import { ReportScheduler } from './scheduler.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'proxy-url': { type: 'string', default: process.env.PAYWATCH_SCOPE_PROXY_URL },
+      policy: { type: 'string', default: process.env.PAYWATCH_PROXY_POLICY },
+      'smtp-url': { type: 'string', default: process.env.PAYWATCH_REPORTS_SMTP_URL },
+      'data-dir': { type: 'string', default: process.env.PAYWATCH_REPORTS_DATA_DIR },
+      port: { type: 'string', default: process.env.PAYWATCH_REPORTS_PORT ?? '9430' },
+      host: { type: 'string', default: process.env.PAYWATCH_REPORTS_HOST ?? '127.0.0.1' },
+    },
+  });
+  const missing = (['proxy-url', 'policy', 'smtp-url', 'data-dir'] as const).filter((k) => !values[k]);
+  const secret = process.env.PAYWATCH_PROXY_SECRET;
+  if (missing.length || !secret) {
+    console.error(`report scheduler: missing ${[...missing.map((k) => `--${k}`), ...(secret ? [] : ['PAYWATCH_PROXY_SECRET'])].join(', ')}`);
+    process.exit(2);
+  }
+  const registry = new Registry();
+  const scheduler = new ReportScheduler({
+    proxy: { url: values['proxy-url']!, secret },
+    policyFile: values.policy!,
+    smtpUrl: values['smtp-url']!,
+    dataDir: values['data-dir']!,
+    registry,
+    printer: () => startPdfPrinter(),
+  });
+  const server = createServer(async (req, res) => {
+    if (req.url === '/metrics') return void res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+    if (req.url === '/healthz') return void res.writeHead(200).end('ok\n');
+    res.writeHead(404).end('not found\n');
+  });
+  server.listen(Number(values.port), values.host);
+  await once(server, 'listening');
+  scheduler.start();
+  console.log(`report scheduler: metrics on http://${values.host}:${values.port}/metrics, SMTP ${values['smtp-url']}`);
+  const stop = () => void scheduler.stop().then(() => server.close(() => process.exit(0)));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) void main(process.argv.slice(2));

@@ -1,0 +1,116 @@
+// `npm run report -- --as LOGIN --report NAME --out FILE.pdf [--date YYYY-MM-DD] [--branch BRxxxx]`
+// Renders one report as that person, through the scope proxy of the running stack: FILE.pdf
+// (Chromium) and FILE.html (the same content as the e-mail body). A manager of several branches
+// gets one pair per branch: FILE-BR0002.pdf, FILE-BR0003.pdf, ...
+// Exit codes: 0 made, 2 bad usage, 3 refused (the person's scope cannot see the report),
+// 1 anything else (stack not running, data missing).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ReportRefused, REPORT_NAMES, reportName, renderReports, startPdfPrinter, type RenderedReport } from '@paywatch/reports';
+import { DEMO_PROXY_SECRET, PORTS } from '../config.ts';
+import { dataDir } from '../paths.ts';
+import { ensureTools, requireTool } from '../tools.ts';
+
+const USAGE = `usage: npm run report -- --as LOGIN --report NAME --out FILE.pdf [--date YYYY-MM-DD] [--branch BRxxxx]
+  --as LOGIN        the person (a login of policy/policy.yml); every number is read as them
+  --report NAME     ${REPORT_NAMES.join(' | ')}
+  --out FILE.pdf    where the PDF goes; the e-mail body (HTML) goes next to it as FILE.html
+  --date DAY        the IST day to report on (default: today, so far)
+  --branch CODE     branch-daily for one branch (required for people who see every branch)
+  --proxy-url URL   [PAYWATCH_SCOPE_PROXY_URL] the scope proxy (default: the running local stack's)
+  --html-only       skip the PDF (no Chromium needed)
+The shared secret comes from PAYWATCH_PROXY_SECRET (the local stack's demo secret by default).`;
+
+/** The running local stack's proxy (from <data dir>/run/urls.json), else the default port. */
+function defaultProxyUrl(): string {
+  const file = join(dataDir(), 'run', 'urls.json');
+  if (existsSync(file)) {
+    const urls = JSON.parse(readFileSync(file, 'utf8')) as { scopeProxy?: string };
+    if (urls.scopeProxy) return urls.scopeProxy;
+  }
+  return `http://127.0.0.1:${process.env[PORTS.scopeProxy.env] ?? PORTS.scopeProxy.port}`;
+}
+
+export async function main(argv: string[], log = (line: string) => console.log(line), error = (line: string) => console.error(line)): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        as: { type: 'string' },
+        report: { type: 'string' },
+        out: { type: 'string' },
+        date: { type: 'string' },
+        branch: { type: 'string' },
+        'proxy-url': { type: 'string' },
+        'html-only': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    error(`report: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    log(USAGE);
+    return 0;
+  }
+  const missing = (['as', 'report', 'out'] as const).filter((k) => !values[k]);
+  if (missing.length) {
+    error(`report: missing ${missing.map((k) => `--${k}`).join(', ')}\n${USAGE}`);
+    return 2;
+  }
+  const out = resolve(String(values.out));
+  if (!out.endsWith('.pdf')) {
+    error(`report: --out must name a .pdf file (the HTML e-mail body is written next to it), got ${out}`);
+    return 2;
+  }
+  let report;
+  try {
+    report = reportName(String(values.report));
+  } catch (e) {
+    error(`report: ${(e as Error).message}`);
+    return 2;
+  }
+  const proxy = {
+    url: String(values['proxy-url'] ?? process.env.PAYWATCH_SCOPE_PROXY_URL ?? defaultProxyUrl()),
+    secret: process.env.PAYWATCH_PROXY_SECRET ?? DEMO_PROXY_SECRET,
+  };
+  let rendered: RenderedReport[];
+  try {
+    rendered = await renderReports({ proxy, login: String(values.as), report, date: values.date as string | undefined, branch: values.branch as string | undefined });
+  } catch (e) {
+    if (e instanceof ReportRefused) {
+      error(`report refused: ${e.message}`);
+      return 3;
+    }
+    error(`report: ${(e as Error).message}`);
+    return 1;
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  const base = out.slice(0, -'.pdf'.length);
+  const pathFor = (r: RenderedReport) => (rendered.length > 1 ? `${base}-${r.document.subject}` : base);
+  for (const r of rendered) writeFileSync(`${pathFor(r)}.html`, r.html);
+  if (!values['html-only']) {
+    ensureTools(['chromium'], (line) => log(line));
+    const printer = await startPdfPrinter(requireTool('chromium'));
+    try {
+      for (const r of rendered) writeFileSync(`${pathFor(r)}.pdf`, await printer.print(r.html, r.document));
+    } finally {
+      await printer.close();
+    }
+  }
+  for (const r of rendered) log(`${r.document.report} for ${r.document.subject} as ${r.document.recipient.login}: ${values['html-only'] ? '' : `${pathFor(r)}.pdf, `}${pathFor(r)}.html (${r.queries} queries)`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(`report: ${e.stack ?? e.message}`);
+      process.exit(1);
+    },
+  );
+}
