@@ -1,5 +1,5 @@
 # One image for Paywatch's own processes (simulator, exporters, scope proxy, alert sink, backfill,
-# access sync): the TypeScript sources run with tsx, as `npm start` runs them. docker-compose.yml
+# access sync, report scheduler): the TypeScript sources run with tsx, as `npm start` runs them. docker-compose.yml
 # starts each process from it with its own command.
 FROM prom/prometheus:v2.53.3 AS prometheus
 
@@ -10,6 +10,8 @@ ENV NODE_ENV=production NPM_CONFIG_UPDATE_NOTIFIER=false
 # temporary Prometheus over the raw history, with promtool create-blocks-from rules).
 COPY --from=prometheus /bin/promtool /usr/local/bin/promtool
 COPY --from=prometheus /bin/prometheus /usr/local/bin/prometheus
+# Debian's Chromium prints the report PDFs (reports/, driven by playwright-core: no browser download).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 # Packages first (cached while only sources change). tsx is a dev dependency of the root.
 COPY package.json package-lock.json ./
 COPY contract/package.json contract/
@@ -21,6 +23,7 @@ COPY kpi/package.json kpi/
 COPY scope-proxy/package.json scope-proxy/
 COPY stack/package.json stack/
 COPY testing/package.json testing/
+COPY reports/package.json reports/
 RUN npm ci --include=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
 COPY tsconfig.json ./
 COPY contract contract
@@ -31,6 +34,7 @@ COPY exporters exporters
 COPY kpi kpi
 COPY scope-proxy scope-proxy
 COPY stack stack
+COPY reports reports
 COPY policy policy
 COPY prometheus prometheus
 RUN mkdir -p /data && chown node:node /data

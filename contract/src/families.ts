@@ -175,6 +175,22 @@ export const SCOPE_PROXY_POLICY_LAST_RELOAD_SUCCESS = family('scope_proxy_policy
   doc: '1 when the last reload succeeded',
 });
 
+// ---- the report scheduler (reports/) -----------------------------------------------------------
+
+export const REPORTS_SENT_TOTAL = family('reports_sent_total', 'counter', ['report'], 'Report e-mails accepted by the SMTP server', 'count', {
+  doc: 'scheduled report e-mails accepted by the SMTP server; `report` = `executive-daily` \\| `branch-daily` \\| `finance-reconciliation`',
+});
+export const REPORT_RENDER_SECONDS = family('report_render_seconds', 'histogram', ['report'], "Time to read one e-mail's reports through the scope proxy and print them to PDF", 'seconds', {
+  buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60],
+});
+export const REPORT_FAILURES_TOTAL = family('report_failures_total', 'counter', ['report', 'stage'], 'Failed attempts to send a scheduled report, by stage: render, refused (the scope cannot see it) or send (SMTP)', 'count');
+export const REPORTS_OVERDUE = family('reports_overdue', 'gauge', ['report'], "Scheduled reports of today (IST) whose send time has passed and that have not gone out", 'count', {
+  doc: "today's (IST) scheduled reports past their send time and not sent yet: what `ReportNotSent` watches",
+});
+export const REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS = family('reports_scheduler_last_check_timestamp_seconds', 'gauge', [], 'When the report scheduler last checked what is due (its clock)', 'timestamp');
+
+export const REPORT_SCHEDULER_FAMILIES = [REPORTS_SENT_TOTAL, REPORT_RENDER_SECONDS, REPORT_FAILURES_TOTAL, REPORTS_OVERDUE, REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS] as const;
+
 /** Where a group of families is served: one section of docs/metrics.md and of the catalogue. */
 export interface MetricSource {
   /** Section heading, e.g. "Payments exporter". */
@@ -270,6 +286,7 @@ export const METRIC_SOURCES: ReadonlyArray<MetricSource & { port?: PortName }> =
       'the blackbox prober checks (`probe_success{target=...}` with `job="blackbox"`).',
   },
   { title: 'Scope proxy', where: '`scope-proxy`', port: 'scopeProxy', families: SCOPE_PROXY_FAMILIES },
+  { title: 'Report scheduler', where: '`reports/src/main.ts`', port: 'reports', families: REPORT_SCHEDULER_FAMILIES },
 ];
 
 /**

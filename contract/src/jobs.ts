@@ -23,6 +23,7 @@ export const JOBS = {
   prometheus: { name: 'prometheus', port: 'prometheus', what: 'Prometheus itself' },
   alertmanager: { name: 'alertmanager', port: 'alertmanager', what: 'Alertmanager' },
   blackboxExporter: { name: 'blackbox-exporter', port: 'blackbox', what: "the blackbox prober's own metrics" },
+  reports: { name: 'reports', port: 'reports', what: 'the report scheduler (reports_sent_total, reports_overdue, ...)' },
   /** Health probes through the prober: `probe_success{target=...}`, labelled with `service`. */
   blackbox: { name: 'blackbox', port: 'blackbox', what: 'health probes of the payments API, the LMS and the gateways' },
 } as const satisfies Record<string, ScrapeJob>;

@@ -26,6 +26,9 @@ export const PORTS = {
   blackbox: { env: 'PAYWATCH_BLACKBOX_PORT', flag: 'blackbox-port', port: 9115, what: 'blackbox prober' },
   node: { env: 'PAYWATCH_NODE_EXPORTER_PORT', flag: 'node-exporter-port', port: 9100, what: 'host metrics (node_exporter)' },
   grafana: { env: 'PAYWATCH_GRAFANA_PORT', flag: 'grafana-port', port: 3000, what: 'Grafana' },
+  reports: { env: 'PAYWATCH_REPORTS_PORT', flag: 'reports-port', port: 9430, what: 'report scheduler (metrics)' },
+  smtpSink: { env: 'PAYWATCH_SMTP_SINK_PORT', flag: 'smtp-sink-port', port: 9425, what: 'local SMTP sink (report e-mails)' },
+  mailbox: { env: 'PAYWATCH_MAILBOX_PORT', flag: 'mailbox-port', port: 9426, what: "local SMTP sink's page of received e-mails" },
 } as const satisfies Record<string, PortSpec>;
 
 export type PortName = keyof typeof PORTS;

@@ -386,6 +386,19 @@ export const ALERTS: AlertDefinition[] = [
     description: () => 'Prometheus has failed to scrape {{ $labels.instance }} (job {{ $labels.job }}) for 2 minutes.',
     impact: 'Alerts that read this exporter cannot fire and dashboards show gaps: we are blind on this part of the business.',
   },
+  {
+    name: 'ReportNotSent',
+    category: 'monitoring',
+    team: 'platform',
+    // reports_overdue counts today's scheduled reports past their send time and not accepted by
+    // SMTP; the scheduler retries on its own, so 30 minutes means the retries are not working.
+    expr: () => 'max by (report) (reports_overdue) > 0',
+    for: '30m',
+    levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
+    summary: () => 'Scheduled {{ $labels.report }} reports have not gone out',
+    description: () => '{{ $value }} of today\'s scheduled {{ $labels.report }} reports are past their send time and still not sent after 30 minutes of retries.',
+    impact: 'People who rely on the daily e-mail (executives, finance, branch managers) do not get today\'s figures.',
+  },
 ];
 
 export function alertByName(name: string): AlertDefinition {

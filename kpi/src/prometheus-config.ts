@@ -19,6 +19,8 @@ export interface Targets {
   blackbox: string;
   alertmanager: string;
   prometheus: string;
+  /** The report scheduler (reports/src/main.ts). */
+  reports: string;
 }
 
 /** Every target on its default port (the contract's port table). */
@@ -33,6 +35,7 @@ export const DEFAULT_TARGETS: Targets = {
   blackbox: defaultAddress(JOBS.blackboxExporter.port),
   alertmanager: defaultAddress(JOBS.alertmanager.port),
   prometheus: defaultAddress(JOBS.prometheus.port),
+  reports: defaultAddress(JOBS.reports.port),
 };
 
 export interface Probe {
@@ -86,6 +89,7 @@ export function prometheusConfig(options: PrometheusConfigOptions = {}): Record<
     job(JOBS.prometheus.name, t.prometheus),
     job(JOBS.alertmanager.name, t.alertmanager),
     job(JOBS.blackboxExporter.name, t.blackbox),
+    job(JOBS.reports.name, t.reports),
     {
       // Probes go through the prober: the probed URL becomes ?target= and the `target` label.
       job_name: JOBS.blackbox.name,

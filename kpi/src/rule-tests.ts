@@ -460,6 +460,20 @@ const MINUTE_CASES: AlertCase[] = [
     expect: [{ incidentClass: 'Sev3', labels: { job: 'rfid', instance: '127.0.0.1:9403' }, description: 'Prometheus has failed to scrape 127.0.0.1:9403 (job rfid) for 2 minutes.' }],
   },
   {
+    alert: 'ReportNotSent',
+    name: 'two branch reports overdue for 30 minutes',
+    input: [s('reports_overdue{report="branch-daily", instance="127.0.0.1:9430", job="reports"}', '0 2x40'), s('reports_overdue{report="executive-daily", instance="127.0.0.1:9430", job="reports"}', '0x40')],
+    evalTime: '35m',
+    expect: [{ incidentClass: 'Sev3', labels: { report: 'branch-daily' }, description: "2 of today's scheduled branch-daily reports are past their send time and still not sent after 30 minutes of retries." }],
+  },
+  {
+    alert: 'ReportNotSent',
+    name: 'overdue for 20 minutes, then sent: retries did their job',
+    input: [s('reports_overdue{report="branch-daily", instance="127.0.0.1:9430", job="reports"}', '0 1x20 0x20')],
+    evalTime: '35m',
+    expect: [],
+  },
+  {
     alert: 'ExporterDown',
     name: 'exporters answering',
     input: [s('up{job="rfid", instance="127.0.0.1:9403"}', '1 1 1 1 1')],

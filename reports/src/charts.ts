@@ -55,7 +55,7 @@ export interface HorizontalBars {
 
 /** One horizontal bar per label, largest first as given, value printed at the bar's end. */
 export function horizontalBars(c: HorizontalBars): string {
-  const height = Math.max(90, 30 + c.labels.length * 18);
+  const height = Math.max(80, 28 + c.labels.length * 16);
   return svg(
     {
       grid: { left: 130, right: 90, top: 8, bottom: 20 },

@@ -85,7 +85,7 @@ h3 { font-size: 12px; margin: 8px 0 4px 0; break-after: avoid; }
 table { border-collapse: collapse; width: 100%; margin: 2px 0 8px 0; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
-th, td { padding: 3px 6px; border-bottom: 1px solid #e1e4e8; text-align: left; vertical-align: top; }
+th, td { padding: 2px 6px; border-bottom: 1px solid #e1e4e8; text-align: left; vertical-align: top; }
 th { background: #f1f3f5; font-size: 10px; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .empty { color: #555; font-style: italic; margin: 2px 0 8px 0; }

@@ -1,7 +1,7 @@
 // executive-daily: today's revenue against target so far, the last 30 days' revenue against
 // target by day, success rate, availability, critical incidents, best and worst branches.
 // Reads the fleet-wide recording rules (docs/metrics.md) and the per-branch collection gauges.
-import { kpi } from '@paywatch/kpi/spec';
+import { kpi } from '@paywatch/kpi';
 import { barsAgainstTarget } from './charts.ts';
 import { byLabel, required, window, type ReportContext } from './context.ts';
 import type { ReportDocument, Section, Status } from './document.ts';

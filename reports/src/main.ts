@@ -1,11 +1,17 @@
 // The report scheduler as a service (npm start, docker-compose):
-//   tsx reports/src/main.ts --proxy-url http://127.0.0.1:9410 --policy policy/policy.yml \
+//   tsx reports/src/main.ts --prometheus-url http://127.0.0.1:9090 --policy policy/policy.yml \
 //     --smtp-url smtp://127.0.0.1:9425 --data-dir .data/reports --port 9430
-// The proxy's shared secret comes from PAYWATCH_PROXY_SECRET. GET /metrics, GET /healthz.
+// Every number is read through a scope proxy as the recipient (X-Grafana-User + the shared secret,
+// as Grafana's data source in header mode). With --prometheus-url the scheduler runs its own
+// scope proxy (the same code and policy file) on a loopback port only it knows, so it works
+// whatever identity mode Grafana's proxy is in (grafana-id needs Grafana's signed tokens); with
+// --proxy-url it uses an existing header-mode proxy. The shared secret comes from
+// PAYWATCH_PROXY_SECRET. GET /metrics, GET /healthz.
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
+import { startScopeProxy, type ScopeProxy } from '@paywatch/scope-proxy';
 import { startPdfPrinter } from './pdf.ts';
 import { ReportScheduler } from './scheduler.ts';
 
@@ -14,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       'proxy-url': { type: 'string', default: process.env.PAYWATCH_SCOPE_PROXY_URL },
+      'prometheus-url': { type: 'string', default: process.env.PAYWATCH_REPORTS_PROMETHEUS_URL },
       policy: { type: 'string', default: process.env.PAYWATCH_PROXY_POLICY },
       'smtp-url': { type: 'string', default: process.env.PAYWATCH_REPORTS_SMTP_URL },
       'data-dir': { type: 'string', default: process.env.PAYWATCH_REPORTS_DATA_DIR },
@@ -21,15 +28,21 @@ export async function main(argv: string[]): Promise<void> {
       host: { type: 'string', default: process.env.PAYWATCH_REPORTS_HOST ?? '127.0.0.1' },
     },
   });
-  const missing = (['proxy-url', 'policy', 'smtp-url', 'data-dir'] as const).filter((k) => !values[k]);
+  const missing: string[] = (['policy', 'smtp-url', 'data-dir'] as const).filter((k) => !values[k]).map((k) => `--${k}`);
+  if (!values['proxy-url'] === !values['prometheus-url']) missing.push('exactly one of --proxy-url and --prometheus-url');
   const secret = process.env.PAYWATCH_PROXY_SECRET;
+  if (!secret) missing.push('PAYWATCH_PROXY_SECRET');
   if (missing.length || !secret) {
-    console.error(`report scheduler: missing ${[...missing.map((k) => `--${k}`), ...(secret ? [] : ['PAYWATCH_PROXY_SECRET'])].join(', ')}`);
+    console.error(`report scheduler: missing ${missing.join(', ')}`);
     process.exit(2);
+  }
+  let ownProxy: ScopeProxy | undefined;
+  if (values['prometheus-url']) {
+    ownProxy = await startScopeProxy({ policyPath: values.policy!, upstream: values['prometheus-url'], host: '127.0.0.1', port: 0, secret, identityMode: 'header' });
   }
   const registry = new Registry();
   const scheduler = new ReportScheduler({
-    proxy: { url: values['proxy-url']!, secret },
+    proxy: { url: ownProxy?.url ?? values['proxy-url']!, secret },
     policyFile: values.policy!,
     smtpUrl: values['smtp-url']!,
     dataDir: values['data-dir']!,
@@ -45,7 +58,7 @@ export async function main(argv: string[]): Promise<void> {
   await once(server, 'listening');
   scheduler.start();
   console.log(`report scheduler: metrics on http://${values.host}:${values.port}/metrics, SMTP ${values['smtp-url']}`);
-  const stop = () => void scheduler.stop().then(() => server.close(() => process.exit(0)));
+  const stop = () => void scheduler.stop().then(() => ownProxy?.stop()).then(() => server.close(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -4,7 +4,7 @@
 // has reports: people and team members alike.
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
-import { loadPolicyFile } from '@paywatch/scope-proxy/policy';
+import { loadPolicyFile } from '@paywatch/scope-proxy';
 import { REPORT_NAMES, type ReportName } from './catalog.ts';
 
 export interface ReportSchedule {

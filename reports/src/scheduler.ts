@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { promOptions, REPORT_FAILURES_TOTAL, REPORT_RENDER_SECONDS, REPORTS_OVERDUE, REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS, REPORTS_SENT_TOTAL } from '@paywatch/contract';
 import { REPORT_NAMES, REPORTS } from './catalog.ts';
 import { ReportRefused, type ProxyTarget } from './client.ts';
 import { realClock, type Clock } from './clock.ts';
@@ -83,11 +84,11 @@ export class ReportScheduler {
     this.transport = nodemailer.createTransport(options.smtpUrl);
     const registers = [options.registry];
     this.metrics = {
-      sent: new Counter({ name: 'reports_sent_total', help: 'Report e-mails accepted by the SMTP server.', labelNames: ['report'], registers }),
-      render: new Histogram({ name: 'report_render_seconds', help: 'Time to read one e-mail\'s reports through the scope proxy and print them to PDF.', labelNames: ['report'], buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60], registers }),
-      failures: new Counter({ name: 'report_failures_total', help: 'Failed attempts to send a scheduled report: stage = render | refused | send.', labelNames: ['report', 'stage'], registers }),
-      overdue: new Gauge({ name: 'reports_overdue', help: 'Scheduled reports of today (IST) whose send time has passed and that have not gone out.', labelNames: ['report'], registers }),
-      lastCheck: new Gauge({ name: 'reports_scheduler_last_check_timestamp_seconds', help: 'When the scheduler last checked what is due (its clock).', registers }),
+      sent: new Counter({ ...promOptions(REPORTS_SENT_TOTAL), registers }),
+      render: new Histogram({ ...promOptions(REPORT_RENDER_SECONDS), registers }),
+      failures: new Counter({ ...promOptions(REPORT_FAILURES_TOTAL), registers }),
+      overdue: new Gauge({ ...promOptions(REPORTS_OVERDUE), registers }),
+      lastCheck: new Gauge({ ...promOptions(REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS), registers }),
     };
     for (const report of REPORT_NAMES) {
       this.metrics.sent.inc({ report }, 0);

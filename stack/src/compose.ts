@@ -18,6 +18,7 @@ export const COMPOSE_TARGETS: Targets = {
   blackbox: 'blackbox:9115',
   alertmanager: 'alertmanager:9093',
   prometheus: 'prometheus:9090',
+  reports: 'reports:9430',
 };
 
 export const ALERT_SINK = 'http://alert-sink:9420';

@@ -17,6 +17,7 @@ import {
   startGrafana,
   startProbers,
   startPrometheusStep,
+  startReports,
   startScopeProxyStep,
   startSimulator,
   syncAccess,
@@ -53,6 +54,7 @@ export async function startStack(config: StackConfig, progress: Progress = conso
   await startProbers(launch, optional);
   await startPrometheusStep(launch, optional, promDir);
   await startScopeProxyStep(launch, optional);
+  await startReports(launch);
   if (optional.grafana) {
     const firstGrafanaStart = await startGrafana(launch, optional.grafana);
     await syncAccess(launch, firstGrafanaStart);

@@ -1,6 +1,6 @@
 // The local stack's start-up, one named step per function, in the order stack.ts runs them:
 // tools, ports, database, history, simulator, exporters, alerting, probers, Prometheus, scope
-// proxy, Grafana, access sync. Each runs through Launch.step (numbered progress, stop all on
+// proxy, report scheduler, Grafana, access sync. Each runs through Launch.step (numbered progress, stop all on
 // failure) and records what later steps need in launch.urls or its return value.
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,6 +22,8 @@ export const ENTRY_POINTS = {
   scopeProxy: join(repoRoot, 'scope-proxy', 'src', 'main.ts'),
   database: join(repoRoot, 'stack', 'src', 'services', 'database.ts'),
   alertSink: join(repoRoot, 'stack', 'src', 'services', 'alert-sink.ts'),
+  reportScheduler: join(repoRoot, 'reports', 'src', 'main.ts'),
+  smtpSink: join(repoRoot, 'reports', 'src', 'smtp-sink.ts'),
 };
 
 /** Which optional outside programs this start has. */
@@ -66,6 +68,7 @@ export async function checkPorts(launch: Launch, optional: Optional): Promise<vo
     if (optional.blackbox) needed.push('blackbox');
     if (optional.node) needed.push('node');
     if (optional.grafana) needed.push('grafana');
+    needed.push('reports', ...(process.env.PAYWATCH_REPORTS_SMTP_URL ? [] : (['smtpSink', 'mailbox'] as const)));
     const busy: string[] = [];
     for (const name of needed) {
       if (!(await portIsFree(config.ports[name]))) busy.push(`port ${config.ports[name]} (${PORTS[name].what}) is in use: set ${PORTS[name].env} or --${PORTS[name].flag}`);
@@ -260,6 +263,7 @@ export async function startPrometheusStep(launch: Launch, optional: Optional, pr
         blackbox: addr('blackbox'),
         alertmanager: addr('alertmanager'),
         prometheus: addr('prometheus'),
+        reports: addr('reports'),
       },
       ruleFiles: [join(repoRoot, 'prometheus', 'rules', '*.yml')],
       omitJobs,
@@ -314,6 +318,40 @@ export async function startScopeProxyStep(launch: Launch, optional: Optional): P
       { PAYWATCH_PROXY_SECRET: config.proxySecret },
     );
     launch.urls.scopeProxy = `http://127.0.0.1:${port}`;
+  });
+}
+
+/**
+ * The report scheduler: each person's reports, rendered as them through a scope proxy of its own
+ * (header mode, the same policy; Grafana's proxy may only take Grafana's tokens), e-mailed at the
+ * times policy.yml gives; locally to an SMTP sink whose page lists what arrived, or to
+ * PAYWATCH_REPORTS_SMTP_URL. Needs Debian's Chromium for the PDFs (installed like the other tools).
+ */
+export async function startReports(launch: Launch): Promise<void> {
+  const { config } = launch;
+  const { ports, dataDir } = config;
+  if (ensureTools(['chromium'], (line) => launch.progress.info(line)).length) {
+    launch.skipped.push({ name: 'report scheduler', why: TOOLS.chromium.hint });
+    launch.progress.warn(`Chromium is not installed; no report e-mails (${TOOLS.chromium.hint})`);
+    return;
+  }
+  let smtpUrl = process.env.PAYWATCH_REPORTS_SMTP_URL;
+  if (!smtpUrl) {
+    await launch.step(`starting the local SMTP sink on 127.0.0.1:${ports.smtpSink} (report e-mails at http://127.0.0.1:${ports.mailbox})`, async () => {
+      await launch.node('smtp-sink', ENTRY_POINTS.smtpSink, ['--smtp-port', String(ports.smtpSink), '--http-port', String(ports.mailbox), '--dir', join(dataDir, 'mail')], `http://127.0.0.1:${ports.mailbox}/healthz`);
+      launch.urls.mailbox = `http://127.0.0.1:${ports.mailbox}`;
+    });
+    smtpUrl = `smtp://127.0.0.1:${ports.smtpSink}`;
+  }
+  await launch.step(`starting the report scheduler on 127.0.0.1:${ports.reports}`, async () => {
+    await launch.node(
+      'report-scheduler',
+      ENTRY_POINTS.reportScheduler,
+      ['--prometheus-url', launch.urls.prometheus!, '--policy', join(repoRoot, 'policy', 'policy.yml'), '--smtp-url', smtpUrl!, '--data-dir', join(dataDir, 'reports'), '--port', String(ports.reports)],
+      `http://127.0.0.1:${ports.reports}/healthz`,
+      { PAYWATCH_PROXY_SECRET: config.proxySecret },
+    );
+    launch.urls.reports = `http://127.0.0.1:${ports.reports}`;
   });
 }
 

@@ -90,6 +90,18 @@ export const TOOLS = {
     debianPackage: 'chromium',
     hint: 'install Chromium (Debian: apt-get install chromium) or set CHROMIUM_BIN',
   },
+  pdftotext: {
+    env: 'PDFTOTEXT_BIN',
+    binaries: ['pdftotext'],
+    debianPackage: 'poppler-utils',
+    hint: 'install poppler-utils (Debian: apt-get install poppler-utils) or set PDFTOTEXT_BIN; the report tests read PDFs back with it',
+  },
+  pdftoppm: {
+    env: 'PDFTOPPM_BIN',
+    binaries: ['pdftoppm'],
+    debianPackage: 'poppler-utils',
+    hint: 'install poppler-utils (Debian: apt-get install poppler-utils) or set PDFTOPPM_BIN; docs/reports/ pictures are made with it',
+  },
 } satisfies Record<string, ToolSpec>;
 
 export type ToolName = keyof typeof TOOLS;

@@ -47,7 +47,7 @@ function testFiles(dir = repoRoot): string[] {
   return found.sort();
 }
 
-const missing = ensureTools(['prometheus', 'promtool', 'alertmanager', 'amtool', 'blackbox', 'nodeExporter'], log);
+const missing = ensureTools(['prometheus', 'promtool', 'alertmanager', 'amtool', 'blackbox', 'nodeExporter', 'chromium', 'pdftotext', 'pdftoppm'], log);
 if (missing.length) {
   for (const name of missing) log(`missing ${name}: ${TOOLS[name].hint}`);
   log('the tests need these tools; install them and run again.');
