@@ -18,8 +18,8 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { once } from 'node:events';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { istDay, istMidnight, renderReports, startPdfPrinter, type ReportName } from '../reports/index.ts';
-import { startScopeProxy } from '../scope-proxy/src/index.ts';
+import { istDay, istMidnight, renderReports, startPdfPrinter, type ReportName } from '@paywatch/reports';
+import { startScopeProxy } from '@paywatch/scope-proxy';
 import { freePort, startPrometheus } from '@paywatch/runtime';
 import { requireTool } from '../stack/src/tools.ts';
 

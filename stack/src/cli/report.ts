@@ -4,12 +4,14 @@
 // gets one pair per branch: FILE-BR0002.pdf, FILE-BR0003.pdf, ...
 // Exit codes: 0 made, 2 bad usage, 3 refused (the person's scope cannot see the report),
 // 1 anything else (stack not running, data missing).
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ReportRefused, REPORT_NAMES, reportName, renderReports, startPdfPrinter, type RenderedReport } from '@paywatch/reports';
 import { DEMO_PROXY_SECRET, PORTS } from '../config.ts';
-import { dataDir } from '../paths.ts';
+import { startScopeProxy, type ScopeProxy } from '@paywatch/scope-proxy';
+import { dataDir, repoRoot } from '../paths.ts';
 import { ensureTools, requireTool } from '../tools.ts';
 
 const USAGE = `usage: npm run report -- --as LOGIN --report NAME --out FILE.pdf [--date YYYY-MM-DD] [--branch BRxxxx]
@@ -18,7 +20,9 @@ const USAGE = `usage: npm run report -- --as LOGIN --report NAME --out FILE.pdf 
   --out FILE.pdf    where the PDF goes; the e-mail body (HTML) goes next to it as FILE.html
   --date DAY        the IST day to report on (default: today, so far)
   --branch CODE     branch-daily for one branch (required for people who see every branch)
-  --proxy-url URL   [PAYWATCH_SCOPE_PROXY_URL] the scope proxy (default: the running local stack's)
+  --proxy-url URL   [PAYWATCH_SCOPE_PROXY_URL] a scope proxy in header mode (default: the running local stack's)
+  --prometheus-url URL   read through a scope proxy of this command's own (header mode, policy/policy.yml)
+                    in front of this Prometheus: for stacks whose proxy takes only Grafana's ID tokens
   --html-only       skip the PDF (no Chromium needed)
 The shared secret comes from PAYWATCH_PROXY_SECRET (the local stack's demo secret by default).`;
 
@@ -44,6 +48,7 @@ export async function main(argv: string[], log = (line: string) => console.log(l
         date: { type: 'string' },
         branch: { type: 'string' },
         'proxy-url': { type: 'string' },
+        'prometheus-url': { type: 'string' },
         'html-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,6 +82,14 @@ export async function main(argv: string[], log = (line: string) => console.log(l
     url: String(values['proxy-url'] ?? process.env.PAYWATCH_SCOPE_PROXY_URL ?? defaultProxyUrl()),
     secret: process.env.PAYWATCH_PROXY_SECRET ?? DEMO_PROXY_SECRET,
   };
+  // The same enforcement code and policy, on a loopback port only this command knows and for
+  // the length of this command: the caller is still identified by X-Grafana-User + the secret.
+  let own: ScopeProxy | undefined;
+  if (values['prometheus-url']) {
+    proxy.secret = randomBytes(24).toString('hex');
+    own = await startScopeProxy({ policyPath: join(repoRoot, 'policy', 'policy.yml'), upstream: String(values['prometheus-url']), host: '127.0.0.1', port: 0, secret: proxy.secret, identityMode: 'header', watchPolicy: false, log: () => undefined });
+    proxy.url = own.url;
+  }
   let rendered: RenderedReport[];
   try {
     rendered = await renderReports({ proxy, login: String(values.as), report, date: values.date as string | undefined, branch: values.branch as string | undefined });
@@ -87,6 +100,8 @@ export async function main(argv: string[], log = (line: string) => console.log(l
     }
     error(`report: ${(e as Error).message}`);
     return 1;
+  } finally {
+    await own?.stop();
   }
   mkdirSync(dirname(out), { recursive: true });
   const base = out.slice(0, -'.pdf'.length);
