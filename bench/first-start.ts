@@ -38,7 +38,8 @@ const marks: Array<[string, number]> = [];
 const onLine = (text: string) => {
   output += text;
   for (const line of text.split('\n')) {
-    if (/installing npm packages|backfilling|starting Prometheus|Paywatch is running/.test(line)) marks.push([line.trim().slice(0, 100), (Date.now() - started) / 1000]);
+    // Every step line of npm start (and npm's own summary), with when it was printed.
+    if (/^paywatch:|^added \d+ packages|Paywatch is running/.test(line.trim())) marks.push([line.trim().slice(0, 120), (Date.now() - started) / 1000]);
   }
 };
 child.stdout!.on('data', (chunk: Buffer) => onLine(chunk.toString()));

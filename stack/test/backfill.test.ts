@@ -5,7 +5,7 @@
 // Sundays, the month-start surge); the recorded series equal the rules' expressions evaluated on
 // the raw history; the history reaches the start.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -82,6 +82,18 @@ test('the timeline: two samples in every 5-minute window over the dense stretch,
   // Before it, per-branch counters keep two samples a day at least (daily revenue), fleet series every 5 minutes.
   assert.ok(timeline.branchStep <= 12 * 3600 && timeline.branchRecentStep <= timeline.branchStep);
   assert.ok(times.filter((t) => t < timeline.denseFrom).every((t) => keepsFleet(timeline, t) === (t % 300 === 0)));
+});
+
+test('a first start\'s few minutes between the history and the first live scrape are not replayed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paywatch-small-gap-'));
+  try {
+    const end = 1_800_000_000;
+    writeFileSync(join(dir, 'backfill.json'), JSON.stringify({ days: 30, startSeconds: end - 30 * DAY, endSeconds: end, denseFromSeconds: end - 3 * 3600, branchStepSeconds: 43200, branchRecentStepSeconds: 43200, branchRecentFromSeconds: end - 2 * DAY, samples: 1, samplesWritten: 1, ruleSamples: 1, instances: {}, fleet: FLEET, liveStartSeconds: end + 4 * 60 }));
+    assert.equal(await fillHistoryGap({ prometheusDir: dir, now: (end + 10 * 3600) * 1000, log: () => {} }), 0);
+    assert.equal(historyState(dir)!.gapFilledUntil, end, 'marked as done: nothing to fill');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('a 30-day backfill imported into a real Prometheus', () => {

@@ -101,6 +101,8 @@ export interface BackfillResult {
 }
 
 const MARKER = 'backfill.json';
+/** A hole between the history and the first live scrape shorter than this is left as it is. */
+const SMALL_GAP_SECONDS = 15 * 60;
 /** What promtool advises for a Prometheus that is (or was) running: nothing in its head's range. */
 const HEAD_RANGE_SECONDS = 3 * 3600;
 
@@ -313,7 +315,9 @@ export async function fillHistoryGap(options: { prometheusDir: string; now?: num
   if (!state?.liveStartSeconds || !state.instances || state.gapFilledUntil || state.denseFromSeconds === undefined) return 0;
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   const gapEnd = Math.floor((state.liveStartSeconds - 60) / DENSE_STEP) * DENSE_STEP;
-  if (gapEnd <= state.endSeconds) {
+  // A first start's history ends where the backfill began; the minutes it and the services took
+  // to start are not worth replaying 30 days of the model for.
+  if (gapEnd - state.endSeconds < SMALL_GAP_SECONDS) {
     writeMarker(options.prometheusDir, { ...state, gapFilledUntil: state.endSeconds });
     return 0;
   }
