@@ -72,7 +72,8 @@ export {
   SCOPE_PROXY_POLICY_RELOADS_TOTAL,
   SCOPE_PROXY_POLICY_LAST_RELOAD_SUCCESS,
 } from './families.ts';
-export { AGGREGATE_SERIES, RECORDING_RULES, RECORDING_RULES_HEADING, type RecordingRuleContract } from './recording-rules.ts';
+export { AGGREGATE_SERIES } from './aggregate.ts';
+export { RECORDING_RULES, RECORDING_RULES_HEADING, type RecordingRuleContract } from './recording-rules.ts';
 export { EXPORTER_JOBS, GATEWAYS, JOBS, SELECTORS, type JobKey, type ProbedService, type ScrapeJob } from './jobs.ts';
 export { defaultAddress, PORTS, type PortName, type PortSpec } from './ports.ts';
 export {

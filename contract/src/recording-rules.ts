@@ -44,6 +44,3 @@ export const RECORDING_RULES: readonly RecordingRuleContract[] = [
   { name: 'officer:field_collections:increase1d', labels: ['branch', 'officer', 'otp'], doc: 'field collections in the last day' },
   { name: 'officer:field_collection_amount_inr:increase1d', labels: ['branch', 'officer'], doc: 'INR collected in the last day' },
 ];
-
-/** Aggregate series (level `paywatch`): no branch or officer, so the aggregate scope may read them. */
-export const AGGREGATE_SERIES: readonly string[] = RECORDING_RULES.filter((r) => r.name.startsWith('paywatch:')).map((r) => r.name);
