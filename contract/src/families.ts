@@ -69,6 +69,9 @@ export const RECONCILIATION_OVERDUE = family('reconciliation_overdue', 'gauge', 
 export const RECONCILIATION_EXCEPTIONS_OPEN = family('reconciliation_exceptions_open', 'gauge', ['branch'], 'Reconciliations in exception not yet resolved', 'count', {
   doc: 'reconciliations in `exception` not yet resolved',
 });
+export const MANDATE_REGISTRATIONS_TOTAL = family('mandate_registrations_total', 'counter', ['branch', 'channel', 'status'], 'Mandate registrations that reached a final status (success or failed), by channel (upi_autopay, nach)', 'count', {
+  doc: 'mandate registrations (customers authorising auto-debit) that reached a final status; `channel` = `upi_autopay` \\| `nach`, `status` = `success` \\| `failed`',
+});
 export const BRANCH_COLLECTED_TODAY_INR = family('branch_collected_today_inr', 'gauge', ['branch'], 'INR of successful payments completed today (IST business day)', 'inr');
 export const BRANCH_DAILY_TARGET_INR = family('branch_daily_target_inr', 'gauge', ['branch'], "Today's collection target (IST business day)", 'inr');
 
@@ -220,6 +223,7 @@ export const EXPORTER_FAMILIES = {
     RECONCILIATION_PENDING,
     RECONCILIATION_OVERDUE,
     RECONCILIATION_EXCEPTIONS_OPEN,
+    MANDATE_REGISTRATIONS_TOTAL,
     BRANCH_COLLECTED_TODAY_INR,
     BRANCH_DAILY_TARGET_INR,
   ],

@@ -131,6 +131,19 @@ export const KPIS = [
     warning: 5,
     critical: 10,
   },
+  {
+    id: 'mandate_registration_success_rate',
+    title: 'Mandate registration success',
+    description:
+      'Share of UPI AutoPay and NACH mandate registrations that succeeded among those the banks answered in the last hour: ' +
+      'a loan without a registered mandate cannot be collected by auto-debit.',
+    unit: 'percentunit',
+    direction: 'higher-is-better',
+    series: 'paywatch:mandate_registration_success_ratio:rate1h',
+    target: 0.95,
+    warning: 0.9,
+    critical: 0.8,
+  },
 ] as const satisfies readonly Kpi[];
 
 export type KpiId = (typeof KPIS)[number]['id'];

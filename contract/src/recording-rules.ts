@@ -43,4 +43,7 @@ export const RECORDING_RULES: readonly RecordingRuleContract[] = [
   { name: 'branch_channel:payments:rate5m', labels: ['branch', 'channel', 'status'], doc: 'payments per second by branch and channel' },
   { name: 'officer:field_collections:increase1d', labels: ['branch', 'officer', 'otp'], doc: 'field collections in the last day' },
   { name: 'officer:field_collection_amount_inr:increase1d', labels: ['branch', 'officer'], doc: 'INR collected in the last day' },
+  { name: 'paywatch:mandate_registration_success_ratio:rate1h', labels: [], doc: 'mandate registrations (UPI AutoPay and NACH) that succeeded, last hour: the KPI and its alert' },
+  { name: 'channel:mandate_registration_success_ratio:rate1h', labels: ['channel'], doc: 'mandate registration success by channel (`upi_autopay`, `nach`), last hour' },
+  { name: 'branch:mandate_registration_success_ratio:rate1h', labels: ['branch'], doc: 'mandate registration success by branch, last hour' },
 ];

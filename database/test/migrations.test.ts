@@ -17,7 +17,7 @@ test('migrations apply in order on an empty database, once, and define the contr
   );
   assert.deepEqual(
     views.rows.map((r) => r.table_name),
-    ['branch_daily_targets', 'branches', 'clock', 'field_collections', 'field_officers', 'lms_postings', 'payments', 'reconciliations', 'rfid_readers', 'rfid_verifications'],
+    ['branch_daily_targets', 'branches', 'clock', 'field_collections', 'field_officers', 'lms_postings', 'mandate_registrations', 'payments', 'reconciliations', 'rfid_readers', 'rfid_verifications'],
   );
   const columns = await db.pool.query<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns WHERE table_schema = 'paywatch' AND table_name = 'payments' ORDER BY ordinal_position`,

@@ -3,6 +3,7 @@ import { collectionsCollector } from './collections.ts';
 import type { Collector } from './core/collector.ts';
 import type { ExporterName, ExporterOptions, ResolvedOptions } from './core/config.ts';
 import { runExporter, type RunningExporter } from './core/exporter.ts';
+import { mandatesCollector } from './mandates.ts';
 import { paymentsCollector } from './payments.ts';
 import { poolCollector } from './pool.ts';
 import { postingsCollector } from './postings.ts';
@@ -14,7 +15,7 @@ export type { RunningExporter } from './core/exporter.ts';
 
 /** Which collectors make up each exporter: one process per system. */
 export const EXPORTERS: Record<ExporterName, (options: ResolvedOptions) => Collector[]> = {
-  payments: () => [paymentsCollector(), collectionsCollector(), reconciliationsCollector()],
+  payments: () => [paymentsCollector(), collectionsCollector(), reconciliationsCollector(), mandatesCollector()],
   lms: (options) => [postingsCollector(options)],
   rfid: (options) => [readersCollector(options)],
   pool: () => [poolCollector()],

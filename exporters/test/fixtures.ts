@@ -59,6 +59,17 @@ export async function addActivity(db: pg.Pool, seed: number, { ageSeconds = 30, 
      FROM generate_series(1, 3) AS i`,
     [seed],
   );
+  // Mandate registrations by both channels: answered (success / failed) and still pending.
+  await db.query(
+    `INSERT INTO mandate_registrations (branch, channel, status, failure_reason, loan_ref, created_at, completed_at)
+     SELECT 'BR000' || (1 + (i + $1) % 3), (ARRAY['upi_autopay','nach'])[1 + i % 2], s.status,
+            CASE WHEN s.status = 'failed' THEN (ARRAY['rejected_by_bank','invalid_details','customer_abandoned','technical_error'])[1 + i % 4] END,
+            'LNM' || i, now() - make_interval(secs => $2 + 600),
+            CASE WHEN s.status <> 'pending' THEN now() - make_interval(secs => $2) END
+     FROM generate_series(1, 12) AS i
+     CROSS JOIN LATERAL (SELECT (ARRAY['success','success','failed','pending'])[1 + (i + $1) % 4] AS status) s`,
+    [seed, ageSeconds],
+  );
   await db.query(
     `INSERT INTO field_collections (branch, officer_id, loan_ref, amount_inr, otp_status, collected_at, confirmed_at)
      SELECT o.branch, o.id, 'LNF' || i, round((500 + i * 11.11 + $1)::numeric, 2),
@@ -193,6 +204,7 @@ export async function groundTruth(db: pg.Pool) {
       reconciliation_pending: await truth(db, `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'pending' GROUP BY 1`, ['branch']),
       reconciliation_overdue: await truth(db, `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'pending' AND due_at < now() GROUP BY 1`, ['branch']),
       reconciliation_exceptions_open: await truth(db, `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'exception' AND resolved_at IS NULL GROUP BY 1`, ['branch']),
+      mandate_registrations_total: await truth(db, `SELECT branch, channel, status, count(*) AS value FROM mandate_registrations WHERE status <> 'pending' GROUP BY 1, 2, 3`, ['branch', 'channel', 'status']),
       branch_collected_today_inr: await truth(
         db,
         `SELECT branch, sum(amount_inr) AS value FROM payments WHERE status = 'success' AND (completed_at AT TIME ZONE 'Asia/Kolkata')::date = ${IST_TODAY} GROUP BY 1`,

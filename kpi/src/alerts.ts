@@ -71,6 +71,7 @@ const rfid = kpi('rfid_success_rate');
 const queue = kpi('lms_queue_depth');
 const dbConnections = kpi('db_connections_used');
 const failures = kpi('payment_failures_per_hour');
+const mandates = kpi('mandate_registration_success_rate');
 
 export const ALERTS: AlertDefinition[] = [
   {
@@ -349,6 +350,22 @@ export const ALERTS: AlertDefinition[] = [
       `Only {{ $value | humanizePercentage }} of RFID verifications succeeded in the last 5 minutes (threshold ${pct(t)}, target above ${pct(rfid.target)}).`,
     impact: 'Customers and staff are refused at the counter or wait for manual checks.',
     dependsOn: ['rfid', 'database'],
+  },
+  {
+    name: 'MandateRegistrationSuccessLow',
+    category: 'payments',
+    team: 'payments',
+    expr: (t) => `${mandates.series} < ${t}`,
+    for: '15m',
+    levels: [
+      { severity: 'warning', incidentClass: 'Sev3', threshold: mandates.warning },
+      { severity: 'critical', incidentClass: 'Sev2', threshold: mandates.critical! },
+    ],
+    summary: (t) => `Mandate registration success below ${pct(t)}`,
+    description: (t) =>
+      `Only {{ $value | humanizePercentage }} of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold ${pct(t)}, target ${pct(mandates.target)}).`,
+    impact: 'New loans cannot be collected by auto-debit: their EMIs fall back to branches and field officers, and more of them go overdue.',
+    dependsOn: ['database'],
   },
   {
     name: 'ReconciliationOverdue',

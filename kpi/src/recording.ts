@@ -8,7 +8,7 @@
 // Rules inside a group are evaluated in order at the same timestamp, so later rules build on
 // earlier ones (branch_channel -> branch -> channel -> paywatch) instead of re-reading raw series.
 
-import { BRANCH_COLLECTED_TODAY_INR, BRANCH_DAILY_TARGET_INR, DB_CONNECTIONS, DB_MAX_CONNECTIONS, FIELD_COLLECTIONS_TOTAL, FIELD_COLLECTION_AMOUNT_TOTAL, HTTP_REQUEST_DURATION_SECONDS, HTTP_REQUEST_ERRORS_TOTAL, LMS_POSTINGS_TOTAL, LMS_POSTING_QUEUE_DEPTH, PAYMENTS_TOTAL, PAYMENT_AMOUNT_TOTAL, PAYMENT_FAILURES_TOTAL, PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS, PAYMENT_PROCESSING_SECONDS, RECONCILIATION_EXCEPTIONS_OPEN, RECONCILIATION_OVERDUE, RFID_READERS, RFID_READER_UP, RFID_VERIFICATIONS_TOTAL, SELECTORS } from '@paywatch/contract';
+import { BRANCH_COLLECTED_TODAY_INR, MANDATE_REGISTRATIONS_TOTAL, BRANCH_DAILY_TARGET_INR, DB_CONNECTIONS, DB_MAX_CONNECTIONS, FIELD_COLLECTIONS_TOTAL, FIELD_COLLECTION_AMOUNT_TOTAL, HTTP_REQUEST_DURATION_SECONDS, HTTP_REQUEST_ERRORS_TOTAL, LMS_POSTINGS_TOTAL, LMS_POSTING_QUEUE_DEPTH, PAYMENTS_TOTAL, PAYMENT_AMOUNT_TOTAL, PAYMENT_FAILURES_TOTAL, PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS, PAYMENT_PROCESSING_SECONDS, RECONCILIATION_EXCEPTIONS_OPEN, RECONCILIATION_OVERDUE, RFID_READERS, RFID_READER_UP, RFID_VERIFICATIONS_TOTAL, SELECTORS } from '@paywatch/contract';
 
 export interface RecordingRule {
   record: string;
@@ -273,6 +273,27 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
       },
       { record: 'branch:rfid_readers_up:sum', expr: `sum by (branch) (${RFID_READER_UP.name})` },
       { record: 'paywatch:rfid_readers_up:ratio', expr: `sum(${RFID_READER_UP.name}) / sum(${RFID_READERS.name})` },
+    ],
+  },
+  {
+    // Mandate registrations are tens per branch per day: a 1-hour window, evaluated every minute.
+    name: 'paywatch.mandates',
+    interval: '1m',
+    rules: [
+      { record: 'branch_channel:mandate_registrations:rate1h', expr: `sum by (branch, channel, status) (rate(${MANDATE_REGISTRATIONS_TOTAL.name}[1h]))` },
+      {
+        record: 'branch:mandate_registration_success_ratio:rate1h',
+        expr: ratio('branch_channel:mandate_registrations:rate1h{status="success"}', 'branch_channel:mandate_registrations:rate1h', 'branch'),
+      },
+      {
+        record: 'channel:mandate_registration_success_ratio:rate1h',
+        expr: ratio('branch_channel:mandate_registrations:rate1h{status="success"}', 'branch_channel:mandate_registrations:rate1h', 'channel'),
+      },
+      {
+        record: 'paywatch:mandate_registration_success_ratio:rate1h',
+        expr: ratio('branch_channel:mandate_registrations:rate1h{status="success"}', 'branch_channel:mandate_registrations:rate1h', ''),
+        note: 'The mandate-registration KPI: UPI AutoPay and NACH together. NaN (no alert, grey panel) in an hour without registrations.',
+      },
     ],
   },
   {

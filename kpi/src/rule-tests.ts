@@ -80,6 +80,11 @@ const rfid = (success: number, denied: number, error: number) => [
   s('rfid_verifications_total{branch="BR0003", result="error"}', `0+${error}x30`),
 ];
 
+const mandates = (success: number, failed: number) => [
+  s('mandate_registrations_total{branch="BR0004", channel="nach", status="success"}', `0+${success}x90`),
+  s('mandate_registrations_total{branch="BR0004", channel="nach", status="failed"}', `0+${failed}x90`),
+];
+
 const lmsPostings = (posted: number, failed: number) => [
   s('lms_postings_total{branch="BR0001", outcome="posted"}', `0+${posted}x40`),
   s('lms_postings_total{branch="BR0001", outcome="failed"}', `0+${failed}x40`),
@@ -421,6 +426,30 @@ const MINUTE_CASES: AlertCase[] = [
     expect: [],
   },
   {
+    alert: 'MandateRegistrationSuccessLow',
+    name: '75% of registrations succeed for an hour: warning and critical',
+    input: mandates(3, 1),
+    evalTime: '80m',
+    expect: [
+      { incidentClass: 'Sev3', description: 'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%).' },
+      { incidentClass: 'Sev2', description: 'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 80%, target 95%).' },
+    ],
+  },
+  {
+    alert: 'MandateRegistrationSuccessLow',
+    name: '85% succeed: warning only',
+    input: mandates(17, 3),
+    evalTime: '80m',
+    expect: [{ incidentClass: 'Sev3', description: 'Only 85% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%).' }],
+  },
+  {
+    alert: 'MandateRegistrationSuccessLow',
+    name: '92% succeed: just inside',
+    input: mandates(23, 2),
+    evalTime: '80m',
+    expect: [],
+  },
+  {
     alert: 'ReconciliationOverdue',
     name: 'three reconciliations overdue for 30 minutes',
     input: [s('reconciliation_overdue{branch="BR0042", instance="127.0.0.1:9401", job="payments"}', '3x40')],
@@ -724,6 +753,34 @@ const RECORDING_5M: RecordingCase = {
   ],
 };
 
+const RECORDING_MANDATES: RecordingCase = {
+  name: 'mandate registration success by branch, channel and fleet over an hour',
+  evalTime: '70m',
+  input: [
+    s('mandate_registrations_total{branch="BR0001", channel="upi_autopay", status="success", instance="127.0.0.1:9401", job="payments"}', '0+9x80'),
+    s('mandate_registrations_total{branch="BR0001", channel="upi_autopay", status="failed", instance="127.0.0.1:9401", job="payments"}', '0+1x80'),
+    s('mandate_registrations_total{branch="BR0002", channel="nach", status="success", instance="127.0.0.1:9401", job="payments"}', '0+3x80'),
+    s('mandate_registrations_total{branch="BR0002", channel="nach", status="failed", instance="127.0.0.1:9401", job="payments"}', '0+3x80'),
+  ],
+  checks: [
+    { expr: 'round(paywatch:mandate_registration_success_ratio:rate1h * 10000)', samples: [{ labels: '{}', value: 7500 }] },
+    {
+      expr: 'round(channel:mandate_registration_success_ratio:rate1h * 10000)',
+      samples: [
+        { labels: '{channel="nach"}', value: 5000 },
+        { labels: '{channel="upi_autopay"}', value: 9000 },
+      ],
+    },
+    {
+      expr: 'round(branch:mandate_registration_success_ratio:rate1h * 10000)',
+      samples: [
+        { labels: '{branch="BR0001"}', value: 9000 },
+        { labels: '{branch="BR0002"}', value: 5000 },
+      ],
+    },
+  ],
+};
+
 const RECORDING_NO_ERRORS: RecordingCase = {
   name: 'ratios of errors are 0, not absent, when nothing failed',
   evalTime: '10m',
@@ -818,7 +875,7 @@ const RECORDING_1D: RecordingCase = {
 export const RULE_TEST_FILES: TestFile[] = [
   { file: 'alerts-1m.test.yml', interval: '1m', alertCases: MINUTE_CASES, recordingCases: [] },
   { file: 'alerts-probes.test.yml', interval: '15s', alertCases: PROBE_CASES, recordingCases: [] },
-  { file: 'recording.test.yml', interval: '1m', alertCases: [], recordingCases: [RECORDING_5M, RECORDING_NO_ERRORS, RECORDING_1H] },
+  { file: 'recording.test.yml', interval: '1m', alertCases: [], recordingCases: [RECORDING_5M, RECORDING_NO_ERRORS, RECORDING_1H, RECORDING_MANDATES] },
   { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D] },
 ];
 

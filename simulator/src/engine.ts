@@ -22,14 +22,17 @@ import {
   lmsDrainPerSecond,
   loanRef,
   loansPerBranch,
+  MANDATE_CHANNELS,
   mandateAnsweredBy,
   officerWeight,
   otpGiveUpSeconds,
   reconciliationPlan,
+  registrationsPerHour,
   sampleAmountInr,
   sampleOtp,
   sampleOutcome,
   sampleProcessingSeconds,
+  sampleRegistration,
   sampleVerification,
   verificationsPerHour,
   type BranchProfile,
@@ -49,7 +52,8 @@ type Due =
   | { kind: 'confirm'; collection: store.CollectionRow; payment: store.PaymentRow }
   | { kind: 'recon-open'; branch: string; dayMs: number }
   | { kind: 'recon-settle'; branch: string; dayMs: number; outcome: 'matched' | 'exception'; shortfallInr: number }
-  | { kind: 'recon-resolve'; branch: string; dayMs: number };
+  | { kind: 'recon-resolve'; branch: string; dayMs: number }
+  | { kind: 'mandate'; row: store.MandateRow };
 
 /** Sends some of a batch's self-service payments through the real HTTP API; returns their ids (null: write directly). */
 export type PaymentRouter = (payments: store.PaymentRow[]) => Promise<Array<number | null>>;
@@ -93,6 +97,7 @@ interface Batch {
   completions: store.CompletionRow[];
   confirmations: Array<{ id: number; at: number }>;
   verifications: store.VerificationRow[];
+  mandates: store.MandateRow[];
   opens: Array<{ branch: string; day: string; expectedInr: number; dueAt: number; createdAt: number; dayMs: number }>;
   settles: Array<{ branch: string; day: string; outcome: 'matched' | 'exception'; shortfallInr: number; at: number }>;
   resolves: Array<{ branch: string; day: string; at: number }>;
@@ -134,7 +139,7 @@ export class Engine {
   }
 
   private emptyBatch(from: number, to: number): Batch {
-    return { from, to, payments: [], collections: [], cashPayments: [], completions: [], confirmations: [], verifications: [], opens: [], settles: [], resolves: [], targets: [] };
+    return { from, to, payments: [], collections: [], cashPayments: [], completions: [], confirmations: [], verifications: [], mandates: [], opens: [], settles: [], resolves: [], targets: [] };
   }
 
   /** Targets for the day and the next, and the day's reconciliations. */
@@ -259,6 +264,7 @@ export class Engine {
           else this.payment(rng, branch.code, channel, loan, amountInr, createdAt, batchEnd, batch, conditions);
         }
       }
+      if (!engineDown) this.mandates(seed, slot, b, batch);
       if (branch.hasRfid && !engineDown) {
         const count = rng.poisson(verificationsPerHour(slot, branch.size) * hours);
         for (let i = 0; i < count; i++) {
@@ -287,6 +293,27 @@ export class Engine {
       this.eventual.set(row, { status, reason, at: completedAt });
     }
     batch.payments.push(row);
+  }
+
+  /**
+   * Mandate registrations started at the branch in this slot, written when the bank or NPCI
+   * answers. Their own random stream, so adding them left every payment of a seed as it was;
+   * registrations still unanswered when the simulator stops are not resumed (none is written).
+   */
+  private mandates(seed: number, slot: number, b: number, batch: Batch): void {
+    const branch = this.options.branches[b]!;
+    const rng = Rng.of(seed, 'mandate', slot / SLOT_MS, b);
+    for (const channel of MANDATE_CHANNELS) {
+      const count = rng.poisson(registrationsPerHour(channel, slot, branch.size) * (SLOT_MS / 3_600_000));
+      for (let i = 0; i < count; i++) {
+        const createdAt = Math.floor(slot + rng.next() * SLOT_MS);
+        const { reason, answerSeconds } = sampleRegistration(rng, channel);
+        const completedAt = createdAt + Math.round(answerSeconds * 1000);
+        const row: store.MandateRow = { branch: branch.code, channel, reason, loanRef: loanRef(branch.code, rng.int(this.loans[b]!)), createdAt, completedAt };
+        if (completedAt < batch.to) batch.mandates.push(row);
+        else this.due.push(completedAt, { kind: 'mandate', row });
+      }
+    }
   }
 
   /** An officer collects cash: OTP verified → pending until the branch confirms; else failed. */
@@ -363,6 +390,9 @@ export class Engine {
         case 'recon-resolve':
           batch.resolves.push({ branch: item.branch, day: istDate(item.dayMs), at });
           break;
+        case 'mandate':
+          batch.mandates.push(item.row);
+          break;
       }
     }
   }
@@ -397,6 +427,7 @@ export class Engine {
       await store.completePayments(client, batch.completions);
       await store.confirmCollections(client, batch.confirmations);
       await store.insertVerifications(client, batch.verifications);
+      await store.insertMandates(client, batch.mandates);
       if (Math.floor(batch.to / (HEARTBEAT_SECONDS * 1000)) > Math.floor(batch.from / (HEARTBEAT_SECONDS * 1000))) {
         const at = Math.floor(batch.to / (HEARTBEAT_SECONDS * 1000)) * HEARTBEAT_SECONDS * 1000;
         const down = this.options.branches.flatMap((b) => b.readers).filter((reader) => this.options.scenarios.readerDown(reader, at - 1));

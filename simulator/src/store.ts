@@ -2,7 +2,7 @@
 // whatever the volume), against the reference schema. The fake payments API uses the same
 // insertPayments as the engine, so a payment looks the same whichever path wrote it.
 import type pg from 'pg';
-import type { BranchProfile, Channel, FailureReason, Gateway, OtpStatus, RfidResult } from './model/index.ts';
+import type { BranchProfile, Channel, FailureReason, Gateway, MandateChannel, MandateFailure, OtpStatus, RfidResult } from './model/index.ts';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -181,6 +181,33 @@ export async function insertVerifications(db: Queryable, rows: VerificationRow[]
     `INSERT INTO rfid_verifications (branch, reader_id, result, latency_ms, verified_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[])`,
     [rows.map((r) => r.branch), rows.map((r) => r.reader), rows.map((r) => r.result), rows.map((r) => r.latencyMs), rows.map((r) => iso(r.verifiedAt))],
+  );
+}
+
+export interface MandateRow {
+  branch: string;
+  channel: MandateChannel;
+  reason: MandateFailure | null;
+  loanRef: string;
+  createdAt: number;
+  completedAt: number;
+}
+
+/** Mandate registrations, written once answered (the simulator keeps no pending ones). */
+export async function insertMandates(db: Queryable, rows: MandateRow[]): Promise<void> {
+  if (!rows.length) return;
+  await db.query(
+    `INSERT INTO mandate_registrations (branch, channel, status, failure_reason, loan_ref, created_at, completed_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
+    [
+      rows.map((r) => r.branch),
+      rows.map((r) => r.channel),
+      rows.map((r) => (r.reason ? 'failed' : 'success')),
+      rows.map((r) => r.reason),
+      rows.map((r) => r.loanRef),
+      rows.map((r) => iso(r.createdAt)),
+      rows.map((r) => iso(r.completedAt)),
+    ],
   );
 }
 

@@ -6,7 +6,8 @@ import { test, type TestContext } from 'node:test';
 import { createTestDatabase } from '@paywatch/testing';
 import { waitFor } from '@paywatch/runtime';
 import { parseConfig } from '../src/config.ts';
-import { CHANNELS, branchProfiles, expectedAttemptsPerHour, type Channel } from '../src/model/index.ts';
+import { CHANNELS, MANDATE_CHANNELS, branchProfiles, expectedAttemptsPerHour, registrationsPerHour, registrationSuccessProbability, type Channel } from '../src/model/index.ts';
+import { kpi } from '@paywatch/contract';
 import { startSimulator, type SimulatorOptions } from '../src/simulator.ts';
 
 const HOUR = 3_600_000;
@@ -134,6 +135,27 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
   assert.ok(rfid[0]!.n > 100 && rfid[0]!.success / rfid[0]!.n > 0.97);
   const stale = await query<{ n: number }>(`SELECT count(*)::int AS n FROM rfid_readers WHERE last_seen_at IS NULL OR last_seen_at < $1`, [iso(MONDAY + 36 * HOUR - 60_000)]);
   assert.equal(stale[0]!.n, 0);
+
+  // Mandate registrations: both channels, as many as the model expects, written only once
+  // answered (never after the simulated clock), and as successful as the model says.
+  let expectedMandates = 0;
+  for (const branch of branches) for (let h = 0; h < 24; h++) for (const c of MANDATE_CHANNELS) expectedMandates += registrationsPerHour(c, MONDAY + h * HOUR, branch.size);
+  const registrations = await query<{ channel: string; n: number; success: number; late: number }>(
+    `SELECT channel, count(*)::int AS n, count(*) FILTER (WHERE status = 'success')::int AS success,
+            count(*) FILTER (WHERE completed_at > (SELECT now FROM paywatch.clock) OR completed_at < created_at)::int AS late
+     FROM mandate_registrations WHERE created_at >= $1 AND created_at < $2 GROUP BY 1 ORDER BY 1`,
+    [iso(MONDAY), iso(dayEnd)],
+  );
+  assert.deepEqual(registrations.map((r) => r.channel), ['nach', 'upi_autopay']);
+  const mandateTotal = registrations.reduce((sum, r) => sum + r.n, 0);
+  assert.ok(Math.abs(mandateTotal / expectedMandates - 1) < 0.1, `${mandateTotal} registrations, model expects ${expectedMandates.toFixed(0)}`);
+  assert.equal(registrations.reduce((sum, r) => sum + r.late, 0), 0);
+  // A normal day sits above the KPI's target in the model; a 30-branch day's few hundred draws
+  // stay within 3 points of it.
+  const mandateSuccess = registrations.reduce((sum, r) => sum + r.success, 0) / mandateTotal;
+  for (const c of MANDATE_CHANNELS) assert.ok(registrationSuccessProbability(c) > kpi('mandate_registration_success_rate').target, c);
+  const modelSuccess = registrations.reduce((sum, r) => sum + r.n * registrationSuccessProbability(r.channel as (typeof MANDATE_CHANNELS)[number]), 0) / mandateTotal;
+  assert.ok(Math.abs(mandateSuccess - modelSuccess) < 0.03 && mandateSuccess < 1, `registration success ${(mandateSuccess * 100).toFixed(1)} %`);
 
   const targets = await query<{ n: number }>(`SELECT count(*)::int AS n FROM branch_daily_targets WHERE day IN ('2026-03-16', '2026-03-17') AND target_inr > 0`);
   assert.equal(targets[0]!.n, 60);

@@ -51,6 +51,7 @@ export * from './branch.ts';
 export * from './collection.ts';
 export * from './posting.ts';
 export * from './reader.ts';
+export * from './mandate.ts';
 export * from './reconciliation.ts';
 export * from './incidents.ts';
 export * from './api.ts';

@@ -105,6 +105,28 @@ export function business(): dashboard.Dashboard {
         span: 12,
       })
     )
+    .withRow(row('Mandate registrations'))
+    .withPanel(kpiStat('mandate_registration_success_rate', { span: 6 }))
+    .withPanel(
+      series({
+        title: 'Mandate registration success by channel',
+        description: 'Share of UPI AutoPay and NACH mandate registrations that succeeded, per channel (last hour); bands are the KPI thresholds.',
+        unit: 'percentunit',
+        kpi: 'mandate_registration_success_rate',
+        queries: [{ expr: 'channel:mandate_registration_success_ratio:rate1h', legend: '{{channel}}' }],
+        span: 9,
+      })
+    )
+    .withPanel(
+      tablePanel({
+        title: 'Branches with the lowest mandate registration success',
+        description: 'The ten branches whose UPI AutoPay and NACH registrations succeeded least in the last hour.',
+        queries: [{ expr: 'bottomk(10, branch:mandate_registration_success_ratio:rate1h)', legend: '{{branch}}' }],
+        columns: { branch: 'Branch', Value: 'Success (last hour)' },
+        overrides: [{ column: 'Success (last hour)', kpi: 'mandate_registration_success_rate' }],
+        span: 9,
+      })
+    )
     .withRow(row('Reconciliation and exceptions'))
     .withPanel(
       plainStat({
