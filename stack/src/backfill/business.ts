@@ -10,6 +10,9 @@ import {
   GATEWAY_SHARES,
   GATEWAYS,
   LMS_REJECT_PROBABILITY,
+  MANDATE_CHANNELS,
+  registrationsPerHour,
+  registrationSuccessProbability,
   lmsDrainPerSecond,
   meanAmountInr,
   Rng,
@@ -43,7 +46,8 @@ export function reasonsOf(channel: Channel): FailureReason[] {
 /** Number of per-branch series the history has (to fit the timeline within a budget). */
 export function branchSeriesCount(fleet: BranchProfile[]): number {
   const perChannel = CHANNEL_LIST.reduce((sum, channel) => sum + 3 + reasonsOf(channel).length, 0); // success, failed, amount, reasons
-  return fleet.reduce((sum, branch) => sum + perChannel + 2 + (branch.hasRfid ? 3 : 0), 0); // + postings posted/failed, rfid results
+  const mandates = MANDATE_CHANNELS.length * 2; // success, failed per mandate channel
+  return fleet.reduce((sum, branch) => sum + perChannel + 2 + mandates + (branch.hasRfid ? 3 : 0), 0); // + postings posted/failed, mandates, rfid results
 }
 
 const oddsCache = new Map<string, Array<[FailureReason, number]>>();
@@ -72,6 +76,9 @@ interface BranchTracks {
   posted: Track;
   postingFailed: Track;
   postingRng: Rng;
+  /** Mandate registrations answered, per mandate channel: [success, failed]. */
+  mandates: Array<{ success: Track; failed: Track }>;
+  mandateRng: Rng;
   rfid?: { success: Track; denied: Track; error: Track; readers: Array<{ id: string; outages: Episode[] }>; rng: Rng };
   /** OTP cash waiting for the branch's confirmation: [confirmed this evening, next morning]. */
   cashPending: [number, number];
@@ -107,6 +114,11 @@ export function openBusiness(series: SeriesSet, fleet: BranchProfile[], options:
       posted: series.track('lms_postings_total', { branch: branch.code, outcome: 'posted' }),
       postingFailed: series.track('lms_postings_total', { branch: branch.code, outcome: 'failed' }),
       postingRng: rng(`${branch.code}/lms`),
+      mandates: MANDATE_CHANNELS.map((channel) => ({
+        success: series.track('mandate_registrations_total', { branch: branch.code, channel, status: 'success' }),
+        failed: series.track('mandate_registrations_total', { branch: branch.code, channel, status: 'failed' }),
+      })),
+      mandateRng: rng(`${branch.code}/mandates`),
       rfid: branch.hasRfid
         ? {
             success: series.track('rfid_verifications_total', { branch: branch.code, result: 'success' }),
@@ -123,6 +135,7 @@ export function openBusiness(series: SeriesSet, fleet: BranchProfile[], options:
     ...b.channels.flatMap((c) => [c.success, c.failed, c.amount, ...c.reasons.values()]),
     b.posted,
     b.postingFailed,
+    ...b.mandates.flatMap((m) => [m.success, m.failed]),
     ...(b.rfid ? [b.rfid.success, b.rfid.denied, b.rfid.error] : []),
   ]);
   return { branches, tracks, fleetSize: fleet.reduce((sum, b) => sum + b.size, 0), queue: 0, posted: 0 };
@@ -227,6 +240,20 @@ export function stepVerifications(business: Business, step: StepContext): void {
     rfid.success.value += rfid.rng.poisson(expected * (1 - share) * verificationShare('success'));
     rfid.denied.value += rfid.rng.poisson(expected * (1 - share) * verificationShare('denied'));
     rfid.error.value += rfid.rng.poisson(expected * (1 - share) * verificationShare('error') + expected * share);
+  }
+}
+
+/** Mandate registrations answered over the step, at the model's rate and success odds. */
+export function stepMandates(business: Business, step: StepContext): void {
+  const perSize = MANDATE_CHANNELS.map((channel) => registrationsPerHour(channel, step.mid, 1) * (step.dtSeconds / 3600));
+  for (const entry of business.branches) {
+    MANDATE_CHANNELS.forEach((channel, i) => {
+      const expected = perSize[i]! * entry.branch.size;
+      if (expected === 0) return;
+      const success = registrationSuccessProbability(channel);
+      entry.mandates[i]!.success.value += entry.mandateRng.poisson(expected * success);
+      entry.mandates[i]!.failed.value += entry.mandateRng.poisson(expected * (1 - success));
+    });
   }
 }
 

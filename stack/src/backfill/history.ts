@@ -13,7 +13,7 @@
 //                      series whose timeline keeps that time records its value
 //   4. collectFamilies the families with their samples, ready for OpenMetrics
 import { branchProfiles, DAY_MS, episodesBetween, gatewayDegradations, GATEWAYS, istParts, lmsDowntime, readerOutages, within, type BranchProfile, type Episode, type Gateway } from '@paywatch/simulator/model';
-import { openBusiness, settlePostings, stepOutbox, stepPayments, stepVerifications, type Business } from './business.ts';
+import { openBusiness, settlePostings, stepMandates, stepOutbox, stepPayments, stepVerifications, type Business } from './business.ts';
 import type { Family } from './openmetrics.ts';
 import { openPlatform, sampleGauges, stepApi, type Platform } from './platform.ts';
 import { SeriesSet } from './series.ts';
@@ -99,6 +99,7 @@ function replayModel(options: HistoryOptions, incidents: Incidents, business: Bu
       };
       const succeeded = stepPayments(business, step);
       stepVerifications(business, step);
+      stepMandates(business, step);
       stepOutbox(business, step, succeeded);
       stepApi(platform, { mid, dtSeconds, fleetSize: business.fleetSize, perBranchPerDay });
     }
