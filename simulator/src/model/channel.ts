@@ -1,12 +1,14 @@
 // How customers pay: each channel's share of a branch's repayments, when in the day they happen,
 // how the calendar moves them, what they cost, how long they take and how they fail.
+import { GATEWAYS } from '@paywatch/contract';
 import { istParts, istTime } from './calendar.ts';
 import type { Rng } from './random.ts';
 
 export const CHANNELS = ['cash', 'upi', 'upi_autopay', 'qr', 'bbps', 'nach', 'card', 'netbanking'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const GATEWAYS = ['gateway_a', 'gateway_b'] as const;
+// The gateways are the contract's (the probes, alerts and dashboards name the same ones).
+export { GATEWAYS };
 export type Gateway = (typeof GATEWAYS)[number];
 
 export const FAILURE_REASONS = ['insufficient_funds', 'mandate_error', 'gateway_timeout', 'declined', 'otp_failed', 'technical_error', 'cancelled'] as const;
