@@ -2,7 +2,7 @@
 // prometheus/tests/*.yml (run them by hand with `promtool test rules prometheus/tests/*.yml`).
 // Every alert has a case where each of its levels fires, with labels and annotations checked
 // exactly (the descriptions below are what Prometheus renders, written out by hand), and a case
-// just inside its mildest threshold where nothing fires. Debian's promtool 2.42 needs `interval`.
+// just inside its mildest threshold where nothing fires. Every test names its `interval` (samples are that far apart).
 import { Document } from 'yaml';
 import { alertByName, type IncidentClass } from './alerts.ts';
 import { alertRule, GENERATED_HEADER, runbookUrl } from './rules.ts';
@@ -136,10 +136,12 @@ const MINUTE_CASES: AlertCase[] = [
     alert: 'PaymentFailuresHigh',
     name: '11 actionable failures in an hour at one branch: warning and critical',
     input: [
-      s('payment_failures_total{branch="BR0007", channel="card", reason="gateway_timeout"}', '0x10 1 2 3 4 5 6 7 8 9 10 11x60'),
+      // The hour before 70m holds the samples after 10m (Prometheus 3's ranges are open on the
+      // left): the counters are 0 at 11m and every failure comes after.
+      s('payment_failures_total{branch="BR0007", channel="card", reason="gateway_timeout"}', '0x11 1 2 3 4 5 6 7 8 9 10 11x59'),
       // Insufficient funds and cancellations are the customer's, not counted.
-      s('payment_failures_total{branch="BR0007", channel="nach", reason="insufficient_funds"}', '0x10 50x70'),
-      s('payment_failures_total{branch="BR0008", channel="upi", reason="cancelled"}', '0x10 50x70'),
+      s('payment_failures_total{branch="BR0007", channel="nach", reason="insufficient_funds"}', '0x11 50x69'),
+      s('payment_failures_total{branch="BR0008", channel="upi", reason="cancelled"}', '0x11 50x69'),
     ],
     evalTime: '70m',
     expect: [
@@ -151,8 +153,8 @@ const MINUTE_CASES: AlertCase[] = [
     alert: 'PaymentFailuresHigh',
     name: '5 failures in an hour: just inside, nothing fires',
     input: [
-      s('payment_failures_total{branch="BR0007", channel="card", reason="declined"}', '0x10 1 2 3 4 5x70'),
-      s('payment_failures_total{branch="BR0007", channel="nach", reason="insufficient_funds"}', '0x10 50x70'),
+      s('payment_failures_total{branch="BR0007", channel="card", reason="declined"}', '0x11 1 2 3 4 5x69'),
+      s('payment_failures_total{branch="BR0007", channel="nach", reason="insufficient_funds"}', '0x11 50x69'),
     ],
     evalTime: '70m',
     expect: [],
@@ -590,24 +592,24 @@ const PROBE_CASES: AlertCase[] = [
   },
   {
     alert: 'AvailabilityLow',
-    name: '3 failed probes of 241 in the last hour: 98.76%, warning and critical',
+    name: '3 failed probes of 240 in the last hour: 98.75%, warning and critical',
     input: [probe('payments-api', API_HEALTH, '1x119 0 0 0 1x200')],
     evalTime: '70m',
     expect: [
-      { incidentClass: 'Sev3', description: '98.76% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).' },
-      { incidentClass: 'Sev2', description: '98.76% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99%, target 99.9%).' },
+      { incidentClass: 'Sev3', description: '98.75% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).' },
+      { incidentClass: 'Sev2', description: '98.75% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99%, target 99.9%).' },
     ],
   },
   {
     alert: 'AvailabilityLow',
-    name: '2 failed probes of 241: 99.17%, warning only',
+    name: '2 failed probes of 240: 99.17%, warning only',
     input: [probe('payments-api', API_HEALTH, '1x119 0 0 1x200')],
     evalTime: '70m',
     expect: [{ incidentClass: 'Sev3', description: '99.17% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).' }],
   },
   {
     alert: 'AvailabilityLow',
-    name: '1 failed probe of 241: 99.59%, just inside',
+    name: '1 failed probe of 240: 99.58%, just inside',
     input: [probe('payments-api', API_HEALTH, '1x119 0 1x200')],
     evalTime: '70m',
     expect: [],
@@ -792,13 +794,15 @@ const RECORDING_1H: RecordingCase = {
   name: 'failures in the last hour by branch, reason, channel and in total; errors in 5 minutes',
   evalTime: '70m',
   input: [
-    s('payment_failures_total{branch="BR0001", channel="upi", reason="gateway_timeout"}', '0x10 1 2 3x70'),
-    s('payment_failures_total{branch="BR0001", channel="nach", reason="insufficient_funds"}', '0x10 5 10x70'),
-    s('payment_failures_total{branch="BR0002", channel="card", reason="declined"}', '0x10 2x70'),
+    // Prometheus 3's range selectors are open on the left: the hour before 70m holds the samples
+    // from 11m on, so each counter is still 0 at 11m and its failures come after.
+    s('payment_failures_total{branch="BR0001", channel="upi", reason="gateway_timeout"}', '0x11 1 2 3x69'),
+    s('payment_failures_total{branch="BR0001", channel="nach", reason="insufficient_funds"}', '0x11 5 10x69'),
+    s('payment_failures_total{branch="BR0002", channel="card", reason="declined"}', '0x11 2x69'),
     s('payment_failures_total{branch="BR0002", channel="card", reason="technical_error"}', '0x66 4x10'),
     // BR0003 took payments and had no failure: 0 actionable failures, not an absent series.
     s('payments_total{branch="BR0003", channel="upi", status="success"}', '0+5x80'),
-    s('lms_postings_total{branch="BR0001", outcome="failed"}', '0x10 7x70'),
+    s('lms_postings_total{branch="BR0001", outcome="failed"}', '0x11 7x69'),
   ],
   checks: [
     {

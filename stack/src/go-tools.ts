@@ -10,9 +10,9 @@
 // caller gets the same progress lines and the same lock against two concurrent builds.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from './paths.ts';
 
@@ -32,7 +32,18 @@ export interface GoTool {
    * fetches it from the Go module proxy (GOTOOLCHAIN) for this build only.
    */
   toolchain?: string;
+  /**
+   * Files upstream embeds (//go:embed) but does not publish in its Go module, such as a web UI
+   * built by npm in its release process: path inside the module → stand-in content (see
+   * prepareStandIns; the module cache is never written to).
+   */
+  embedStandIns?: Record<string, string>;
 }
+
+/** What a web UI left out of the Go module shows instead (the HTTP API is complete). */
+const uiStandIn = (name: string) =>
+  `<!doctype html><title>${name}</title><p>${name} was built by Paywatch from its Go module, which does not ` +
+  `carry the web UI's built assets: the HTTP API under /api/ is complete. Use the release image for the UI.</p>\n`;
 
 /** github.com/prometheus/common's version stamp, which every Prometheus-project binary prints. */
 const prometheusVersionStamp = (release: string) => [
@@ -58,6 +69,11 @@ export const GO_TOOLS = {
     module: 'github.com/prometheus/alertmanager',
     binaries: { alertmanager: 'cmd/alertmanager', amtool: 'cmd/amtool' },
     ldflags: prometheusVersionStamp,
+    // ui/web.go embeds ui/app/dist, which upstream builds with npm and leaves out of the module.
+    embedStandIns: {
+      'ui/app/dist/elm/index.html': uiStandIn('Alertmanager'),
+      'ui/app/dist/mantine/index.html': uiStandIn('Alertmanager'),
+    },
   },
   'prom-label-proxy': {
     module: 'github.com/prometheus-community/prom-label-proxy',
@@ -67,7 +83,9 @@ export const GO_TOOLS = {
     module: 'github.com/thanos-io/thanos',
     binaries: { thanos: 'cmd/thanos' },
     ldflags: prometheusVersionStamp,
-    // v0.42.5's go.mod says go 1.26.10; the proxy serves go1.27.3 as the newer toolchain.
+    // v0.42.5's go.mod needs Go 1.26.10, newer than the machine's 1.26.8: the go command takes
+    // go1.27.3 from the Go module proxy for this build. (v0.42.4 built with 1.26.8 panicked in its
+    // sidecar's gRPC codec on the first Info call: a negative message size.)
     toolchain: 'go1.27.3',
   },
 } satisfies Record<string, GoTool>;
@@ -111,7 +129,7 @@ function buildStamp(tool: GoToolName): string {
   return createHash('sha256')
     .update(readFileSync(join(repoRoot, 'tools', tool, 'go.mod')))
     .update(readFileSync(join(repoRoot, 'tools', tool, 'go.sum')))
-    .update(JSON.stringify({ binaries: spec.binaries, ldflags: spec.ldflags?.(release) ?? [], tags: spec.tags ?? [], toolchain: spec.toolchain ?? '' }))
+    .update(JSON.stringify({ binaries: spec.binaries, ldflags: spec.ldflags?.(release) ?? [], tags: spec.tags ?? [], toolchain: spec.toolchain ?? '', standIns: spec.embedStandIns ?? {} }))
     .digest('hex');
 }
 
@@ -212,6 +230,35 @@ function runGo(tool: GoToolName, args: string[], onLine: (line: string) => void)
 }
 
 /**
+ * Go refuses overlays into its module cache, so a tool with embed stand-ins builds from a copy of
+ * the upstream module outside the clone (<cache>/paywatch/tools/.src/), stand-ins added, through a
+ * temporary go.mod (-modfile) that replaces the module with that copy. Returns the go.mod's path.
+ */
+async function prepareStandIns(tool: GoToolName, standIns: Record<string, string>, staging: string): Promise<string> {
+  const spec: GoTool = GO_TOOLS[tool];
+  const lines: string[] = [];
+  const found = await runGo(tool, ['list', '-m', '-f', '{{.Dir}}', spec.module], (line) => lines.push(line));
+  const moduleDir = lines.at(-1);
+  if (found.code !== 0 || !moduleDir) throw new Error(`${tool}: cannot find ${spec.module} in Go's module cache:\n${found.tail.join('\n')}`);
+  const source = join(toolsCacheDir(), '.src', `${tool}-${releaseOf(tool)}`);
+  rmSync(source, { recursive: true, force: true });
+  mkdirSync(dirname(source), { recursive: true });
+  cpSync(moduleDir, source, { recursive: true });
+  spawnSync('chmod', ['-R', 'u+w', source]);
+  for (const [inModule, content] of Object.entries(standIns)) {
+    mkdirSync(dirname(join(source, inModule)), { recursive: true });
+    writeFileSync(join(source, inModule), content);
+  }
+  const modDir = `${staging}.mod`;
+  rmSync(modDir, { recursive: true, force: true });
+  mkdirSync(modDir, { recursive: true });
+  const wrapper = join(repoRoot, 'tools', tool);
+  writeFileSync(join(modDir, 'go.mod'), `${readFileSync(join(wrapper, 'go.mod'), 'utf8')}\nreplace ${spec.module} => ${source}\n`);
+  copyFileSync(join(wrapper, 'go.sum'), join(modDir, 'go.sum'));
+  return join(modDir, 'go.mod');
+}
+
+/**
  * Builds a tool's binaries into buildDir(tool) unless they are there and current. Progress goes
  * to log: what is downloaded, how many packages compiled, elapsed time every 15 seconds.
  * Returns the directory.
@@ -259,6 +306,7 @@ export async function buildGoTool(tool: GoToolName, log: (line: string) => void 
     const args = ['build', '-v', '-trimpath', '-o', `${staging}/`];
     if (spec.ldflags) args.push(`-ldflags=${spec.ldflags(release).join(' ')}`);
     if (spec.tags?.length) args.push(`-tags=${spec.tags.join(',')}`);
+    if (spec.embedStandIns) args.push(`-modfile=${await prepareStandIns(tool, spec.embedStandIns, staging)}`);
     // `go build -o dir/` names each binary after its package's last path element; rename after.
     const build = await runGo(tool, [...args, ...packages], (line) => {
       if (/^[\w.-]+(\/[\w.~-]+)*$/.test(line)) {
@@ -277,6 +325,7 @@ export async function buildGoTool(tool: GoToolName, log: (line: string) => void 
     writeFileSync(join(staging, '.paywatch-build'), `${buildStamp(tool)}\n${spec.module}@${pinnedVersion(tool)} built by ${go} in ${seconds(started)}\n`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
+    rmSync(`${staging}.mod`, { recursive: true, force: true });
     log(`${tool} ${release}: built in ${seconds(started)} (modules ${modulesTook}, compiling ${compiled} packages ${seconds(compiling)})`);
     return dir;
   });

@@ -2,9 +2,11 @@
 // them and how to install them. Each is found in this order:
 //   1. the environment variable that names it (PROMETHEUS_BIN=...), always first;
 //   2. for the tools pinned under tools/ (goBuild): our build of the pinned version, built from the
-//      Go module proxy into the user's cache when missing (stack/src/go-tools.ts); PATH is not
-//      consulted for these;
-//   3. otherwise PATH, then Debian's package when apt-get is available and we are root.
+//      Go module proxy into the user's cache when missing (stack/src/go-tools.ts). Debian's
+//      Prometheus (2.42) and Alertmanager (0.25) are older than what the rules and the proxy are
+//      tested on, so PATH is not consulted for these;
+//   3. otherwise PATH, then Debian's package when apt-get is available and we are root
+//      (the blackbox prober, node_exporter and postgres_exporter, where Debian's are fine).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -27,26 +29,26 @@ export const TOOLS = {
   prometheus: {
     env: 'PROMETHEUS_BIN',
     binaries: ['prometheus'],
-    debianPackage: 'prometheus',
-    hint: 'install Prometheus 2.x (Debian: apt-get install prometheus) or set PROMETHEUS_BIN',
+    goBuild: 'prometheus',
+    hint: 'install Go so the pinned Prometheus (tools/prometheus) is built, or set PROMETHEUS_BIN to a Prometheus of that version',
   },
   promtool: {
     env: 'PROMTOOL_BIN',
     binaries: ['promtool'],
-    debianPackage: 'prometheus',
-    hint: 'install promtool (Debian: apt-get install prometheus) or set PROMTOOL_BIN',
+    goBuild: 'promtool',
+    hint: 'install Go so the pinned promtool (tools/prometheus) is built, or set PROMTOOL_BIN to a promtool of that version',
   },
   alertmanager: {
     env: 'ALERTMANAGER_BIN',
-    binaries: ['prometheus-alertmanager', 'alertmanager'],
-    debianPackage: 'prometheus-alertmanager',
-    hint: 'install Alertmanager (Debian: apt-get install prometheus-alertmanager) or set ALERTMANAGER_BIN',
+    binaries: ['alertmanager'],
+    goBuild: 'alertmanager',
+    hint: 'install Go so the pinned Alertmanager (tools/alertmanager) is built, or set ALERTMANAGER_BIN to an Alertmanager of that version',
   },
   amtool: {
     env: 'AMTOOL_BIN',
     binaries: ['amtool'],
-    debianPackage: 'prometheus-alertmanager',
-    hint: 'install amtool (Debian: apt-get install prometheus-alertmanager) or set AMTOOL_BIN',
+    goBuild: 'amtool',
+    hint: 'install Go so the pinned amtool (tools/alertmanager) is built, or set AMTOOL_BIN to an amtool of that version',
   },
   promLabelProxy: {
     env: 'PROM_LABEL_PROXY_BIN',

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GO_TOOLS, pinnedVersion, releaseOf, type GoToolName } from '../src/go-tools.ts';
+import { requireTool } from '../src/tools.ts';
 import { repoRoot } from '../src/paths.ts';
 
 const toolsDir = join(repoRoot, 'tools');
@@ -40,4 +41,18 @@ test("the README's table names every pinned tool with its module", () => {
 test('Prometheus 3.x is named from its Go module version', () => {
   assert.match(pinnedVersion('prometheus'), /^v0\.3\d\d\.\d+$/);
   assert.match(releaseOf('prometheus'), /^3\.\d+\.\d+$/);
+});
+
+test('Docker Compose runs the same Prometheus and Alertmanager as the local stack', () => {
+  const compose = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8');
+  assert.match(compose, new RegExp(`image: prom/prometheus:v${releaseOf('prometheus').replace(/\./g, '\\.')}$`, 'm'));
+  assert.match(compose, new RegExp(`image: prom/alertmanager:v${releaseOf('alertmanager').replace(/\./g, '\\.')}$`, 'm'));
+});
+
+test('the built Prometheus, promtool, Alertmanager and amtool report the pinned versions', () => {
+  for (const [tool, binary] of [['prometheus', 'prometheus'], ['prometheus', 'promtool'], ['alertmanager', 'alertmanager'], ['alertmanager', 'amtool']] as const) {
+    const result = spawnSync(requireTool(binary), ['--version'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(`${result.stdout}${result.stderr}`, new RegExp(`version ${releaseOf(tool).replace(/\./g, '\\.')}\\b`), `${binary} --version`);
+  }
 });
