@@ -9,3 +9,4 @@ export { ReportScheduler, istMinutes, type SchedulerOptions, type SentRecord } f
 export { loadAssignments, parseSchedule, ScheduleError, DEFAULT_SEND_AT, type Assignment, type ReportSchedule } from './src/schedule.ts';
 export { startSmtpSink, type SmtpSink, type StoredMessage } from './src/smtp-sink.ts';
 export { realClock, scaledClock, type Clock } from './src/clock.ts';
+export { OPTION_TABLE } from './src/main.ts';

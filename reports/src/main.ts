@@ -9,28 +9,37 @@
 // PAYWATCH_PROXY_SECRET. GET /metrics, GET /healthz.
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
+import { parseOptions, parseOrExit, PORTS, type OptionSpec, type OptionTable } from '@paywatch/runtime';
 import { startScopeProxy, type ScopeProxy } from '@paywatch/scope-proxy';
 import { startPdfPrinter } from './pdf.ts';
 import { ReportScheduler } from './scheduler.ts';
 
+/** The scheduler's options (PAYWATCH_REPORTS_*; the proxy's policy and secret under the proxy's own names). */
+export const OPTIONS = {
+  proxyUrl: { flag: 'proxy-url', env: 'PAYWATCH_SCOPE_PROXY_URL', type: 'url', help: 'an existing scope proxy in header mode' },
+  prometheusUrl: { flag: 'prometheus-url', type: 'url', help: 'run a scope proxy of its own in front of this Prometheus' },
+  policy: { flag: 'policy', env: 'PAYWATCH_PROXY_POLICY', type: 'string', help: 'the policy file (required)' },
+  smtpUrl: { flag: 'smtp-url', type: 'url', schemes: ['smtp', 'smtps'], help: 'where the e-mails go (required)' },
+  dataDir: { flag: 'data-dir', type: 'string', help: 'where sent reports are recorded (required)' },
+  port: { flag: 'port', env: PORTS.reports.env, type: 'port', default: PORTS.reports.port, help: 'metrics port' },
+  host: { flag: 'host', type: 'string', default: '127.0.0.1', help: 'metrics address' },
+  secret: { flag: null, env: 'PAYWATCH_PROXY_SECRET', type: 'string', help: "the scope proxy's shared secret (required)" },
+} as const satisfies Record<string, OptionSpec>;
+
+export const OPTION_TABLE: OptionTable<typeof OPTIONS> = {
+  component: 'report scheduler',
+  envPrefix: 'PAYWATCH_REPORTS_',
+  usage: 'usage: tsx reports/src/main.ts (--prometheus-url URL | --proxy-url URL) --policy FILE --smtp-url smtp://HOST:PORT --data-dir DIR [--port 9430]',
+  options: OPTIONS,
+};
+
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'proxy-url': { type: 'string', default: process.env.PAYWATCH_SCOPE_PROXY_URL },
-      'prometheus-url': { type: 'string', default: process.env.PAYWATCH_REPORTS_PROMETHEUS_URL },
-      policy: { type: 'string', default: process.env.PAYWATCH_PROXY_POLICY },
-      'smtp-url': { type: 'string', default: process.env.PAYWATCH_REPORTS_SMTP_URL },
-      'data-dir': { type: 'string', default: process.env.PAYWATCH_REPORTS_DATA_DIR },
-      port: { type: 'string', default: process.env.PAYWATCH_REPORTS_PORT ?? '9430' },
-      host: { type: 'string', default: process.env.PAYWATCH_REPORTS_HOST ?? '127.0.0.1' },
-    },
-  });
+  const { values: v } = parseOrExit('report scheduler', OPTION_TABLE, () => parseOptions(OPTION_TABLE, argv, process.env));
+  const values = { 'proxy-url': v.proxyUrl, 'prometheus-url': v.prometheusUrl, policy: v.policy, 'smtp-url': v.smtpUrl, 'data-dir': v.dataDir, port: v.port, host: v.host };
   const missing: string[] = (['policy', 'smtp-url', 'data-dir'] as const).filter((k) => !values[k]).map((k) => `--${k}`);
   if (!values['proxy-url'] === !values['prometheus-url']) missing.push('exactly one of --proxy-url and --prometheus-url');
-  const secret = process.env.PAYWATCH_PROXY_SECRET;
+  const secret = v.secret;
   if (!secret) missing.push('PAYWATCH_PROXY_SECRET');
   if (missing.length || !secret) {
     console.error(`report scheduler: missing ${missing.join(', ')}`);
@@ -54,7 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     if (req.url === '/healthz') return void res.writeHead(200).end('ok\n');
     res.writeHead(404).end('not found\n');
   });
-  server.listen(Number(values.port), values.host);
+  server.listen(values.port, values.host);
   await once(server, 'listening');
   scheduler.start();
   console.log(`report scheduler: metrics on http://${values.host}:${values.port}/metrics, SMTP ${values['smtp-url']}`);

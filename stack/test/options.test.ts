@@ -5,18 +5,22 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { OPTION_TABLE as EXPORTER } from '@paywatch/exporters';
 import { envOf, PORTS, repoRoot, type OptionTable } from '@paywatch/runtime';
+import { OPTION_TABLE as REPORTS } from '@paywatch/reports';
 import { OPTION_TABLE as PROXY } from '@paywatch/scope-proxy';
 import { OPTION_TABLE as SIMULATOR } from '@paywatch/simulator';
 import { OPTION_TABLE as ACCESS_SYNC } from '../src/cli/access-sync.ts';
 import { OPTION_TABLE as STACK } from '../src/config.ts';
 
-const TABLES: OptionTable[] = [EXPORTER, SIMULATOR, PROXY, STACK, ACCESS_SYNC] as OptionTable[];
+const TABLES: OptionTable[] = [EXPORTER, SIMULATOR, PROXY, STACK, ACCESS_SYNC, REPORTS] as OptionTable[];
 
 /** Names kept because people and files outside Paywatch already use them (README, docker-compose.yml, Grafana's own). */
-const DOCUMENTED = new Set(['DATABASE_URL', 'LMS_HEALTH_URL', 'RFID_READER_TIMEOUT_SECONDS', 'GRAFANA_URL', 'PAYWATCH_IDENTITIES_FILE']);
+const DOCUMENTED = new Set(['DATABASE_URL', 'LMS_HEALTH_URL', 'RFID_READER_TIMEOUT_SECONDS', 'GRAFANA_URL', 'PAYWATCH_IDENTITIES_FILE', 'PAYWATCH_SCOPE_PROXY_URL']);
 /** Settings of the business's size and pace, shared by npm start, the simulator and the backfill. */
 const SHARED = new Set(['PAYWATCH_BRANCHES', 'PAYWATCH_OFFICERS', 'PAYWATCH_PAYMENTS_PER_BRANCH', 'PAYWATCH_SPEED', 'PAYWATCH_SEED']);
 const PORT_VARIABLES = new Set<string>(Object.values(PORTS).map((spec) => spec.env));
+
+/** A variable another program owns by its prefix (the report scheduler reads the scope proxy's PAYWATCH_PROXY_POLICY). */
+const OWNED = new Set(TABLES.flatMap((table) => Object.keys(table.options).map((key) => envOf(table, key)).filter((name): name is string => !!name && !!table.envPrefix && name.startsWith(table.envPrefix))));
 
 test('each setting has one variable: a name two programs read is the same setting, with the same type', () => {
   const seen = new Map<string, { table: string; type: string }>();
@@ -24,7 +28,7 @@ test('each setting has one variable: a name two programs read is the same settin
     for (const [key, spec] of Object.entries(table.options)) {
       const variable = envOf(table, key);
       if (!variable) continue;
-      const own = (table.envPrefix && variable.startsWith(table.envPrefix)) || DOCUMENTED.has(variable) || SHARED.has(variable) || PORT_VARIABLES.has(variable);
+      const own = (table.envPrefix && variable.startsWith(table.envPrefix)) || DOCUMENTED.has(variable) || SHARED.has(variable) || PORT_VARIABLES.has(variable) || OWNED.has(variable);
       assert.ok(own, `${table.component}'s ${key}: ${variable} is neither ${table.envPrefix}* nor a shared, port or documented name`);
       const before = seen.get(variable);
       if (before) assert.equal(spec.type, before.type, `${variable} is a ${before.type} for ${before.table} but a ${spec.type} for ${table.component}`);
@@ -55,6 +59,7 @@ const CASES: Array<{ program: string; args: string[]; env?: Record<string, strin
   { program: 'stack/src/cli/start.ts', args: ['--database-url', 'localhost:5432'], message: /--database-url must start with postgres:\/\// },
   { program: 'stack/src/cli/backfill.ts', args: ['--branches', 'abc'], message: /^backfill: --branches: expected a whole number, got "abc"/ },
   { program: 'stack/src/cli/backfill.ts', args: ['--owner', 'nobody'], message: /--owner: expected UID:GID/ },
+  { program: 'reports/src/main.ts', args: ['--smtp-url', 'mailpit:1025'], message: /--smtp-url: expected a smtp:\/\/ or smtps:\/\/ URL/ },
   { program: 'stack/src/cli/access-sync.ts', args: ['--grafana-url', 'grafana:3000'], message: /--grafana-url: expected an http:\/\/ or https:\/\/ URL/ },
 ];
 
