@@ -120,7 +120,7 @@ export function twinSeries(truth: Truth): Series[] {
 export const STEP_SECONDS = 60;
 export const SPAN_SECONDS = 3600;
 
-function openMetrics(series: Series[], end: number): string {
+export function openMetrics(series: Series[], end: number): string {
   const lines: string[] = [];
   const byName = new Map<string, Series[]>();
   for (const s of series) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);

@@ -83,9 +83,12 @@ export const GO_TOOLS = {
     module: 'github.com/thanos-io/thanos',
     binaries: { thanos: 'cmd/thanos' },
     ldflags: prometheusVersionStamp,
+    // Upstream's release build (.promu.yml) uses Prometheus's slice-backed labels: Thanos's label
+    // protobufs read them in place, and with the default string-backed labels its sidecar panics
+    // on the first gRPC call (a negative message size).
+    tags: ['slicelabels'],
     // v0.42.5's go.mod needs Go 1.26.10, newer than the machine's 1.26.8: the go command takes
-    // go1.27.3 from the Go module proxy for this build. (v0.42.4 built with 1.26.8 panicked in its
-    // sidecar's gRPC codec on the first Info call: a negative message size.)
+    // go1.27.3 from the Go module proxy for this build.
     toolchain: 'go1.27.3',
   },
 } satisfies Record<string, GoTool>;

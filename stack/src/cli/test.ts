@@ -77,6 +77,11 @@ if (filters.length === 0) {
 }
 
 const files = testFiles().filter((file) => filters.length === 0 || filters.some((word) => relative(repoRoot, file).includes(word)));
+// Thanos is large: build it here, with its progress on the console, rather than inside a test's
+// time limit, and only when a selected test needs it.
+if (files.some((file) => /thanos/.test(relative(repoRoot, file)))) {
+  for (const name of ensureTools(['thanos'], log)) log(`missing ${name}: ${TOOLS[name].hint}`);
+}
 if (files.length > 0) {
   const tap = join(mkdtempSync(join(tmpdir(), 'paywatch-test-')), 'results.tap');
   const ok = run('node tests', process.execPath, [
