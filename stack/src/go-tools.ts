@@ -278,7 +278,7 @@ export async function buildGoTool(tool: GoToolName, log: (line: string) => void 
     if (isCurrent()) return dir; // another process built it while we waited
     const started = Date.now();
     log(`${tool} ${release}: building ${Object.keys(spec.binaries).join(', ')} from ${spec.module}@${pinnedVersion(tool)} with ${go} into ${dir}`);
-    log(`${tool}: a first build downloads its modules and compiles them (minutes; Prometheus about 10, Thanos more); later builds reuse Go's caches`);
+    log(`${tool}: a first build downloads its modules and compiles them (Prometheus or Thanos: about 10 minutes of CPU on two cores, longer on a busy machine); later builds reuse Go's caches (seconds)`);
 
     // 1. Modules (Go's module cache; a no-op when they are there already).
     let downloaded = 0;
