@@ -14,14 +14,13 @@ export async function financeReconciliation(ctx: ReportContext): Promise<Pick<Re
     required(ctx, 'overdue reconciliations', 'sum(reconciliation_overdue)'),
     required(ctx, 'open reconciliation exceptions', 'sum(reconciliation_exceptions_open)'),
   ]);
-  const [pendingBy, overdueBy, exceptionsBy, revenue, payments, failures, failuresByChannel] = await Promise.all([
+  const [pendingBy, overdueBy, exceptionsBy, revenue, payments, failures] = await Promise.all([
     client.instant('sum by (branch) (reconciliation_pending)', T),
     client.instant('sum by (branch) (reconciliation_overdue)', T),
     client.instant('sum by (branch) (reconciliation_exceptions_open)', T),
     client.instant(`sum by (channel) (increase(payment_amount_total[${w}]))`, T),
     client.instant(`sum by (channel, status) (increase(payments_total[${w}]))`, T),
     client.instant(`sum by (reason) (increase(payment_failures_total[${w}]))`, T),
-    client.instant(`sum by (channel) (increase(payment_failures_total[${w}]))`, T),
   ]);
 
   const p = byLabel(pendingBy, 'branch');
@@ -45,7 +44,6 @@ export async function financeReconciliation(ctx: ReportContext): Promise<Pick<Re
   }
   const reasonList = [...byLabel(failures, 'reason')].filter(([, v]) => Math.round(v) > 0).sort((x, y) => y[1] - x[1]);
   const totalFailures = reasonList.reduce((s, [, v]) => s + v, 0);
-  const failedChannel = byLabel(failuresByChannel, 'channel');
 
   const sections: Section[] = [
     {
@@ -76,7 +74,7 @@ export async function financeReconciliation(ctx: ReportContext): Promise<Pick<Re
           table: {
             columns: [{ title: 'Channel' }, { title: 'Revenue', numeric: true }, { title: 'Share', numeric: true }, { title: 'Successful', numeric: true }, { title: 'Failed', numeric: true }, { title: 'Success rate', numeric: true }],
             rows: revenueBy.map(([c, v]) => {
-              const s = statusBy.get(c) ?? { success: 0, failed: failedChannel.get(c) ?? 0 };
+              const s = statusBy.get(c) ?? { success: 0, failed: 0 };
               return [label(CHANNELS, c), inr(v), percent(totalRevenue > 0 ? v / totalRevenue : NaN, 1), count(s.success), count(s.failed), percent(s.success + s.failed > 0 ? s.success / (s.success + s.failed) : NaN, 1)];
             }),
             empty: 'No successful payment in the period.',
