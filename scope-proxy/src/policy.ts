@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
-import type { Scope } from './scope.ts';
+import { RECORDING_RULES } from '@paywatch/contract';
+import { SCOPED_LABELS, type Scope } from './scope.ts';
 
 export const SCOPE_KINDS = ['all', 'branch', 'officer', 'aggregate'] as const;
 export type ScopeKind = (typeof SCOPE_KINDS)[number];
@@ -200,6 +201,17 @@ export function parsePolicy(text: string, file = 'policy.yml'): Policy {
 
   let aggregateMetrics: string[] = [];
   if (top.has('aggregate_metrics')) aggregateMetrics = v.list(top.get('aggregate_metrics'), 'aggregate_metrics', METRIC_NAME, 'metric names') ?? [];
+  // The aggregate scope reads these series by name only (no branch="" / officer="" matchers: at
+  // production cardinality those cost Prometheus a walk over every officer). So each must be a
+  // recording rule the contract declares without a branch or officer label; kpi's tests check the
+  // rules carry exactly the declared labels, and the proxy drops any such series from answers.
+  const aggregateNode = top.get('aggregate_metrics');
+  aggregateMetrics.forEach((name, i) => {
+    const declared = RECORDING_RULES.find((r) => r.name === name);
+    const at = isSeq(aggregateNode) ? (aggregateNode.items[i] as YamlNode) : aggregateNode!;
+    if (!declared) v.problem(at, `aggregate_metrics[${i}]`, `${name} is not a recording rule declared in contract/src/recording-rules.ts: declare it there, without branch or officer labels`);
+    else if (declared.labels.some((l) => (SCOPED_LABELS as readonly string[]).includes(l))) v.problem(at, `aggregate_metrics[${i}]`, `${name} carries ${declared.labels.filter((l) => (SCOPED_LABELS as readonly string[]).includes(l)).join(' and ')}: the aggregate scope may only read series without branch or officer`);
+  });
   const needsAggregate = [...roles.values()].filter((r) => r.scope === 'aggregate');
   if (needsAggregate.length > 0 && aggregateMetrics.length === 0) {
     v.problem(top.get('aggregate_metrics') ?? (doc.contents as YamlNode), 'aggregate_metrics', `roles ${needsAggregate.map((r) => r.name).join(', ')} have scope aggregate: list the series they may read`);

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { alertsFromRules } from '../src/filters/alerts.ts';
+import { dropScopedLabels, dropScopedSeries } from '../src/filters/aggregate.ts';
 import { filterMetadata, type MetadataAnswer } from '../src/filters/metadata.ts';
 import { filterRules, type RulesAnswer } from '../src/filters/rules.ts';
 import { filterSeries, type SeriesAnswer } from '../src/filters/series.ts';
@@ -65,5 +66,15 @@ describe('response filters against golden answers (testdata/)', () => {
     filterRules(given, scopeOf('meera.bm'));
     alertsFromRules(given, scopeOf('meera.bm'));
     assert.equal(JSON.stringify(given), before);
+  });
+
+  test('aggregate answers: a series carrying branch or officer is dropped, their names unlisted', () => {
+    const answer = { status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'paywatch:payments:rate5m', status: 'success' }, value: [1, '2'] }, { metric: { __name__: 'paywatch:payments:rate5m', branch: 'BR0002' }, value: [1, '9'] }, { metric: { officer: 'BR0001-FO01' }, value: [1, '1'] }] } };
+    const { answer: kept, dropped } = dropScopedSeries(answer);
+    assert.equal(dropped, 2);
+    assert.deepEqual((kept.data!.result as Array<{ metric: Record<string, string> }>).map((r) => r.metric), [{ __name__: 'paywatch:payments:rate5m', status: 'success' }]);
+    assert.deepEqual(dropScopedLabels({ status: 'success', data: ['__name__', 'branch', 'officer', 'status'] }, undefined).data, ['__name__', 'status']);
+    assert.deepEqual(dropScopedLabels({ status: 'success', data: ['BR0001'] }, 'branch').data, []);
+    assert.deepEqual(dropScopedLabels({ status: 'success', data: ['success'] }, 'status').data, ['success']);
   });
 });

@@ -58,6 +58,8 @@ describe('policy validation names the line', () => {
     ['team member also a person', 'roles:\n  a: { scope: all }\n  bm: { scope: branch }\npeople:\n  - { login: x, role: a }\nteams:\n  - { name: t, role: bm, branches: [BR0001], members: [x] }\n', /p\.yml:7:\d+: teams\[0\]\.members\[0\]: x is already bound at line 5/],
     ['aggregate role without allow-list', 'roles:\n  v: { scope: aggregate }\n', /aggregate_metrics: roles v have scope aggregate/],
     ['bad metric name in allow-list', 'roles:\n  a: { scope: all }\naggregate_metrics: [ "not a metric" ]\n', /p\.yml:3:22: aggregate_metrics\[0\]: expected metric names/],
+    ['allow-listed series not declared in the contract', 'roles:\n  a: { scope: all }\naggregate_metrics: [ paywatch:payments:rate5m, paywatch:made_up:rate5m ]\n', /p\.yml:3:48: aggregate_metrics\[1\]: paywatch:made_up:rate5m is not a recording rule declared in contract/],
+    ['allow-listed series carrying branch', 'roles:\n  a: { scope: all }\naggregate_metrics: [ branch:payments:rate5m ]\n', /aggregate_metrics\[0\]: branch:payments:rate5m carries branch: the aggregate scope may only read series without branch or officer/],
     ['branch code with regex characters', 'roles:\n  bm: { scope: branch }\npeople:\n  - { login: x, role: bm, branches: ["BR.*"] }\n', /p\.yml:4:\d+: people\[0\]\.branches\[0\]: expected branch codes/],
     ['scope all with branches', 'roles:\n  a: { scope: all }\npeople:\n  - { login: x, role: a, branches: [BR0001] }\n', /role a has scope all: branches\/branch\/officer would be ignored/],
     ['officer scope in a team', 'roles:\n  fo: { scope: officer }\nteams:\n  - { name: t, role: fo, members: [x] }\n', /bind field officers one by one/],

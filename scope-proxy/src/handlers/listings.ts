@@ -1,6 +1,7 @@
 // series, labels, label values: every match[] is scoped; a listing without match[] gets the
 // scope's own selector (it would list everything otherwise); series answers are filtered again.
 import { badRequest } from '../errors.ts';
+import { dropScopedLabels } from '../filters/aggregate.ts';
 import { filterSeries } from '../filters/series.ts';
 import { rewriteSeriesSelector, scopeSelector } from '../scope.ts';
 import { parseAnswer } from '../upstream.ts';
@@ -26,6 +27,9 @@ export async function handleListing(call: Call, deps: Deps): Promise<Reply> {
   }
   const path = endpoint === 'label_values' ? `/api/v1/label/${call.labelName}/values` : `/api/v1/${endpoint}`;
   const answer = await deps.upstream.call(path, params, endpoint === 'label_values' ? 'GET' : 'POST');
+  if (scope.kind === 'aggregate' && answer.status === 200 && endpoint !== 'series') {
+    return json(dropScopedLabels(parseAnswer<{ status: string; data?: unknown }>(answer.body), call.labelName));
+  }
   if (endpoint !== 'series' || answer.status !== 200 || scope.kind === 'all') return relay(answer);
   // Defence in depth: every series listed must be inside the scope.
   const body = parseAnswer<{ status: string; data: Array<Record<string, string>> }>(answer.body);

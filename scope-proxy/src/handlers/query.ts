@@ -3,7 +3,9 @@
 import { badRequest } from '../errors.ts';
 import { durationSeconds } from '../cost.ts';
 import { rewriteQuery } from '../scope.ts';
-import { relay, type Call, type Deps, type Reply } from '../handler.ts';
+import { dropScopedSeries, type QueryAnswer } from '../filters/aggregate.ts';
+import { json, relay, type Call, type Deps, type Reply } from '../handler.ts';
+import { parseAnswer } from '../upstream.ts';
 
 const PASSED_ON: Record<string, readonly string[]> = {
   query: ['time', 'timeout'],
@@ -22,7 +24,12 @@ export async function handleQuery(call: Call, deps: Deps): Promise<Reply> {
     if (key === 'timeout') checkTimeout(value, deps.upstream.timeoutMs);
     params.set(key, value);
   }
-  return relay(await deps.upstream.call(`/api/v1/${call.endpoint}`, params, 'POST'));
+  const answer = await deps.upstream.call(`/api/v1/${call.endpoint}`, params, 'POST');
+  if (call.scope.kind !== 'aggregate' || answer.status !== 200 || call.endpoint === 'query_exemplars') return relay(answer);
+  // The aggregate scope's selectors name series only; drop any per-branch one (filters/aggregate.ts).
+  const { answer: kept, dropped } = dropScopedSeries(parseAnswer<QueryAnswer>(answer.body));
+  if (dropped > 0) deps.emit({ level: 'error', msg: 'per-branch series dropped from an aggregate answer: an allow-listed rule carries branch or officer', login: call.login, dropped });
+  return json(kept);
 }
 
 /**
