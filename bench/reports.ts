@@ -20,8 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { istDay, istMidnight, renderReports, startPdfPrinter, type ReportName } from '@paywatch/reports';
 import { startScopeProxy } from '@paywatch/scope-proxy';
-import { freePort, startPrometheus } from '@paywatch/runtime';
-import { requireTool } from '../stack/src/tools.ts';
+import { freePort, startPrometheus, requireTool } from '@paywatch/runtime';
 
 const BRANCHES = Number(process.env.BENCH_BRANCHES ?? 500);
 const OFFICERS = Number(process.env.BENCH_OFFICERS ?? 30);

@@ -25,8 +25,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../plugin/src/dashboards/queries.ts';
 import { rewriteQuery, type Scope } from '@paywatch/scope-proxy';
-import { freePort, startPrometheus, startService } from '@paywatch/runtime';
-import { requireTool } from '../stack/src/tools.ts';
+import { freePort, startPrometheus, startService, requireTool } from '@paywatch/runtime';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);

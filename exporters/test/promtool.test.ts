@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { requireTool } from '@paywatch/stack/tools';
+import { requireTool } from '@paywatch/runtime';
 import { EXPORTER_NAMES, startExporter } from '../src/index.ts';
 import { addActivity, cleanups, seedReferenceData, testDatabase } from './fixtures.ts';
 

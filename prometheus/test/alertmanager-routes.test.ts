@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { alertmanagerConfigYaml, LADDER, alertRules } from '@paywatch/kpi';
-import { repoRoot } from '@paywatch/runtime';
-import { requireTool } from '@paywatch/stack/tools';
+import { repoRoot, requireTool } from '@paywatch/runtime';
 
 const config = join(repoRoot, 'prometheus', 'alertmanager.yml');
 

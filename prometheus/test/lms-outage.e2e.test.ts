@@ -11,8 +11,7 @@ import { after, test } from 'node:test';
 import { startExporter, type RunningExporter } from '@paywatch/exporters';
 import { blackboxConfigYaml, prometheusConfigYaml, ruleFiles } from '@paywatch/kpi';
 import { startSimulator, type Simulator } from '@paywatch/simulator';
-import { freePort, promQuery, type RunningServer, type Service, startPrometheus, startService, waitFor } from '@paywatch/runtime';
-import { requireTool } from '@paywatch/stack/tools';
+import { freePort, promQuery, type RunningServer, type Service, startPrometheus, startService, waitFor, requireTool } from '@paywatch/runtime';
 import { createTestDatabase, type TestDatabase } from '@paywatch/testing';
 
 /** Every `for` of the rules × this: LmsDown's 30 s = 0.6 s, the queue's 15 min = 18 s. */

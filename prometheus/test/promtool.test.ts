@@ -5,8 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '@paywatch/runtime';
-import { requireTool } from '@paywatch/stack/tools';
+import { repoRoot, requireTool } from '@paywatch/runtime';
 
 const dir = join(repoRoot, 'prometheus');
 

@@ -2,9 +2,9 @@
 // into the user's cache directory, once per pinned version, with Go's own module and build caches
 // (outside the clone), so a second run, a second clone and CI on the same machine reuse them.
 //
-//   npx tsx stack/src/go-tools.ts build prometheus alertmanager   build when missing (progress on stderr)
-//   npx tsx stack/src/go-tools.ts path promtool                   print the binary's path, building it if needed
-//   npx tsx stack/src/go-tools.ts list                             what is pinned, and what is built
+//   npx tsx runtime/src/go-tools.ts build prometheus alertmanager   build when missing (progress on stderr)
+//   npx tsx runtime/src/go-tools.ts path promtool                   print the binary's path, building it if needed
+//   npx tsx runtime/src/go-tools.ts list                             what is pinned, and what is built
 //
 // Synchronous callers (findTool/requireTool in tools.ts) run this file as a child process, so every
 // caller gets the same progress lines and the same lock against two concurrent builds.

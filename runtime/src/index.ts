@@ -16,3 +16,5 @@ export {
   type ParsedOptions,
 } from './options.ts';
 export { PORTS, type PortSpec, type Ports, type ServiceName } from './ports.ts';
+export { ensureTools, findTool, requireTool, TOOLS, type ToolName, type ToolSpec } from './tools.ts';
+export { GO_TOOLS, pinnedVersion, releaseOf, type GoToolName } from './go-tools.ts';

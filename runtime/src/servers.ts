@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startService, type Service } from './process.ts';
-import { requireTool } from '../../stack/src/tools.ts';
+import { requireTool } from './tools.ts';
 
 export interface PrometheusOptions {
   /** Directory for the config, rule files and TSDB. */

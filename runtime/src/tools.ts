@@ -2,7 +2,7 @@
 // them and how to install them. Each is found in this order:
 //   1. the environment variable that names it (PROMETHEUS_BIN=...), always first;
 //   2. for the tools pinned under tools/ (goBuild): our build of the pinned version, built from the
-//      Go module proxy into the user's cache when missing (stack/src/go-tools.ts). Debian's
+//      Go module proxy into the user's cache when missing (runtime/src/go-tools.ts). Debian's
 //      Prometheus (2.42) and Alertmanager (0.25) are older than what the rules and the proxy are
 //      tested on, so PATH is not consulted for these;
 //   3. otherwise PATH, then Debian's package when apt-get is available and we are root

@@ -22,11 +22,6 @@ const workspaces = rootManifest.workspaces.map((folder) => ({
 const byName = new Map(workspaces.map((w) => [w.manifest.name, w]));
 /** plugin/ is its own npm project (Grafana's toolchain), not a workspace: tests may read its query table by path. */
 const OUTSIDE_PROJECTS = ['plugin'];
-/**
- * stack/src/tools.ts (finding and installing Prometheus, Alertmanager, ...) moves to runtime/ once
- * the pinned-tools work on it has landed; until then it is the one thing below stack/ may import.
- */
-const PENDING_MOVE = (specifier: string) => specifier === '@paywatch/stack/tools' || /(^|\/)stack\/src\/tools\.ts$/.test(specifier);
 /** Folders outside any workspace whose TypeScript imports workspaces too (tests of generated config, benchmarks). */
 const LOOSE_FOLDERS = ['prometheus', 'bench'];
 
@@ -72,12 +67,11 @@ test('imports of other workspaces go through their package name and are declared
       for (const specifier of specifiers(file)) {
         if (specifier.startsWith('.')) {
           const target = folderOf(resolve(dirname(file), specifier));
-          if (PENDING_MOVE(specifier)) continue;
           if (target !== folder && !OUTSIDE_PROJECTS.includes(target)) problems.push(`${where} imports ${specifier} by path: import '${byName.has(`@paywatch/${target}`) ? `@paywatch/${target}` : target}' through its exports instead`);
           continue;
         }
         const name = /^@paywatch\/[^/]+/.exec(specifier)?.[0];
-        if (!name || !own || name === own.name || PENDING_MOVE(specifier)) continue;
+        if (!name || !own || name === own.name) continue;
         if (!declared.has(name)) problems.push(`${where} imports ${specifier}, but ${folder}/package.json does not declare ${name}: add "${name}": "*"`);
       }
     }
@@ -92,7 +86,7 @@ test('nothing below stack/ imports stack/', () => {
     for (const file of typescriptFiles(join(repoRoot, folder))) {
       for (const specifier of specifiers(file)) {
         const intoStack = specifier.startsWith('@paywatch/stack') || (specifier.startsWith('.') && folderOf(resolve(dirname(file), specifier)) === 'stack');
-        if (intoStack && !PENDING_MOVE(specifier)) problems.push(`${relative(repoRoot, file)} imports ${specifier}`);
+        if (intoStack) problems.push(`${relative(repoRoot, file)} imports ${specifier}`);
       }
     }
   }

@@ -12,8 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type RunningServer, startPrometheus } from '@paywatch/runtime';
-import { requireTool } from '../../stack/src/tools.ts';
+import { freePort, type RunningServer, startPrometheus, requireTool } from '@paywatch/runtime';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
 
 export const REPO_POLICY = new URL('../../policy/policy.yml', import.meta.url).pathname;

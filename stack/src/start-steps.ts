@@ -7,13 +7,12 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { alertmanagerConfigYaml, renderAlertmanagerConfig, blackboxConfigYaml, prometheusConfigYaml } from '@paywatch/kpi';
-import { startAlertmanager, startPrometheus, startService, waitFor } from '@paywatch/runtime';
+import { startAlertmanager, startPrometheus, startService, waitFor, findTool, ensureTools, TOOLS, type ToolName } from '@paywatch/runtime';
 import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill } from './backfill/run.ts';
 import { PORTS, type ServiceName } from './config.ts';
 import { layOutDashboards } from './dashboards.ts';
 import type { Launch } from './launch.ts';
 import { repoRoot } from './paths.ts';
-import { findTool, ensureTools, TOOLS, type ToolName } from './tools.ts';
 
 /** The entry points of our own services (documented command lines of each part). */
 export const ENTRY_POINTS = {

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { COMPOSE_TARGETS, composeConfigFiles } from '../src/compose.ts';
 import { repoRoot } from '../src/paths.ts';
-import { findTool } from '../src/tools.ts';
+import { findTool } from '@paywatch/runtime';
 
 interface Service {
   image?: string;

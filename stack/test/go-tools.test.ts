@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { GO_TOOLS, pinnedVersion, releaseOf, type GoToolName } from '../src/go-tools.ts';
-import { requireTool } from '../src/tools.ts';
+import { GO_TOOLS, pinnedVersion, releaseOf, type GoToolName, requireTool } from '@paywatch/runtime';
 import { repoRoot } from '../src/paths.ts';
 
 const toolsDir = join(repoRoot, 'tools');

@@ -13,14 +13,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, waitFor } from '@paywatch/runtime';
+import { freePort, waitFor, findTool } from '@paywatch/runtime';
 import { panelQueries, type PanelQuery, type QueryIndex } from '../../plugin/src/dashboards/queries.ts';
 import { loadPolicy } from '../src/access/policy.ts';
 import { folderUid } from '../src/access/desired.ts';
 import { parseStackConfig, PORTS, type ServiceName, type StackConfig } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
-import { findTool } from '../src/tools.ts';
 
 const grafanaBin = (() => {
   try {

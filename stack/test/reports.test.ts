@@ -23,9 +23,8 @@ import { startScopeProxy } from '@paywatch/scope-proxy';
 import { main as reportCommand } from '../src/cli/report.ts';
 import { DEMO_PROXY_SECRET, parseStackConfig, PORTS, type ServiceName, type StackConfig } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
-import { freePort, startPrometheus, waitFor } from '@paywatch/runtime';
+import { freePort, startPrometheus, waitFor, requireTool } from '@paywatch/runtime';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
-import { requireTool } from '../src/tools.ts';
 
 const POLICY = join(repoRoot, 'policy', 'policy.yml');
 

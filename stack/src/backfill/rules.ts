@@ -20,8 +20,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { startPrometheus, type RunningServer } from '@paywatch/runtime';
-import { requireTool } from '../tools.ts';
+import { startPrometheus, type RunningServer, requireTool } from '@paywatch/runtime';
 
 /**
  * Rule evaluation step: the dashboards read recorded series with Prometheus's 5-minute lookback,

@@ -24,7 +24,7 @@
 // exactly as after an exporter restart: rate() and increase() count across it correctly.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireTool } from '../tools.ts';
+import { requireTool } from '@paywatch/runtime';
 import { PORTS } from '../config.ts';
 import { repoRoot } from '../paths.ts';
 import { branchProfiles } from '@paywatch/simulator/model';

@@ -12,7 +12,7 @@ import { ReportRefused, REPORT_NAMES, reportName, renderReports, startPdfPrinter
 import { DEMO_PROXY_SECRET, PORTS } from '../config.ts';
 import { startScopeProxy, type ScopeProxy } from '@paywatch/scope-proxy';
 import { dataDir, repoRoot } from '../paths.ts';
-import { ensureTools, requireTool } from '../tools.ts';
+import { ensureTools, requireTool } from '@paywatch/runtime';
 
 const USAGE = `usage: npm run report -- --as LOGIN --report NAME --out FILE.pdf [--date YYYY-MM-DD] [--branch BRxxxx]
   --as LOGIN        the person (a login of policy/policy.yml); every number is read as them

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { ensureTools, TOOLS } from '../tools.ts';
+import { ensureTools, TOOLS } from '@paywatch/runtime';
 import { ensureTestPostgres, type TestPostgres } from '../test-postgres.ts';
 import { repoRoot } from '../paths.ts';
 
