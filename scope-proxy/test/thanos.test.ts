@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, startPrometheus, startService, waitFor, type RunningServer, type Service } from '@paywatch/runtime';
-import { requireTool } from '../../stack/src/tools.ts';
+import { requireTool } from '@paywatch/runtime';
 import { repoRoot } from '../../stack/src/paths.ts';
 import { panelQueries, type QueryIndex } from '../../plugin/src/dashboards/queries.ts';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
