@@ -10,9 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, startPrometheus, startService, waitFor, type RunningServer, type Service } from '@paywatch/runtime';
-import { requireTool } from '@paywatch/runtime';
-import { repoRoot } from '../../stack/src/paths.ts';
+import { freePort, repoRoot, requireTool, startPrometheus, startService, waitFor, type RunningServer, type Service } from '@paywatch/runtime';
 import { panelQueries, type QueryIndex } from '../../plugin/src/dashboards/queries.ts';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
 import {
