@@ -10,10 +10,10 @@
 //      (channel:payments:rate5m reads branch_channel:payments:rate5m) must wait for that rule's
 //      blocks to be served: the rules are run in dependency levels, and the Prometheus is
 //      restarted on the new blocks between levels.
-//   3. Each stretch of the timeline is evaluated at its own step (RULE_STEP over the dense
-//      stretch, OLDER_RULE_STEP before), by copies of the rule groups whose `interval` is that step
-//      (expressions untouched). promtool's hidden --max-block-duration makes it query and write
-//      one block per rule per stretch rather than one per 2 hours.
+//   3. The rules are evaluated every RULE_STEP, by copies of the rule groups whose `interval` is
+//      that step (expressions untouched): every rule over the dense stretch of the timeline, the
+//      fleet-wide ones before it. promtool's hidden --max-block-duration makes it query and
+//      write one block per rule per stretch rather than one per 2 hours.
 // A rule whose windows the raw history cannot fill at some time (a 5-minute rate over per-branch
 // counters kept every 6 hours) gets no sample there: the history shows what Prometheus can compute.
 import { spawn } from 'node:child_process';
