@@ -76,7 +76,7 @@ test('exporter values equal SQL ground truth for every metric family', async (t)
     assert.equal(one(await scrape(lmsExporter.url), 'lms_up'), 1);
   });
 
-  await t.test('pool: connections and limits from the real server', async (t) => {
+  await t.test('pool: connections and limits from the real server', async () => {
     // A backend waiting on a lock held by another transaction, both in this test's database.
     const holder = await db.pool.connect();
     const waiter = await db.pool.connect();

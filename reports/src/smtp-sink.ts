@@ -3,7 +3,7 @@
 // each with its HTML body and PDF attachments. It can be told to refuse the next N messages with
 // a temporary error (451), which is how the scheduler's retry is tested against a real server.
 //   tsx reports/src/smtp-sink.ts --smtp-port 9425 --http-port 9426 --dir .data/mail
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';

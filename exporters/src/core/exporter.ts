@@ -141,7 +141,7 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
   async function pollOnce(): Promise<void> {
     const started = performance.now();
     const client = await pool.connect();
-    let applies: Array<() => void> = [];
+    const applies: Array<() => void> = [];
     let window: PollWindow;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

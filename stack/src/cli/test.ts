@@ -2,6 +2,7 @@
 // ("paywatch: N passed, N failed"). Installs the Debian tools the tests need first.
 //   npm test                       everything
 //   npm test -- exporters scope    only node test files whose path contains one of the words
+//   npm test -- lint               the root lint (also part of a whole run)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 if (filters.length === 0) {
   const ok = run('typecheck', process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
   steps.push({ name: 'typecheck', ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
+}
+
+// The root lint (eslint.config.mjs) on every run of the whole suite, or on `npm test -- lint`.
+if (filters.length === 0 || filters.includes('lint')) {
+  const ok = run('lint', process.execPath, [join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '.']);
+  steps.push({ name: 'lint', ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
 }
 
 const files = testFiles().filter((file) => filters.length === 0 || filters.some((word) => relative(repoRoot, file).includes(word)));
