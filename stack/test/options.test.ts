@@ -60,6 +60,7 @@ const CASES: Array<{ program: string; args: string[]; env?: Record<string, strin
   { program: 'stack/src/cli/backfill.ts', args: ['--branches', 'abc'], message: /^backfill: --branches: expected a whole number, got "abc"/ },
   { program: 'stack/src/cli/backfill.ts', args: ['--owner', 'nobody'], message: /--owner: expected UID:GID/ },
   { program: 'reports/src/main.ts', args: ['--smtp-url', 'mailpit:1025'], message: /--smtp-url: expected a smtp:\/\/ or smtps:\/\/ URL/ },
+  { program: 'stack/src/cli/report.ts', args: ['--as', 'meera.bm', '--report', 'weekly', '--out', 'x.pdf'], message: /--report: expected one of executive-daily, branch-daily, finance-reconciliation, got "weekly"/ },
   { program: 'stack/src/cli/access-sync.ts', args: ['--grafana-url', 'grafana:3000'], message: /--grafana-url: expected an http:\/\/ or https:\/\/ URL/ },
 ];
 

@@ -7,24 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ReportRefused, REPORT_NAMES, reportName, renderReports, startPdfPrinter, type RenderedReport } from '@paywatch/reports';
 import { DEMO_PROXY_SECRET, PORTS } from '../config.ts';
 import { startScopeProxy, type ScopeProxy } from '@paywatch/scope-proxy';
 import { dataDir, repoRoot } from '../paths.ts';
-import { ensureTools, requireTool } from '@paywatch/runtime';
+import { ensureTools, optionsUsage, OptionsError, parseOptions, requireTool, type OptionSpec, type OptionTable } from '@paywatch/runtime';
 
 const USAGE = `usage: npm run report -- --as LOGIN --report NAME --out FILE.pdf [--date YYYY-MM-DD] [--branch BRxxxx]
-  --as LOGIN        the person (a login of policy/policy.yml); every number is read as them
-  --report NAME     ${REPORT_NAMES.join(' | ')}
-  --out FILE.pdf    where the PDF goes; the e-mail body (HTML) goes next to it as FILE.html
-  --date DAY        the IST day to report on (default: today, so far)
-  --branch CODE     branch-daily for one branch (required for people who see every branch)
-  --proxy-url URL   [PAYWATCH_SCOPE_PROXY_URL] a scope proxy in header mode (default: the running local stack's)
-  --prometheus-url URL   read through a scope proxy of this command's own (header mode, policy/policy.yml)
-                    in front of this Prometheus: for stacks whose proxy takes only Grafana's ID tokens
-  --html-only       skip the PDF (no Chromium needed)
-The shared secret comes from PAYWATCH_PROXY_SECRET (the local stack's demo secret by default).`;
+Exit codes: 0 made, 2 bad usage, 3 refused (the person's scope cannot see the report), 1 anything else.`;
 
 /** The running local stack's proxy (from <data dir>/run/urls.json), else the default port. */
 function defaultProxyUrl(): string {
@@ -36,31 +26,41 @@ function defaultProxyUrl(): string {
   return `http://127.0.0.1:${process.env[PORTS.scopeProxy.env] ?? PORTS.scopeProxy.port}`;
 }
 
-export async function main(argv: string[], log = (line: string) => console.log(line), error = (line: string) => console.error(line)): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+/** The command's options; the proxy's address and secret under the names Grafana's data source uses. */
+export const OPTIONS = {
+  as: { flag: 'as', env: null, type: 'string', help: 'the person (a login of policy/policy.yml); every number is read as them' },
+  report: { flag: 'report', env: null, type: 'string', choices: REPORT_NAMES, help: 'which report' },
+  out: { flag: 'out', env: null, type: 'string', help: 'where the PDF goes; the e-mail body (HTML) goes next to it as FILE.html' },
+  date: { flag: 'date', env: null, type: 'string', help: 'the IST day to report on (default: today, so far)' },
+  branch: { flag: 'branch', env: null, type: 'string', help: 'branch-daily for one branch (required for people who see every branch)' },
+  proxyUrl: { flag: 'proxy-url', env: 'PAYWATCH_SCOPE_PROXY_URL', type: 'url', help: "a scope proxy in header mode (default: the running local stack's)" },
+  prometheusUrl: { flag: 'prometheus-url', env: null, type: 'url', help: "read through a scope proxy of this command's own in front of this Prometheus" },
+  htmlOnly: { flag: 'html-only', env: null, type: 'boolean', default: false, help: 'skip the PDF (no Chromium needed)' },
+  secret: { flag: null, env: 'PAYWATCH_PROXY_SECRET', type: 'string', default: DEMO_PROXY_SECRET, help: "the scope proxy's shared secret" },
+} as const satisfies Record<string, OptionSpec>;
+
+export const OPTION_TABLE: OptionTable<typeof OPTIONS> = { component: 'report', envPrefix: null, usage: USAGE, options: OPTIONS };
+
+export async function main(
+  argv: string[],
+  log = (line: string) => console.log(line),
+  error = (line: string) => console.error(line),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
+  let parsed;
   try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        as: { type: 'string' },
-        report: { type: 'string' },
-        out: { type: 'string' },
-        date: { type: 'string' },
-        branch: { type: 'string' },
-        'proxy-url': { type: 'string' },
-        'prometheus-url': { type: 'string' },
-        'html-only': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
+    parsed = parseOptions(OPTION_TABLE, argv, env);
   } catch (e) {
-    error(`report: ${(e as Error).message}\n${USAGE}`);
+    if (!(e instanceof OptionsError)) throw e;
+    error(`report: ${e.message}`);
     return 2;
   }
-  if (values.help) {
-    log(USAGE);
+  if (parsed.help) {
+    log(optionsUsage(OPTION_TABLE));
     return 0;
   }
+  const v = parsed.values;
+  const values = { as: v.as, report: v.report, out: v.out, date: v.date, branch: v.branch, 'proxy-url': v.proxyUrl, 'prometheus-url': v.prometheusUrl, 'html-only': v.htmlOnly };
   const missing = (['as', 'report', 'out'] as const).filter((k) => !values[k]);
   if (missing.length) {
     error(`report: missing ${missing.map((k) => `--${k}`).join(', ')}\n${USAGE}`);
@@ -79,8 +79,8 @@ export async function main(argv: string[], log = (line: string) => console.log(l
     return 2;
   }
   const proxy = {
-    url: String(values['proxy-url'] ?? process.env.PAYWATCH_SCOPE_PROXY_URL ?? defaultProxyUrl()),
-    secret: process.env.PAYWATCH_PROXY_SECRET ?? DEMO_PROXY_SECRET,
+    url: String(values['proxy-url'] ?? defaultProxyUrl()),
+    secret: v.secret,
   };
   // The same enforcement code and policy, on a loopback port only this command knows and for
   // the length of this command: the caller is still identified by X-Grafana-User + the secret.
