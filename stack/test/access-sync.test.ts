@@ -190,7 +190,10 @@ describe('access sync binds policy logins to the Grafana users it created (recor
   });
 
   test('recorded Grafana API: a login added to the policy and taken by renaming before access sync runs is not bound', async () => {
-    writeFileSync(policyFile, `${readFileSync(policyFile, 'utf8')}\n  - { name: north, role: branch_manager, branches: [BR0042], members: [priya.bm] }\n`);
+    // A new team, added under `teams:` wherever that section sits in the file.
+    const withTeam = readFileSync(policyFile, 'utf8').replace(/^teams:\n/m, 'teams:\n  - { name: north, role: branch_manager, branches: [BR0042], members: [priya.bm] }\n');
+    assert.match(withTeam, /name: north/, 'the policy has a teams: section to add to');
+    writeFileSync(policyFile, withTeam);
     const mallory = grafana.state.users.find((u) => u.login === 'mallory')!;
     mallory.login = 'priya.bm';
     const { code, output } = await sync();

@@ -18,7 +18,7 @@ function seriesRead(expr: string): string[] {
   const tree = parser.parse(text);
   tree.iterate({
     enter: (node) => {
-      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') names.add(text.slice(node.from, node.to));
+      if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') {names.add(text.slice(node.from, node.to));}
     },
   });
   return [...names].sort();
@@ -42,7 +42,7 @@ describe('panels that share a title read the same series', () => {
       byTitle.set(panel.title, list);
     }
     for (const [title, panels] of byTitle) {
-      for (const panel of panels) expect([title, panel.id, panel.series]).toEqual([title, panel.id, panels[0]!.series]);
+      for (const panel of panels) {expect([title, panel.id, panel.series]).toEqual([title, panel.id, panels[0]!.series]);}
     }
   });
 
@@ -55,8 +55,8 @@ describe('panels that share a title read the same series', () => {
       for (const dashboard of index.dashboards) {
         for (const panel of dashboard.panels.filter((p) => p.title === k.title)) {
           // Branch and officer dashboards show the same title for their own slice (branch:*).
-          if (panel.queries.some((q) => /\$(branch|officer)\b/.test(q.expr))) continue;
-          if (panel.type === 'timeseries') charts++;
+          if (panel.queries.some((q) => /\$(branch|officer)\b/.test(q.expr))) {continue;}
+          if (panel.type === 'timeseries') {charts++;}
           expect([dashboard.uid, panel.title, panel.type, read(panel)]).toEqual([dashboard.uid, panel.title, panel.type, [k.series]]);
         }
       }
