@@ -56,27 +56,30 @@ async function generate(db: TestDatabase, payments: number): Promise<void> {
   const load = (sql: string, params: unknown[] = []) => client.query(sql, params);
   try {
     await load(`SET session_replication_role = replica`);
-    await timed(`${BRANCHES} branches, ${BRANCHES * OFFICERS_PER_BRANCH} officers, readers, ${DAYS} days of targets and reconciliations`, async () => {
-      await load(`INSERT INTO branches (code, name, region, has_rfid)
+    await timed(
+      `${BRANCHES} branches, ${BRANCHES * OFFICERS_PER_BRANCH} officers, readers, ${DAYS} days of targets and reconciliations`,
+      async () => {
+        await load(`INSERT INTO branches (code, name, region, has_rfid)
                   SELECT 'BR' || lpad(b::text, 4, '0'), 'Branch ' || b, (ARRAY['north','south','east','west'])[1 + b % 4], b % 5 < 2
                   FROM generate_series(1, ${BRANCHES}) b`);
-      await load(`INSERT INTO field_officers (id, branch, name)
+        await load(`INSERT INTO field_officers (id, branch, name)
                   SELECT 'BR' || lpad(b::text, 4, '0') || '-FO' || lpad(o::text, 2, '0'), 'BR' || lpad(b::text, 4, '0'), 'Officer ' || o
                   FROM generate_series(1, ${BRANCHES}) b, generate_series(1, ${OFFICERS_PER_BRANCH}) o`);
-      await load(`INSERT INTO rfid_readers (id, branch, last_seen_at)
+        await load(`INSERT INTO rfid_readers (id, branch, last_seen_at)
                   SELECT code || '-R' || r, code, now() - make_interval(secs => CASE WHEN r = 2 AND code < 'BR0050' THEN 3600 ELSE 5 END)
                   FROM branches, generate_series(1, 2) r WHERE has_rfid`);
-      await load(`INSERT INTO branch_daily_targets (branch, day, target_inr)
+        await load(`INSERT INTO branch_daily_targets (branch, day, target_inr)
                   SELECT code, (now() AT TIME ZONE 'Asia/Kolkata')::date - d, 200000 + (hashtext(code || d) % 50000)
                   FROM branches, generate_series(-1, ${DAYS}) d`);
-      await load(`INSERT INTO reconciliations (branch, business_date, status, expected_inr, counted_inr, due_at, created_at, resolved_at)
+        await load(`INSERT INTO reconciliations (branch, business_date, status, expected_inr, counted_inr, due_at, created_at, resolved_at)
                   SELECT code, day, st, 100000, 100000, day + interval '1 day 20 hours', day + interval '20 hours',
                          CASE WHEN st = 'matched' OR (st = 'exception' AND abs(hashtext(code || day)) % 10 > 0) THEN day + interval '1 day 18 hours' END
                   FROM branches, generate_series(1, ${DAYS}) d,
                        LATERAL (SELECT (now() AT TIME ZONE 'Asia/Kolkata')::date - d AS day) x,
                        LATERAL (SELECT CASE WHEN d <= 2 AND abs(hashtext(code)) % 3 = 0 THEN 'pending'
                                             WHEN abs(hashtext(code || d)) % 100 = 0 THEN 'exception' ELSE 'matched' END AS st) y`);
-    });
+      },
+    );
 
     // History: terminal payments spread evenly over DAYS days, ending a minute ago.
     const chunk = 1_000_000;
@@ -130,7 +133,8 @@ async function generate(db: TestDatabase, payments: number): Promise<void> {
                   WHERE id IN (SELECT id FROM lms_postings ORDER BY enqueued_at DESC LIMIT ${PENDING_POSTINGS})`);
     });
     await timed('RFID verifications (one per ten payments)', () =>
-      load(`INSERT INTO rfid_verifications (branch, reader_id, result, latency_ms, verified_at)
+      load(
+        `INSERT INTO rfid_verifications (branch, reader_id, result, latency_ms, verified_at)
             SELECT split_part(reader, '-', 1), reader, CASE WHEN abs(hashint8(i)) % 100 < 97 THEN 'success' WHEN abs(hashint8(i)) % 100 < 99 THEN 'denied' ELSE 'error' END,
                    40 + abs(hashint8(-i)) % 900, now() - interval '3 hours' - make_interval(secs => ($1::int8 - i) * (${DAYS} * 86400.0 / $1::int8))
             FROM (SELECT array_agg(id ORDER BY id) AS ids, count(*) AS n FROM rfid_readers) a,
@@ -148,7 +152,9 @@ async function generate(db: TestDatabase, payments: number): Promise<void> {
                                 (SELECT count(*) FROM lms_postings) AS postings, (SELECT count(*) FROM rfid_verifications) AS verifications,
                                 pg_size_pretty(pg_database_size(current_database())) AS size`);
   const s = sizes.rows[0];
-  progress(`database ready: ${Number(s.payments).toLocaleString('en')} payments, ${Number(s.collections).toLocaleString('en')} field collections, ${Number(s.postings).toLocaleString('en')} postings, ${Number(s.verifications).toLocaleString('en')} RFID verifications, ${s.size}`);
+  progress(
+    `database ready: ${Number(s.payments).toLocaleString('en')} payments, ${Number(s.collections).toLocaleString('en')} field collections, ${Number(s.postings).toLocaleString('en')} postings, ${Number(s.verifications).toLocaleString('en')} RFID verifications, ${s.size}`,
+  );
 }
 
 /** The payments engine at work during the measurement: 200 payments a second and what follows them. */
@@ -208,7 +214,18 @@ async function startExporters(db: TestDatabase): Promise<Running[]> {
     const service = await startService({
       name: `${name} exporter`,
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'exporters', 'src', 'main.ts'), name, '--database-url', db.url, '--port', String(port), '--poll-interval', String(POLL_INTERVAL_SECONDS)],
+      args: [
+        '--import',
+        'tsx',
+        join(repoRoot, 'exporters', 'src', 'main.ts'),
+        name,
+        '--database-url',
+        db.url,
+        '--port',
+        String(port),
+        '--poll-interval',
+        String(POLL_INTERVAL_SECONDS),
+      ],
       cwd: repoRoot,
       env: { ...process.env, NODE_ENV: 'production' },
       readyUrl: `http://127.0.0.1:${port}/healthz`,
@@ -218,7 +235,9 @@ async function startExporters(db: TestDatabase): Promise<Running[]> {
       },
     });
     const startupSeconds = (performance.now() - t0) / 1000;
-    progress(`${name} exporter up in ${startupSeconds.toFixed(1)} s${baselineLog ? ` (${baselineLog.replace(/^.*loaded/, 'loaded')})` : ''}`);
+    progress(
+      `${name} exporter up in ${startupSeconds.toFixed(1)} s${baselineLog ? ` (${baselineLog.replace(/^.*loaded/, 'loaded')})` : ''}`,
+    );
     running.push({ name, url: `http://127.0.0.1:${port}`, service, startupSeconds, baselineLog });
   }
   return running;
@@ -239,7 +258,11 @@ function scrape(url: string, keep: boolean): Promise<{ bytes: number; text?: str
         bytes += chunk.length;
         if (keep) chunks.push(chunk);
       });
-      response.on('end', () => (response.statusCode === 200 ? resolve({ bytes, text: keep ? Buffer.concat(chunks).toString() : undefined }) : reject(new Error(`${url}/metrics: HTTP ${response.statusCode}`))));
+      response.on('end', () =>
+        response.statusCode === 200
+          ? resolve({ bytes, text: keep ? Buffer.concat(chunks).toString() : undefined })
+          : reject(new Error(`${url}/metrics: HTTP ${response.statusCode}`)),
+      );
       response.on('error', reject);
     });
     request.on('error', reject);
@@ -282,7 +305,16 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
   const results = new Map<string, Result>();
   for (const scale of scales) {
     for (const exporter of scale.exporters) {
-      results.set(`${scale.payments}/${exporter.name}`, { name: exporter.name, scale: scale.payments, series: 0, bytes: 0, scrapes: [], polls: [], rss: 0, startup: exporter.startupSeconds });
+      results.set(`${scale.payments}/${exporter.name}`, {
+        name: exporter.name,
+        scale: scale.payments,
+        series: 0,
+        bytes: 0,
+        scrapes: [],
+        polls: [],
+        rss: 0,
+        startup: exporter.startupSeconds,
+      });
     }
   }
   // Poll durations, one per poll, from each exporter's /healthz (polls count, last poll's time).
@@ -327,12 +359,17 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
   }
   sampling = false;
   await sampler;
-  for (const scale of scales) progress(`writer added ${scale.writer!.rows().toLocaleString('en')} rows to the ${scale.payments.toLocaleString('en')} database during the measurement`);
+  for (const scale of scales)
+    progress(
+      `writer added ${scale.writer!.rows().toLocaleString('en')} rows to the ${scale.payments.toLocaleString('en')} database during the measurement`,
+    );
   return [...results.values()];
 }
 
 async function main(): Promise<void> {
-  progress(`exporter benchmark: ${BRANCHES} branches x ${OFFICERS_PER_BRANCH} officers, scales ${SCALES.map((n) => n.toLocaleString('en')).join(' and ')} payments, ${SCRAPES} scrapes per exporter and scale, poll every ${POLL_INTERVAL_SECONDS} s`);
+  progress(
+    `exporter benchmark: ${BRANCHES} branches x ${OFFICERS_PER_BRANCH} officers, scales ${SCALES.map((n) => n.toLocaleString('en')).join(' and ')} payments, ${SCRAPES} scrapes per exporter and scale, poll every ${POLL_INTERVAL_SECONDS} s`,
+  );
   const scales: Scale[] = [];
   const cleanup = async () => {
     for (const scale of scales) {
@@ -380,16 +417,26 @@ async function main(): Promise<void> {
       `| ${r.name} | ${r.scale.toLocaleString('en')} | ${r.series.toLocaleString('en')} | ${(r.bytes / 1024).toFixed(0)} KiB | ${fmt(quantile(scrapes, 0.5))} ms | ${fmt(quantile(scrapes, 0.95))} ms | ${fmt(quantile(scrapes, 0.99))} ms | ${r.rss.toFixed(0)} MiB | ${r.startup.toFixed(1)} s | ${fmt(quantile(polls, 0.5))} ms | ${fmt(quantile(polls, 0.9))} ms | ${polls.length} |`,
     );
   }
-  lines.push('', `| exporter | poll p50 at ${small.toLocaleString('en')} | poll p50 at ${large.toLocaleString('en')} | ratio (target <= 1.5) | scrape p99 at ${large.toLocaleString('en')} (target < 100 ms) |`, '|---|---:|---:|---:|---:|');
+  lines.push(
+    '',
+    `| exporter | poll p50 at ${small.toLocaleString('en')} | poll p50 at ${large.toLocaleString('en')} | ratio (target <= 1.5) | scrape p99 at ${large.toLocaleString('en')} (target < 100 ms) |`,
+    '|---|---:|---:|---:|---:|',
+  );
   for (const name of EXPORTERS) {
     const a = results.find((r) => r.name === name && r.scale === small)!;
     const b = results.find((r) => r.name === name && r.scale === large)!;
     const pa = quantile(sorted(a.polls), 0.5);
     const pb = quantile(sorted(b.polls), 0.5);
     const p99 = quantile(sorted(b.scrapes), 0.99);
-    lines.push(`| ${name} | ${fmt(pa)} ms | ${fmt(pb)} ms | ${(pb / pa).toFixed(2)} ${pb / pa <= 1.5 ? 'ok' : 'MISSED'} | ${fmt(p99)} ms ${p99 < 100 ? 'ok' : 'MISSED'} |`);
+    lines.push(
+      `| ${name} | ${fmt(pa)} ms | ${fmt(pb)} ms | ${(pb / pa).toFixed(2)} ${pb / pa <= 1.5 ? 'ok' : 'MISSED'} | ${fmt(p99)} ms ${p99 < 100 ? 'ok' : 'MISSED'} |`,
+    );
   }
-  console.log(`\nmachine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${new Date().toISOString()}; node ${process.version}\n`);
+  console.log(
+    `\nmachine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}; ${new Date().toISOString()}; node ${process.version}\n`,
+  );
   console.log(lines.join('\n'));
 }
 

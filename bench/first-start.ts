@@ -17,7 +17,10 @@ const refAt = process.argv.indexOf('--ref');
 const ref = refAt > 0 ? process.argv[refAt + 1] : undefined;
 const work = mkdtempSync(join(tmpdir(), 'paywatch-first-start-'));
 const checkout = join(work, 'paywatch');
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 const loadBefore = load();
 const started = Date.now();
 const clone = spawnSync('git', ['clone', '--quiet', repoRoot, checkout], { encoding: 'utf8' });
@@ -39,7 +42,8 @@ const onLine = (text: string) => {
   output += text;
   for (const line of text.split('\n')) {
     // Every step line of npm start (and npm's own summary), with when it was printed.
-    if (/^paywatch:|^added \d+ packages|Paywatch is running/.test(line.trim())) marks.push([line.trim().slice(0, 120), (Date.now() - started) / 1000]);
+    if (/^paywatch:|^added \d+ packages|Paywatch is running/.test(line.trim()))
+      marks.push([line.trim().slice(0, 120), (Date.now() - started) / 1000]);
   }
 };
 child.stdout!.on('data', (chunk: Buffer) => onLine(chunk.toString()));
@@ -77,7 +81,15 @@ console.log(
       loadAverageBefore: loadBefore,
       loadAverageAtReady: loadAfter,
       marks,
-      history: history && { seconds: history.seconds, samples: history.samples, ruleSamples: history.ruleSamples, blocks: history.blocks, endSeconds: history.endSeconds, denseFromSeconds: history.denseFromSeconds, liveStartSeconds: history.liveStartSeconds },
+      history: history && {
+        seconds: history.seconds,
+        samples: history.samples,
+        ruleSamples: history.ruleSamples,
+        blocks: history.blocks,
+        endSeconds: history.endSeconds,
+        denseFromSeconds: history.denseFromSeconds,
+        liveStartSeconds: history.liveStartSeconds,
+      },
     },
     null,
     2,

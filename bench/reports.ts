@@ -56,19 +56,72 @@ async function writeData(file: string): Promise<number> {
   const family = (name: string) => write(`# TYPE ${name} unknown`);
   const job = (j: string) => `instance="127.0.0.1:9401",job="${j}"`;
   await family('payments_total');
-  for (let b = 1; b <= BRANCHES; b++) for (const [c, channel] of CHANNELS.entries()) for (const status of ['success', 'failed']) await series('payments_total', `branch="${code(b)}",channel="${channel}",status="${status}",${job('payments')}`, slow, (i) => i * (status === 'success' ? 20 : 1) * (1 + noise(b, c)));
+  for (let b = 1; b <= BRANCHES; b++)
+    for (const [c, channel] of CHANNELS.entries())
+      for (const status of ['success', 'failed'])
+        await series(
+          'payments_total',
+          `branch="${code(b)}",channel="${channel}",status="${status}",${job('payments')}`,
+          slow,
+          (i) => i * (status === 'success' ? 20 : 1) * (1 + noise(b, c)),
+        );
   await family('payment_amount_total');
-  for (let b = 1; b <= BRANCHES; b++) for (const [c, channel] of CHANNELS.entries()) await series('payment_amount_total', `branch="${code(b)}",channel="${channel}",${job('payments')}`, slow, (i) => i * 20 * 4000 * (1 + noise(b, c)));
+  for (let b = 1; b <= BRANCHES; b++)
+    for (const [c, channel] of CHANNELS.entries())
+      await series(
+        'payment_amount_total',
+        `branch="${code(b)}",channel="${channel}",${job('payments')}`,
+        slow,
+        (i) => i * 20 * 4000 * (1 + noise(b, c)),
+      );
   await family('payment_failures_total');
-  for (let b = 1; b <= BRANCHES; b++) for (const [c, channel] of CHANNELS.entries()) for (const [r, reason] of REASONS.entries()) if (noise(b, c, r) < 0.3) await series('payment_failures_total', `branch="${code(b)}",channel="${channel}",reason="${reason}",${job('payments')}`, slow, (i) => Math.floor(i * noise(b, r)));
+  for (let b = 1; b <= BRANCHES; b++)
+    for (const [c, channel] of CHANNELS.entries())
+      for (const [r, reason] of REASONS.entries())
+        if (noise(b, c, r) < 0.3)
+          await series(
+            'payment_failures_total',
+            `branch="${code(b)}",channel="${channel}",reason="${reason}",${job('payments')}`,
+            slow,
+            (i) => Math.floor(i * noise(b, r)),
+          );
   await family('field_collections_total');
-  for (let b = 1; b <= BRANCHES; b++) for (let o = 1; o <= OFFICERS; o++) for (const [k, otp] of ['verified', 'failed', 'expired'].entries()) await series('field_collections_total', `branch="${code(b)}",officer="${code(b)}-FO${String(o).padStart(2, '0')}",otp="${otp}",${job('payments')}`, slow, (i) => Math.floor(i * (k === 0 ? 2 : 0.1) * (1 + noise(b, o))));
+  for (let b = 1; b <= BRANCHES; b++)
+    for (let o = 1; o <= OFFICERS; o++)
+      for (const [k, otp] of ['verified', 'failed', 'expired'].entries())
+        await series(
+          'field_collections_total',
+          `branch="${code(b)}",officer="${code(b)}-FO${String(o).padStart(2, '0')}",otp="${otp}",${job('payments')}`,
+          slow,
+          (i) => Math.floor(i * (k === 0 ? 2 : 0.1) * (1 + noise(b, o))),
+        );
   await family('field_collection_amount_total');
-  for (let b = 1; b <= BRANCHES; b++) for (let o = 1; o <= OFFICERS; o++) await series('field_collection_amount_total', `branch="${code(b)}",officer="${code(b)}-FO${String(o).padStart(2, '0')}",${job('payments')}`, slow, (i) => i * 2 * 3000 * (1 + noise(b, o)));
+  for (let b = 1; b <= BRANCHES; b++)
+    for (let o = 1; o <= OFFICERS; o++)
+      await series(
+        'field_collection_amount_total',
+        `branch="${code(b)}",officer="${code(b)}-FO${String(o).padStart(2, '0')}",${job('payments')}`,
+        slow,
+        (i) => i * 2 * 3000 * (1 + noise(b, o)),
+      );
   await family('field_collections_unconfirmed');
-  for (let b = 1; b <= BRANCHES; b++) for (let o = 1; o <= OFFICERS; o++) await series('field_collections_unconfirmed', `branch="${code(b)}",officer="${code(b)}-FO${String(o).padStart(2, '0')}",${job('payments')}`, slow, (i) => Math.floor(i * noise(b, o, 7)));
+  for (let b = 1; b <= BRANCHES; b++)
+    for (let o = 1; o <= OFFICERS; o++)
+      await series(
+        'field_collections_unconfirmed',
+        `branch="${code(b)}",officer="${code(b)}-FO${String(o).padStart(2, '0')}",${job('payments')}`,
+        slow,
+        (i) => Math.floor(i * noise(b, o, 7)),
+      );
   await family('lms_postings_total');
-  for (let b = 1; b <= BRANCHES; b++) for (const outcome of ['posted', 'failed']) await series('lms_postings_total', `branch="${code(b)}",outcome="${outcome}",instance="127.0.0.1:9402",job="lms"`, slow, (i) => i * (outcome === 'posted' ? 20 : 0.2));
+  for (let b = 1; b <= BRANCHES; b++)
+    for (const outcome of ['posted', 'failed'])
+      await series(
+        'lms_postings_total',
+        `branch="${code(b)}",outcome="${outcome}",instance="127.0.0.1:9402",job="lms"`,
+        slow,
+        (i) => i * (outcome === 'posted' ? 20 : 0.2),
+      );
   const target = (b: number) => 2_000_000 + Math.round(noise(b, 99) * 1_000_000);
   for (const [name, value] of [
     ['branch_collected_today_inr', (b: number, i: number) => (i / fast.length) * target(b) * (0.6 + 0.6 * noise(b, 5))],
@@ -79,7 +132,8 @@ async function writeData(file: string): Promise<number> {
     ['lms_posting_queue_depth_by_branch', (b: number) => Math.floor(noise(b, 4) * 5)],
   ] as const) {
     await family(name);
-    for (let b = 1; b <= BRANCHES; b++) await series(name, `branch="${code(b)}",${job(name.startsWith('lms') ? 'lms' : 'payments')}`, fast, (i) => value(b, i));
+    for (let b = 1; b <= BRANCHES; b++)
+      await series(name, `branch="${code(b)}",${job(name.startsWith('lms') ? 'lms' : 'payments')}`, fast, (i) => value(b, i));
   }
   // The fleet recording rules the executive report reads (a backfilled TSDB evaluates no rules).
   const fleet = async (name: string, value: (i: number) => number) => {
@@ -100,7 +154,10 @@ async function writeData(file: string): Promise<number> {
 
 function policy(): string {
   const base = readFileSync(new URL('../policy/policy.yml', import.meta.url), 'utf8');
-  const people = Array.from({ length: BRANCHES }, (_, i) => `  - { login: bm${String(i + 1).padStart(4, '0')}, role: branch_manager, branches: [${code(i + 1)}] }`).join('\n');
+  const people = Array.from(
+    { length: BRANCHES },
+    (_, i) => `  - { login: bm${String(i + 1).padStart(4, '0')}, role: branch_manager, branches: [${code(i + 1)}] }`,
+  ).join('\n');
   return base.replace(/^people:\n/m, `people:\n${people}\n`).replace(/^teams:[\s\S]*?(?=^\S|$(?![\s\S]))/m, '');
 }
 
@@ -108,21 +165,38 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'paywatch-bench-reports-'));
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`fleet: ${BRANCHES} branches x ${OFFICERS} officers; the day ${day}, reports as of 18:00 IST`);
   let t = Date.now();
   const samples = await writeData(join(dir, 'data.om'));
-  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], { encoding: 'utf8' });
+  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], {
+    encoding: 'utf8',
+  });
   if (made.status !== 0) throw new Error(`promtool: ${made.stderr}`);
   rmSync(join(dir, 'data.om'));
   console.log(`data: ${samples.toLocaleString('en')} samples backfilled in ${seconds(Date.now() - t)}`);
   const prometheus = await startPrometheus({ dir, config: 'global:\n  evaluation_interval: 1m\n' });
   writeFileSync(join(dir, 'policy.yml'), policy());
-  const proxy = await startScopeProxy({ policyPath: join(dir, 'policy.yml'), upstream: prometheus.url, port: await freePort(), secret: SECRET, watchPolicy: false, log: () => undefined });
+  const proxy = await startScopeProxy({
+    policyPath: join(dir, 'policy.yml'),
+    upstream: prometheus.url,
+    port: await freePort(),
+    secret: SECRET,
+    watchPolicy: false,
+    log: () => undefined,
+  });
   const target = { url: proxy.url, secret: SECRET };
   try {
     // One report of each kind, cold: a fresh Chromium each, as `npm run report` does.
-    for (const [login, report] of [['bm0001', 'branch-daily'], ['asha.exec', 'executive-daily'], ['farhan.fin', 'finance-reconciliation']] as Array<[string, ReportName]>) {
+    for (const [login, report] of [
+      ['bm0001', 'branch-daily'],
+      ['asha.exec', 'executive-daily'],
+      ['farhan.fin', 'finance-reconciliation'],
+    ] as Array<[string, ReportName]>) {
       t = Date.now();
       const printer = await startPdfPrinter(requireTool('chromium'));
       const launched = Date.now() - t;
@@ -130,7 +204,9 @@ async function main() {
       const read = Date.now() - t - launched;
       const pdf = await printer.print(r!.html, r!.document);
       await printer.close();
-      console.log(`one ${report} as ${login}: ${seconds(Date.now() - t)} (Chromium start ${seconds(launched)}, ${r!.queries} proxy queries ${seconds(read)}, PDF ${(pdf.length / 1024).toFixed(0)} KiB)`);
+      console.log(
+        `one ${report} as ${login}: ${seconds(Date.now() - t)} (Chromium start ${seconds(launched)}, ${r!.queries} proxy queries ${seconds(read)}, PDF ${(pdf.length / 1024).toFixed(0)} KiB)`,
+      );
     }
     // Every branch's report, each as its own manager, PAGES printed at once on one Chromium.
     t = Date.now();
@@ -151,7 +227,11 @@ async function main() {
     await Promise.all(Array.from({ length: PAGES }, worker));
     await printer.close();
     const all = Date.now() - t;
-    console.log(`all ${BRANCHES} branch-daily reports, each as its manager: ${seconds(all)} (${(all / BRANCHES).toFixed(0)} ms per report, ${queries} proxy queries, ${(bytes / 1024 / 1024).toFixed(1)} MiB of PDF, ${PAGES} pages at once); load after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `all ${BRANCHES} branch-daily reports, each as its manager: ${seconds(all)} (${(all / BRANCHES).toFixed(0)} ms per report, ${queries} proxy queries, ${(bytes / 1024 / 1024).toFixed(1)} MiB of PDF, ${PAGES} pages at once); load after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     await proxy.stop();
     await prometheus.stop();

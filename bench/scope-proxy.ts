@@ -141,9 +141,18 @@ class Exposition {
   }
 }
 
-const counter = (start: number, perStep: number): Value => (i) => Math.round(start + perStep * i);
-const gauge = (base: number, spread: number, seed: number): Value => (i) => Math.round(base + spread * noise(seed, i >> 3));
-const ratio = (base: number, spread: number, seed: number): Value => (i) => base + spread * noise(seed, i);
+const counter =
+  (start: number, perStep: number): Value =>
+  (i) =>
+    Math.round(start + perStep * i);
+const gauge =
+  (base: number, spread: number, seed: number): Value =>
+  (i) =>
+    Math.round(base + spread * noise(seed, i >> 3));
+const ratio =
+  (base: number, spread: number, seed: number): Value =>
+  (i) =>
+    base + spread * noise(seed, i);
 
 async function writeData(path: string, end: number) {
   const steps = Math.floor((HOURS * 3600) / RESOLUTION);
@@ -158,29 +167,107 @@ async function writeData(path: string, end: number) {
   const B = Array.from({ length: BRANCHES }, (_, i) => i + 1);
   const O = Array.from({ length: OFFICERS }, (_, i) => i + 1);
   // Raw exporter series (as scraped: job and instance labels too).
-  for (const b of B) for (const [c, channel] of CHANNELS.entries()) for (const status of ['success', 'failed']) await x.add('payments_total', { branch: branchCode(b), channel, status, ...payments }, counter(1000 * noise(b, c), status === 'success' ? 2 + 6 * noise(b, c, 1) : 0.3 * noise(b, c, 2)));
-  for (const b of B) for (const [c, channel] of CHANNELS.entries()) await x.add('payment_amount_total', { branch: branchCode(b), channel, ...payments }, counter(1e7 * noise(b, c), 3000 + 9000 * noise(b, c, 3)));
-  for (const b of B) for (const [c, channel] of CHANNELS.entries()) for (const [r, reason] of REASONS.entries()) await x.add('payment_failures_total', { branch: branchCode(b), channel, reason, ...payments }, counter(50 * noise(b, c, r), 0.05 * noise(b, c, r, 4)));
-  for (const b of B) for (const [c, channel] of CHANNELS.entries()) await x.add('payments_pending', { branch: branchCode(b), channel, ...payments }, gauge(2, 20, b * 10 + c));
-  for (const b of B) for (const o of O) for (const [k, otp] of OTP.entries()) await x.add('field_collections_total', { branch: branchCode(b), officer: officerCode(b, o), otp, ...payments }, counter(200 * noise(b, o, k), k === 0 ? 0.2 : 0.01));
-  for (const b of B) for (const o of O) await x.add('field_collection_amount_total', { branch: branchCode(b), officer: officerCode(b, o), ...payments }, counter(1e6 * noise(b, o), 500 + 1000 * noise(b, o, 5)));
-  for (const b of B) for (const o of O) await x.add('field_collections_unconfirmed', { branch: branchCode(b), officer: officerCode(b, o), ...payments }, gauge(0, 6, b * 100 + o));
-  for (const name of ['reconciliation_pending', 'reconciliation_overdue', 'reconciliation_exceptions_open']) for (const b of B) await x.add(name, { branch: branchCode(b), ...payments }, gauge(0, name === 'reconciliation_pending' ? 30 : 4, b + name.length));
-  for (const b of B) await x.add('branch_collected_today_inr', { branch: branchCode(b), ...payments }, counter(2e5 * noise(b, 7), 400 * noise(b, 8)));
-  for (const b of B) await x.add('branch_daily_target_inr', { branch: branchCode(b), ...payments }, () => 500_000 + 1000 * Math.round(500 * noise(b, 9)));
+  for (const b of B)
+    for (const [c, channel] of CHANNELS.entries())
+      for (const status of ['success', 'failed'])
+        await x.add(
+          'payments_total',
+          { branch: branchCode(b), channel, status, ...payments },
+          counter(1000 * noise(b, c), status === 'success' ? 2 + 6 * noise(b, c, 1) : 0.3 * noise(b, c, 2)),
+        );
+  for (const b of B)
+    for (const [c, channel] of CHANNELS.entries())
+      await x.add(
+        'payment_amount_total',
+        { branch: branchCode(b), channel, ...payments },
+        counter(1e7 * noise(b, c), 3000 + 9000 * noise(b, c, 3)),
+      );
+  for (const b of B)
+    for (const [c, channel] of CHANNELS.entries())
+      for (const [r, reason] of REASONS.entries())
+        await x.add(
+          'payment_failures_total',
+          { branch: branchCode(b), channel, reason, ...payments },
+          counter(50 * noise(b, c, r), 0.05 * noise(b, c, r, 4)),
+        );
+  for (const b of B)
+    for (const [c, channel] of CHANNELS.entries())
+      await x.add('payments_pending', { branch: branchCode(b), channel, ...payments }, gauge(2, 20, b * 10 + c));
+  for (const b of B)
+    for (const o of O)
+      for (const [k, otp] of OTP.entries())
+        await x.add(
+          'field_collections_total',
+          { branch: branchCode(b), officer: officerCode(b, o), otp, ...payments },
+          counter(200 * noise(b, o, k), k === 0 ? 0.2 : 0.01),
+        );
+  for (const b of B)
+    for (const o of O)
+      await x.add(
+        'field_collection_amount_total',
+        { branch: branchCode(b), officer: officerCode(b, o), ...payments },
+        counter(1e6 * noise(b, o), 500 + 1000 * noise(b, o, 5)),
+      );
+  for (const b of B)
+    for (const o of O)
+      await x.add(
+        'field_collections_unconfirmed',
+        { branch: branchCode(b), officer: officerCode(b, o), ...payments },
+        gauge(0, 6, b * 100 + o),
+      );
+  for (const name of ['reconciliation_pending', 'reconciliation_overdue', 'reconciliation_exceptions_open'])
+    for (const b of B)
+      await x.add(name, { branch: branchCode(b), ...payments }, gauge(0, name === 'reconciliation_pending' ? 30 : 4, b + name.length));
+  for (const b of B)
+    await x.add('branch_collected_today_inr', { branch: branchCode(b), ...payments }, counter(2e5 * noise(b, 7), 400 * noise(b, 8)));
+  for (const b of B)
+    await x.add('branch_daily_target_inr', { branch: branchCode(b), ...payments }, () => 500_000 + 1000 * Math.round(500 * noise(b, 9)));
   for (const b of B) await x.add('lms_posting_queue_depth_by_branch', { branch: branchCode(b), ...lms }, gauge(0, 8, b + 11));
-  for (const b of B) for (const outcome of ['posted', 'failed']) await x.add('lms_postings_total', { branch: branchCode(b), outcome, ...lms }, counter(5000 * noise(b, 12), outcome === 'posted' ? 3 : 0.02));
+  for (const b of B)
+    for (const outcome of ['posted', 'failed'])
+      await x.add(
+        'lms_postings_total',
+        { branch: branchCode(b), outcome, ...lms },
+        counter(5000 * noise(b, 12), outcome === 'posted' ? 3 : 0.02),
+      );
   // Recording-rule series the dashboards read, backfilled directly (no job/instance: aggregated).
-  for (const b of B) for (const [c, channel] of CHANNELS.entries()) for (const status of ['success', 'failed']) await x.add('branch_channel:payments:rate5m', { branch: branchCode(b), channel, status }, ratio(status === 'success' ? 0.05 : 0.002, 0.05, b * 100 + c));
-  for (const b of B) for (const status of ['success', 'failed']) await x.add('branch:payments:rate5m', { branch: branchCode(b), status }, ratio(status === 'success' ? 0.4 : 0.01, 0.2, b + 13));
+  for (const b of B)
+    for (const [c, channel] of CHANNELS.entries())
+      for (const status of ['success', 'failed'])
+        await x.add(
+          'branch_channel:payments:rate5m',
+          { branch: branchCode(b), channel, status },
+          ratio(status === 'success' ? 0.05 : 0.002, 0.05, b * 100 + c),
+        );
+  for (const b of B)
+    for (const status of ['success', 'failed'])
+      await x.add('branch:payments:rate5m', { branch: branchCode(b), status }, ratio(status === 'success' ? 0.4 : 0.01, 0.2, b + 13));
   for (const b of B) await x.add('branch:collections_vs_target:ratio', { branch: branchCode(b) }, ratio(0.2, 0.7, b + 14));
-  for (const b of B) for (const o of O) for (const [k, otp] of OTP.entries()) await x.add('officer:field_collections:increase1d', { branch: branchCode(b), officer: officerCode(b, o), otp }, gauge(k === 0 ? 20 : 0, k === 0 ? 20 : 2, b * 1000 + o * 10 + k));
-  for (const b of B) for (const o of O) await x.add('officer:field_collection_amount_inr:increase1d', { branch: branchCode(b), officer: officerCode(b, o) }, gauge(10_000, 90_000, b * 1000 + o));
-  for (const [c, channel] of CHANNELS.entries()) for (const status of ['success', 'failed']) await x.add('channel:payments:rate5m', { channel, status }, ratio(status === 'success' ? 25 : 1, 10, c + 15));
-  for (const [c, channel] of CHANNELS.entries()) await x.add('channel:payment_success_ratio:rate5m', { channel }, ratio(0.93, 0.06, c + 16));
-  for (const [c, channel] of CHANNELS.entries()) await x.add('channel:payment_amount_inr:rate5m', { channel }, ratio(20_000, 30_000, c + 17));
+  for (const b of B)
+    for (const o of O)
+      for (const [k, otp] of OTP.entries())
+        await x.add(
+          'officer:field_collections:increase1d',
+          { branch: branchCode(b), officer: officerCode(b, o), otp },
+          gauge(k === 0 ? 20 : 0, k === 0 ? 20 : 2, b * 1000 + o * 10 + k),
+        );
+  for (const b of B)
+    for (const o of O)
+      await x.add(
+        'officer:field_collection_amount_inr:increase1d',
+        { branch: branchCode(b), officer: officerCode(b, o) },
+        gauge(10_000, 90_000, b * 1000 + o),
+      );
+  for (const [c, channel] of CHANNELS.entries())
+    for (const status of ['success', 'failed'])
+      await x.add('channel:payments:rate5m', { channel, status }, ratio(status === 'success' ? 25 : 1, 10, c + 15));
+  for (const [c, channel] of CHANNELS.entries())
+    await x.add('channel:payment_success_ratio:rate5m', { channel }, ratio(0.93, 0.06, c + 16));
+  for (const [c, channel] of CHANNELS.entries())
+    await x.add('channel:payment_amount_inr:rate5m', { channel }, ratio(20_000, 30_000, c + 17));
   for (const [r, reason] of REASONS.entries()) await x.add('reason:payment_failures:increase1h', { reason }, gauge(10, 100, r + 18));
-  for (const status of ['success', 'failed']) await x.add('paywatch:payments:rate5m', { status }, ratio(status === 'success' ? 200 : 6, 40, status.length));
+  for (const status of ['success', 'failed'])
+    await x.add('paywatch:payments:rate5m', { status }, ratio(status === 'success' ? 200 : 6, 40, status.length));
   const fleet: Array<[string, number, number]> = [
     ['paywatch:payment_success_ratio:rate5m', 0.95, 0.04],
     ['paywatch:payment_realtime_success_ratio:rate5m', 0.985, 0.01],
@@ -196,38 +283,87 @@ async function writeData(path: string, end: number) {
   ];
   for (const [k, [name, base, spread]] of fleet.entries()) await x.add(name, {}, ratio(base, spread, 100 + k));
   // Alerts and the operations dashboard's fleet series.
-  for (const [name, severity, branch] of [['PaymentSuccessRateLow', 'critical', ''], ['ReconciliationOverdue', 'warning', 'BR0001'], ['LmsPostingFailures', 'critical', 'BR0002']] as const) {
+  for (const [name, severity, branch] of [
+    ['PaymentSuccessRateLow', 'critical', ''],
+    ['ReconciliationOverdue', 'warning', 'BR0001'],
+    ['LmsPostingFailures', 'critical', 'BR0002'],
+  ] as const) {
     await x.add('ALERTS', { alertname: name, alertstate: 'firing', severity, ...(branch ? { branch } : {}) }, () => 1);
   }
   for (const target of [payments, lms, pool, api, node, { job: 'rfid', instance: '127.0.0.1:9403' }]) await x.add('up', target, () => 1);
-  for (const target of ['payments-api', 'lms', 'gateway-card', 'gateway-netbanking', 'gateway-upi']) await x.add('probe_success', { job: 'blackbox', instance: '127.0.0.1:9115', target }, () => 1);
+  for (const target of ['payments-api', 'lms', 'gateway-card', 'gateway-netbanking', 'gateway-upi'])
+    await x.add('probe_success', { job: 'blackbox', instance: '127.0.0.1:9115', target }, () => 1);
   await x.add('db_up', pool, () => 1);
   await x.add('lms_up', lms, () => 1);
-  for (const exporter of ['payments', 'lms', 'rfid', 'pool']) await x.add('paywatch_exporter_source_up', { exporter, job: exporter, instance: '127.0.0.1:9401' }, () => 1);
+  for (const exporter of ['payments', 'lms', 'rfid', 'pool'])
+    await x.add('paywatch_exporter_source_up', { exporter, job: exporter, instance: '127.0.0.1:9401' }, () => 1);
   await x.add('lms_posting_queue_depth', lms, gauge(0, 40, 19));
   await x.add('lms_posting_oldest_pending_seconds', lms, gauge(0, 120, 20));
-  for (const state of ['active', 'idle', 'idle_in_transaction', 'other']) await x.add('db_connections', { state, ...pool }, gauge(1, 20, state.length));
+  for (const state of ['active', 'idle', 'idle_in_transaction', 'other'])
+    await x.add('db_connections', { state, ...pool }, gauge(1, 20, state.length));
   await x.add('db_max_connections', pool, () => 100);
   await x.add('db_connections_waiting', pool, gauge(0, 2, 21));
   await x.add('db_longest_transaction_seconds', pool, gauge(0, 5, 22));
-  for (const state of ['total', 'idle', 'waiting']) await x.add('app_db_pool_clients', { service: 'payments-api', state, ...api }, gauge(0, 10, state.length));
+  for (const state of ['total', 'idle', 'waiting'])
+    await x.add('app_db_pool_clients', { service: 'payments-api', state, ...api }, gauge(0, 10, state.length));
   await x.add('app_db_pool_max', { service: 'payments-api', ...api }, () => 10);
   for (const exporter of ['payments', 'lms', 'rfid', 'pool']) {
-    for (const [k, le] of ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'].entries()) await x.add('paywatch_exporter_poll_duration_seconds_bucket', { exporter, le, job: exporter, instance: '127.0.0.1:9401' }, counter(0, 0.1 + k * 0.1));
-    await x.add('paywatch_exporter_last_success_timestamp_seconds', { exporter, job: exporter, instance: '127.0.0.1:9401' }, (i) => times[i]! - 5);
+    for (const [k, le] of ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'].entries())
+      await x.add(
+        'paywatch_exporter_poll_duration_seconds_bucket',
+        { exporter, le, job: exporter, instance: '127.0.0.1:9401' },
+        counter(0, 0.1 + k * 0.1),
+      );
+    await x.add(
+      'paywatch_exporter_last_success_timestamp_seconds',
+      { exporter, job: exporter, instance: '127.0.0.1:9401' },
+      (i) => times[i]! - 5,
+    );
   }
   const routes = ['/api/payments', '/api/loans/:ref', '/api/login', '/health'];
-  for (const route of routes) for (const status of ['200', '400', '500']) for (const [k, le] of ['0.025', '0.05', '0.1', '0.25', '0.5', '1', '2', '5', '10', '+Inf'].entries()) await x.add('http_request_duration_seconds_bucket', { service: 'payments-api', route, method: 'POST', status, le, ...api }, counter(0, (status === '200' ? 2 : 0.05) * (k + 1)));
-  for (const route of routes) for (const status of ['200', '400', '500']) await x.add('http_request_duration_seconds_count', { service: 'payments-api', route, method: 'POST', status, ...api }, counter(0, status === '200' ? 20 : 0.5));
-  for (const gateway of ['card', 'netbanking', 'upi']) for (const outcome of ['success', 'declined', 'timeout', 'error']) for (const [k, le] of ['0.1', '0.25', '0.5', '1', '2', '5', '10', '30', '+Inf'].entries()) await x.add('payment_gateway_request_duration_seconds_bucket', { gateway, outcome, le, ...api }, counter(0, (outcome === 'success' ? 1 : 0.05) * (k + 1)));
-  for (const route of routes) for (const kind of ['server_error', 'timeout', 'dependency']) await x.add('http_request_errors_total', { service: 'payments-api', route, kind, ...api }, counter(0, 0.02));
+  for (const route of routes)
+    for (const status of ['200', '400', '500'])
+      for (const [k, le] of ['0.025', '0.05', '0.1', '0.25', '0.5', '1', '2', '5', '10', '+Inf'].entries())
+        await x.add(
+          'http_request_duration_seconds_bucket',
+          { service: 'payments-api', route, method: 'POST', status, le, ...api },
+          counter(0, (status === '200' ? 2 : 0.05) * (k + 1)),
+        );
+  for (const route of routes)
+    for (const status of ['200', '400', '500'])
+      await x.add(
+        'http_request_duration_seconds_count',
+        { service: 'payments-api', route, method: 'POST', status, ...api },
+        counter(0, status === '200' ? 20 : 0.5),
+      );
+  for (const gateway of ['card', 'netbanking', 'upi'])
+    for (const outcome of ['success', 'declined', 'timeout', 'error'])
+      for (const [k, le] of ['0.1', '0.25', '0.5', '1', '2', '5', '10', '30', '+Inf'].entries())
+        await x.add(
+          'payment_gateway_request_duration_seconds_bucket',
+          { gateway, outcome, le, ...api },
+          counter(0, (outcome === 'success' ? 1 : 0.05) * (k + 1)),
+        );
+  for (const route of routes)
+    for (const kind of ['server_error', 'timeout', 'dependency'])
+      await x.add('http_request_errors_total', { service: 'payments-api', route, kind, ...api }, counter(0, 0.02));
   for (const route of routes) await x.add('http_rate_limited_total', { service: 'payments-api', route, ...api }, counter(0, 0.01));
   await x.add('auth_login_failures_total', { service: 'payments-api', ...api }, counter(0, 0.05));
-  for (const cpu of ['0', '1']) for (const mode of ['idle', 'user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice']) await x.add('node_cpu_seconds_total', { cpu, mode, ...node }, counter(1e5, mode === 'idle' ? 40 : 3));
+  for (const cpu of ['0', '1'])
+    for (const mode of ['idle', 'user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice'])
+      await x.add('node_cpu_seconds_total', { cpu, mode, ...node }, counter(1e5, mode === 'idle' ? 40 : 3));
   await x.add('node_memory_MemAvailable_bytes', node, gauge(8e9, 4e9, 23));
   await x.add('node_memory_MemTotal_bytes', node, () => 24e9);
-  for (const [device, mountpoint, fstype] of [['/dev/vda', '/', 'ext4'], ['/dev/vdb', '/data', 'xfs'], ['tmpfs', '/run', 'tmpfs']]) {
-    await x.add('node_filesystem_avail_bytes', { device: device!, mountpoint: mountpoint!, fstype: fstype!, ...node }, gauge(5e10, 1e10, device!.length));
+  for (const [device, mountpoint, fstype] of [
+    ['/dev/vda', '/', 'ext4'],
+    ['/dev/vdb', '/data', 'xfs'],
+    ['tmpfs', '/run', 'tmpfs'],
+  ]) {
+    await x.add(
+      'node_filesystem_avail_bytes',
+      { device: device!, mountpoint: mountpoint!, fstype: fstype!, ...node },
+      gauge(5e10, 1e10, device!.length),
+    );
     await x.add('node_filesystem_size_bytes', { device: device!, mountpoint: mountpoint!, fstype: fstype!, ...node }, () => 2.5e11);
   }
   await x.close();
@@ -275,7 +411,11 @@ function scenarios(index: IndexWithFiles): Scenario[] {
     // Grafana's step: range / ~1,000 points, rounded (24 h: 1m; 6 h: 20s), never below the data
     // source's scrape interval (60 s for this data); $__rate_interval = max(step + scrape, 4 x scrape).
     const step = Math.max(RESOLUTION, rangeSeconds >= 86_400 ? 60 : 20);
-    const vars: Variables = { range: `${rangeSeconds / 3600}h`, interval: `${step / 60}m`, rateInterval: `${Math.max(step + RESOLUTION, 4 * RESOLUTION) / 60}m` };
+    const vars: Variables = {
+      range: `${rangeSeconds / 3600}h`,
+      interval: `${step / 60}m`,
+      rateInterval: `${Math.max(step + RESOLUTION, 4 * RESOLUTION) / 60}m`,
+    };
     if (w.branch) vars.branch = w.branch;
     if (w.officer) vars.officer = w.officer;
     const queries = panelQueries(index, vars, (d) => d.uid === w.uid);
@@ -309,8 +449,14 @@ async function main() {
   try {
     progress(`writing ${HOURS} h of synthetic data, ${BRANCHES} branches x ${OFFICERS} officers, one sample every ${RESOLUTION} s`);
     const data = await writeData(join(dir, 'data.om'), end);
-    progress(`${data.series.toLocaleString('en')} series, ${data.samples.toLocaleString('en')} samples (${(statSync(join(dir, 'data.om')).size / 1e9).toFixed(1)} GB of OpenMetrics); backfilling with promtool`);
-    const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    progress(
+      `${data.series.toLocaleString('en')} series, ${data.samples.toLocaleString('en')} samples (${(statSync(join(dir, 'data.om')).size / 1e9).toFixed(1)} GB of OpenMetrics); backfilling with promtool`,
+    );
+    const made = spawnSync(
+      requireTool('promtool'),
+      ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
     if (made.status !== 0) throw new Error(made.stderr);
     rmSync(join(dir, 'data.om'));
     progress('starting Prometheus and the proxy (its own process, its CLI, policy/policy.yml)');
@@ -341,27 +487,40 @@ async function main() {
         const url = new URL(base);
         let agent = agents.get(base);
         if (!agent) agents.set(base, (agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })));
-        const params: Record<string, string> = q.instant ? { query: q.expr, time: String(end) } : { query: q.expr, start: String(end - scenario.rangeSeconds), end: String(end), step: String(scenario.step) };
+        const params: Record<string, string> = q.instant
+          ? { query: q.expr, time: String(end) }
+          : { query: q.expr, start: String(end - scenario.rangeSeconds), end: String(end), step: String(scenario.step) };
         const body = new URLSearchParams(params).toString();
-        const headers: Record<string, string | number> = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) };
+        const headers: Record<string, string | number> = {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        };
         if (login) Object.assign(headers, { 'X-Paywatch-Proxy-Secret': SECRET, 'X-Grafana-User': login });
         const t0 = performance.now();
-        const req = request({ host: url.hostname, port: url.port, method: 'POST', path: q.instant ? '/api/v1/query' : '/api/v1/query_range', agent, headers }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const ms = performance.now() - t0;
-            const raw = Buffer.concat(chunks);
-            const json = JSON.parse(raw.toString('utf8')) as { status: string; data?: { result: unknown } };
-            if (json.status !== 'success') reject(new Error(`${q.expr} via ${base}: ${raw.toString('utf8').slice(0, 300)}`));
-            else {
-              const result = json.data?.result;
-              // Compared as a set of series (the order of an instant vector is not guaranteed).
-              const canonical = Array.isArray(result) ? result.map((r) => JSON.stringify(r)).sort().join('\n') : JSON.stringify(result);
-              resolve({ ms, bytes: raw.length, result: canonical, series: Array.isArray(result) ? result.length : 1 });
-            }
-          });
-        });
+        const req = request(
+          { host: url.hostname, port: url.port, method: 'POST', path: q.instant ? '/api/v1/query' : '/api/v1/query_range', agent, headers },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const ms = performance.now() - t0;
+              const raw = Buffer.concat(chunks);
+              const json = JSON.parse(raw.toString('utf8')) as { status: string; data?: { result: unknown } };
+              if (json.status !== 'success') reject(new Error(`${q.expr} via ${base}: ${raw.toString('utf8').slice(0, 300)}`));
+              else {
+                const result = json.data?.result;
+                // Compared as a set of series (the order of an instant vector is not guaranteed).
+                const canonical = Array.isArray(result)
+                  ? result
+                      .map((r) => JSON.stringify(r))
+                      .sort()
+                      .join('\n')
+                  : JSON.stringify(result);
+                resolve({ ms, bytes: raw.length, result: canonical, series: Array.isArray(result) ? result.length : 1 });
+              }
+            });
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -377,7 +536,9 @@ async function main() {
     }
     const rows: Row[] = [];
     for (const scenario of all) {
-      progress(`${scenario.name}: ${scenario.queries.length} panel queries x ${ROUNDS} rounds (+${WARMUP} warm-up), each through the proxy and direct`);
+      progress(
+        `${scenario.name}: ${scenario.queries.length} panel queries x ${ROUNDS} rounds (+${WARMUP} warm-up), each through the proxy and direct`,
+      );
       const row: Row = { scenario, direct: [], proxy: [], hop: [], perQuery: [], refreshDirect: [], refreshProxy: [] };
       // First: the proxy must answer each panel exactly as Prometheus does for this user.
       for (const q of scenario.queries) {
@@ -429,7 +590,9 @@ async function main() {
       }
       const d50 = percentile(row.direct, 50);
       const p50 = percentile(row.proxy, 50);
-      progress(`  p50 direct ${d50.toFixed(2)} ms, proxy ${p50.toFixed(2)} ms (${(p50 / d50).toFixed(2)}x); refresh p50 ${percentile(row.refreshDirect, 50).toFixed(1)} / ${percentile(row.refreshProxy, 50).toFixed(1)} ms`);
+      progress(
+        `  p50 direct ${d50.toFixed(2)} ms, proxy ${p50.toFixed(2)} ms (${(p50 / d50).toFixed(2)}x); refresh p50 ${percentile(row.refreshDirect, 50).toFixed(1)} / ${percentile(row.refreshProxy, 50).toFixed(1)} ms`,
+      );
       rows.push(row);
     }
     // Why the aggregate scope costs what it costs: the same instant query straight to Prometheus
@@ -469,16 +632,44 @@ async function main() {
     // so the text differs too (parse, check, scope, print, re-parse, verify, print again).
     progress(`rewrites per second, 3 x ${REWRITE_MS} ms per measurement`);
     const roleSets: Array<{ name: string; dashboard: string; scopeOf: (b: number) => Scope; vars: (b: number) => Variables }> = [
-      { name: 'branch manager (branch dashboard, 1 branch)', dashboard: 'paywatch-branch', scopeOf: (b) => ({ kind: 'branch', branches: [branchCode(b)] }), vars: (b) => ({ branch: [branchCode(b)], rateInterval: '4m', range: '24h' }) },
-      { name: 'branch manager (branch dashboard, 2 branches)', dashboard: 'paywatch-branch', scopeOf: (b) => ({ kind: 'branch', branches: [branchCode(b), branchCode((b % BRANCHES) + 1)] }), vars: (b) => ({ branch: [branchCode(b), branchCode((b % BRANCHES) + 1)], rateInterval: '4m', range: '24h' }) },
-      { name: 'field officer (field dashboard)', dashboard: 'paywatch-field', scopeOf: (b) => ({ kind: 'officer', branch: branchCode(b), officer: officerCode(b, (b % OFFICERS) + 1) }), vars: (b) => ({ officer: officerCode(b, (b % OFFICERS) + 1), rateInterval: '4m', range: '24h' }) },
-      { name: 'viewer (status dashboard, aggregate scope)', dashboard: 'paywatch-status', scopeOf: () => ({ kind: 'aggregate', metrics: [...AGGREGATE] }), vars: () => ({ rateInterval: '4m', range: '24h' }) },
-      { name: 'executive (executive + business dashboards, scope all: parse and check only)', dashboard: 'exec+business', scopeOf: () => ({ kind: 'all' }), vars: () => ({ rateInterval: '4m', range: '24h' }) },
+      {
+        name: 'branch manager (branch dashboard, 1 branch)',
+        dashboard: 'paywatch-branch',
+        scopeOf: (b) => ({ kind: 'branch', branches: [branchCode(b)] }),
+        vars: (b) => ({ branch: [branchCode(b)], rateInterval: '4m', range: '24h' }),
+      },
+      {
+        name: 'branch manager (branch dashboard, 2 branches)',
+        dashboard: 'paywatch-branch',
+        scopeOf: (b) => ({ kind: 'branch', branches: [branchCode(b), branchCode((b % BRANCHES) + 1)] }),
+        vars: (b) => ({ branch: [branchCode(b), branchCode((b % BRANCHES) + 1)], rateInterval: '4m', range: '24h' }),
+      },
+      {
+        name: 'field officer (field dashboard)',
+        dashboard: 'paywatch-field',
+        scopeOf: (b) => ({ kind: 'officer', branch: branchCode(b), officer: officerCode(b, (b % OFFICERS) + 1) }),
+        vars: (b) => ({ officer: officerCode(b, (b % OFFICERS) + 1), rateInterval: '4m', range: '24h' }),
+      },
+      {
+        name: 'viewer (status dashboard, aggregate scope)',
+        dashboard: 'paywatch-status',
+        scopeOf: () => ({ kind: 'aggregate', metrics: [...AGGREGATE] }),
+        vars: () => ({ rateInterval: '4m', range: '24h' }),
+      },
+      {
+        name: 'executive (executive + business dashboards, scope all: parse and check only)',
+        dashboard: 'exec+business',
+        scopeOf: () => ({ kind: 'all' }),
+        vars: () => ({ rateInterval: '4m', range: '24h' }),
+      },
     ];
     const work = roleSets.map((r) => {
       const items: Array<{ scope: Scope; queries: string[] }> = [];
       for (let b = 1; b <= BRANCHES; b++) {
-        const filter = r.dashboard === 'exec+business' ? (d: { uid: string }) => d.uid === 'paywatch-executive' || d.uid === 'paywatch-business' : (d: { uid: string }) => d.uid === r.dashboard;
+        const filter =
+          r.dashboard === 'exec+business'
+            ? (d: { uid: string }) => d.uid === 'paywatch-executive' || d.uid === 'paywatch-business'
+            : (d: { uid: string }) => d.uid === r.dashboard;
         items.push({ scope: r.scopeOf(b), queries: panelQueries(index, r.vars(b), filter).map((q) => q.expr) });
       }
       return { ...r, items };
@@ -502,9 +693,24 @@ async function main() {
     };
     const rate = (items: Array<{ scope: Scope; queries: string[] }>, cache: boolean) => {
       const runs = [rateOnce(items, cache), rateOnce(items, cache), rateOnce(items, cache)];
-      return { wall: Math.round(percentile(runs.map((r) => r.wall), 50)), cpu: Math.round(percentile(runs.map((r) => r.cpu), 50)) };
+      return {
+        wall: Math.round(
+          percentile(
+            runs.map((r) => r.wall),
+            50,
+          ),
+        ),
+        cpu: Math.round(
+          percentile(
+            runs.map((r) => r.cpu),
+            50,
+          ),
+        ),
+      };
     };
-    for (const w of work) for (let i = 0; i < 200; i++) for (const item of w.items.slice(0, 20)) for (const q of item.queries) rewriteQuery(q, item.scope, { cache: false }); // warm up the JIT
+    for (const w of work)
+      for (let i = 0; i < 200; i++)
+        for (const item of w.items.slice(0, 20)) for (const q of item.queries) rewriteQuery(q, item.scope, { cache: false }); // warm up the JIT
     const rewriteRows = work.map((w) => ({ name: w.name, queries: w.items[0]!.queries.length, ...rate(w.items, false) }));
     const mixed = work.slice(0, 4).flatMap((w) => w.items);
     const coldMixed = rate(mixed, false);
@@ -517,9 +723,15 @@ async function main() {
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     const fmtLoad = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
     console.log(`\nScope proxy benchmark — ${new Date().toISOString()} — ${cpu}, ${cpus().length} vCPU, node ${process.version}`);
-    console.log(`load average (1/5/15 min): ${fmtLoad(load0)} at start, ${fmtLoad(loadHttp)} after the HTTP part, ${fmtLoad(loadEnd)} at the end`);
-    console.log(`data: ${data.series.toLocaleString('en')} series (${BRANCHES} branches x ${OFFICERS} officers), ${HOURS} h at ${RESOLUTION} s, ${data.samples.toLocaleString('en')} samples; ${ROUNDS} rounds per panel query after ${WARMUP} warm-up rounds; ${REFRESHES} refreshes per dashboard\n`);
-    console.log('| dashboard — user (role, scope) | panel queries | requests | direct p50 ms | proxy p50 ms | p50 ratio (target <= 1.15x) | direct p95 ms | proxy p95 ms | added p50 ms | bare hop p50 ms (ratio) | answers identical |');
+    console.log(
+      `load average (1/5/15 min): ${fmtLoad(load0)} at start, ${fmtLoad(loadHttp)} after the HTTP part, ${fmtLoad(loadEnd)} at the end`,
+    );
+    console.log(
+      `data: ${data.series.toLocaleString('en')} series (${BRANCHES} branches x ${OFFICERS} officers), ${HOURS} h at ${RESOLUTION} s, ${data.samples.toLocaleString('en')} samples; ${ROUNDS} rounds per panel query after ${WARMUP} warm-up rounds; ${REFRESHES} refreshes per dashboard\n`,
+    );
+    console.log(
+      '| dashboard — user (role, scope) | panel queries | requests | direct p50 ms | proxy p50 ms | p50 ratio (target <= 1.15x) | direct p95 ms | proxy p95 ms | added p50 ms | bare hop p50 ms (ratio) | answers identical |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
       const d50 = percentile(r.direct, 50);
@@ -527,14 +739,20 @@ async function main() {
       const ratio = p50 / d50;
       const same = r.perQuery.filter((q) => q.same).length;
       const h50 = percentile(r.hop, 50);
-      console.log(`| ${r.scenario.name} | ${r.scenario.queries.length} | ${r.direct.length} | ${d50.toFixed(2)} | ${p50.toFixed(2)} | ${ratio.toFixed(2)}x ${ratio <= 1.15 ? 'met' : 'not met'} | ${percentile(r.direct, 95).toFixed(2)} | ${percentile(r.proxy, 95).toFixed(2)} | ${(p50 - d50).toFixed(2)} | ${h50.toFixed(2)} (${(h50 / d50).toFixed(2)}x) | ${same}/${r.perQuery.length} |`);
+      console.log(
+        `| ${r.scenario.name} | ${r.scenario.queries.length} | ${r.direct.length} | ${d50.toFixed(2)} | ${p50.toFixed(2)} | ${ratio.toFixed(2)}x ${ratio <= 1.15 ? 'met' : 'not met'} | ${percentile(r.direct, 95).toFixed(2)} | ${percentile(r.proxy, 95).toFixed(2)} | ${(p50 - d50).toFixed(2)} | ${h50.toFixed(2)} (${(h50 / d50).toFixed(2)}x) | ${same}/${r.perQuery.length} |`,
+      );
     }
-    console.log(`\n| dashboard refresh (all panels, ${CONCURRENCY} at a time) — user | refreshes | direct p50 ms | proxy p50 ms | p50 ratio | direct p95 ms | proxy p95 ms |`);
+    console.log(
+      `\n| dashboard refresh (all panels, ${CONCURRENCY} at a time) — user | refreshes | direct p50 ms | proxy p50 ms | p50 ratio | direct p95 ms | proxy p95 ms |`,
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
       const d50 = percentile(r.refreshDirect, 50);
       const p50 = percentile(r.refreshProxy, 50);
-      console.log(`| ${r.scenario.name} | ${r.refreshDirect.length} | ${d50.toFixed(1)} | ${p50.toFixed(1)} | ${(p50 / d50).toFixed(2)}x | ${percentile(r.refreshDirect, 95).toFixed(1)} | ${percentile(r.refreshProxy, 95).toFixed(1)} |`);
+      console.log(
+        `| ${r.scenario.name} | ${r.refreshDirect.length} | ${d50.toFixed(1)} | ${p50.toFixed(1)} | ${(p50 / d50).toFixed(2)}x | ${percentile(r.refreshDirect, 95).toFixed(1)} | ${percentile(r.refreshProxy, 95).toFixed(1)} |`,
+      );
     }
     console.log(`\n| instant query straight to Prometheus: \`${metric}\` with | p50 ms |`);
     console.log('|---|---:|');
@@ -547,24 +765,44 @@ async function main() {
         const d = percentile(pq.direct, 50);
         const p = percentile(pq.proxy, 50);
         const text = q.expr.length > 70 ? `${q.expr.slice(0, 67)}...` : q.expr;
-        console.log(`| \`${text.replaceAll('|', '\\|')}\` (${r.scenario.login}) | ${q.instant ? 'instant' : 'range'} | ${pq.series} | ${(pq.bytes / 1024).toFixed(1)} | ${d.toFixed(2)} | ${p.toFixed(2)} | ${(p / d).toFixed(2)} | ${percentile(pq.hop, 50).toFixed(2)} |`);
+        console.log(
+          `| \`${text.replaceAll('|', '\\|')}\` (${r.scenario.login}) | ${q.instant ? 'instant' : 'range'} | ${pq.series} | ${(pq.bytes / 1024).toFixed(1)} | ${d.toFixed(2)} | ${p.toFixed(2)} | ${(p / d).toFixed(2)} | ${percentile(pq.hop, 50).toFixed(2)} |`,
+        );
       });
     }
     {
       // Over every panel query of every scenario: how fast Prometheus is on them, and the overhead.
-      const perQuery = rows.flatMap((r) => r.perQuery.map((pq) => ({ viewer: r.scenario.login === 'vikram.viewer', d: percentile(pq.direct, 50), p: percentile(pq.proxy, 50), h: percentile(pq.hop, 50) })));
+      const perQuery = rows.flatMap((r) =>
+        r.perQuery.map((pq) => ({
+          viewer: r.scenario.login === 'vikram.viewer',
+          d: percentile(pq.direct, 50),
+          p: percentile(pq.proxy, 50),
+          h: percentile(pq.hop, 50),
+        })),
+      );
       const median = (xs: number[]) => percentile(xs, 50);
       const slow = perQuery.filter((q) => q.d >= 2);
-      console.log(`\npanel queries: ${perQuery.length}; Prometheus p50 under 0.5 ms: ${perQuery.filter((q) => q.d < 0.5).length}, 0.5-1 ms: ${perQuery.filter((q) => q.d >= 0.5 && q.d < 1).length}, 1-2 ms: ${perQuery.filter((q) => q.d >= 1 && q.d < 2).length}, 2 ms or more: ${slow.length}`);
-      console.log(`within 1.15x at p50: ${perQuery.filter((q) => q.p / q.d <= 1.15).length} of ${perQuery.length} (of the ${slow.length} taking Prometheus 2 ms or more: ${slow.filter((q) => q.p / q.d <= 1.15).length})`);
-      console.log(`added p50, median over panel queries: ${median(perQuery.map((q) => q.p - q.d)).toFixed(2)} ms; beyond the bare hop (all but the viewer): ${median(perQuery.filter((q) => !q.viewer).map((q) => q.p - q.h)).toFixed(2)} ms`);
+      console.log(
+        `\npanel queries: ${perQuery.length}; Prometheus p50 under 0.5 ms: ${perQuery.filter((q) => q.d < 0.5).length}, 0.5-1 ms: ${perQuery.filter((q) => q.d >= 0.5 && q.d < 1).length}, 1-2 ms: ${perQuery.filter((q) => q.d >= 1 && q.d < 2).length}, 2 ms or more: ${slow.length}`,
+      );
+      console.log(
+        `within 1.15x at p50: ${perQuery.filter((q) => q.p / q.d <= 1.15).length} of ${perQuery.length} (of the ${slow.length} taking Prometheus 2 ms or more: ${slow.filter((q) => q.p / q.d <= 1.15).length})`,
+      );
+      console.log(
+        `added p50, median over panel queries: ${median(perQuery.map((q) => q.p - q.d)).toFixed(2)} ms; beyond the bare hop (all but the viewer): ${median(perQuery.filter((q) => !q.viewer).map((q) => q.p - q.h)).toFixed(2)} ms`,
+      );
     }
-    console.log(`\n| rewrites on one core (median of 3 x ${REWRITE_MS} ms) | queries per user | per wall-clock second | per CPU second | target >= 20,000/s |`);
+    console.log(
+      `\n| rewrites on one core (median of 3 x ${REWRITE_MS} ms) | queries per user | per wall-clock second | per CPU second | target >= 20,000/s |`,
+    );
     console.log('|---|---:|---:|---:|---|');
-    const fmt = (r: { wall: number; cpu: number }) => `${r.wall.toLocaleString('en')} | ${r.cpu.toLocaleString('en')} | ${r.wall >= 20_000 ? 'met' : r.cpu >= 20_000 ? 'met per CPU second, not per wall-clock second' : 'not met'}`;
+    const fmt = (r: { wall: number; cpu: number }) =>
+      `${r.wall.toLocaleString('en')} | ${r.cpu.toLocaleString('en')} | ${r.wall >= 20_000 ? 'met' : r.cpu >= 20_000 ? 'met per CPU second, not per wall-clock second' : 'not met'}`;
     for (const r of rewriteRows) console.log(`| never seen: ${r.name} | ${r.queries} | ${fmt(r)} |`);
     console.log(`| never seen: the four scoped roles above, mixed | — | ${fmt(coldMixed)} |`);
-    console.log(`| repeated (memoised (query, scope) -> rewrite), branch dashboard | ${work[0]!.items[0]!.queries.length} | ${fmt(warm)} |`);
+    console.log(
+      `| repeated (memoised (query, scope) -> rewrite), branch dashboard | ${work[0]!.items[0]!.queries.length} | ${fmt(warm)} |`,
+    );
   } finally {
     await hopService?.stop();
     await proxyService?.stop();
@@ -577,7 +815,10 @@ const AGGREGATE = (() => {
   // The viewer's allow-list, read from the policy the proxy uses.
   const text = readFileSync(POLICY, 'utf8');
   const block = /aggregate_metrics:\n((?:\s+- .+\n)+)/.exec(text)?.[1] ?? '';
-  return block.split('\n').map((l) => l.replace(/^\s+- /, '').trim()).filter(Boolean);
+  return block
+    .split('\n')
+    .map((l) => l.replace(/^\s+- /, '').trim())
+    .filter(Boolean);
 })();
 
 await main();

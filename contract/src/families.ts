@@ -41,69 +41,184 @@ export function family<const L extends readonly string[], const E extends { buck
 
 // ---- payments exporter ---------------------------------------------------------------------
 
-export const PAYMENTS_TOTAL = family('payments_total', 'counter', ['branch', 'channel', 'status'], 'Payments that reached a terminal status (success or failed)', 'count', {
-  doc: 'payments that reached a terminal status; `status` = `success` \\| `failed`. Name and labels are fixed: the customer\'s dashboards query them.',
-});
+export const PAYMENTS_TOTAL = family(
+  'payments_total',
+  'counter',
+  ['branch', 'channel', 'status'],
+  'Payments that reached a terminal status (success or failed)',
+  'count',
+  {
+    doc: "payments that reached a terminal status; `status` = `success` \\| `failed`. Name and labels are fixed: the customer's dashboards query them.",
+  },
+);
 export const PAYMENT_AMOUNT_TOTAL = family('payment_amount_total', 'counter', ['branch', 'channel'], 'INR of successful payments', 'inr', {
   doc: 'INR of successful payments. Name fixed as above.',
 });
-export const PAYMENT_FAILURES_TOTAL = family('payment_failures_total', 'counter', ['branch', 'channel', 'reason'], 'Failed payments by reason', 'count', {
-  doc: 'failed payments by reason: `insufficient_funds`, `mandate_error`, `gateway_timeout`, `declined`, `otp_failed`, `technical_error`, `cancelled`',
-});
-export const PAYMENT_PROCESSING_SECONDS = family('payment_processing_seconds', 'histogram', ['channel'], 'Seconds from creation to terminal status of a payment', 'seconds', {
-  buckets: [0.5, 1, 2, 3, 5, 10, 30, 60, 300, 3600, 86400],
-  doc: 'completed_at − created_at of terminal payments',
-});
+export const PAYMENT_FAILURES_TOTAL = family(
+  'payment_failures_total',
+  'counter',
+  ['branch', 'channel', 'reason'],
+  'Failed payments by reason',
+  'count',
+  {
+    doc: 'failed payments by reason: `insufficient_funds`, `mandate_error`, `gateway_timeout`, `declined`, `otp_failed`, `technical_error`, `cancelled`',
+  },
+);
+export const PAYMENT_PROCESSING_SECONDS = family(
+  'payment_processing_seconds',
+  'histogram',
+  ['channel'],
+  'Seconds from creation to terminal status of a payment',
+  'seconds',
+  {
+    buckets: [0.5, 1, 2, 3, 5, 10, 30, 60, 300, 3600, 86400],
+    doc: 'completed_at − created_at of terminal payments',
+  },
+);
 export const PAYMENTS_PENDING = family('payments_pending', 'gauge', ['branch', 'channel'], 'Payments not yet terminal', 'count');
-export const FIELD_COLLECTIONS_TOTAL = family('field_collections_total', 'counter', ['branch', 'officer', 'otp'], 'Cash collections by field officer and OTP outcome (verified, failed, expired)', 'count', {
-  doc: 'cash collections by OTP outcome: `verified`, `failed`, `expired`',
-});
-export const FIELD_COLLECTION_AMOUNT_TOTAL = family('field_collection_amount_total', 'counter', ['branch', 'officer'], 'INR collected in the field with OTP verified', 'inr');
-export const FIELD_COLLECTIONS_UNCONFIRMED = family('field_collections_unconfirmed', 'gauge', ['branch', 'officer'], 'OTP-verified collections the branch has not confirmed yet', 'count', {
-  doc: 'OTP-verified collections the branch has not confirmed yet (customer payment status "awaiting branch confirmation")',
-});
+export const FIELD_COLLECTIONS_TOTAL = family(
+  'field_collections_total',
+  'counter',
+  ['branch', 'officer', 'otp'],
+  'Cash collections by field officer and OTP outcome (verified, failed, expired)',
+  'count',
+  {
+    doc: 'cash collections by OTP outcome: `verified`, `failed`, `expired`',
+  },
+);
+export const FIELD_COLLECTION_AMOUNT_TOTAL = family(
+  'field_collection_amount_total',
+  'counter',
+  ['branch', 'officer'],
+  'INR collected in the field with OTP verified',
+  'inr',
+);
+export const FIELD_COLLECTIONS_UNCONFIRMED = family(
+  'field_collections_unconfirmed',
+  'gauge',
+  ['branch', 'officer'],
+  'OTP-verified collections the branch has not confirmed yet',
+  'count',
+  {
+    doc: 'OTP-verified collections the branch has not confirmed yet (customer payment status "awaiting branch confirmation")',
+  },
+);
 export const RECONCILIATION_PENDING = family('reconciliation_pending', 'gauge', ['branch'], 'Reconciliations still pending', 'count');
-export const RECONCILIATION_OVERDUE = family('reconciliation_overdue', 'gauge', ['branch'], 'Pending reconciliations past their due time', 'count', {
-  doc: 'pending reconciliations past their `due_at`',
-});
-export const RECONCILIATION_EXCEPTIONS_OPEN = family('reconciliation_exceptions_open', 'gauge', ['branch'], 'Reconciliations in exception not yet resolved', 'count', {
-  doc: 'reconciliations in `exception` not yet resolved',
-});
-export const MANDATE_REGISTRATIONS_TOTAL = family('mandate_registrations_total', 'counter', ['branch', 'channel', 'status'], 'Mandate registrations that reached a final status (success or failed), by channel (upi_autopay, nach)', 'count', {
-  doc: 'mandate registrations (customers authorising auto-debit) that reached a final status; `channel` = `upi_autopay` \\| `nach`, `status` = `success` \\| `failed`',
-});
-export const BRANCH_COLLECTED_TODAY_INR = family('branch_collected_today_inr', 'gauge', ['branch'], 'INR of successful payments completed today (IST business day)', 'inr');
-export const BRANCH_DAILY_TARGET_INR = family('branch_daily_target_inr', 'gauge', ['branch'], "Today's collection target (IST business day)", 'inr');
+export const RECONCILIATION_OVERDUE = family(
+  'reconciliation_overdue',
+  'gauge',
+  ['branch'],
+  'Pending reconciliations past their due time',
+  'count',
+  {
+    doc: 'pending reconciliations past their `due_at`',
+  },
+);
+export const RECONCILIATION_EXCEPTIONS_OPEN = family(
+  'reconciliation_exceptions_open',
+  'gauge',
+  ['branch'],
+  'Reconciliations in exception not yet resolved',
+  'count',
+  {
+    doc: 'reconciliations in `exception` not yet resolved',
+  },
+);
+export const MANDATE_REGISTRATIONS_TOTAL = family(
+  'mandate_registrations_total',
+  'counter',
+  ['branch', 'channel', 'status'],
+  'Mandate registrations that reached a final status (success or failed), by channel (upi_autopay, nach)',
+  'count',
+  {
+    doc: 'mandate registrations (customers authorising auto-debit) that reached a final status; `channel` = `upi_autopay` \\| `nach`, `status` = `success` \\| `failed`',
+  },
+);
+export const BRANCH_COLLECTED_TODAY_INR = family(
+  'branch_collected_today_inr',
+  'gauge',
+  ['branch'],
+  'INR of successful payments completed today (IST business day)',
+  'inr',
+);
+export const BRANCH_DAILY_TARGET_INR = family(
+  'branch_daily_target_inr',
+  'gauge',
+  ['branch'],
+  "Today's collection target (IST business day)",
+  'inr',
+);
 
 // ---- LMS exporter --------------------------------------------------------------------------
 
 export const LMS_POSTING_QUEUE_DEPTH = family('lms_posting_queue_depth', 'gauge', [], 'Postings waiting in the outbox (pending)', 'count', {
   doc: 'postings waiting in the outbox (`pending`)',
 });
-export const LMS_POSTING_QUEUE_DEPTH_BY_BRANCH = family('lms_posting_queue_depth_by_branch', 'gauge', ['branch'], 'Postings waiting in the outbox (pending), per branch', 'count', {
-  doc: 'the same per branch',
-});
-export const LMS_POSTINGS_TOTAL = family('lms_postings_total', 'counter', ['branch', 'outcome'], 'Postings that reached a terminal state (posted or failed)', 'count', {
-  doc: 'postings that reached a terminal state: `posted` \\| `failed`',
-});
-export const LMS_POSTING_OLDEST_PENDING_SECONDS = family('lms_posting_oldest_pending_seconds', 'gauge', [], 'Age of the oldest pending posting (0 when none)', 'seconds');
+export const LMS_POSTING_QUEUE_DEPTH_BY_BRANCH = family(
+  'lms_posting_queue_depth_by_branch',
+  'gauge',
+  ['branch'],
+  'Postings waiting in the outbox (pending), per branch',
+  'count',
+  {
+    doc: 'the same per branch',
+  },
+);
+export const LMS_POSTINGS_TOTAL = family(
+  'lms_postings_total',
+  'counter',
+  ['branch', 'outcome'],
+  'Postings that reached a terminal state (posted or failed)',
+  'count',
+  {
+    doc: 'postings that reached a terminal state: `posted` \\| `failed`',
+  },
+);
+export const LMS_POSTING_OLDEST_PENDING_SECONDS = family(
+  'lms_posting_oldest_pending_seconds',
+  'gauge',
+  [],
+  'Age of the oldest pending posting (0 when none)',
+  'seconds',
+);
 export const LMS_UP = family('lms_up', 'gauge', [], '1 when the LMS answers its health check (LMS_HEALTH_URL), else 0', 'bool', {
   doc: '1 when the LMS answers its health check (`LMS_HEALTH_URL`), else 0',
 });
 
 // ---- RFID exporter -------------------------------------------------------------------------
 
-export const RFID_VERIFICATIONS_TOTAL = family('rfid_verifications_total', 'counter', ['branch', 'result'], 'RFID verifications by result (success, denied, error)', 'count', {
-  doc: 'verifications: `success`, `denied` (card refused), `error` (reader/system error)',
-});
-export const RFID_VERIFICATION_DURATION_SECONDS = family('rfid_verification_duration_seconds', 'histogram', ['branch'], 'RFID verification latency', 'seconds', {
-  buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5],
-  doc: 'verification latency',
-});
+export const RFID_VERIFICATIONS_TOTAL = family(
+  'rfid_verifications_total',
+  'counter',
+  ['branch', 'result'],
+  'RFID verifications by result (success, denied, error)',
+  'count',
+  {
+    doc: 'verifications: `success`, `denied` (card refused), `error` (reader/system error)',
+  },
+);
+export const RFID_VERIFICATION_DURATION_SECONDS = family(
+  'rfid_verification_duration_seconds',
+  'histogram',
+  ['branch'],
+  'RFID verification latency',
+  'seconds',
+  {
+    buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5],
+    doc: 'verification latency',
+  },
+);
 /** Its help names the configured timeout: use rfidReaderUpHelp(). */
-export const RFID_READER_UP = family('rfid_reader_up', 'gauge', ['branch', 'reader'], "1 when the reader's heartbeat is newer than the timeout", 'bool', {
-  doc: "1 when the reader's heartbeat is newer than `RFID_READER_TIMEOUT_SECONDS` (default 120)",
-});
+export const RFID_READER_UP = family(
+  'rfid_reader_up',
+  'gauge',
+  ['branch', 'reader'],
+  "1 when the reader's heartbeat is newer than the timeout",
+  'bool',
+  {
+    doc: "1 when the reader's heartbeat is newer than `RFID_READER_TIMEOUT_SECONDS` (default 120)",
+  },
+);
 export const rfidReaderUpHelp = (timeoutSeconds: number) => `1 when the reader's heartbeat is newer than ${timeoutSeconds} s`;
 export const RFID_READERS = family('rfid_readers', 'gauge', ['branch'], 'Readers installed at the branch', 'count', {
   doc: 'readers installed at the branch',
@@ -119,80 +234,239 @@ export const DB_MAX_CONNECTIONS = family('db_max_connections', 'gauge', [], "The
   doc: "the server's `max_connections`",
 });
 export const DB_CONNECTIONS_WAITING = family('db_connections_waiting', 'gauge', [], 'Backends waiting on a lock', 'count');
-export const DB_LONGEST_TRANSACTION_SECONDS = family('db_longest_transaction_seconds', 'gauge', [], 'Age of the oldest open transaction', 'seconds');
-export const DB_SERVER_STATS_AVAILABLE = family('db_server_stats_available', 'gauge', [], '1 when the server offers pg_stat_activity and max_connections (0 on an embedded PGlite)', 'bool', {
-  doc: '1 when the server offers `pg_stat_activity` (0 on the embedded PGlite, whose connection numbers are then not meaningful)',
-});
+export const DB_LONGEST_TRANSACTION_SECONDS = family(
+  'db_longest_transaction_seconds',
+  'gauge',
+  [],
+  'Age of the oldest open transaction',
+  'seconds',
+);
+export const DB_SERVER_STATS_AVAILABLE = family(
+  'db_server_stats_available',
+  'gauge',
+  [],
+  '1 when the server offers pg_stat_activity and max_connections (0 on an embedded PGlite)',
+  'bool',
+  {
+    doc: '1 when the server offers `pg_stat_activity` (0 on the embedded PGlite, whose connection numbers are then not meaningful)',
+  },
+);
 
 // ---- every exporter's health ---------------------------------------------------------------
 
-export const EXPORTER_SOURCE_UP = family('paywatch_exporter_source_up', 'gauge', ['exporter'], '1 when the last poll of the database succeeded', 'bool');
-export const EXPORTER_POLL_DURATION_SECONDS = family('paywatch_exporter_poll_duration_seconds', 'histogram', ['exporter'], 'Time of one poll of the database', 'seconds', {
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-  doc: 'time of one poll of the database',
-});
-export const EXPORTER_POLL_ERRORS_TOTAL = family('paywatch_exporter_poll_errors_total', 'counter', ['exporter'], 'Failed polls of the database', 'count', { doc: 'failed polls' });
-export const EXPORTER_LAST_SUCCESS_TIMESTAMP_SECONDS = family('paywatch_exporter_last_success_timestamp_seconds', 'gauge', ['exporter'], 'Unix time of the last successful poll', 'timestamp');
-export const EXPORTER_POOL_CLIENTS = family('paywatch_exporter_pool_clients', 'gauge', ['exporter', 'state'], "The exporter's own pg pool: total, idle and waiting clients", 'count', {
-  doc: "the exporter's own `pg` pool: `total`, `idle`, `waiting`",
-});
+export const EXPORTER_SOURCE_UP = family(
+  'paywatch_exporter_source_up',
+  'gauge',
+  ['exporter'],
+  '1 when the last poll of the database succeeded',
+  'bool',
+);
+export const EXPORTER_POLL_DURATION_SECONDS = family(
+  'paywatch_exporter_poll_duration_seconds',
+  'histogram',
+  ['exporter'],
+  'Time of one poll of the database',
+  'seconds',
+  {
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    doc: 'time of one poll of the database',
+  },
+);
+export const EXPORTER_POLL_ERRORS_TOTAL = family(
+  'paywatch_exporter_poll_errors_total',
+  'counter',
+  ['exporter'],
+  'Failed polls of the database',
+  'count',
+  { doc: 'failed polls' },
+);
+export const EXPORTER_LAST_SUCCESS_TIMESTAMP_SECONDS = family(
+  'paywatch_exporter_last_success_timestamp_seconds',
+  'gauge',
+  ['exporter'],
+  'Unix time of the last successful poll',
+  'timestamp',
+);
+export const EXPORTER_POOL_CLIENTS = family(
+  'paywatch_exporter_pool_clients',
+  'gauge',
+  ['exporter', 'state'],
+  "The exporter's own pg pool: total, idle and waiting clients",
+  'count',
+  {
+    doc: "the exporter's own `pg` pool: `total`, `idle`, `waiting`",
+  },
+);
 
 // ---- the payments engine's API (the simulator plays it) ------------------------------------
 
-export const HTTP_REQUEST_DURATION_SECONDS = family('http_request_duration_seconds', 'histogram', ['service', 'route', 'method', 'status'], 'Payments API request latency by route template, method and status.', 'seconds', {
-  buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
-  doc: 'API request latency; `route` is the route template (`/api/payments`, `/api/loans/:ref`, `/api/login`, `/health`)',
+export const HTTP_REQUEST_DURATION_SECONDS = family(
+  'http_request_duration_seconds',
+  'histogram',
+  ['service', 'route', 'method', 'status'],
+  'Payments API request latency by route template, method and status.',
+  'seconds',
+  {
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    doc: 'API request latency; `route` is the route template (`/api/payments`, `/api/loans/:ref`, `/api/login`, `/health`)',
+  },
+);
+export const HTTP_REQUEST_ERRORS_TOTAL = family(
+  'http_request_errors_total',
+  'counter',
+  ['service', 'route', 'kind'],
+  'Payments API requests that ended in an error, by kind: server_error, timeout, dependency.',
+  'count',
+  {
+    doc: 'requests that ended in an error: `kind` = `server_error` \\| `timeout` \\| `dependency`',
+  },
+);
+export const AUTH_LOGIN_FAILURES_TOTAL = family('auth_login_failures_total', 'counter', ['service'], 'Failed portal logins.', 'count', {
+  doc: 'failed logins',
 });
-export const HTTP_REQUEST_ERRORS_TOTAL = family('http_request_errors_total', 'counter', ['service', 'route', 'kind'], 'Payments API requests that ended in an error, by kind: server_error, timeout, dependency.', 'count', {
-  doc: 'requests that ended in an error: `kind` = `server_error` \\| `timeout` \\| `dependency`',
+export const HTTP_RATE_LIMITED_TOTAL = family(
+  'http_rate_limited_total',
+  'counter',
+  ['service', 'route'],
+  'Requests refused by the rate limiter (HTTP 429).',
+  'count',
+  {
+    doc: 'requests refused by the rate limiter (HTTP 429)',
+  },
+);
+export const PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS = family(
+  'payment_gateway_request_duration_seconds',
+  'histogram',
+  ['gateway', 'outcome'],
+  'Calls to the card and net-banking payment gateways, by outcome: success, declined, timeout, error.',
+  'seconds',
+  {
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    doc: 'calls to the card/net-banking gateways; `outcome` = `success` \\| `declined` \\| `timeout` \\| `error`',
+  },
+);
+export const APP_DB_POOL_CLIENTS = family(
+  'app_db_pool_clients',
+  'gauge',
+  ['service', 'state'],
+  "The payments API's own pg pool: total, idle and waiting clients.",
+  'count',
+  {
+    doc: "the API's own `pg` pool: `total`, `idle`, `waiting`",
+  },
+);
+export const APP_DB_POOL_MAX = family('app_db_pool_max', 'gauge', ['service'], "The payments API pool's size limit.", 'count', {
+  doc: "the API pool's size limit",
 });
-export const AUTH_LOGIN_FAILURES_TOTAL = family('auth_login_failures_total', 'counter', ['service'], 'Failed portal logins.', 'count', { doc: 'failed logins' });
-export const HTTP_RATE_LIMITED_TOTAL = family('http_rate_limited_total', 'counter', ['service', 'route'], 'Requests refused by the rate limiter (HTTP 429).', 'count', {
-  doc: 'requests refused by the rate limiter (HTTP 429)',
-});
-export const PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS = family('payment_gateway_request_duration_seconds', 'histogram', ['gateway', 'outcome'], 'Calls to the card and net-banking payment gateways, by outcome: success, declined, timeout, error.', 'seconds', {
-  buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-  doc: 'calls to the card/net-banking gateways; `outcome` = `success` \\| `declined` \\| `timeout` \\| `error`',
-});
-export const APP_DB_POOL_CLIENTS = family('app_db_pool_clients', 'gauge', ['service', 'state'], "The payments API's own pg pool: total, idle and waiting clients.", 'count', {
-  doc: "the API's own `pg` pool: `total`, `idle`, `waiting`",
-});
-export const APP_DB_POOL_MAX = family('app_db_pool_max', 'gauge', ['service'], "The payments API pool's size limit.", 'count', { doc: "the API pool's size limit" });
-export const SIMULATOR_SCENARIO_ACTIVE = family('simulator_scenario_active', 'gauge', ['scenario'], '1 while a demo scenario runs.', 'bool', {
-  doc: '1 while a demo scenario runs: `lms_outage`, `gateway_outage`, `rfid_outage`, `slow_database`',
-});
+export const SIMULATOR_SCENARIO_ACTIVE = family(
+  'simulator_scenario_active',
+  'gauge',
+  ['scenario'],
+  '1 while a demo scenario runs.',
+  'bool',
+  {
+    doc: '1 while a demo scenario runs: `lms_outage`, `gateway_outage`, `rfid_outage`, `slow_database`',
+  },
+);
 
 // ---- the scope proxy -----------------------------------------------------------------------
 
-export const SCOPE_PROXY_REQUESTS_TOTAL = family('scope_proxy_requests_total', 'counter', ['role', 'endpoint', 'decision'], 'Requests to the scope proxy by caller role, endpoint and decision (allowed or denied).', 'count', {
-  doc: 'every request: `decision` = `allowed` \\| `denied`',
-});
-export const SCOPE_PROXY_REQUEST_DURATION_SECONDS = family('scope_proxy_request_duration_seconds', 'histogram', ['endpoint'], 'Time spent in the scope proxy per request, including the call to Prometheus.', 'seconds', {
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  doc: 'time spent in the proxy including Prometheus',
-});
-export const SCOPE_PROXY_POLICY_RELOADS_TOTAL = family('scope_proxy_policy_reloads_total', 'counter', ['result'], 'Policy file reloads by result (success or failure; a failure keeps the last good policy).', 'count', {
-  doc: 'policy file reloads: `success` \\| `failure`',
-});
-export const SCOPE_PROXY_POLICY_LAST_RELOAD_SUCCESS = family('scope_proxy_policy_last_reload_success', 'gauge', [], '1 when the last policy (re)load succeeded, 0 when the proxy is running on an older policy.', 'bool', {
-  doc: '1 when the last reload succeeded',
-});
+export const SCOPE_PROXY_REQUESTS_TOTAL = family(
+  'scope_proxy_requests_total',
+  'counter',
+  ['role', 'endpoint', 'decision'],
+  'Requests to the scope proxy by caller role, endpoint and decision (allowed or denied).',
+  'count',
+  {
+    doc: 'every request: `decision` = `allowed` \\| `denied`',
+  },
+);
+export const SCOPE_PROXY_REQUEST_DURATION_SECONDS = family(
+  'scope_proxy_request_duration_seconds',
+  'histogram',
+  ['endpoint'],
+  'Time spent in the scope proxy per request, including the call to Prometheus.',
+  'seconds',
+  {
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    doc: 'time spent in the proxy including Prometheus',
+  },
+);
+export const SCOPE_PROXY_POLICY_RELOADS_TOTAL = family(
+  'scope_proxy_policy_reloads_total',
+  'counter',
+  ['result'],
+  'Policy file reloads by result (success or failure; a failure keeps the last good policy).',
+  'count',
+  {
+    doc: 'policy file reloads: `success` \\| `failure`',
+  },
+);
+export const SCOPE_PROXY_POLICY_LAST_RELOAD_SUCCESS = family(
+  'scope_proxy_policy_last_reload_success',
+  'gauge',
+  [],
+  '1 when the last policy (re)load succeeded, 0 when the proxy is running on an older policy.',
+  'bool',
+  {
+    doc: '1 when the last reload succeeded',
+  },
+);
 
 // ---- the report scheduler (reports/) -----------------------------------------------------------
 
-export const REPORTS_SENT_TOTAL = family('reports_sent_total', 'counter', ['report'], 'Report e-mails accepted by the SMTP server', 'count', {
-  doc: 'scheduled report e-mails accepted by the SMTP server; `report` = `executive-daily` \\| `branch-daily` \\| `finance-reconciliation`',
-});
-export const REPORT_RENDER_SECONDS = family('report_render_seconds', 'histogram', ['report'], "Time to read one e-mail's reports through the scope proxy and print them to PDF", 'seconds', {
-  buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60],
-});
-export const REPORT_FAILURES_TOTAL = family('report_failures_total', 'counter', ['report', 'stage'], 'Failed attempts to send a scheduled report, by stage: render, refused (the scope cannot see it) or send (SMTP)', 'count');
-export const REPORTS_OVERDUE = family('reports_overdue', 'gauge', ['report'], "Scheduled reports of today (IST) whose send time has passed and that have not gone out", 'count', {
-  doc: "today's (IST) scheduled reports past their send time and not sent yet: what `ReportNotSent` watches",
-});
-export const REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS = family('reports_scheduler_last_check_timestamp_seconds', 'gauge', [], 'When the report scheduler last checked what is due (its clock)', 'timestamp');
+export const REPORTS_SENT_TOTAL = family(
+  'reports_sent_total',
+  'counter',
+  ['report'],
+  'Report e-mails accepted by the SMTP server',
+  'count',
+  {
+    doc: 'scheduled report e-mails accepted by the SMTP server; `report` = `executive-daily` \\| `branch-daily` \\| `finance-reconciliation`',
+  },
+);
+export const REPORT_RENDER_SECONDS = family(
+  'report_render_seconds',
+  'histogram',
+  ['report'],
+  "Time to read one e-mail's reports through the scope proxy and print them to PDF",
+  'seconds',
+  {
+    buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60],
+  },
+);
+export const REPORT_FAILURES_TOTAL = family(
+  'report_failures_total',
+  'counter',
+  ['report', 'stage'],
+  'Failed attempts to send a scheduled report, by stage: render, refused (the scope cannot see it) or send (SMTP)',
+  'count',
+);
+export const REPORTS_OVERDUE = family(
+  'reports_overdue',
+  'gauge',
+  ['report'],
+  'Scheduled reports of today (IST) whose send time has passed and that have not gone out',
+  'count',
+  {
+    doc: "today's (IST) scheduled reports past their send time and not sent yet: what `ReportNotSent` watches",
+  },
+);
+export const REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS = family(
+  'reports_scheduler_last_check_timestamp_seconds',
+  'gauge',
+  [],
+  'When the report scheduler last checked what is due (its clock)',
+  'timestamp',
+);
 
-export const REPORT_SCHEDULER_FAMILIES = [REPORTS_SENT_TOTAL, REPORT_RENDER_SECONDS, REPORT_FAILURES_TOTAL, REPORTS_OVERDUE, REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS] as const;
+export const REPORT_SCHEDULER_FAMILIES = [
+  REPORTS_SENT_TOTAL,
+  REPORT_RENDER_SECONDS,
+  REPORT_FAILURES_TOTAL,
+  REPORTS_OVERDUE,
+  REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS,
+] as const;
 
 /** Where a group of families is served: one section of docs/metrics.md and of the catalogue. */
 export interface MetricSource {
@@ -282,7 +556,7 @@ export const METRIC_SOURCES: ReadonlyArray<MetricSource & { port?: PortName }> =
     title: 'Payments engine API',
     where: 'the simulator plays it; `simulator`',
     port: 'api',
-    intro: 'Instrumented directly, as Prometheus recommends for one\'s own code. `service` = `payments-api`.',
+    intro: "Instrumented directly, as Prometheus recommends for one's own code. `service` = `payments-api`.",
     families: PAYMENTS_API_FAMILIES,
     outro:
       'The API serves `/health` (HTTP 503 while a simulated outage of the engine or its database runs) and\n' +
@@ -315,6 +589,8 @@ export function familyMeaning(f: MetricFamily): string {
 export const ALL_FAMILIES: readonly MetricFamily[] = METRIC_SOURCES.flatMap((s) => s.families);
 
 /** A family as prom-client's metric options (name, help, labelNames, buckets). */
-export function promOptions<L extends string>(f: MetricFamily & { labels: readonly L[] }): { name: string; help: string; labelNames: L[]; buckets?: number[] } {
+export function promOptions<L extends string>(
+  f: MetricFamily & { labels: readonly L[] },
+): { name: string; help: string; labelNames: L[]; buckets?: number[] } {
   return { name: f.name, help: f.help, labelNames: [...f.labels], ...(f.buckets ? { buckets: [...f.buckets] } : {}) };
 }

@@ -19,8 +19,16 @@ export const RECORDING_RULES_HEADING = 'Recording rules (generated from `kpi/`, 
 
 export const RECORDING_RULES: readonly RecordingRuleContract[] = [
   { name: 'paywatch:payment_success_ratio:rate5m', labels: [], doc: 'fleet success ratio, 0–1, all channels' },
-  { name: 'paywatch:payment_realtime_success_ratio:rate5m', labels: [], doc: 'success ratio of the real-time channels (UPI, QR, BBPS, card, net banking): the KPI and its alert' },
-  { name: 'paywatch:payment_actionable_failures_worst_branch:increase1h', labels: [], doc: 'actionable failures in the last hour at the worst branch: the failures KPI, per branch like its alert' },
+  {
+    name: 'paywatch:payment_realtime_success_ratio:rate5m',
+    labels: [],
+    doc: 'success ratio of the real-time channels (UPI, QR, BBPS, card, net banking): the KPI and its alert',
+  },
+  {
+    name: 'paywatch:payment_actionable_failures_worst_branch:increase1h',
+    labels: [],
+    doc: 'actionable failures in the last hour at the worst branch: the failures KPI, per branch like its alert',
+  },
   { name: 'paywatch:payments:rate5m', labels: ['status'], doc: 'fleet payments per second' },
   { name: 'paywatch:payment_amount_inr:rate5m', labels: [], doc: 'fleet INR per second (successful)' },
   { name: 'paywatch:payment_failures:increase1h', labels: [], doc: 'failed payments in the last hour' },
@@ -38,12 +46,24 @@ export const RECORDING_RULES: readonly RecordingRuleContract[] = [
   { name: 'branch:payments:rate5m', labels: ['branch', 'status'], doc: 'payments per second by branch' },
   { name: 'branch:payment_success_ratio:rate5m', labels: ['branch'], doc: 'success ratio by branch' },
   { name: 'branch:payment_amount_inr:rate5m', labels: ['branch'], doc: 'INR per second by branch' },
-  { name: 'branch:collections_vs_target:ratio', labels: ['branch'], doc: 'collected today / today\'s target' },
+  { name: 'branch:collections_vs_target:ratio', labels: ['branch'], doc: "collected today / today's target" },
   { name: 'branch:payment_failures:increase1h', labels: ['branch'], doc: 'failures in the last hour by branch' },
   { name: 'branch_channel:payments:rate5m', labels: ['branch', 'channel', 'status'], doc: 'payments per second by branch and channel' },
   { name: 'officer:field_collections:increase1d', labels: ['branch', 'officer', 'otp'], doc: 'field collections in the last day' },
   { name: 'officer:field_collection_amount_inr:increase1d', labels: ['branch', 'officer'], doc: 'INR collected in the last day' },
-  { name: 'paywatch:mandate_registration_success_ratio:rate1h', labels: [], doc: 'mandate registrations (UPI AutoPay and NACH) that succeeded, last hour: the KPI and its alert' },
-  { name: 'channel:mandate_registration_success_ratio:rate1h', labels: ['channel'], doc: 'mandate registration success by channel (`upi_autopay`, `nach`), last hour' },
-  { name: 'branch:mandate_registration_success_ratio:rate1h', labels: ['branch'], doc: 'mandate registration success by branch, last hour' },
+  {
+    name: 'paywatch:mandate_registration_success_ratio:rate1h',
+    labels: [],
+    doc: 'mandate registrations (UPI AutoPay and NACH) that succeeded, last hour: the KPI and its alert',
+  },
+  {
+    name: 'channel:mandate_registration_success_ratio:rate1h',
+    labels: ['channel'],
+    doc: 'mandate registration success by channel (`upi_autopay`, `nach`), last hour',
+  },
+  {
+    name: 'branch:mandate_registration_success_ratio:rate1h',
+    labels: ['branch'],
+    doc: 'mandate registration success by branch, last hour',
+  },
 ];

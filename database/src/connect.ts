@@ -24,7 +24,9 @@ export interface ConnectOptions {
 const NUMBER_TYPES = new Set<number>([pg.types.builtins.NUMERIC, pg.types.builtins.INT8]);
 export const numericTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    NUMBER_TYPES.has(oid) ? (value: string) => (value === null ? null : Number(value)) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    NUMBER_TYPES.has(oid)
+      ? (value: string) => (value === null ? null : Number(value))
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /** A pool on the URL; throws at once (before connecting) when the URL is malformed. */

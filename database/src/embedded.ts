@@ -90,12 +90,7 @@ class BackendTurns {
 }
 
 function errorResponse(message: string): Buffer {
-  const fields = Buffer.concat([
-    Buffer.from('SERROR\0'),
-    Buffer.from('C08006\0'),
-    Buffer.from(`M${message}\0`),
-    Buffer.from('\0'),
-  ]);
+  const fields = Buffer.concat([Buffer.from('SERROR\0'), Buffer.from('C08006\0'), Buffer.from(`M${message}\0`), Buffer.from('\0')]);
   const header = Buffer.alloc(5);
   header.write('E', 0);
   header.writeInt32BE(4 + fields.length, 1);
@@ -106,14 +101,17 @@ const openDirs = new Set<string>();
 
 // PGlite's files have one owner; a second PGlite on the same directory would corrupt them.
 function lockDataDir(dir: string): () => void {
-  if (openDirs.has(dir)) throw new Error(`the embedded database in ${dir} is already open in this process: connect to it instead of starting another`);
+  if (openDirs.has(dir))
+    throw new Error(`the embedded database in ${dir} is already open in this process: connect to it instead of starting another`);
   const lockFile = join(dir, 'paywatch-embedded.pid');
   try {
     const pid = Number(readFileSync(lockFile, 'utf8'));
     if (pid && pid !== process.pid) {
       try {
         process.kill(pid, 0);
-        throw new Error(`the embedded database in ${dir} is already open by process ${pid}: stop it, or connect to it instead of starting another`);
+        throw new Error(
+          `the embedded database in ${dir} is already open by process ${pid}: stop it, or connect to it instead of starting another`,
+        );
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
       }

@@ -15,7 +15,9 @@ export function migrationFiles(): string[] {
 
 /** Applies pending migrations; returns the names it applied. */
 export async function migrate(client: pg.Pool | pg.Client, log: (line: string) => void = () => {}): Promise<string[]> {
-  await client.query(`CREATE TABLE IF NOT EXISTS paywatch_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS paywatch_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
   const done = new Set((await client.query<{ name: string }>('SELECT name FROM paywatch_migrations')).rows.map((row) => row.name));
   const applied: string[] = [];
   for (const name of migrationFiles()) {

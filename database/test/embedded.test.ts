@@ -23,8 +23,14 @@ test('the embedded database serves several pg pools at once, transactions intact
   const setup = createPool(embedded.url, { applicationName: 'setup', max: 1 });
   t.after(() => setup.end());
   const applied = await setup.query<{ name: string }>('SELECT name FROM paywatch_migrations ORDER BY name');
-  assert.deepEqual(applied.rows.map((r) => r.name), migrationFiles(), 'migrations applied at start');
-  await setup.query(`CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL); CREATE TABLE transfers (id serial PRIMARY KEY, who text, amount int)`);
+  assert.deepEqual(
+    applied.rows.map((r) => r.name),
+    migrationFiles(),
+    'migrations applied at start',
+  );
+  await setup.query(
+    `CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL); CREATE TABLE transfers (id serial PRIMARY KEY, who text, amount int)`,
+  );
   await setup.query(`INSERT INTO accounts SELECT g, 1000 FROM generate_series(1, 10) g`);
 
   const pools = ['simulator', 'payments', 'lms', 'rfid', 'pool'].map((name) => createPool(embedded.url, { applicationName: name, max: 4 }));
@@ -52,7 +58,10 @@ test('the embedded database serves several pg pools at once, transactions intact
               client.release();
             }
           } else {
-            const result = await pool.query<{ echo: number; total: number }>('SELECT $1::int AS echo, (SELECT sum(balance) FROM accounts)::int AS total', [i * 100 + p]);
+            const result = await pool.query<{ echo: number; total: number }>(
+              'SELECT $1::int AS echo, (SELECT sum(balance) FROM accounts)::int AS total',
+              [i * 100 + p],
+            );
             assert.equal(result.rows[0]!.echo, i * 100 + p, 'each connection gets the answer to its own query');
             assert.equal(result.rows[0]!.total, 10_000, 'no reader sees half a transfer');
             reads++;
@@ -66,7 +75,9 @@ test('the embedded database serves several pg pools at once, transactions intact
   assert.deepEqual(errors, []);
   assert.equal(transfers, 150);
   assert.equal(reads, 150);
-  const totals = await setup.query<{ total: number; n: number }>('SELECT (SELECT sum(balance) FROM accounts)::int AS total, (SELECT count(*) FROM transfers)::int AS n');
+  const totals = await setup.query<{ total: number; n: number }>(
+    'SELECT (SELECT sum(balance) FROM accounts)::int AS total, (SELECT count(*) FROM transfers)::int AS n',
+  );
   assert.deepEqual(totals.rows[0], { total: 10_000, n: 150 });
 });
 
@@ -98,13 +109,19 @@ test('another process uses the embedded database through plain pg', async () => 
     const views = await pool.query("SELECT count(*)::int AS n FROM information_schema.views WHERE table_schema = 'paywatch'");
     console.log(JSON.stringify({ rows, views: views.rows[0].n }));
     await pool.end();`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, embedded.url], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, embedded.url], {
+    cwd: join(import.meta.dirname, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   const [code] = await once(child, 'exit');
   assert.equal(code, 0);
   // Every contract view the migrations create (ten before issue 11's mandate registrations).
-  const views = migrationFiles().reduce((n, file) => n + (readFileSync(join(MIGRATIONS_DIR, file), 'utf8').match(/^CREATE VIEW paywatch\./gm)?.length ?? 0), 0);
+  const views = migrationFiles().reduce(
+    (n, file) => n + (readFileSync(join(MIGRATIONS_DIR, file), 'utf8').match(/^CREATE VIEW paywatch\./gm)?.length ?? 0),
+    0,
+  );
   assert.ok(views >= 11);
   assert.deepEqual(JSON.parse(output), { rows: [2, 4, 6, 8, 10, 12], views });
 });

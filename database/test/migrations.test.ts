@@ -17,7 +17,19 @@ test('migrations apply in order on an empty database, once, and define the contr
   );
   assert.deepEqual(
     views.rows.map((r) => r.table_name),
-    ['branch_daily_targets', 'branches', 'clock', 'field_collections', 'field_officers', 'lms_postings', 'mandate_registrations', 'payments', 'reconciliations', 'rfid_readers', 'rfid_verifications'],
+    [
+      'branch_daily_targets',
+      'branches',
+      'clock',
+      'field_collections',
+      'field_officers',
+      'lms_postings',
+      'mandate_registrations',
+      'payments',
+      'reconciliations',
+      'rfid_readers',
+      'rfid_verifications',
+    ],
   );
   const columns = await db.pool.query<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns WHERE table_schema = 'paywatch' AND table_name = 'payments' ORDER BY ordinal_position`,
@@ -26,7 +38,9 @@ test('migrations apply in order on an empty database, once, and define the contr
     columns.rows.map((r) => r.column_name),
     ['id', 'branch', 'channel', 'gateway', 'status', 'failure_reason', 'amount_inr', 'officer', 'created_at', 'completed_at'],
   );
-  const clock = await db.pool.query<{ skew: number }>(`SELECT abs(extract(epoch FROM (SELECT now FROM paywatch.clock) - now()))::float8 AS skew`);
+  const clock = await db.pool.query<{ skew: number }>(
+    `SELECT abs(extract(epoch FROM (SELECT now FROM paywatch.clock) - now()))::float8 AS skew`,
+  );
   assert.ok(clock.rows[0]!.skew < 1, 'on a real database the business clock is now()');
 });
 

@@ -11,7 +11,10 @@ export function collectionsCollector(): Collector {
 
   return {
     name: 'field collections',
-    requires: [{ view: 'paywatch.field_collections', columns: ['branch', 'officer', 'amount_inr', 'otp_status', 'collected_at', 'confirmed_at'] }, OFFICERS_VIEW],
+    requires: [
+      { view: 'paywatch.field_collections', columns: ['branch', 'officer', 'amount_inr', 'otp_status', 'collected_at', 'confirmed_at'] },
+      OFFICERS_VIEW,
+    ],
     families: [collections, amount, unconfirmed],
 
     async poll(db, window) {
@@ -43,7 +46,10 @@ export function collectionsCollector(): Collector {
           collections.add([branch, officer, otp], num(row.n));
           if (otp === 'verified') amount.add([branch, officer], num(row.paise));
         }
-        unconfirmed.replace(waiting.rows.map((row) => ({ labels: [label(row.branch), label(row.officer)], value: num(row.n) })), { keepAtZero: true });
+        unconfirmed.replace(
+          waiting.rows.map((row) => ({ labels: [label(row.branch), label(row.officer)], value: num(row.n) })),
+          { keepAtZero: true },
+        );
       };
     },
   };

@@ -10,7 +10,15 @@ import { postingsCollector } from './postings.ts';
 import { readersCollector } from './readers.ts';
 import { reconciliationsCollector } from './reconciliations.ts';
 
-export { ConfigError, DEFAULT_PORTS, EXPORTER_NAMES, OPTION_TABLE, parseCommandLine, type ExporterName, type ExporterOptions } from './core/config.ts';
+export {
+  ConfigError,
+  DEFAULT_PORTS,
+  EXPORTER_NAMES,
+  OPTION_TABLE,
+  parseCommandLine,
+  type ExporterName,
+  type ExporterOptions,
+} from './core/config.ts';
 export type { RunningExporter } from './core/exporter.ts';
 
 /** Which collectors make up each exporter: one process per system. */

@@ -1,6 +1,14 @@
 // Payments: terminal payments by branch, channel and status, money collected, failure reasons,
 // processing time, what is still pending, and each branch's collections today against its target.
-import { BRANCH_COLLECTED_TODAY_INR, BRANCH_DAILY_TARGET_INR, PAYMENTS_PENDING, PAYMENTS_TOTAL, PAYMENT_AMOUNT_TOTAL, PAYMENT_FAILURES_TOTAL, PAYMENT_PROCESSING_SECONDS } from '@paywatch/contract';
+import {
+  BRANCH_COLLECTED_TODAY_INR,
+  BRANCH_DAILY_TARGET_INR,
+  PAYMENTS_PENDING,
+  PAYMENTS_TOTAL,
+  PAYMENT_AMOUNT_TOTAL,
+  PAYMENT_FAILURES_TOTAL,
+  PAYMENT_PROCESSING_SECONDS,
+} from '@paywatch/contract';
 import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor } from './core/exposition.ts';
 import { label, num, type Collector } from './core/collector.ts';
 
@@ -72,9 +80,18 @@ export function paymentsCollector(): Collector {
           }
           processing.add([channel], bucketValues(row, PROCESSING_BUCKETS), n, num(row.seconds));
         }
-        pending.replace(inFlight.rows.map((row) => ({ labels: [label(row.branch), label(row.channel)], value: num(row.n) })), { keepAtZero: true });
-        collectedToday.replace([...todayPaise].map(([branch, paise]) => ({ labels: [branch], value: paise / 100 })), { keepAtZero: true });
-        target.replace(targets.rows.map((row) => ({ labels: [label(row.branch)], value: num(row.target) })), { keepAtZero: false });
+        pending.replace(
+          inFlight.rows.map((row) => ({ labels: [label(row.branch), label(row.channel)], value: num(row.n) })),
+          { keepAtZero: true },
+        );
+        collectedToday.replace(
+          [...todayPaise].map(([branch, paise]) => ({ labels: [branch], value: paise / 100 })),
+          { keepAtZero: true },
+        );
+        target.replace(
+          targets.rows.map((row) => ({ labels: [label(row.branch)], value: num(row.target) })),
+          { keepAtZero: false },
+        );
       };
     },
   };

@@ -5,7 +5,14 @@
 // backends (those count as `other`); grant it pg_read_all_stats for the full picture. An embedded
 // server (PGlite) has no pg_stat_activity at all: the exporter then says so once in its log and in
 // db_server_stats_available 0, and keeps exporting db_up.
-import { DB_CONNECTIONS, DB_CONNECTIONS_WAITING, DB_LONGEST_TRANSACTION_SECONDS, DB_MAX_CONNECTIONS, DB_SERVER_STATS_AVAILABLE, DB_UP } from '@paywatch/contract';
+import {
+  DB_CONNECTIONS,
+  DB_CONNECTIONS_WAITING,
+  DB_LONGEST_TRANSACTION_SECONDS,
+  DB_MAX_CONNECTIONS,
+  DB_SERVER_STATS_AVAILABLE,
+  DB_UP,
+} from '@paywatch/contract';
 import { gaugeFor } from './core/exposition.ts';
 import { num, type Collector } from './core/collector.ts';
 
@@ -31,7 +38,9 @@ export function poolCollector(): Collector {
       );
       statsAvailable = !!found.rows[0]?.activity && !!found.rows[0]?.max;
       if (!statsAvailable) {
-        log('pool exporter: this database server has no pg_stat_activity or max_connections (an embedded PGlite?): db_connections, db_max_connections, db_connections_waiting and db_longest_transaction_seconds are not exported, db_server_stats_available is 0');
+        log(
+          'pool exporter: this database server has no pg_stat_activity or max_connections (an embedded PGlite?): db_connections, db_max_connections, db_connections_waiting and db_longest_transaction_seconds are not exported, db_server_stats_available is 0',
+        );
       }
     },
 

@@ -1,6 +1,12 @@
 // LMS postings: the outbox of receipts waiting for the Loan Management System, postings by outcome,
 // how old the oldest waiting one is, and whether the LMS answers its health check.
-import { LMS_POSTINGS_TOTAL, LMS_POSTING_OLDEST_PENDING_SECONDS, LMS_POSTING_QUEUE_DEPTH, LMS_POSTING_QUEUE_DEPTH_BY_BRANCH, LMS_UP } from '@paywatch/contract';
+import {
+  LMS_POSTINGS_TOTAL,
+  LMS_POSTING_OLDEST_PENDING_SECONDS,
+  LMS_POSTING_QUEUE_DEPTH,
+  LMS_POSTING_QUEUE_DEPTH_BY_BRANCH,
+  LMS_UP,
+} from '@paywatch/contract';
 import { counterFor, gaugeFor } from './core/exposition.ts';
 import { BRANCHES_VIEW, label, num, startingLabelSets, type Collector } from './core/collector.ts';
 
@@ -32,7 +38,9 @@ export function postingsCollector(options: { lmsHealthUrl?: string }): Collector
       if (!options.lmsHealthUrl) {
         // Without a health endpoint there is nothing to probe: lms_up says what the configuration
         // says (1, assumed up) and the queue-depth and oldest-pending metrics carry LMS trouble.
-        log('lms exporter: LMS_HEALTH_URL is not set, so lms_up is not probed and reports 1 (assumed up); set LMS_HEALTH_URL (--lms-health-url) to the LMS health endpoint to detect LMS outages');
+        log(
+          'lms exporter: LMS_HEALTH_URL is not set, so lms_up is not probed and reports 1 (assumed up); set LMS_HEALTH_URL (--lms-health-url) to the LMS health endpoint to detect LMS outages',
+        );
       }
     },
 
@@ -56,8 +64,14 @@ export function postingsCollector(options: { lmsHealthUrl?: string }): Collector
       return () => {
         for (const labels of branches) depthByBranch.set(labels, 0);
         for (const row of finished.rows) postings.add([label(row.branch), label(row.status)], num(row.n));
-        depthByBranch.replace(queue.rows.map((row) => ({ labels: [label(row.branch)], value: num(row.n) })), { keepAtZero: true });
-        depth.set([], queue.rows.reduce((total, row) => total + num(row.n), 0));
+        depthByBranch.replace(
+          queue.rows.map((row) => ({ labels: [label(row.branch)], value: num(row.n) })),
+          { keepAtZero: true },
+        );
+        depth.set(
+          [],
+          queue.rows.reduce((total, row) => total + num(row.n), 0),
+        );
         oldest.set([], Math.max(0, ...queue.rows.map((row) => num(row.oldest))));
         up.set([], lmsUp ? 1 : 0);
       };

@@ -1,6 +1,12 @@
 // RFID: verifications at the counter by branch and result, their latency, and which readers are
 // alive (heartbeat newer than the timeout).
-import { RFID_READERS, RFID_READER_UP, RFID_VERIFICATIONS_TOTAL, RFID_VERIFICATION_DURATION_SECONDS, rfidReaderUpHelp } from '@paywatch/contract';
+import {
+  RFID_READERS,
+  RFID_READER_UP,
+  RFID_VERIFICATIONS_TOTAL,
+  RFID_VERIFICATION_DURATION_SECONDS,
+  rfidReaderUpHelp,
+} from '@paywatch/contract';
 import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor } from './core/exposition.ts';
 import { label, num, type Collector } from './core/collector.ts';
 
@@ -43,10 +49,16 @@ export function readersCollector(options: { rfidReaderTimeoutSeconds: number }):
           verifications.add([branch, label(row.result)], n);
           duration.add([branch], bucketValues(row, VERIFICATION_BUCKETS), n, num(row.seconds));
         }
-        readerUp.replace(installed.rows.map((row) => ({ labels: [label(row.branch), label(row.reader)], value: row.up ? 1 : 0 })), { keepAtZero: false });
+        readerUp.replace(
+          installed.rows.map((row) => ({ labels: [label(row.branch), label(row.reader)], value: row.up ? 1 : 0 })),
+          { keepAtZero: false },
+        );
         const perBranch = new Map<string, number>();
         for (const row of installed.rows) perBranch.set(label(row.branch), (perBranch.get(label(row.branch)) ?? 0) + 1);
-        readers.replace([...perBranch].map(([branch, n]) => ({ labels: [branch], value: n })), { keepAtZero: false });
+        readers.replace(
+          [...perBranch].map(([branch, n]) => ({ labels: [branch], value: n })),
+          { keepAtZero: false },
+        );
       };
     },
   };

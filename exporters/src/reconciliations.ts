@@ -30,9 +30,18 @@ export function reconciliationsCollector(): Collector {
       return () => {
         for (const family of [pending, overdue, exceptions]) for (const labels of branches) family.set(labels, 0);
         const rows = open.rows.map((row) => ({ branch: label(row.branch), row }));
-        pending.replace(rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.pending) })), { keepAtZero: true });
-        overdue.replace(rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.overdue) })), { keepAtZero: true });
-        exceptions.replace(rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.exceptions) })), { keepAtZero: true });
+        pending.replace(
+          rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.pending) })),
+          { keepAtZero: true },
+        );
+        overdue.replace(
+          rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.overdue) })),
+          { keepAtZero: true },
+        );
+        exceptions.replace(
+          rows.map(({ branch, row }) => ({ labels: [branch], value: num(row.exceptions) })),
+          { keepAtZero: true },
+        );
       };
     },
   };

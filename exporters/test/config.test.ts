@@ -32,29 +32,63 @@ test('command line and environment', async (t) => {
     ['no exporter named', [], { DATABASE_URL: URL_OK }, /which exporter\? expected one of payments, lms, rfid, pool/],
     ['an unknown exporter', ['loans'], { DATABASE_URL: URL_OK }, /which exporter\?.*got "loans"/],
     ['an unknown option', ['payments', '--databse-url', URL_OK], {}, /unknown option "--databse-url"/],
-    ['an unknown environment variable of ours', ['payments'], { DATABASE_URL: URL_OK, PAYWATCH_EXPORTER_POLL_INTERVAL: '5' }, /unknown environment variable PAYWATCH_EXPORTER_POLL_INTERVAL: known ones are .*PAYWATCH_EXPORTER_POLL_INTERVAL_SECONDS/],
+    [
+      'an unknown environment variable of ours',
+      ['payments'],
+      { DATABASE_URL: URL_OK, PAYWATCH_EXPORTER_POLL_INTERVAL: '5' },
+      /unknown environment variable PAYWATCH_EXPORTER_POLL_INTERVAL: known ones are .*PAYWATCH_EXPORTER_POLL_INTERVAL_SECONDS/,
+    ],
     ['no database', ['rfid'], {}, /no database: set DATABASE_URL or --database-url/],
     ['a database URL that is not a URL', ['pool', '--database-url', 'localhost:5432'], {}, /--database-url must start with postgres:\/\//],
     ['a database URL of another kind', ['pool'], { DATABASE_URL: 'mysql://x@y/z' }, /DATABASE_URL must start with postgres:\/\//],
     ['a database URL without a database', ['pool'], { DATABASE_URL: 'postgres://x@127.0.0.1:5432' }, /names no database/],
     ['a bad port', ['payments', '--database-url', URL_OK, '--port', '94O1'], {}, /--port: expected a port number 0-65535, got "94O1"/],
-    ['a negative poll interval', ['payments', '--poll-interval', '-1'], { DATABASE_URL: URL_OK }, /--poll-interval: expected a number of seconds/],
-    ['a zero poll interval', ['payments', '--poll-interval', '0'], { DATABASE_URL: URL_OK }, /--poll-interval: expected more than 0 seconds/],
-    ["another exporter's option", ['payments', '--lms-health-url', 'http://x/health'], { DATABASE_URL: URL_OK }, /--lms-health-url applies to the lms exporter only, not payments/],
-    ['a bad LMS health URL', ['lms', '--lms-health-url', 'lms:8080'], { DATABASE_URL: URL_OK }, /--lms-health-url: expected an http:\/\/ or https:\/\/ URL/],
+    [
+      'a negative poll interval',
+      ['payments', '--poll-interval', '-1'],
+      { DATABASE_URL: URL_OK },
+      /--poll-interval: expected a number of seconds/,
+    ],
+    [
+      'a zero poll interval',
+      ['payments', '--poll-interval', '0'],
+      { DATABASE_URL: URL_OK },
+      /--poll-interval: expected more than 0 seconds/,
+    ],
+    [
+      "another exporter's option",
+      ['payments', '--lms-health-url', 'http://x/health'],
+      { DATABASE_URL: URL_OK },
+      /--lms-health-url applies to the lms exporter only, not payments/,
+    ],
+    [
+      'a bad LMS health URL',
+      ['lms', '--lms-health-url', 'lms:8080'],
+      { DATABASE_URL: URL_OK },
+      /--lms-health-url: expected an http:\/\/ or https:\/\/ URL/,
+    ],
     ['an option without a value', ['payments', '--port'], { DATABASE_URL: URL_OK }, /--port needs a value/],
   ];
   for (const [what, argv, env, message] of rejects) {
     await t.test(`rejects ${what}`, () => {
-      assert.throws(() => parseCommandLine(argv, env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+      assert.throws(
+        () => parseCommandLine(argv, env),
+        (error: Error) => error instanceof ConfigError && message.test(error.message),
+      );
     });
   }
 });
 
 test('in-process options are checked the same way', async () => {
-  await assert.rejects(startExporter('payments', { databaseUrl: URL_OK, pollIntervall: 5 } as never), /unknown exporter option "pollIntervall"/);
+  await assert.rejects(
+    startExporter('payments', { databaseUrl: URL_OK, pollIntervall: 5 } as never),
+    /unknown exporter option "pollIntervall"/,
+  );
   await assert.rejects(startExporter('payments', { databaseUrl: 'http://x/y' }), /databaseUrl must start with postgres:\/\//);
-  await assert.rejects(startExporter('rfid', { databaseUrl: URL_OK, lmsHealthUrl: 'http://x/health' }), /lmsHealthUrl applies to the lms exporter only/);
+  await assert.rejects(
+    startExporter('rfid', { databaseUrl: URL_OK, lmsHealthUrl: 'http://x/health' }),
+    /lmsHealthUrl applies to the lms exporter only/,
+  );
 });
 
 test('a database without the contract views: names the view and how to get it', async (t) => {
@@ -65,7 +99,8 @@ test('a database without the contract views: names the view and how to get it', 
     startExporter('payments', { databaseUrl: empty.url, port: 0, log: quiet }),
     (error: Error) =>
       error instanceof ConfigError &&
-      error.message === 'payments exporter: view paywatch.clock not found: run the migrations (database/migrations) or create the view described in docs/schema.md',
+      error.message ===
+        'payments exporter: view paywatch.clock not found: run the migrations (database/migrations) or create the view described in docs/schema.md',
   );
   // With the business clock in place, the first domain view missing is named.
   await empty.pool.query(`CREATE SCHEMA paywatch; CREATE VIEW paywatch.clock AS SELECT now() AS now`);
@@ -73,11 +108,17 @@ test('a database without the contract views: names the view and how to get it', 
     startExporter('payments', { databaseUrl: empty.url, port: 0, log: quiet }),
     (error: Error) =>
       error instanceof ConfigError &&
-      error.message === 'payments exporter: view paywatch.payments not found: run the migrations (database/migrations) or create the view described in docs/schema.md',
+      error.message ===
+        'payments exporter: view paywatch.payments not found: run the migrations (database/migrations) or create the view described in docs/schema.md',
   );
   // A customer view missing a column the exporter reads.
-  await empty.pool.query(`CREATE VIEW paywatch.lms_postings AS SELECT 1 AS id, 'BR0001'::text AS branch, 'pending'::text AS status, now() AS enqueued_at`);
-  await assert.rejects(startExporter('lms', { databaseUrl: empty.url, port: 0, log: quiet }), /view paywatch\.lms_postings has no column finished_at: give it the columns described in docs\/schema\.md/);
+  await empty.pool.query(
+    `CREATE VIEW paywatch.lms_postings AS SELECT 1 AS id, 'BR0001'::text AS branch, 'pending'::text AS status, now() AS enqueued_at`,
+  );
+  await assert.rejects(
+    startExporter('lms', { databaseUrl: empty.url, port: 0, log: quiet }),
+    /view paywatch\.lms_postings has no column finished_at: give it the columns described in docs\/schema\.md/,
+  );
 });
 
 test('a database that does not exist, and a port in use', async (t) => {
@@ -86,13 +127,19 @@ test('a database that does not exist, and a port in use', async (t) => {
   defer(() => db.drop());
   const missing = new URL(db.url);
   missing.pathname = '/no_such_database_here';
-  await assert.rejects(startExporter('rfid', { databaseUrl: missing.toString(), port: 0, log: quiet }), /rfid exporter: the database does not exist: check the database name in DATABASE_URL/);
+  await assert.rejects(
+    startExporter('rfid', { databaseUrl: missing.toString(), port: 0, log: quiet }),
+    /rfid exporter: the database does not exist: check the database name in DATABASE_URL/,
+  );
 
   const busy = createServer().listen(0, '127.0.0.1');
   await once(busy, 'listening');
   defer(() => busy.close());
   const port = (busy.address() as { port: number }).port;
-  await assert.rejects(startExporter('pool', { databaseUrl: db.url, port, log: quiet }), new RegExp(`pool exporter: port ${port} on 127.0.0.1 is in use: choose another with --port`));
+  await assert.rejects(
+    startExporter('pool', { databaseUrl: db.url, port, log: quiet }),
+    new RegExp(`pool exporter: port ${port} on 127.0.0.1 is in use: choose another with --port`),
+  );
 });
 
 test('the command line exits with status 2 and the message', () => {

@@ -52,13 +52,14 @@ export async function addActivity(db: pg.Pool, seed: number, { ageSeconds = 30, 
     [seed, ageSeconds],
   );
   // A few payments completed yesterday (IST): counted, but not in today's collections.
-  if (yesterday) await db.query(
-    `INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at, completed_at)
+  if (yesterday)
+    await db.query(
+      `INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at, completed_at)
      SELECT 'BR000' || (1 + (i + $1) % 3), 'upi', 'success', 1000 + i, 'LNY' || i,
             ${IST_TODAY_START} - interval '2 hours', ${IST_TODAY_START} - interval '1 hour'
      FROM generate_series(1, 3) AS i`,
-    [seed],
-  );
+      [seed],
+    );
   // Mandate registrations by both channels: answered (success / failed) and still pending.
   await db.query(
     `INSERT INTO mandate_registrations (branch, channel, status, failure_reason, loan_ref, created_at, completed_at)
@@ -147,13 +148,19 @@ function key(labels: Record<string, string>): string {
  * Asserts that the samples called `name` equal the expected rows (labels + value). Series the
  * exporter keeps at 0 after they emptied (gauges) may be absent from the ground truth.
  */
-export function assertFamily(samples: Sample[], name: string, expected: Array<{ labels: Record<string, string>; value: number }>, tolerance = 0): void {
+export function assertFamily(
+  samples: Sample[],
+  name: string,
+  expected: Array<{ labels: Record<string, string>; value: number }>,
+  tolerance = 0,
+): void {
   const actual = new Map(samples.filter((s) => s.name === name).map((s) => [key(s.labels), s.value]));
   const wanted = new Map(expected.map((e) => [key(e.labels), e.value]));
   for (const [k, value] of wanted) {
     const got = actual.get(k);
     assert.ok(got !== undefined, `${name}${k}: expected ${value}, the exporter has no such series`);
-    if (tolerance) assert.ok(Math.abs(got - value) <= tolerance * Math.max(1, Math.abs(value)), `${name}${k}: expected ${value}, got ${got}`);
+    if (tolerance)
+      assert.ok(Math.abs(got - value) <= tolerance * Math.max(1, Math.abs(value)), `${name}${k}: expected ${value}, got ${got}`);
     else assert.equal(got, value, `${name}${k}`);
   }
   for (const [k, value] of actual) {
@@ -162,7 +169,12 @@ export function assertFamily(samples: Sample[], name: string, expected: Array<{ 
 }
 
 /** Rows of (label columns..., value) from SQL into expected series. */
-export async function truth(db: pg.Pool, sql: string, labelNames: string[], params: unknown[] = []): Promise<Array<{ labels: Record<string, string>; value: number }>> {
+export async function truth(
+  db: pg.Pool,
+  sql: string,
+  labelNames: string[],
+  params: unknown[] = [],
+): Promise<Array<{ labels: Record<string, string>; value: number }>> {
   const result = await db.query(sql, params);
   return result.rows.map((row) => ({
     labels: Object.fromEntries(labelNames.map((name) => [name, String(row[name])])),
@@ -174,18 +186,37 @@ const PROCESSING_BOUNDS = [0.5, 1, 2, 3, 5, 10, 30, 60, 300, 3600, 86400];
 const RFID_BOUNDS = [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5];
 
 /** Histogram ground truth: one series per bucket (cumulative), _sum and _count. */
-async function histogramTruth(db: pg.Pool, name: string, table: string, labelColumn: string, labelName: string, valueExpr: string, where: string, bounds: number[]) {
+async function histogramTruth(
+  db: pg.Pool,
+  name: string,
+  table: string,
+  labelColumn: string,
+  labelName: string,
+  valueExpr: string,
+  where: string,
+  bounds: number[],
+) {
   const buckets: Array<{ labels: Record<string, string>; value: number }> = [];
   for (const le of [...bounds.map(String), '+Inf']) {
     const condition = le === '+Inf' ? 'true' : `${valueExpr} <= ${le}`;
-    for (const row of await truth(db, `SELECT ${labelColumn} AS ${labelName}, count(*) FILTER (WHERE ${condition}) AS value FROM ${table} WHERE ${where} GROUP BY 1`, [labelName])) {
+    for (const row of await truth(
+      db,
+      `SELECT ${labelColumn} AS ${labelName}, count(*) FILTER (WHERE ${condition}) AS value FROM ${table} WHERE ${where} GROUP BY 1`,
+      [labelName],
+    )) {
       buckets.push({ labels: { ...row.labels, le }, value: row.value });
     }
   }
   return {
     [`${name}_bucket`]: buckets,
-    [`${name}_sum`]: await truth(db, `SELECT ${labelColumn} AS ${labelName}, sum(${valueExpr}) AS value FROM ${table} WHERE ${where} GROUP BY 1`, [labelName]),
-    [`${name}_count`]: await truth(db, `SELECT ${labelColumn} AS ${labelName}, count(*) AS value FROM ${table} WHERE ${where} GROUP BY 1`, [labelName]),
+    [`${name}_sum`]: await truth(
+      db,
+      `SELECT ${labelColumn} AS ${labelName}, sum(${valueExpr}) AS value FROM ${table} WHERE ${where} GROUP BY 1`,
+      [labelName],
+    ),
+    [`${name}_count`]: await truth(db, `SELECT ${labelColumn} AS ${labelName}, count(*) AS value FROM ${table} WHERE ${where} GROUP BY 1`, [
+      labelName,
+    ]),
   };
 }
 
@@ -193,34 +224,110 @@ async function histogramTruth(db: pg.Pool, name: string, table: string, labelCol
 export async function groundTruth(db: pg.Pool) {
   return {
     payments: {
-      payments_total: await truth(db, `SELECT branch, channel, status, count(*) AS value FROM payments WHERE status <> 'pending' GROUP BY 1, 2, 3`, ['branch', 'channel', 'status']),
-      payment_amount_total: await truth(db, `SELECT branch, channel, sum(amount_inr) AS value FROM payments WHERE status = 'success' GROUP BY 1, 2`, ['branch', 'channel']),
-      payment_failures_total: await truth(db, `SELECT branch, channel, failure_reason AS reason, count(*) AS value FROM payments WHERE status = 'failed' GROUP BY 1, 2, 3`, ['branch', 'channel', 'reason']),
-      ...(await histogramTruth(db, 'payment_processing_seconds', 'payments', 'channel', 'channel', 'extract(epoch FROM completed_at - created_at)', `status <> 'pending'`, PROCESSING_BOUNDS)),
-      payments_pending: await truth(db, `SELECT branch, channel, count(*) AS value FROM payments WHERE status = 'pending' GROUP BY 1, 2`, ['branch', 'channel']),
-      field_collections_total: await truth(db, `SELECT branch, officer_id AS officer, otp_status AS otp, count(*) AS value FROM field_collections GROUP BY 1, 2, 3`, ['branch', 'officer', 'otp']),
-      field_collection_amount_total: await truth(db, `SELECT branch, officer_id AS officer, sum(amount_inr) AS value FROM field_collections WHERE otp_status = 'verified' GROUP BY 1, 2`, ['branch', 'officer']),
-      field_collections_unconfirmed: await truth(db, `SELECT branch, officer_id AS officer, count(*) AS value FROM field_collections WHERE otp_status = 'verified' AND confirmed_at IS NULL GROUP BY 1, 2`, ['branch', 'officer']),
-      reconciliation_pending: await truth(db, `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'pending' GROUP BY 1`, ['branch']),
-      reconciliation_overdue: await truth(db, `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'pending' AND due_at < now() GROUP BY 1`, ['branch']),
-      reconciliation_exceptions_open: await truth(db, `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'exception' AND resolved_at IS NULL GROUP BY 1`, ['branch']),
-      mandate_registrations_total: await truth(db, `SELECT branch, channel, status, count(*) AS value FROM mandate_registrations WHERE status <> 'pending' GROUP BY 1, 2, 3`, ['branch', 'channel', 'status']),
+      payments_total: await truth(
+        db,
+        `SELECT branch, channel, status, count(*) AS value FROM payments WHERE status <> 'pending' GROUP BY 1, 2, 3`,
+        ['branch', 'channel', 'status'],
+      ),
+      payment_amount_total: await truth(
+        db,
+        `SELECT branch, channel, sum(amount_inr) AS value FROM payments WHERE status = 'success' GROUP BY 1, 2`,
+        ['branch', 'channel'],
+      ),
+      payment_failures_total: await truth(
+        db,
+        `SELECT branch, channel, failure_reason AS reason, count(*) AS value FROM payments WHERE status = 'failed' GROUP BY 1, 2, 3`,
+        ['branch', 'channel', 'reason'],
+      ),
+      ...(await histogramTruth(
+        db,
+        'payment_processing_seconds',
+        'payments',
+        'channel',
+        'channel',
+        'extract(epoch FROM completed_at - created_at)',
+        `status <> 'pending'`,
+        PROCESSING_BOUNDS,
+      )),
+      payments_pending: await truth(db, `SELECT branch, channel, count(*) AS value FROM payments WHERE status = 'pending' GROUP BY 1, 2`, [
+        'branch',
+        'channel',
+      ]),
+      field_collections_total: await truth(
+        db,
+        `SELECT branch, officer_id AS officer, otp_status AS otp, count(*) AS value FROM field_collections GROUP BY 1, 2, 3`,
+        ['branch', 'officer', 'otp'],
+      ),
+      field_collection_amount_total: await truth(
+        db,
+        `SELECT branch, officer_id AS officer, sum(amount_inr) AS value FROM field_collections WHERE otp_status = 'verified' GROUP BY 1, 2`,
+        ['branch', 'officer'],
+      ),
+      field_collections_unconfirmed: await truth(
+        db,
+        `SELECT branch, officer_id AS officer, count(*) AS value FROM field_collections WHERE otp_status = 'verified' AND confirmed_at IS NULL GROUP BY 1, 2`,
+        ['branch', 'officer'],
+      ),
+      reconciliation_pending: await truth(db, `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'pending' GROUP BY 1`, [
+        'branch',
+      ]),
+      reconciliation_overdue: await truth(
+        db,
+        `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'pending' AND due_at < now() GROUP BY 1`,
+        ['branch'],
+      ),
+      reconciliation_exceptions_open: await truth(
+        db,
+        `SELECT branch, count(*) AS value FROM reconciliations WHERE status = 'exception' AND resolved_at IS NULL GROUP BY 1`,
+        ['branch'],
+      ),
+      mandate_registrations_total: await truth(
+        db,
+        `SELECT branch, channel, status, count(*) AS value FROM mandate_registrations WHERE status <> 'pending' GROUP BY 1, 2, 3`,
+        ['branch', 'channel', 'status'],
+      ),
       branch_collected_today_inr: await truth(
         db,
         `SELECT branch, sum(amount_inr) AS value FROM payments WHERE status = 'success' AND (completed_at AT TIME ZONE 'Asia/Kolkata')::date = ${IST_TODAY} GROUP BY 1`,
         ['branch'],
       ),
-      branch_daily_target_inr: await truth(db, `SELECT branch, target_inr AS value FROM branch_daily_targets WHERE day = ${IST_TODAY}`, ['branch']),
+      branch_daily_target_inr: await truth(db, `SELECT branch, target_inr AS value FROM branch_daily_targets WHERE day = ${IST_TODAY}`, [
+        'branch',
+      ]),
     },
     lms: {
       lms_posting_queue_depth: await truth(db, `SELECT count(*) AS value FROM lms_postings WHERE status = 'pending'`, []),
-      lms_posting_queue_depth_by_branch: await truth(db, `SELECT branch, count(*) AS value FROM lms_postings WHERE status = 'pending' GROUP BY 1`, ['branch']),
-      lms_postings_total: await truth(db, `SELECT branch, status AS outcome, count(*) AS value FROM lms_postings WHERE status <> 'pending' GROUP BY 1, 2`, ['branch', 'outcome']),
+      lms_posting_queue_depth_by_branch: await truth(
+        db,
+        `SELECT branch, count(*) AS value FROM lms_postings WHERE status = 'pending' GROUP BY 1`,
+        ['branch'],
+      ),
+      lms_postings_total: await truth(
+        db,
+        `SELECT branch, status AS outcome, count(*) AS value FROM lms_postings WHERE status <> 'pending' GROUP BY 1, 2`,
+        ['branch', 'outcome'],
+      ),
     },
     rfid: {
-      rfid_verifications_total: await truth(db, `SELECT branch, result, count(*) AS value FROM rfid_verifications GROUP BY 1, 2`, ['branch', 'result']),
-      ...(await histogramTruth(db, 'rfid_verification_duration_seconds', 'rfid_verifications', 'branch', 'branch', 'latency_ms / 1000.0', 'true', RFID_BOUNDS)),
-      rfid_reader_up: await truth(db, `SELECT branch, id AS reader, (last_seen_at > now() - interval '120 seconds')::int AS value FROM rfid_readers`, ['branch', 'reader']),
+      rfid_verifications_total: await truth(db, `SELECT branch, result, count(*) AS value FROM rfid_verifications GROUP BY 1, 2`, [
+        'branch',
+        'result',
+      ]),
+      ...(await histogramTruth(
+        db,
+        'rfid_verification_duration_seconds',
+        'rfid_verifications',
+        'branch',
+        'branch',
+        'latency_ms / 1000.0',
+        'true',
+        RFID_BOUNDS,
+      )),
+      rfid_reader_up: await truth(
+        db,
+        `SELECT branch, id AS reader, (last_seen_at > now() - interval '120 seconds')::int AS value FROM rfid_readers`,
+        ['branch', 'reader'],
+      ),
       rfid_readers: await truth(db, `SELECT branch, count(*) AS value FROM rfid_readers GROUP BY 1`, ['branch']),
     },
   };
@@ -229,7 +336,10 @@ export async function groundTruth(db: pg.Pool) {
 export type GroundTruth = Awaited<ReturnType<typeof groundTruth>>;
 
 /** Float families (sums of seconds) are compared with a relative tolerance; the rest exactly. */
-export function assertMatchesTruth(samples: Sample[], expected: Record<string, Array<{ labels: Record<string, string>; value: number }>>): void {
+export function assertMatchesTruth(
+  samples: Sample[],
+  expected: Record<string, Array<{ labels: Record<string, string>; value: number }>>,
+): void {
   for (const [name, rows] of Object.entries(expected)) {
     assertFamily(samples, name, rows, name.endsWith('_sum') ? 1e-9 : 0);
   }

@@ -43,7 +43,10 @@ test('rows stamped on a simulated clock ahead of real time are counted, and over
 
   const posted = await scrape(lms.url);
   const oldest = value(posted, 'lms_posting_oldest_pending_seconds', {});
-  assert.ok(oldest !== undefined && oldest >= 3600 && oldest < 3700, `oldest pending age on the simulated clock is about an hour, got ${oldest}`);
+  assert.ok(
+    oldest !== undefined && oldest >= 3600 && oldest < 3700,
+    `oldest pending age on the simulated clock is about an hour, got ${oldest}`,
+  );
 });
 
 test('a branch or officer with nothing open reads 0, not "no data"', async (t) => {
@@ -58,9 +61,12 @@ test('a branch or officer with nothing open reads 0, not "no data"', async (t) =
 
   const paid = await scrape(payments.url);
   for (const branch of ['BR0001', 'BR0002', 'BR0003']) {
-    for (const name of ['reconciliation_pending', 'reconciliation_overdue', 'reconciliation_exceptions_open']) assert.equal(value(paid, name, { branch }), 0, `${name} ${branch}`);
+    for (const name of ['reconciliation_pending', 'reconciliation_overdue', 'reconciliation_exceptions_open'])
+      assert.equal(value(paid, name, { branch }), 0, `${name} ${branch}`);
   }
-  for (const officer of ['BR0001-FO01', 'BR0002-FO02', 'BR0003-FO01']) assert.equal(value(paid, 'field_collections_unconfirmed', { officer }), 0, officer);
+  for (const officer of ['BR0001-FO01', 'BR0002-FO02', 'BR0003-FO01'])
+    assert.equal(value(paid, 'field_collections_unconfirmed', { officer }), 0, officer);
   const queued = await scrape(lms.url);
-  for (const branch of ['BR0001', 'BR0002', 'BR0003']) assert.equal(value(queued, 'lms_posting_queue_depth_by_branch', { branch }), 0, branch);
+  for (const branch of ['BR0001', 'BR0002', 'BR0003'])
+    assert.equal(value(queued, 'lms_posting_queue_depth_by_branch', { branch }), 0, branch);
 });

@@ -8,7 +8,16 @@ import { test } from 'node:test';
 import { waitFor } from '@paywatch/runtime';
 import { ADMIN_URL } from '@paywatch/testing';
 import { startExporter } from '../src/index.ts';
-import { addActivity, assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seedReferenceData, testDatabase } from './fixtures.ts';
+import {
+  addActivity,
+  assertMatchesTruth,
+  cleanups,
+  groundTruth,
+  type Sample,
+  scrape,
+  seedReferenceData,
+  testDatabase,
+} from './fixtures.ts';
 
 /** A TCP proxy to the test PostgreSQL server that can be cut (all connections dropped, new ones refused) and restored. */
 async function startProxy() {
@@ -70,7 +79,13 @@ test('database outage: keeps serving last values, source_up 0, one log line, rec
   const { defer, db, proxy, viaProxy } = await businessBehindProxy(t, 'exporter_outage');
 
   const logs: string[] = [];
-  const options = { databaseUrl: viaProxy.toString(), port: 0, pollIntervalSeconds: 0.2, safetyLagSeconds: 1, log: (line: string) => logs.push(line) };
+  const options = {
+    databaseUrl: viaProxy.toString(),
+    port: 0,
+    pollIntervalSeconds: 0.2,
+    safetyLagSeconds: 1,
+    log: (line: string) => logs.push(line),
+  };
   const payments = await startExporter('payments', options);
   const pool = await startExporter('pool', options);
   defer(() => Promise.all([payments.stop(), pool.stop()]));
@@ -81,14 +96,24 @@ test('database outage: keeps serving last values, source_up 0, one log line, rec
   assert.ok(paymentsBefore.length > 0);
 
   proxy.cut();
-  await waitFor(async () => value(await scrape(payments.url), 'paywatch_exporter_source_up') === 0, { what: 'payments source_up 0', timeoutMs: 20_000 });
+  await waitFor(async () => value(await scrape(payments.url), 'paywatch_exporter_source_up') === 0, {
+    what: 'payments source_up 0',
+    timeoutMs: 20_000,
+  });
   await waitFor(async () => value(await scrape(pool.url), 'db_up') === 0, { what: 'pool db_up 0', timeoutMs: 20_000 });
   // Written during the outage.
   await addActivity(db.pool, 2, { ageSeconds: 0 });
   // Several failed polls later: still serving, the same last values, still one log line each.
-  await waitFor(async () => (value(await scrape(payments.url), 'paywatch_exporter_poll_errors_total') ?? 0) >= 5, { what: 'failed polls', timeoutMs: 20_000 });
+  await waitFor(async () => (value(await scrape(payments.url), 'paywatch_exporter_poll_errors_total') ?? 0) >= 5, {
+    what: 'failed polls',
+    timeoutMs: 20_000,
+  });
   const during = await scrape(payments.url);
-  assert.deepEqual(during.filter((s) => s.name === 'payments_total'), paymentsBefore, 'last values are served during the outage');
+  assert.deepEqual(
+    during.filter((s) => s.name === 'payments_total'),
+    paymentsBefore,
+    'last values are served during the outage',
+  );
   assert.equal(value(await scrape(pool.url), 'db_up'), 0);
   const downLines = logs.filter((line) => line.includes('database unavailable'));
   assert.equal(downLines.filter((line) => line.startsWith('payments')).length, 1, downLines.join('\n'));
@@ -97,7 +122,10 @@ test('database outage: keeps serving last values, source_up 0, one log line, rec
 
   proxy.restore();
   await sleep(1100); // the outage's rows are now older than the safety lag
-  await waitFor(async () => value(await scrape(payments.url), 'paywatch_exporter_source_up') === 1, { what: 'payments source_up 1 again', timeoutMs: 20_000 });
+  await waitFor(async () => value(await scrape(payments.url), 'paywatch_exporter_source_up') === 1, {
+    what: 'payments source_up 1 again',
+    timeoutMs: 20_000,
+  });
   await waitFor(async () => value(await scrape(pool.url), 'db_up') === 1, { what: 'pool db_up 1 again', timeoutMs: 20_000 });
   await payments.poll();
   assertMatchesTruth(await scrape(payments.url), (await groundTruth(db.pool)).payments);
@@ -109,14 +137,23 @@ test('an exporter started while the database is down serves source_up 0 and load
   proxy.cut();
 
   const logs: string[] = [];
-  const lms = await startExporter('lms', { databaseUrl: viaProxy.toString(), port: 0, pollIntervalSeconds: 0.2, safetyLagSeconds: 1, log: (line) => logs.push(line) });
+  const lms = await startExporter('lms', {
+    databaseUrl: viaProxy.toString(),
+    port: 0,
+    pollIntervalSeconds: 0.2,
+    safetyLagSeconds: 1,
+    log: (line) => logs.push(line),
+  });
   defer(() => lms.stop());
   const down = await scrape(lms.url);
   assert.equal(value(down, 'paywatch_exporter_source_up'), 0);
   assert.equal(down.filter((s) => s.name === 'lms_postings_total').length, 0);
 
   proxy.restore();
-  await waitFor(async () => value(await scrape(lms.url), 'paywatch_exporter_source_up') === 1, { what: 'lms source_up 1', timeoutMs: 20_000 });
+  await waitFor(async () => value(await scrape(lms.url), 'paywatch_exporter_source_up') === 1, {
+    what: 'lms source_up 1',
+    timeoutMs: 20_000,
+  });
   assertMatchesTruth(await scrape(lms.url), (await groundTruth(db.pool)).lms);
   assert.equal(logs.filter((line) => line.includes('database unavailable')).length, 1);
 });
@@ -128,13 +165,22 @@ test('a view dropped while running: source_up 0 with a message saying what to fi
   await seedReferenceData(db.pool);
   await addActivity(db.pool, 1);
   const logs: string[] = [];
-  const rfid = await startExporter('rfid', { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, safetyLagSeconds: 1, log: (line) => logs.push(line) });
+  const rfid = await startExporter('rfid', {
+    databaseUrl: db.url,
+    port: 0,
+    pollIntervalSeconds: 3600,
+    safetyLagSeconds: 1,
+    log: (line) => logs.push(line),
+  });
   defer(() => rfid.stop());
 
   await db.pool.query('ALTER VIEW paywatch.rfid_verifications RENAME TO rfid_verifications_old');
   assert.equal(await rfid.poll(), false);
   assert.equal(value(await scrape(rfid.url), 'paywatch_exporter_source_up'), 0);
-  assert.ok(logs.some((line) => line.includes('paywatch.rfid_verifications') && line.includes('does not exist')), logs.join('\n'));
+  assert.ok(
+    logs.some((line) => line.includes('paywatch.rfid_verifications') && line.includes('does not exist')),
+    logs.join('\n'),
+  );
 
   await db.pool.query('ALTER VIEW paywatch.rfid_verifications_old RENAME TO rfid_verifications');
   assert.equal(await rfid.poll(), true);

@@ -19,7 +19,9 @@ test('Prometheus scrapes all four exporters and answers sum(rate(payments_total[
   await addActivity(db.pool, 1);
 
   const exporters = await Promise.all(
-    EXPORTER_NAMES.map((name) => startExporter(name, { databaseUrl: db.url, port: 0, pollIntervalSeconds: 0.5, safetyLagSeconds: 0.5, log: () => {} })),
+    EXPORTER_NAMES.map((name) =>
+      startExporter(name, { databaseUrl: db.url, port: 0, pollIntervalSeconds: 0.5, safetyLagSeconds: 0.5, log: () => {} }),
+    ),
   );
   defer(() => Promise.all(exporters.map((e) => e.stop())));
 
@@ -46,7 +48,10 @@ test('Prometheus scrapes all four exporters and answers sum(rate(payments_total[
   const jobs = exporters
     .map((e) => `  - job_name: ${e.name}\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['${new URL(e.url).host}']`)
     .join('\n');
-  const prometheus = await startPrometheus({ dir, config: `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${jobs}\n` });
+  const prometheus = await startPrometheus({
+    dir,
+    config: `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${jobs}\n`,
+  });
   defer(() => prometheus.stop());
 
   const result = await waitFor(

@@ -16,7 +16,13 @@ test('promtool check metrics is clean on every exporter', async (t) => {
   await addActivity(db.pool, 2);
   for (const name of EXPORTER_NAMES) {
     await t.test(name, async () => {
-      const exporter = await startExporter(name, { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, log: () => {}, ...(name === 'lms' ? { lmsHealthUrl: 'http://127.0.0.1:9/health' } : {}) });
+      const exporter = await startExporter(name, {
+        databaseUrl: db.url,
+        port: 0,
+        pollIntervalSeconds: 3600,
+        log: () => {},
+        ...(name === 'lms' ? { lmsHealthUrl: 'http://127.0.0.1:9/health' } : {}),
+      });
       try {
         const text = await (await fetch(`${exporter.url}/metrics`)).text();
         assert.ok(text.length > 1000);

@@ -4,14 +4,33 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startExporter, type ExporterName } from '../src/index.ts';
-import { addActivity, assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seedReferenceData, testDatabase } from './fixtures.ts';
+import {
+  addActivity,
+  assertMatchesTruth,
+  cleanups,
+  groundTruth,
+  type Sample,
+  scrape,
+  seedReferenceData,
+  testDatabase,
+} from './fixtures.ts';
 
 const quiet = () => {};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const COUNTERS = /_total$|_bucket$|_count$|_sum$/;
 
 function counters(samples: Sample[]): Map<string, number> {
-  return new Map(samples.filter((s) => COUNTERS.test(s.name) && !s.name.startsWith('paywatch_exporter_') && !s.name.startsWith('process_') && !s.name.startsWith('nodejs_')).map((s) => [`${s.name}${JSON.stringify(s.labels)}`, s.value]));
+  return new Map(
+    samples
+      .filter(
+        (s) =>
+          COUNTERS.test(s.name) &&
+          !s.name.startsWith('paywatch_exporter_') &&
+          !s.name.startsWith('process_') &&
+          !s.name.startsWith('nodejs_'),
+      )
+      .map((s) => [`${s.name}${JSON.stringify(s.labels)}`, s.value]),
+  );
 }
 
 test('restart: counters resume from the database totals, nothing lost, nothing counted twice', async (t) => {
@@ -32,7 +51,9 @@ test('restart: counters resume from the database totals, nothing lost, nothing c
 
   // Written while the exporters are down.
   await addActivity(db.pool, 3, { ageSeconds: 0 });
-  await db.pool.query(`UPDATE payments SET status = 'failed', failure_reason = 'cancelled', completed_at = now() WHERE status = 'pending' AND id % 2 = 1`);
+  await db.pool.query(
+    `UPDATE payments SET status = 'failed', failure_reason = 'cancelled', completed_at = now() WHERE status = 'pending' AND id % 2 = 1`,
+  );
   await sleep(1100);
 
   const second = await Promise.all(names.map((name) => startExporter(name, options)));
@@ -66,13 +87,21 @@ test('a payment committed late, within the safety lag, is counted exactly once',
   const db = await testDatabase('exporter_late_commit');
   defer(() => db.drop());
   await seedReferenceData(db.pool);
-  const exporter = await startExporter('payments', { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, safetyLagSeconds: 2, log: quiet });
+  const exporter = await startExporter('payments', {
+    databaseUrl: db.url,
+    port: 0,
+    pollIntervalSeconds: 3600,
+    safetyLagSeconds: 2,
+    log: quiet,
+  });
   defer(() => exporter.stop());
 
   // The payments engine stamps completed_at = now() (its transaction's start) and commits later.
   const engine = await db.pool.connect();
   await engine.query('BEGIN');
-  await engine.query(`INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at, completed_at) VALUES ('BR0001', 'upi', 'success', 250, 'LN1', now() - interval '2 seconds', now())`);
+  await engine.query(
+    `INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at, completed_at) VALUES ('BR0001', 'upi', 'success', 250, 'LN1', now() - interval '2 seconds', now())`,
+  );
   await sleep(1000);
   await exporter.poll(); // its window ends before the uncommitted row's completed_at
   await engine.query('COMMIT');

@@ -15,8 +15,25 @@ function stub(terminal: Array<Record<string, unknown>>): Queryable {
   };
 }
 
-const row = (branch: string, paise: number, todayPaise: number) => ({ branch, channel: 'upi', status: 'success', failure_reason: null, n: '1', paise: String(paise), today_paise: String(todayPaise), seconds: 1 });
-const window = (today: string, newDay: boolean, baseline = false): PollWindow => ({ from: baseline ? '-infinity' : 'x', to: 'y', now: 'y', baseline, today, todayStart: `${today} 00:00+05:30`, newDay });
+const row = (branch: string, paise: number, todayPaise: number) => ({
+  branch,
+  channel: 'upi',
+  status: 'success',
+  failure_reason: null,
+  n: '1',
+  paise: String(paise),
+  today_paise: String(todayPaise),
+  seconds: 1,
+});
+const window = (today: string, newDay: boolean, baseline = false): PollWindow => ({
+  from: baseline ? '-infinity' : 'x',
+  to: 'y',
+  now: 'y',
+  baseline,
+  today,
+  todayStart: `${today} 00:00+05:30`,
+  newDay,
+});
 
 test("today's collections add up within a day and restart at 0 on the next", async () => {
   const collector = paymentsCollector();

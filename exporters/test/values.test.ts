@@ -5,7 +5,16 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { startExporter } from '../src/index.ts';
-import { addActivity, assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seedReferenceData, testDatabase } from './fixtures.ts';
+import {
+  addActivity,
+  assertMatchesTruth,
+  cleanups,
+  groundTruth,
+  type Sample,
+  scrape,
+  seedReferenceData,
+  testDatabase,
+} from './fixtures.ts';
 
 const quiet = () => {};
 
@@ -45,7 +54,9 @@ test('exporter values equal SQL ground truth for every metric family', async (t)
     await t.test(`lms ${when}`, async () => {
       const samples = await scrape(lmsExporter.url);
       assertMatchesTruth(samples, expected.lms);
-      const oldest = await db.pool.query(`SELECT extract(epoch FROM now() - min(enqueued_at))::float8 AS age FROM lms_postings WHERE status = 'pending'`);
+      const oldest = await db.pool.query(
+        `SELECT extract(epoch FROM now() - min(enqueued_at))::float8 AS age FROM lms_postings WHERE status = 'pending'`,
+      );
       // An age moves with the clock: the exporter's value is from its poll, a moment ago.
       const age = one(samples, 'lms_posting_oldest_pending_seconds');
       assert.ok(age > 0 && age <= oldest.rows[0].age && age > oldest.rows[0].age - 30, `oldest pending ${age} vs ${oldest.rows[0].age}`);
@@ -88,7 +99,9 @@ test('exporter values equal SQL ground truth for every metric family', async (t)
     await holder.query('LOCK TABLE branches IN ACCESS EXCLUSIVE MODE');
     await holder.query(`SELECT pg_sleep(1.1)`);
     const blocked = waiter.query('SELECT count(*) FROM branches');
-    await waitUntil(async () => (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)).rows[0].n > 0);
+    await waitUntil(
+      async () => (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)).rows[0].n > 0,
+    );
     await pool.poll();
     const samples = await scrape(pool.url);
     await holder.query('COMMIT');

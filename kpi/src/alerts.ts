@@ -3,7 +3,18 @@
 // and becomes one Prometheus rule per level, all with the same name and runbook, told apart by
 // `severity` and `incident_class`. Alertmanager's routing (alertmanager.ts) keys on those labels,
 // and its inhibition rules come from `rootCause` / `dependsOn` here.
-import { EXPORTER_SOURCE_UP, DB_UP, kpi, LMS_POSTING_QUEUE_DEPTH, LMS_UP, RECONCILIATION_EXCEPTIONS_OPEN, RECONCILIATION_OVERDUE, RFID_READER_UP, RFID_READERS, SELECTORS } from '@paywatch/contract';
+import {
+  EXPORTER_SOURCE_UP,
+  DB_UP,
+  kpi,
+  LMS_POSTING_QUEUE_DEPTH,
+  LMS_UP,
+  RECONCILIATION_EXCEPTIONS_OPEN,
+  RECONCILIATION_OVERDUE,
+  RFID_READER_UP,
+  RFID_READERS,
+  SELECTORS,
+} from '@paywatch/contract';
 
 export type Severity = 'critical' | 'warning' | 'info';
 /**
@@ -121,7 +132,7 @@ export const ALERTS: AlertDefinition[] = [
     summary: (t) => `More than ${t} payment errors in 5 minutes`,
     description: (t) =>
       `{{ $value | printf "%.0f" }} payments failed with a gateway timeout or technical error in the last 5 minutes (threshold ${t}).`,
-    impact: 'Payments are failing through our own or a gateway\'s fault, across branches; customers retry or give up.',
+    impact: "Payments are failing through our own or a gateway's fault, across branches; customers retry or give up.",
     dependsOn: ['database', 'payments-api', 'gateway'],
   },
   {
@@ -364,7 +375,8 @@ export const ALERTS: AlertDefinition[] = [
     summary: (t) => `Mandate registration success below ${pct(t)}`,
     description: (t) =>
       `Only {{ $value | humanizePercentage }} of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold ${pct(t)}, target ${pct(mandates.target)}).`,
-    impact: 'New loans cannot be collected by auto-debit: their EMIs fall back to branches and field officers, and more of them go overdue.',
+    impact:
+      'New loans cannot be collected by auto-debit: their EMIs fall back to branches and field officers, and more of them go overdue.',
     dependsOn: ['database'],
   },
   {
@@ -388,8 +400,7 @@ export const ALERTS: AlertDefinition[] = [
     for: '30m',
     levels: [{ severity: 'info', incidentClass: 'Sev4', threshold: OPERATIONAL_THRESHOLDS.reconciliationExceptionsOpen }],
     summary: () => 'Many reconciliation exceptions at {{ $labels.branch }}',
-    description: (t) =>
-      '{{ $labels.branch }} has {{ $value | printf "%.0f" }} open reconciliation exceptions' + ` (threshold ${t}).`,
+    description: (t) => '{{ $labels.branch }} has {{ $value | printf "%.0f" }} open reconciliation exceptions' + ` (threshold ${t}).`,
     impact: 'Mismatches between collected and recorded amounts are piling up: possible cash loss or fraud, and delayed books.',
   },
   {
@@ -413,8 +424,9 @@ export const ALERTS: AlertDefinition[] = [
     for: '30m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
     summary: () => 'Scheduled {{ $labels.report }} reports have not gone out',
-    description: () => '{{ $value }} of today\'s scheduled {{ $labels.report }} reports are past their send time and still not sent after 30 minutes of retries.',
-    impact: 'People who rely on the daily e-mail (executives, finance, branch managers) do not get today\'s figures.',
+    description: () =>
+      "{{ $value }} of today's scheduled {{ $labels.report }} reports are past their send time and still not sent after 30 minutes of retries.",
+    impact: "People who rely on the daily e-mail (executives, finance, branch managers) do not get today's figures.",
   },
 ];
 

@@ -43,7 +43,11 @@ export function staleFiles(root = repoRoot, options: RuleOptions = {}): string[]
 
 function main(args: string[]) {
   const check = args.includes('--check');
-  const base = args.find((a) => a.startsWith('--runbook-base-url='))?.split('=').slice(1).join('=');
+  const base = args
+    .find((a) => a.startsWith('--runbook-base-url='))
+    ?.split('=')
+    .slice(1)
+    .join('=');
   const options: RuleOptions = base ? { runbookBaseUrl: base } : {};
   if (check) {
     const stale = staleFiles(repoRoot, options);

@@ -15,5 +15,11 @@ export {
   type AlertmanagerConfigOptions,
   type TimeRange,
 } from './alertmanager.ts';
-export { blackboxConfigYaml, DEFAULT_TARGETS, prometheusConfigYaml, type PrometheusConfigOptions, type Targets } from './prometheus-config.ts';
+export {
+  blackboxConfigYaml,
+  DEFAULT_TARGETS,
+  prometheusConfigYaml,
+  type PrometheusConfigOptions,
+  type Targets,
+} from './prometheus-config.ts';
 export { generatedFiles, staleFiles } from './generate.ts';

@@ -55,7 +55,11 @@ export function metricsDoc(): string {
     parts.push(lines.join('\n') + '\n');
   }
   parts.push(OUTSIDE);
-  const rules = ['| rule | labels | meaning |', '|---|---|---|', ...RECORDING_RULES.map((r) => `| ${code(r.name)} | ${labelsCell(r.labels)} | ${r.doc} |`)];
+  const rules = [
+    '| rule | labels | meaning |',
+    '|---|---|---|',
+    ...RECORDING_RULES.map((r) => `| ${code(r.name)} | ${labelsCell(r.labels)} | ${r.doc} |`),
+  ];
   parts.push(RULES_INTRO + '\n' + rules.join('\n') + '\n');
   return parts.join('\n');
 }

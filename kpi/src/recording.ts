@@ -8,7 +8,30 @@
 // Rules inside a group are evaluated in order at the same timestamp, so later rules build on
 // earlier ones (branch_channel -> branch -> channel -> paywatch) instead of re-reading raw series.
 
-import { BRANCH_COLLECTED_TODAY_INR, MANDATE_REGISTRATIONS_TOTAL, BRANCH_DAILY_TARGET_INR, DB_CONNECTIONS, DB_MAX_CONNECTIONS, FIELD_COLLECTIONS_TOTAL, FIELD_COLLECTION_AMOUNT_TOTAL, HTTP_REQUEST_DURATION_SECONDS, HTTP_REQUEST_ERRORS_TOTAL, LMS_POSTINGS_TOTAL, LMS_POSTING_QUEUE_DEPTH, PAYMENTS_TOTAL, PAYMENT_AMOUNT_TOTAL, PAYMENT_FAILURES_TOTAL, PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS, PAYMENT_PROCESSING_SECONDS, RECONCILIATION_EXCEPTIONS_OPEN, RECONCILIATION_OVERDUE, RFID_READERS, RFID_READER_UP, RFID_VERIFICATIONS_TOTAL, SELECTORS } from '@paywatch/contract';
+import {
+  BRANCH_COLLECTED_TODAY_INR,
+  MANDATE_REGISTRATIONS_TOTAL,
+  BRANCH_DAILY_TARGET_INR,
+  DB_CONNECTIONS,
+  DB_MAX_CONNECTIONS,
+  FIELD_COLLECTIONS_TOTAL,
+  FIELD_COLLECTION_AMOUNT_TOTAL,
+  HTTP_REQUEST_DURATION_SECONDS,
+  HTTP_REQUEST_ERRORS_TOTAL,
+  LMS_POSTINGS_TOTAL,
+  LMS_POSTING_QUEUE_DEPTH,
+  PAYMENTS_TOTAL,
+  PAYMENT_AMOUNT_TOTAL,
+  PAYMENT_FAILURES_TOTAL,
+  PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS,
+  PAYMENT_PROCESSING_SECONDS,
+  RECONCILIATION_EXCEPTIONS_OPEN,
+  RECONCILIATION_OVERDUE,
+  RFID_READERS,
+  RFID_READER_UP,
+  RFID_VERIFICATIONS_TOTAL,
+  SELECTORS,
+} from '@paywatch/contract';
 
 export interface RecordingRule {
   record: string;
@@ -72,8 +95,12 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
       },
       {
         record: 'paywatch:payment_realtime_success_ratio:rate5m',
-        expr: ratio(`channel:payments:rate5m{status="success", channel=~"${regex(REALTIME_CHANNELS)}"}`, `channel:payments:rate5m{channel=~"${regex(REALTIME_CHANNELS)}"}`, ''),
-        note: 'What PaymentSuccessRateLow watches: payments decided while the customer waits. Cash succeeds only when the branch confirms (hours after its OTP failures) and NACH/AutoPay bounce on the customer\'s balance, so they would skew a 5-minute ratio.',
+        expr: ratio(
+          `channel:payments:rate5m{status="success", channel=~"${regex(REALTIME_CHANNELS)}"}`,
+          `channel:payments:rate5m{channel=~"${regex(REALTIME_CHANNELS)}"}`,
+          '',
+        ),
+        note: "What PaymentSuccessRateLow watches: payments decided while the customer waits. Cash succeeds only when the branch confirms (hours after its OTP failures) and NACH/AutoPay bounce on the customer's balance, so they would skew a 5-minute ratio.",
       },
       { record: 'branch_channel:payment_amount_inr:rate5m', expr: `sum by (branch, channel) (rate(${PAYMENT_AMOUNT_TOTAL.name}[5m]))` },
       { record: 'branch:payment_amount_inr:rate5m', expr: 'sum by (branch) (branch_channel:payment_amount_inr:rate5m)' },
@@ -86,7 +113,7 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
       {
         record: 'paywatch:payment_system_errors:increase5m',
         expr: `sum(increase(${PAYMENT_FAILURES_TOTAL.name}{reason=~"${regex(SYSTEM_FAILURE_REASONS)}"}[5m])) or vector(0)`,
-        note: 'Failures that are the system\'s fault (gateway timeouts, technical errors); 0 when there were none.',
+        note: "Failures that are the system's fault (gateway timeouts, technical errors); 0 when there were none.",
       },
     ],
   },
@@ -180,7 +207,10 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
         record: 'route:api_requests:rate5m',
         expr: `sum by (route, status) (rate(${HTTP_REQUEST_DURATION_SECONDS.name}_count{${API_SELECTOR}}[5m]))`,
       },
-      { record: 'paywatch:api_requests:rate5m', expr: `sum(rate(${HTTP_REQUEST_DURATION_SECONDS.name}_count{${API_TRAFFIC_SELECTOR}}[5m]))` },
+      {
+        record: 'paywatch:api_requests:rate5m',
+        expr: `sum(rate(${HTTP_REQUEST_DURATION_SECONDS.name}_count{${API_TRAFFIC_SELECTOR}}[5m]))`,
+      },
       {
         record: 'paywatch:api_error_ratio:rate5m',
         expr: ratio(
@@ -188,7 +218,7 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
           `rate(${HTTP_REQUEST_DURATION_SECONDS.name}_count{${API_TRAFFIC_SELECTOR}}[5m])`,
           '',
         ),
-        note: 'Server errors (HTTP 5xx) among customer requests; 4xx are the caller\'s and do not count. 0 (not absent) when there were requests and none failed.',
+        note: "Server errors (HTTP 5xx) among customer requests; 4xx are the caller's and do not count. 0 (not absent) when there were requests and none failed.",
       },
       {
         record: 'kind:api_errors:rate5m',
@@ -213,7 +243,7 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
           'gateway:payment_gateway_requests:rate5m',
           'gateway',
         ),
-        note: 'Timeouts and errors are the gateway\'s fault; declines are the bank\'s answer.',
+        note: "Timeouts and errors are the gateway's fault; declines are the bank's answer.",
       },
       {
         record: 'gateway:payment_gateway_request_duration_seconds:p95_5m',
@@ -256,7 +286,10 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
         record: 'paywatch:lms_posting_failure_ratio:rate15m',
         expr: ratio(`rate(${LMS_POSTINGS_TOTAL.name}{outcome="failed"}[15m])`, `rate(${LMS_POSTINGS_TOTAL.name}[15m])`, ''),
       },
-      { record: 'branch:lms_posting_failures:increase1h', expr: `sum by (branch) (increase(${LMS_POSTINGS_TOTAL.name}{outcome="failed"}[1h]))` },
+      {
+        record: 'branch:lms_posting_failures:increase1h',
+        expr: `sum by (branch) (increase(${LMS_POSTINGS_TOTAL.name}{outcome="failed"}[1h]))`,
+      },
     ],
   },
   {
@@ -280,14 +313,25 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
     name: 'paywatch.mandates',
     interval: '1m',
     rules: [
-      { record: 'branch_channel:mandate_registrations:rate1h', expr: `sum by (branch, channel, status) (rate(${MANDATE_REGISTRATIONS_TOTAL.name}[1h]))` },
+      {
+        record: 'branch_channel:mandate_registrations:rate1h',
+        expr: `sum by (branch, channel, status) (rate(${MANDATE_REGISTRATIONS_TOTAL.name}[1h]))`,
+      },
       {
         record: 'branch:mandate_registration_success_ratio:rate1h',
-        expr: ratio('branch_channel:mandate_registrations:rate1h{status="success"}', 'branch_channel:mandate_registrations:rate1h', 'branch'),
+        expr: ratio(
+          'branch_channel:mandate_registrations:rate1h{status="success"}',
+          'branch_channel:mandate_registrations:rate1h',
+          'branch',
+        ),
       },
       {
         record: 'channel:mandate_registration_success_ratio:rate1h',
-        expr: ratio('branch_channel:mandate_registrations:rate1h{status="success"}', 'branch_channel:mandate_registrations:rate1h', 'channel'),
+        expr: ratio(
+          'branch_channel:mandate_registrations:rate1h{status="success"}',
+          'branch_channel:mandate_registrations:rate1h',
+          'channel',
+        ),
       },
       {
         record: 'paywatch:mandate_registration_success_ratio:rate1h',

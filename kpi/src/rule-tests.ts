@@ -48,7 +48,10 @@ export interface TestFile {
 const s = (series: string, values: string): Series => ({ series, values });
 
 const api = (status: string, perMinute: number, route = '/api/payments') =>
-  s(`http_request_duration_seconds_count{service="payments-api", route="${route}", method="POST", status="${status}"}`, `0+${perMinute}x30`);
+  s(
+    `http_request_duration_seconds_count{service="payments-api", route="${route}", method="POST", status="${status}"}`,
+    `0+${perMinute}x30`,
+  );
 
 /** Cumulative histogram buckets with all requests between `low` and `high` seconds. */
 function apiBuckets(high: number, perMinute: number): Series[] {
@@ -100,9 +103,21 @@ const MINUTE_CASES: AlertCase[] = [
     input: payments(85, 15),
     evalTime: '15m',
     expect: [
-      { incidentClass: 'Sev3', description: 'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).' },
-      { incidentClass: 'Sev2', description: 'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).' },
-      { incidentClass: 'Sev1', description: 'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 90% for two 5-minute periods in a row (target 99%).' },
+      {
+        incidentClass: 'Sev3',
+        description:
+          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).',
+      },
+      {
+        incidentClass: 'Sev2',
+        description:
+          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).',
+      },
+      {
+        incidentClass: 'Sev1',
+        description:
+          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 90% for two 5-minute periods in a row (target 99%).',
+      },
     ],
   },
   {
@@ -111,8 +126,16 @@ const MINUTE_CASES: AlertCase[] = [
     input: payments(91, 9),
     evalTime: '15m',
     expect: [
-      { incidentClass: 'Sev3', description: 'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).' },
-      { incidentClass: 'Sev2', description: 'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).' },
+      {
+        incidentClass: 'Sev3',
+        description:
+          'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).',
+      },
+      {
+        incidentClass: 'Sev2',
+        description:
+          'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).',
+      },
     ],
   },
   {
@@ -145,8 +168,18 @@ const MINUTE_CASES: AlertCase[] = [
     ],
     evalTime: '70m',
     expect: [
-      { incidentClass: 'Sev3', labels: { branch: 'BR0007' }, description: 'BR0007 had 11 failed payments in the last hour (not counting insufficient funds or cancellations); the threshold is 5.' },
-      { incidentClass: 'Sev2', labels: { branch: 'BR0007' }, description: 'BR0007 had 11 failed payments in the last hour (not counting insufficient funds or cancellations); the threshold is 10.' },
+      {
+        incidentClass: 'Sev3',
+        labels: { branch: 'BR0007' },
+        description:
+          'BR0007 had 11 failed payments in the last hour (not counting insufficient funds or cancellations); the threshold is 5.',
+      },
+      {
+        incidentClass: 'Sev2',
+        labels: { branch: 'BR0007' },
+        description:
+          'BR0007 had 11 failed payments in the last hour (not counting insufficient funds or cancellations); the threshold is 10.',
+      },
     ],
   },
   {
@@ -168,7 +201,12 @@ const MINUTE_CASES: AlertCase[] = [
       s('payment_failures_total{branch="BR0002", channel="nach", reason="insufficient_funds"}', '0x10 100x20'),
     ],
     evalTime: '13m',
-    expect: [{ incidentClass: 'Sev2', description: '11 payments failed with a gateway timeout or technical error in the last 5 minutes (threshold 10).' }],
+    expect: [
+      {
+        incidentClass: 'Sev2',
+        description: '11 payments failed with a gateway timeout or technical error in the last 5 minutes (threshold 10).',
+      },
+    ],
   },
   {
     alert: 'PaymentErrorBurst',
@@ -186,8 +224,14 @@ const MINUTE_CASES: AlertCase[] = [
     input: processing(12),
     evalTime: '20m',
     expect: [
-      { incidentClass: 'Sev3', description: 'Real-time payments took 12s on average over the last 5 minutes (threshold 5s, target under 3s).' },
-      { incidentClass: 'Sev2', description: 'Real-time payments took 12s on average over the last 5 minutes (threshold 10s, target under 3s).' },
+      {
+        incidentClass: 'Sev3',
+        description: 'Real-time payments took 12s on average over the last 5 minutes (threshold 5s, target under 3s).',
+      },
+      {
+        incidentClass: 'Sev2',
+        description: 'Real-time payments took 12s on average over the last 5 minutes (threshold 10s, target under 3s).',
+      },
     ],
   },
   {
@@ -195,7 +239,12 @@ const MINUTE_CASES: AlertCase[] = [
     name: '6 s average: warning only',
     input: processing(6),
     evalTime: '20m',
-    expect: [{ incidentClass: 'Sev3', description: 'Real-time payments took 6s on average over the last 5 minutes (threshold 5s, target under 3s).' }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        description: 'Real-time payments took 6s on average over the last 5 minutes (threshold 5s, target under 3s).',
+      },
+    ],
   },
   {
     alert: 'PaymentProcessingSlow',
@@ -210,8 +259,14 @@ const MINUTE_CASES: AlertCase[] = [
     input: [api('200', 94), api('500', 6), api('503', 600, '/health')],
     evalTime: '15m',
     expect: [
-      { incidentClass: 'Sev3', description: '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%).' },
-      { incidentClass: 'Sev2', description: '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 5%).' },
+      {
+        incidentClass: 'Sev3',
+        description: '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%).',
+      },
+      {
+        incidentClass: 'Sev2',
+        description: '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 5%).',
+      },
     ],
   },
   {
@@ -219,7 +274,12 @@ const MINUTE_CASES: AlertCase[] = [
     name: '2% server errors, 4xx ignored: warning only',
     input: [api('200', 88), api('500', 2), api('404', 10)],
     evalTime: '15m',
-    expect: [{ incidentClass: 'Sev3', description: '2% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%).' }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        description: '2% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%).',
+      },
+    ],
   },
   {
     alert: 'ApiErrorRateHigh',
@@ -234,8 +294,14 @@ const MINUTE_CASES: AlertCase[] = [
     input: apiBuckets(5, 10),
     evalTime: '15m',
     expect: [
-      { incidentClass: 'Sev3', description: '95% of payments API requests took up to 4.85s in the last 5 minutes (threshold 1s, target 500ms).' },
-      { incidentClass: 'Sev2', description: '95% of payments API requests took up to 4.85s in the last 5 minutes (threshold 2s, target 500ms).' },
+      {
+        incidentClass: 'Sev3',
+        description: '95% of payments API requests took up to 4.85s in the last 5 minutes (threshold 1s, target 500ms).',
+      },
+      {
+        incidentClass: 'Sev2',
+        description: '95% of payments API requests took up to 4.85s in the last 5 minutes (threshold 2s, target 500ms).',
+      },
     ],
   },
   {
@@ -243,7 +309,12 @@ const MINUTE_CASES: AlertCase[] = [
     name: 'requests between 1 and 2 s: p95 1.95 s, warning only',
     input: apiBuckets(2, 10),
     evalTime: '15m',
-    expect: [{ incidentClass: 'Sev3', description: '95% of payments API requests took up to 1.95s in the last 5 minutes (threshold 1s, target 500ms).' }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        description: '95% of payments API requests took up to 1.95s in the last 5 minutes (threshold 1s, target 500ms).',
+      },
+    ],
   },
   {
     alert: 'ApiLatencyHigh',
@@ -257,7 +328,9 @@ const MINUTE_CASES: AlertCase[] = [
     name: 'database not answering for a minute',
     input: [s('db_up{instance="127.0.0.1:9404", job="pool"}', '1 1 0 0 0')],
     evalTime: '4m',
-    expect: [{ incidentClass: 'Sev1', labels: POOL, description: 'The database has not answered the pool exporter for 1 minute (db_up = 0).' }],
+    expect: [
+      { incidentClass: 'Sev1', labels: POOL, description: 'The database has not answered the pool exporter for 1 minute (db_up = 0).' },
+    ],
   },
   {
     alert: 'DatabaseDown',
@@ -272,7 +345,11 @@ const MINUTE_CASES: AlertCase[] = [
     input: [s('paywatch_exporter_source_up{exporter="lms", instance="127.0.0.1:9402", job="lms"}', '1 0 0 0 0')],
     evalTime: '4m',
     expect: [
-      { incidentClass: 'Sev3', labels: { exporter: 'lms', instance: '127.0.0.1:9402', job: 'lms' }, description: 'The last polls of the lms exporter failed for 2 minutes; its metrics are stale.' },
+      {
+        incidentClass: 'Sev3',
+        labels: { exporter: 'lms', instance: '127.0.0.1:9402', job: 'lms' },
+        description: 'The last polls of the lms exporter failed for 2 minutes; its metrics are stale.',
+      },
     ],
   },
   {
@@ -292,8 +369,8 @@ const MINUTE_CASES: AlertCase[] = [
     ],
     evalTime: '8m',
     expect: [
-      { incidentClass: 'Sev3', description: '97% of the database\'s max_connections are in use (threshold 80%, target under 60%).' },
-      { incidentClass: 'Sev2', description: '97% of the database\'s max_connections are in use (threshold 95%, target under 60%).' },
+      { incidentClass: 'Sev3', description: "97% of the database's max_connections are in use (threshold 80%, target under 60%)." },
+      { incidentClass: 'Sev2', description: "97% of the database's max_connections are in use (threshold 95%, target under 60%)." },
     ],
   },
   {
@@ -301,7 +378,7 @@ const MINUTE_CASES: AlertCase[] = [
     name: '85 of 100 connections: warning only',
     input: [s('db_connections{state="active"}', '85x10'), s('db_max_connections', '100x10')],
     evalTime: '8m',
-    expect: [{ incidentClass: 'Sev3', description: '85% of the database\'s max_connections are in use (threshold 80%, target under 60%).' }],
+    expect: [{ incidentClass: 'Sev3', description: "85% of the database's max_connections are in use (threshold 80%, target under 60%)." }],
   },
   {
     alert: 'DatabaseConnectionsHigh',
@@ -343,7 +420,12 @@ const MINUTE_CASES: AlertCase[] = [
     name: 'queue growing 10 postings a minute for more than 15 minutes',
     input: [s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '0+10x40')],
     evalTime: '30m',
-    expect: [{ incidentClass: 'Sev2', description: 'The LMS queue has grown for 15 minutes without draining (now growing by 0.17 postings per second).' }],
+    expect: [
+      {
+        incidentClass: 'Sev2',
+        description: 'The LMS queue has grown for 15 minutes without draining (now growing by 0.17 postings per second).',
+      },
+    ],
   },
   {
     alert: 'LmsPostingQueueGrowing',
@@ -369,7 +451,9 @@ const MINUTE_CASES: AlertCase[] = [
       s('rfid_readers{branch="BR0002"}', '1x10'),
     ],
     evalTime: '6m',
-    expect: [{ incidentClass: 'Sev2', description: 'No RFID reader at any branch has sent a heartbeat for 5 minutes (2 readers installed).' }],
+    expect: [
+      { incidentClass: 'Sev2', description: 'No RFID reader at any branch has sent a heartbeat for 5 minutes (2 readers installed).' },
+    ],
   },
   {
     alert: 'RfidSystemOffline',
@@ -409,8 +493,14 @@ const MINUTE_CASES: AlertCase[] = [
     input: rfid(90, 6, 4),
     evalTime: '20m',
     expect: [
-      { incidentClass: 'Sev3', description: 'Only 90% of RFID verifications succeeded in the last 5 minutes (threshold 99%, target above 99%).' },
-      { incidentClass: 'Sev2', description: 'Only 90% of RFID verifications succeeded in the last 5 minutes (threshold 95%, target above 99%).' },
+      {
+        incidentClass: 'Sev3',
+        description: 'Only 90% of RFID verifications succeeded in the last 5 minutes (threshold 99%, target above 99%).',
+      },
+      {
+        incidentClass: 'Sev2',
+        description: 'Only 90% of RFID verifications succeeded in the last 5 minutes (threshold 95%, target above 99%).',
+      },
     ],
   },
   {
@@ -418,7 +508,12 @@ const MINUTE_CASES: AlertCase[] = [
     name: '97% of verifications succeed: warning only',
     input: rfid(97, 2, 1),
     evalTime: '20m',
-    expect: [{ incidentClass: 'Sev3', description: 'Only 97% of RFID verifications succeeded in the last 5 minutes (threshold 99%, target above 99%).' }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        description: 'Only 97% of RFID verifications succeeded in the last 5 minutes (threshold 99%, target above 99%).',
+      },
+    ],
   },
   {
     alert: 'RfidVerificationRateLow',
@@ -433,8 +528,14 @@ const MINUTE_CASES: AlertCase[] = [
     input: mandates(3, 1),
     evalTime: '80m',
     expect: [
-      { incidentClass: 'Sev3', description: 'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%).' },
-      { incidentClass: 'Sev2', description: 'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 80%, target 95%).' },
+      {
+        incidentClass: 'Sev3',
+        description: 'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%).',
+      },
+      {
+        incidentClass: 'Sev2',
+        description: 'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 80%, target 95%).',
+      },
     ],
   },
   {
@@ -442,7 +543,12 @@ const MINUTE_CASES: AlertCase[] = [
     name: '85% succeed: warning only',
     input: mandates(17, 3),
     evalTime: '80m',
-    expect: [{ incidentClass: 'Sev3', description: 'Only 85% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%).' }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        description: 'Only 85% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%).',
+      },
+    ],
   },
   {
     alert: 'MandateRegistrationSuccessLow',
@@ -457,7 +563,11 @@ const MINUTE_CASES: AlertCase[] = [
     input: [s('reconciliation_overdue{branch="BR0042", instance="127.0.0.1:9401", job="payments"}', '3x40')],
     evalTime: '35m',
     expect: [
-      { incidentClass: 'Sev4', labels: { branch: 'BR0042', instance: '127.0.0.1:9401', job: 'payments' }, description: 'BR0042 has 3 reconciliations past their due time.' },
+      {
+        incidentClass: 'Sev4',
+        labels: { branch: 'BR0042', instance: '127.0.0.1:9401', job: 'payments' },
+        description: 'BR0042 has 3 reconciliations past their due time.',
+      },
     ],
   },
   {
@@ -473,7 +583,11 @@ const MINUTE_CASES: AlertCase[] = [
     input: [s('reconciliation_exceptions_open{branch="BR0042", instance="127.0.0.1:9401", job="payments"}', '8x40')],
     evalTime: '35m',
     expect: [
-      { incidentClass: 'Sev4', labels: { branch: 'BR0042', instance: '127.0.0.1:9401', job: 'payments' }, description: 'BR0042 has 8 open reconciliation exceptions (threshold 5).' },
+      {
+        incidentClass: 'Sev4',
+        labels: { branch: 'BR0042', instance: '127.0.0.1:9401', job: 'payments' },
+        description: 'BR0042 has 8 open reconciliation exceptions (threshold 5).',
+      },
     ],
   },
   {
@@ -488,14 +602,29 @@ const MINUTE_CASES: AlertCase[] = [
     name: 'the RFID exporter unreachable for 2 minutes',
     input: [s('up{job="rfid", instance="127.0.0.1:9403"}', '1 0 0 0 0'), s('up{job="node", instance="127.0.0.1:9100"}', '0 0 0 0 0')],
     evalTime: '4m',
-    expect: [{ incidentClass: 'Sev3', labels: { job: 'rfid', instance: '127.0.0.1:9403' }, description: 'Prometheus has failed to scrape 127.0.0.1:9403 (job rfid) for 2 minutes.' }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        labels: { job: 'rfid', instance: '127.0.0.1:9403' },
+        description: 'Prometheus has failed to scrape 127.0.0.1:9403 (job rfid) for 2 minutes.',
+      },
+    ],
   },
   {
     alert: 'ReportNotSent',
     name: 'two branch reports overdue for 30 minutes',
-    input: [s('reports_overdue{report="branch-daily", instance="127.0.0.1:9430", job="reports"}', '0 2x40'), s('reports_overdue{report="executive-daily", instance="127.0.0.1:9430", job="reports"}', '0x40')],
+    input: [
+      s('reports_overdue{report="branch-daily", instance="127.0.0.1:9430", job="reports"}', '0 2x40'),
+      s('reports_overdue{report="executive-daily", instance="127.0.0.1:9430", job="reports"}', '0x40'),
+    ],
     evalTime: '35m',
-    expect: [{ incidentClass: 'Sev3', labels: { report: 'branch-daily' }, description: "2 of today's scheduled branch-daily reports are past their send time and still not sent after 30 minutes of retries." }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        labels: { report: 'branch-daily' },
+        description: "2 of today's scheduled branch-daily reports are past their send time and still not sent after 30 minutes of retries.",
+      },
+    ],
   },
   {
     alert: 'ReportNotSent',
@@ -515,7 +644,10 @@ const MINUTE_CASES: AlertCase[] = [
 
 const PROBER = '127.0.0.1:9115';
 const probe = (service: string, target: string, values: string, gateway?: string) =>
-  s(`probe_success{job="blackbox", instance="${PROBER}", service="${service}", target="${target}"${gateway ? `, gateway="${gateway}"` : ''}}`, values);
+  s(
+    `probe_success{job="blackbox", instance="${PROBER}", service="${service}", target="${target}"${gateway ? `, gateway="${gateway}"` : ''}}`,
+    values,
+  );
 const API_HEALTH = 'http://127.0.0.1:9400/health';
 const LMS_HEALTH = 'http://127.0.0.1:9400/lms/health';
 const GW_B = 'http://127.0.0.1:9400/gateways/gateway_b/health';
@@ -574,14 +706,24 @@ const PROBE_CASES: AlertCase[] = [
       s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '0+100x5'),
     ],
     evalTime: '60s',
-    expect: [{ incidentClass: 'Sev2', description: 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted (400 waiting now).' }],
+    expect: [
+      {
+        incidentClass: 'Sev2',
+        description: 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted (400 waiting now).',
+      },
+    ],
   },
   {
     alert: 'LmsDown',
     name: 'the prober sees the LMS down three times in a row',
     input: [s('lms_up{instance="127.0.0.1:9402", job="lms"}', '1 1 1 1 1 1'), probe('lms', LMS_HEALTH, '1 1 0 0 0 0')],
     evalTime: '60s',
-    expect: [{ incidentClass: 'Sev2', description: 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted.' }],
+    expect: [
+      {
+        incidentClass: 'Sev2',
+        description: 'The LMS health check has failed 3 times in a row; receipts queue up instead of being posted.',
+      },
+    ],
   },
   {
     alert: 'LmsDown',
@@ -596,8 +738,14 @@ const PROBE_CASES: AlertCase[] = [
     input: [probe('payments-api', API_HEALTH, '1x119 0 0 0 1x200')],
     evalTime: '70m',
     expect: [
-      { incidentClass: 'Sev3', description: '98.75% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).' },
-      { incidentClass: 'Sev2', description: '98.75% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99%, target 99.9%).' },
+      {
+        incidentClass: 'Sev3',
+        description: '98.75% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).',
+      },
+      {
+        incidentClass: 'Sev2',
+        description: '98.75% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99%, target 99.9%).',
+      },
     ],
   },
   {
@@ -605,7 +753,12 @@ const PROBE_CASES: AlertCase[] = [
     name: '2 failed probes of 240: 99.17%, warning only',
     input: [probe('payments-api', API_HEALTH, '1x119 0 0 1x200')],
     evalTime: '70m',
-    expect: [{ incidentClass: 'Sev3', description: '99.17% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).' }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        description: '99.17% of health checks (payments API, LMS, gateways) succeeded in the last hour (threshold 99.5%, target 99.9%).',
+      },
+    ],
   },
   {
     alert: 'AvailabilityLow',
@@ -634,8 +787,18 @@ const RECORDING_5M: RecordingCase = {
     api('200', 570),
     api('500', 30),
     api('503', 600, '/health'),
-    ...['0.025', '0.05', '0.1', '0.25'].map((le) => s(`http_request_duration_seconds_bucket{service="payments-api", route="/api/payments", method="POST", status="200", le="${le}"}`, '0x20')),
-    ...['0.5', '1', '2', '5', '10', '+Inf'].map((le) => s(`http_request_duration_seconds_bucket{service="payments-api", route="/api/payments", method="POST", status="200", le="${le}"}`, '0+600x20')),
+    ...['0.025', '0.05', '0.1', '0.25'].map((le) =>
+      s(
+        `http_request_duration_seconds_bucket{service="payments-api", route="/api/payments", method="POST", status="200", le="${le}"}`,
+        '0x20',
+      ),
+    ),
+    ...['0.5', '1', '2', '5', '10', '+Inf'].map((le) =>
+      s(
+        `http_request_duration_seconds_bucket{service="payments-api", route="/api/payments", method="POST", status="200", le="${le}"}`,
+        '0+600x20',
+      ),
+    ),
     probe('payments-api', API_HEALTH, '1x20'),
     probe('lms', LMS_HEALTH, '0x20'),
     s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '0+10x20'),
@@ -750,7 +913,10 @@ const RECORDING_5M: RecordingCase = {
     { expr: 'round(paywatch:rfid_success_ratio:rate5m * 10000)', samples: [{ labels: '{}', value: 9500 }] },
     { expr: 'round(paywatch:db_connections_used:ratio * 10000)', samples: [{ labels: '{}', value: 7000 }] },
     // BR0002 has no target today: no ratio rather than +Inf.
-    { expr: 'branch:collections_vs_target:ratio', samples: [{ labels: 'branch:collections_vs_target:ratio{branch="BR0001"}', value: 0.5 }] },
+    {
+      expr: 'branch:collections_vs_target:ratio',
+      samples: [{ labels: 'branch:collections_vs_target:ratio{branch="BR0001"}', value: 0.5 }],
+    },
     { expr: 'paywatch:collections_vs_target:ratio', samples: [{ labels: 'paywatch:collections_vs_target:ratio', value: 0.8 }] },
   ],
 };
@@ -759,9 +925,18 @@ const RECORDING_MANDATES: RecordingCase = {
   name: 'mandate registration success by branch, channel and fleet over an hour',
   evalTime: '70m',
   input: [
-    s('mandate_registrations_total{branch="BR0001", channel="upi_autopay", status="success", instance="127.0.0.1:9401", job="payments"}', '0+9x80'),
-    s('mandate_registrations_total{branch="BR0001", channel="upi_autopay", status="failed", instance="127.0.0.1:9401", job="payments"}', '0+1x80'),
-    s('mandate_registrations_total{branch="BR0002", channel="nach", status="success", instance="127.0.0.1:9401", job="payments"}', '0+3x80'),
+    s(
+      'mandate_registrations_total{branch="BR0001", channel="upi_autopay", status="success", instance="127.0.0.1:9401", job="payments"}',
+      '0+9x80',
+    ),
+    s(
+      'mandate_registrations_total{branch="BR0001", channel="upi_autopay", status="failed", instance="127.0.0.1:9401", job="payments"}',
+      '0+1x80',
+    ),
+    s(
+      'mandate_registrations_total{branch="BR0002", channel="nach", status="success", instance="127.0.0.1:9401", job="payments"}',
+      '0+3x80',
+    ),
     s('mandate_registrations_total{branch="BR0002", channel="nach", status="failed", instance="127.0.0.1:9401", job="payments"}', '0+3x80'),
   ],
   checks: [
@@ -845,7 +1020,10 @@ const RECORDING_1H: RecordingCase = {
     },
     { expr: 'paywatch:payment_failures:increase5m', samples: [{ labels: 'paywatch:payment_failures:increase5m', value: 4 }] },
     { expr: 'paywatch:payment_system_errors:increase5m', samples: [{ labels: 'paywatch:payment_system_errors:increase5m', value: 4 }] },
-    { expr: 'branch:lms_posting_failures:increase1h', samples: [{ labels: 'branch:lms_posting_failures:increase1h{branch="BR0001"}', value: 7 }] },
+    {
+      expr: 'branch:lms_posting_failures:increase1h',
+      samples: [{ labels: 'branch:lms_posting_failures:increase1h{branch="BR0001"}', value: 7 }],
+    },
   ],
 };
 
@@ -860,7 +1038,10 @@ const RECORDING_1D: RecordingCase = {
   ],
   checks: [
     { expr: 'paywatch:payment_amount_inr:increase1d', samples: [{ labels: 'paywatch:payment_amount_inr:increase1d', value: 24000 }] },
-    { expr: 'branch:payment_amount_inr:increase1d', samples: [{ labels: 'branch:payment_amount_inr:increase1d{branch="BR0001"}', value: 24000 }] },
+    {
+      expr: 'branch:payment_amount_inr:increase1d',
+      samples: [{ labels: 'branch:payment_amount_inr:increase1d{branch="BR0001"}', value: 24000 }],
+    },
     {
       expr: 'officer:field_collections:increase1d',
       samples: [
@@ -872,14 +1053,22 @@ const RECORDING_1D: RecordingCase = {
       expr: 'officer:field_collection_amount_inr:increase1d',
       samples: [{ labels: 'officer:field_collection_amount_inr:increase1d{branch="BR0001", officer="BR0001-FO01"}', value: 120000 }],
     },
-    { expr: 'round(officer:field_otp_success_ratio:ratio1d * 10000)', samples: [{ labels: '{branch="BR0001", officer="BR0001-FO01"}', value: 9091 }] },
+    {
+      expr: 'round(officer:field_otp_success_ratio:ratio1d * 10000)',
+      samples: [{ labels: '{branch="BR0001", officer="BR0001-FO01"}', value: 9091 }],
+    },
   ],
 };
 
 export const RULE_TEST_FILES: TestFile[] = [
   { file: 'alerts-1m.test.yml', interval: '1m', alertCases: MINUTE_CASES, recordingCases: [] },
   { file: 'alerts-probes.test.yml', interval: '15s', alertCases: PROBE_CASES, recordingCases: [] },
-  { file: 'recording.test.yml', interval: '1m', alertCases: [], recordingCases: [RECORDING_5M, RECORDING_NO_ERRORS, RECORDING_1H, RECORDING_MANDATES] },
+  {
+    file: 'recording.test.yml',
+    interval: '1m',
+    alertCases: [],
+    recordingCases: [RECORDING_5M, RECORDING_NO_ERRORS, RECORDING_1H, RECORDING_MANDATES],
+  },
   { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D] },
 ];
 

@@ -68,13 +68,17 @@ test('every alert rule has severity, incident class, team, category and the four
 
 test('every alert has a runbook and every runbook has an alert', () => {
   const dir = join(repoRoot, 'docs/runbooks');
-  const runbooks = readdirSync(dir).filter((f) => f.endsWith('.md') && f !== 'README.md').map((f) => f.slice(0, -3)).sort();
+  const runbooks = readdirSync(dir)
+    .filter((f) => f.endsWith('.md') && f !== 'README.md')
+    .map((f) => f.slice(0, -3))
+    .sort();
   const alerts = ALERTS.map((a) => a.name).sort();
   assert.deepEqual(runbooks, alerts);
   for (const name of alerts) {
     const text = readFileSync(join(dir, `${name}.md`), 'utf8');
     assert.match(text, new RegExp(`^# ${name}\\b`), `${name}.md starts with its title`);
-    for (const heading of ['## What it means', '## Look first', '## Act', '## Escalate']) assert.ok(text.includes(heading), `${name}.md has "${heading}"`);
+    for (const heading of ['## What it means', '## Look first', '## Act', '## Escalate'])
+      assert.ok(text.includes(heading), `${name}.md has "${heading}"`);
     assert.match(text, /```promql/, `${name}.md has PromQL to run`);
   }
   for (const rule of alertRules()) assert.ok(existsSync(join(repoRoot, rule.annotations.runbook_url!)), rule.annotations.runbook_url);
@@ -90,26 +94,41 @@ test('every alert level has a promtool case where it fires, and every alert one 
         `${alert.name} ${level.incidentClass}: no case where it fires`,
       );
     }
-    assert.ok(mine.some((c) => c.expect.length === 0), `${alert.name}: no case just inside the threshold`);
+    assert.ok(
+      mine.some((c) => c.expect.length === 0),
+      `${alert.name}: no case just inside the threshold`,
+    );
   }
   // The generated YAML has the same coverage (nothing lost between the data and the file).
   for (const file of RULE_TEST_FILES) {
-    const yaml = parse(readFileSync(join(repoRoot, 'prometheus/tests', file.file), 'utf8')) as { tests: Array<{ alert_rule_test?: Array<{ alertname: string }> }> };
+    const yaml = parse(readFileSync(join(repoRoot, 'prometheus/tests', file.file), 'utf8')) as {
+      tests: Array<{ alert_rule_test?: Array<{ alertname: string }> }>;
+    };
     const names = yaml.tests.flatMap((t) => (t.alert_rule_test ?? []).map((a) => a.alertname));
-    assert.deepEqual(names, file.alertCases.map((c) => c.alert));
+    assert.deepEqual(
+      names,
+      file.alertCases.map((c) => c.alert),
+    );
   }
 });
 
 test('every incident class has a rung, and every root cause inhibits the alerts that depend on it', () => {
   const classes = new Set(alertRules().map((r) => r.labels.incident_class));
-  for (const cls of classes) assert.ok(LADDER.some((t) => t.incidentClass === cls), `${cls} has no tier`);
+  for (const cls of classes)
+    assert.ok(
+      LADDER.some((t) => t.incidentClass === cls),
+      `${cls} has no tier`,
+    );
   const rules = inhibitRules();
   for (const alert of ALERTS) {
     for (const cause of alert.dependsOn ?? []) {
       const source = ALERTS.find((a) => a.rootCause === cause);
       assert.ok(source, `${alert.name} depends on ${cause}, which no alert is the root cause of`);
       assert.ok(
-        rules.some((r) => (r.source_matchers as string[])[0] === `alertname="${source.name}"` && (r.target_matchers as string[])[0]!.includes(alert.name)),
+        rules.some(
+          (r) =>
+            (r.source_matchers as string[])[0] === `alertname="${source.name}"` && (r.target_matchers as string[])[0]!.includes(alert.name),
+        ),
         `${source.name} does not inhibit ${alert.name}`,
       );
     }

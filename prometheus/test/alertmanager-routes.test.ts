@@ -19,7 +19,9 @@ function amtool(args: string[]) {
 
 function routesTest(configFile: string, labels: Record<string, string>, receivers: string[]) {
   return amtool([
-    'config', 'routes', 'test',
+    'config',
+    'routes',
+    'test',
     `--config.file=${configFile}`,
     `--verify.receivers=${receivers.join(',')}`,
     ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
@@ -37,18 +39,41 @@ test('amtool check-config: the committed alertmanager.yml and its templates', ()
 test('amtool check-config: the scaled test copy with webhook receivers', () => {
   const dir = mkdtempSync(join(tmpdir(), 'paywatch-am-'));
   const file = join(dir, 'alertmanager.yml');
-  writeFileSync(file, alertmanagerConfigYaml({ receivers: { kind: 'webhook', url: (r) => `http://127.0.0.1:1/${r}` }, timeScale: 1 / 300 }));
+  writeFileSync(
+    file,
+    alertmanagerConfigYaml({ receivers: { kind: 'webhook', url: (r) => `http://127.0.0.1:1/${r}` }, timeScale: 1 / 300 }),
+  );
   const { ok, output } = amtool(['check-config', file]);
   assert.ok(ok, output);
 });
 
 // Each incident class is one path through the tree; an alert without a class takes the fallback.
 const PATHS: Array<{ name: string; labels: Record<string, string>; receivers: string[] }> = [
-  { name: 'Sev1: email, PagerDuty and Slack at once, executives after 30 min', labels: { alertname: 'DatabaseDown', severity: 'critical', incident_class: 'Sev1' }, receivers: ['email-oncall', 'pagerduty', 'slack', 'executives'] },
-  { name: 'Sev2: email, Slack after 5, PagerDuty after 15, executives after 30', labels: { alertname: 'LmsDown', severity: 'critical', incident_class: 'Sev2' }, receivers: ['email-oncall', 'slack', 'pagerduty', 'executives'] },
-  { name: 'Sev3: email, Slack after 15; never paged', labels: { alertname: 'ApiLatencyHigh', severity: 'warning', incident_class: 'Sev3' }, receivers: ['email-oncall', 'slack'] },
-  { name: 'Sev4 (business): email to finance only', labels: { alertname: 'ReconciliationOverdue', severity: 'info', incident_class: 'Sev4', branch: 'BR0042' }, receivers: ['email-business'] },
-  { name: 'no incident class: the on-call email (fallback)', labels: { alertname: 'SomethingElse', severity: 'warning' }, receivers: ['email-oncall'] },
+  {
+    name: 'Sev1: email, PagerDuty and Slack at once, executives after 30 min',
+    labels: { alertname: 'DatabaseDown', severity: 'critical', incident_class: 'Sev1' },
+    receivers: ['email-oncall', 'pagerduty', 'slack', 'executives'],
+  },
+  {
+    name: 'Sev2: email, Slack after 5, PagerDuty after 15, executives after 30',
+    labels: { alertname: 'LmsDown', severity: 'critical', incident_class: 'Sev2' },
+    receivers: ['email-oncall', 'slack', 'pagerduty', 'executives'],
+  },
+  {
+    name: 'Sev3: email, Slack after 15; never paged',
+    labels: { alertname: 'ApiLatencyHigh', severity: 'warning', incident_class: 'Sev3' },
+    receivers: ['email-oncall', 'slack'],
+  },
+  {
+    name: 'Sev4 (business): email to finance only',
+    labels: { alertname: 'ReconciliationOverdue', severity: 'info', incident_class: 'Sev4', branch: 'BR0042' },
+    receivers: ['email-business'],
+  },
+  {
+    name: 'no incident class: the on-call email (fallback)',
+    labels: { alertname: 'SomethingElse', severity: 'warning' },
+    receivers: ['email-oncall'],
+  },
 ];
 
 for (const path of PATHS) {

@@ -9,9 +9,25 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { alertmanagerConfigYaml, MAINTENANCE_WINDOW, renderAlertmanagerConfig, type TimeRange, alertByName, alertRule } from '@paywatch/kpi';
+import {
+  alertmanagerConfigYaml,
+  MAINTENANCE_WINDOW,
+  renderAlertmanagerConfig,
+  type TimeRange,
+  alertByName,
+  alertRule,
+} from '@paywatch/kpi';
 import { repoRoot, type RunningServer, startAlertmanager, waitFor } from '@paywatch/runtime';
-import { ladderOf, notificationsFor, postAlerts, silence, startSmtpSink, startWebhookSink, type PostedAlert, type WebhookSink } from './helpers.ts';
+import {
+  ladderOf,
+  notificationsFor,
+  postAlerts,
+  silence,
+  startSmtpSink,
+  startWebhookSink,
+  type PostedAlert,
+  type WebhookSink,
+} from './helpers.ts';
 
 const SCALE = 1 / 300;
 const WAIT = { timeoutMs: 30_000, intervalMs: 50 };
@@ -103,9 +119,16 @@ test('a silence is the acknowledgement: it stops the ladder where it is', async 
   // which started earlier, would have reached each rung before it.
   const control = alert('LmsDown', 'Sev2', { branch: 'BR0102' });
   await postAlerts(am.url, [control]);
-  await waitFor(reached({ alertname: 'LmsDown', branch: 'BR0102' }, 'executives'), { ...WAIT, what: 'the control alert to reach the executives' });
+  await waitFor(reached({ alertname: 'LmsDown', branch: 'BR0102' }, 'executives'), {
+    ...WAIT,
+    what: 'the control alert to reach the executives',
+  });
   const afterSilence = notificationsFor(sink.notifications.slice(silencedAt), { alertname: 'LmsDown', branch: 'BR0101' });
-  assert.deepEqual(afterSilence.map((n) => n.receiver), [], 'notifications after the acknowledgement');
+  assert.deepEqual(
+    afterSilence.map((n) => n.receiver),
+    [],
+    'notifications after the acknowledgement',
+  );
   assert.ok(!ladderOf(sink.notifications, { branch: 'BR0101' }).includes('pagerduty'));
   assert.ok(!ladderOf(sink.notifications, { branch: 'BR0101' }).includes('executives'));
 });
@@ -121,7 +144,10 @@ test('inhibition: a root cause pages once, its symptoms and milder levels stay q
     alert('PaymentSuccessRateLow', 'Sev3', { scenario: 'inhibit' }),
   ]);
   await waitFor(reached({ alertname: 'LmsDown', branch: 'BR0201' }, 'executives'), { ...WAIT, what: 'LmsDown to reach the executives' });
-  await waitFor(reached({ alertname: 'PaymentSuccessRateLow', incident_class: 'Sev1' }, 'executives'), { ...WAIT, what: 'Sev1 to reach the executives' });
+  await waitFor(reached({ alertname: 'PaymentSuccessRateLow', incident_class: 'Sev1' }, 'executives'), {
+    ...WAIT,
+    what: 'Sev1 to reach the executives',
+  });
   assert.deepEqual(notificationsFor(sink.notifications, { alertname: 'LmsPostingQueueDepthHigh' }), []);
   assert.deepEqual(notificationsFor(sink.notifications, { alertname: 'LmsPostingQueueGrowing' }), []);
   assert.deepEqual(notificationsFor(sink.notifications, { alertname: 'PaymentSuccessRateLow', incident_class: 'Sev2' }), []);
@@ -136,8 +162,16 @@ test('the maintenance window mutes warnings and business alerts, never critical 
     alert('DatabaseConnectionsHigh', 'Sev2', { scenario: 'maintenance' }),
   ]);
   // Sev3's Slack rung (15 min) and Sev4's email (5 min) come before Sev2's executives (30 min).
-  await waitFor(reached({ alertname: 'DatabaseConnectionsHigh', scenario: 'maintenance' }, 'executives'), { ...WAIT, what: 'the critical alert to reach the executives' });
-  assert.deepEqual(ladderOf(sink.notifications, { alertname: 'DatabaseConnectionsHigh', scenario: 'maintenance' }), ['email-oncall', 'slack', 'pagerduty', 'executives']);
+  await waitFor(reached({ alertname: 'DatabaseConnectionsHigh', scenario: 'maintenance' }, 'executives'), {
+    ...WAIT,
+    what: 'the critical alert to reach the executives',
+  });
+  assert.deepEqual(ladderOf(sink.notifications, { alertname: 'DatabaseConnectionsHigh', scenario: 'maintenance' }), [
+    'email-oncall',
+    'slack',
+    'pagerduty',
+    'executives',
+  ]);
   assert.deepEqual(notificationsFor(sink.notifications, { alertname: 'ApiLatencyHigh', scenario: 'maintenance' }), []);
   assert.deepEqual(notificationsFor(sink.notifications, { alertname: 'ReconciliationOverdue', branch: 'BR0301' }), []);
 });

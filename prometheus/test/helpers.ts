@@ -28,7 +28,12 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     req.on('end', () => {
       try {
         const payload = JSON.parse(body) as Omit<Notification, 'seq' | 'receiver'>;
-        notifications.push({ receiver: decodeURIComponent(req.url!.slice(1)), status: payload.status, alerts: payload.alerts, seq: notifications.length });
+        notifications.push({
+          receiver: decodeURIComponent(req.url!.slice(1)),
+          status: payload.status,
+          alerts: payload.alerts,
+          seq: notifications.length,
+        });
       } catch {
         // A broken payload is a failed test elsewhere: it never shows up in `notifications`.
       }
@@ -87,10 +92,10 @@ export async function startSmtpSink(): Promise<{ address: string; mails: Mail[];
         buffer = buffer.slice(newline + 2);
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === 'EHLO' || verb === 'HELO') reply('250 localhost');
-        else if (verb === 'MAIL') (mail.from = line), reply('250 OK');
-        else if (verb === 'RCPT') mail.to.push(line), reply('250 OK');
-        else if (verb === 'DATA') (inData = true), reply('354 go ahead');
-        else if (verb === 'QUIT') reply('221 bye'), socket.end();
+        else if (verb === 'MAIL') ((mail.from = line), reply('250 OK'));
+        else if (verb === 'RCPT') (mail.to.push(line), reply('250 OK'));
+        else if (verb === 'DATA') ((inData = true), reply('354 go ahead'));
+        else if (verb === 'QUIT') (reply('221 bye'), socket.end());
         else reply('250 OK');
       }
     });

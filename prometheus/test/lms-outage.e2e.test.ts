@@ -11,7 +11,16 @@ import { after, test } from 'node:test';
 import { startExporter, type RunningExporter } from '@paywatch/exporters';
 import { blackboxConfigYaml, prometheusConfigYaml, ruleFiles } from '@paywatch/kpi';
 import { startSimulator, type Simulator } from '@paywatch/simulator';
-import { freePort, promQuery, type RunningServer, type Service, startPrometheus, startService, waitFor, requireTool } from '@paywatch/runtime';
+import {
+  freePort,
+  promQuery,
+  type RunningServer,
+  type Service,
+  startPrometheus,
+  startService,
+  waitFor,
+  requireTool,
+} from '@paywatch/runtime';
 import { createTestDatabase, type TestDatabase } from '@paywatch/testing';
 
 /** Every `for` of the rules × this: LmsDown's 30 s = 0.6 s, the queue's 15 min = 18 s. */
@@ -97,10 +106,15 @@ test('LMS outage: LmsDown and LmsPostingQueueGrowing fire, then resolve when the
   cleanup.push(() => prometheus.stop());
 
   // Healthy first: the LMS answers, postings flow, no LMS alert.
-  await waitFor(async () => (await promQuery(prometheus.url, 'probe_success{service="lms"} == 1')).length > 0 && (await promQuery(prometheus.url, 'lms_up == 1')).length > 0, {
-    timeoutMs: 30_000,
-    what: 'the LMS to be seen up by the exporter and the prober',
-  });
+  await waitFor(
+    async () =>
+      (await promQuery(prometheus.url, 'probe_success{service="lms"} == 1')).length > 0 &&
+      (await promQuery(prometheus.url, 'lms_up == 1')).length > 0,
+    {
+      timeoutMs: 30_000,
+      what: 'the LMS to be seen up by the exporter and the prober',
+    },
+  );
   assert.ok(!present(await alerts(prometheus), 'LmsDown'), 'no LmsDown before the outage');
 
   // The outage: up to 2 real minutes (4 simulated hours); ended by hand once the alerts fired.
@@ -109,7 +123,11 @@ test('LMS outage: LmsDown and LmsPostingQueueGrowing fire, then resolve when the
   const down = (await alerts(prometheus)).find((a) => a.labels.alertname === 'LmsDown')!;
   assert.equal(down.labels.severity, 'critical');
   assert.equal(down.labels.incident_class, 'Sev2');
-  await waitFor(async () => firing(await alerts(prometheus), 'LmsPostingQueueGrowing'), { timeoutMs: 45_000, intervalMs: 500, what: 'LmsPostingQueueGrowing to fire' });
+  await waitFor(async () => firing(await alerts(prometheus), 'LmsPostingQueueGrowing'), {
+    timeoutMs: 45_000,
+    intervalMs: 500,
+    what: 'LmsPostingQueueGrowing to fire',
+  });
   const peak = (await queueDepth(prometheus)) ?? 0;
   assert.ok(peak > 50, `queue depth ${peak} during the outage`);
 

@@ -26,11 +26,25 @@ const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 
 /** Local wall-clock parts in a time zone, from the platform's time-zone database (not our offset). */
 function wallClock(ms: number, zone: string) {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'long', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      weekday: 'long',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      hourCycle: 'h23',
+    })
       .formatToParts(new Date(ms))
       .map((p) => [p.type, p.value]),
   );
-  return { weekday: parts.weekday!.toLowerCase(), month: Number(parts.month), day: Number(parts.day), minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+  return {
+    weekday: parts.weekday!.toLowerCase(),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+  };
 }
 
 function inRanges(value: number, ranges: string[] | undefined, names?: string[]): boolean {
@@ -47,7 +61,18 @@ const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.
 function alertmanagerMutes(ranges: TimeRange[], ms: number): boolean {
   return ranges.some((r) => {
     const local = wallClock(ms, r.location ?? 'UTC');
-    if (r.weekdays && !r.weekdays.some((w) => inRanges(WEEKDAYS.indexOf(local.weekday), [w.split(':').map((d) => String(WEEKDAYS.indexOf(d))).join(':')]))) return false;
+    if (
+      r.weekdays &&
+      !r.weekdays.some((w) =>
+        inRanges(WEEKDAYS.indexOf(local.weekday), [
+          w
+            .split(':')
+            .map((d) => String(WEEKDAYS.indexOf(d)))
+            .join(':'),
+        ]),
+      )
+    )
+      return false;
     if (!inRanges(local.day, r.days_of_month)) return false;
     if (!inRanges(local.month, r.months, MONTHS)) return false;
     if (r.times && !r.times.some((t) => local.minutes >= toMinutes(t.start_time) && local.minutes < toMinutes(t.end_time))) return false;
@@ -56,7 +81,9 @@ function alertmanagerMutes(ranges: TimeRange[], ms: number): boolean {
 }
 
 test('the simulator and Alertmanager agree on the maintenance window on every hour of 2026', () => {
-  const config = parse(readFileSync(join(repoRoot, 'prometheus/alertmanager.yml'), 'utf8')) as { time_intervals: Array<{ name: string; time_intervals: TimeRange[] }> };
+  const config = parse(readFileSync(join(repoRoot, 'prometheus/alertmanager.yml'), 'utf8')) as {
+    time_intervals: Array<{ name: string; time_intervals: TimeRange[] }>;
+  };
   const interval = config.time_intervals.find((t) => t.name === MAINTENANCE_INTERVAL_NAME);
   assert.ok(interval, `prometheus/alertmanager.yml has no time interval ${MAINTENANCE_INTERVAL_NAME}`);
   const start = Date.parse('2026-01-01T00:00:00+05:30');

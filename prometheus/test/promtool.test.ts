@@ -15,7 +15,9 @@ function run(tool: string, args: string[]) {
 }
 
 test('promtool check rules: every generated rule file is valid', () => {
-  const files = readdirSync(join(dir, 'rules')).filter((f) => f.endsWith('.yml')).map((f) => `rules/${f}`);
+  const files = readdirSync(join(dir, 'rules'))
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => `rules/${f}`);
   assert.ok(files.length >= 2);
   const { ok, output } = run(requireTool('promtool'), ['check', 'rules', ...files]);
   assert.ok(ok, output);
@@ -27,7 +29,9 @@ test('promtool check config: prometheus.yml and the rules it loads', () => {
 });
 
 test('promtool test rules: every alert fires and stays quiet where it should; recording rules compute what they say', () => {
-  const files = readdirSync(join(dir, 'tests')).filter((f) => f.endsWith('.test.yml')).map((f) => `tests/${f}`);
+  const files = readdirSync(join(dir, 'tests'))
+    .filter((f) => f.endsWith('.test.yml'))
+    .map((f) => `tests/${f}`);
   const { ok, output } = run(requireTool('promtool'), ['test', 'rules', ...files]);
   assert.ok(ok, output);
   assert.equal(output.match(/SUCCESS/g)?.length, files.length, output);

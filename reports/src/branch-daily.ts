@@ -58,7 +58,13 @@ export async function branchDaily(ctx: ReportContext, branch: string): Promise<P
   const amountBy = byLabel(amounts, 'channel');
   const channelRows = [...channels]
     .sort((x, y) => (amountBy.get(y[0]) ?? 0) - (amountBy.get(x[0]) ?? 0) || x[0].localeCompare(y[0]))
-    .map(([channel, c]) => [label(CHANNELS, channel), count(c.success), count(c.failed), percent(c.success + c.failed > 0 ? c.success / (c.success + c.failed) : NaN, 1), inr(amountBy.get(channel) ?? 0)]);
+    .map(([channel, c]) => [
+      label(CHANNELS, channel),
+      count(c.success),
+      count(c.failed),
+      percent(c.success + c.failed > 0 ? c.success / (c.success + c.failed) : NaN, 1),
+      inr(amountBy.get(channel) ?? 0),
+    ]);
   const totalSuccess = [...channels.values()].reduce((s, c) => s + c.success, 0);
   const totalFailed = [...channels.values()].reduce((s, c) => s + c.failed, 0);
 
@@ -71,13 +77,21 @@ export async function branchDaily(ctx: ReportContext, branch: string): Promise<P
   }
   const officerAmount = byLabel(officerAmounts, 'officer');
   const officerUnconfirmed = byLabel(unconfirmed, 'officer');
-  for (const name of [...officerAmount.keys(), ...officerUnconfirmed.keys()]) if (!officers.has(name)) officers.set(name, { verified: 0, failed: 0, expired: 0 });
+  for (const name of [...officerAmount.keys(), ...officerUnconfirmed.keys()])
+    if (!officers.has(name)) officers.set(name, { verified: 0, failed: 0, expired: 0 });
   const officerList = [...officers]
     .map(([officer, o]) => ({ officer, ...o, amount: officerAmount.get(officer) ?? 0, unconfirmed: officerUnconfirmed.get(officer) ?? 0 }))
     .sort((x, y) => y.amount - x.amount || x.officer.localeCompare(y.officer));
   const officerRows = officerList.map((o) => {
     const attempts = o.verified + o.failed + o.expired;
-    return [o.officer, inr(o.amount), count(o.verified), count(o.failed + o.expired), percent(attempts > 0 ? o.verified / attempts : NaN, 1), count(o.unconfirmed)];
+    return [
+      o.officer,
+      inr(o.amount),
+      count(o.verified),
+      count(o.failed + o.expired),
+      percent(attempts > 0 ? o.verified / attempts : NaN, 1),
+      count(o.unconfirmed),
+    ];
   });
 
   // Failures by reason.
@@ -93,14 +107,41 @@ export async function branchDaily(ctx: ReportContext, branch: string): Promise<P
         {
           kind: 'tiles',
           tiles: [
-            { label: 'Collected today', value: inr(collected), note: `${percent(collected / target, 1)} of target${period.complete ? '' : ' so far'}`, status: target <= 0 ? 'none' : collected >= target ? 'good' : collected >= 0.8 * target ? 'warn' : 'bad' },
+            {
+              label: 'Collected today',
+              value: inr(collected),
+              note: `${percent(collected / target, 1)} of target${period.complete ? '' : ' so far'}`,
+              status: target <= 0 ? 'none' : collected >= target ? 'good' : collected >= 0.8 * target ? 'warn' : 'bad',
+            },
             { label: 'Day target', value: inr(target), note: collected >= target ? 'met' : `${inr(target - collected)} to go` },
-            { label: 'Payments', value: count(totalSuccess + totalFailed), note: `${count(totalSuccess)} successful, ${count(totalFailed)} failed` },
-            { label: 'Success rate', value: percent(totalSuccess + totalFailed > 0 ? totalSuccess / (totalSuccess + totalFailed) : NaN, 1), note: 'all channels, the period' },
+            {
+              label: 'Payments',
+              value: count(totalSuccess + totalFailed),
+              note: `${count(totalSuccess)} successful, ${count(totalFailed)} failed`,
+            },
+            {
+              label: 'Success rate',
+              value: percent(totalSuccess + totalFailed > 0 ? totalSuccess / (totalSuccess + totalFailed) : NaN, 1),
+              note: 'all channels, the period',
+            },
           ],
         },
         { kind: 'chart', title: 'Collected through the day (₹) against the day’s target', svg: chart },
-        { kind: 'table', title: 'By channel', table: { columns: [{ title: 'Channel' }, { title: 'Successful', numeric: true }, { title: 'Failed', numeric: true }, { title: 'Success rate', numeric: true }, { title: 'Amount', numeric: true }], rows: channelRows, empty: 'No payments reached a final status in the period.' } },
+        {
+          kind: 'table',
+          title: 'By channel',
+          table: {
+            columns: [
+              { title: 'Channel' },
+              { title: 'Successful', numeric: true },
+              { title: 'Failed', numeric: true },
+              { title: 'Success rate', numeric: true },
+              { title: 'Amount', numeric: true },
+            ],
+            rows: channelRows,
+            empty: 'No payments reached a final status in the period.',
+          },
+        },
       ],
     },
     {
@@ -110,9 +151,24 @@ export async function branchDaily(ctx: ReportContext, branch: string): Promise<P
           kind: 'tiles',
           tiles: [
             { label: 'Pending reconciliations', value: count(pending), status: 'none' },
-            { label: 'Overdue reconciliations', value: count(overdue), note: 'pending past their due time', status: overdue > 0 ? 'bad' : 'good' },
-            { label: 'Open exceptions', value: count(exceptions), note: 'reconciliations in exception', status: exceptions > 0 ? 'warn' : 'good' },
-            { label: 'Failed LMS postings', value: count(lmsFailed), note: `${count(lmsPosted)} posted; ${count(lmsQueue ?? 0)} waiting now`, status: lmsFailed > 0 ? 'warn' : 'good' },
+            {
+              label: 'Overdue reconciliations',
+              value: count(overdue),
+              note: 'pending past their due time',
+              status: overdue > 0 ? 'bad' : 'good',
+            },
+            {
+              label: 'Open exceptions',
+              value: count(exceptions),
+              note: 'reconciliations in exception',
+              status: exceptions > 0 ? 'warn' : 'good',
+            },
+            {
+              label: 'Failed LMS postings',
+              value: count(lmsFailed),
+              note: `${count(lmsPosted)} posted; ${count(lmsQueue ?? 0)} waiting now`,
+              status: lmsFailed > 0 ? 'warn' : 'good',
+            },
           ],
         },
       ],
@@ -120,20 +176,45 @@ export async function branchDaily(ctx: ReportContext, branch: string): Promise<P
     {
       heading: 'Field officers',
       blocks: [
-        { kind: 'table', table: { columns: [{ title: 'Officer' }, { title: 'Collected (OTP verified)', numeric: true }, { title: 'Verified', numeric: true }, { title: 'OTP failed/expired', numeric: true }, { title: 'OTP success', numeric: true }, { title: 'Awaiting branch confirmation', numeric: true }], rows: officerRows, empty: 'No field collections in the period.' } },
+        {
+          kind: 'table',
+          table: {
+            columns: [
+              { title: 'Officer' },
+              { title: 'Collected (OTP verified)', numeric: true },
+              { title: 'Verified', numeric: true },
+              { title: 'OTP failed/expired', numeric: true },
+              { title: 'OTP success', numeric: true },
+              { title: 'Awaiting branch confirmation', numeric: true },
+            ],
+            rows: officerRows,
+            empty: 'No field collections in the period.',
+          },
+        },
       ],
     },
     {
       heading: 'Payment failures by reason',
       blocks: reasonList.length
         ? [
-            { kind: 'chart', title: 'Failed payments in the period, by reason', svg: horizontalBars({ labels: reasonList.map(([r]) => label(REASONS, r)), values: reasonList.map(([, v]) => Math.round(v)), format: (v) => count(v), color: '#c4a000' }) },
+            {
+              kind: 'chart',
+              title: 'Failed payments in the period, by reason',
+              svg: horizontalBars({
+                labels: reasonList.map(([r]) => label(REASONS, r)),
+                values: reasonList.map(([, v]) => Math.round(v)),
+                format: (v) => count(v),
+                color: '#c4a000',
+              }),
+            },
           ]
         : [{ kind: 'text', text: 'No payment failed in the period.' }],
     },
   ];
   return {
     sections,
-    notes: [`Counts are increases of the exporters' counters over the period (Prometheus increase(), so they can be fractional before rounding); reconciliation and queue figures are as of ${istTime(T)} IST.`],
+    notes: [
+      `Counts are increases of the exporters' counters over the period (Prometheus increase(), so they can be fractional before rounding); reconciliation and queue figures are as of ${istTime(T)} IST.`,
+    ],
   };
 }

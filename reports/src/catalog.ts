@@ -20,9 +20,21 @@ export interface ReportDefinition {
 }
 
 export const REPORTS: Record<ReportName, ReportDefinition> = {
-  'executive-daily': { title: 'Executive daily report', covers: 'the whole fleet (revenue, KPIs, incidents, every branch ranked)', build: (ctx) => executiveDaily(ctx) },
-  'branch-daily': { title: 'Branch daily report', covers: "one branch's collections, officers, reconciliations and failures", build: (ctx, branch) => branchDaily(ctx, branch) },
-  'finance-reconciliation': { title: 'Finance reconciliation report', covers: 'reconciliations, revenue and failures across all branches', build: (ctx) => financeReconciliation(ctx) },
+  'executive-daily': {
+    title: 'Executive daily report',
+    covers: 'the whole fleet (revenue, KPIs, incidents, every branch ranked)',
+    build: (ctx) => executiveDaily(ctx),
+  },
+  'branch-daily': {
+    title: 'Branch daily report',
+    covers: "one branch's collections, officers, reconciliations and failures",
+    build: (ctx, branch) => branchDaily(ctx, branch),
+  },
+  'finance-reconciliation': {
+    title: 'Finance reconciliation report',
+    covers: 'reconciliations, revenue and failures across all branches',
+    build: (ctx) => financeReconciliation(ctx),
+  },
 };
 
 export const ALL_BRANCHES = 'all branches';
@@ -37,10 +49,18 @@ export function reportName(name: string): ReportName {
  * reports, their branches for branch-daily. Throws ReportRefused when their scope cannot see it.
  */
 export function subjectsFor(name: ReportName, who: WhoAmI, branch?: string): string[] {
-  const refuse = (why: string) => new ReportRefused(`${who.login} (${who.role}, sees ${scopeText(who)}) cannot have the ${name} report: it covers ${REPORTS[name].covers}, and ${why}.`);
+  const refuse = (why: string) =>
+    new ReportRefused(
+      `${who.login} (${who.role}, sees ${scopeText(who)}) cannot have the ${name} report: it covers ${REPORTS[name].covers}, and ${why}.`,
+    );
   const { scope } = who;
   if (name !== 'branch-daily') {
-    if (scope.kind !== 'all') throw refuse(scope.kind === 'branch' ? 'their scope is only part of the fleet (branch-daily is the report for their branches)' : 'their scope does not include every branch');
+    if (scope.kind !== 'all')
+      throw refuse(
+        scope.kind === 'branch'
+          ? 'their scope is only part of the fleet (branch-daily is the report for their branches)'
+          : 'their scope does not include every branch',
+      );
     if (branch) throw new Error(`--branch applies to branch-daily only`);
     return [ALL_BRANCHES];
   }

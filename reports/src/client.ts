@@ -76,7 +76,9 @@ export class ScopeClient {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new ReportUnavailable(`cannot reach the scope proxy at ${this.target.url} (${cause}): is the stack running (npm start)? Point at another with --proxy-url or PAYWATCH_SCOPE_PROXY_URL.`);
+      throw new ReportUnavailable(
+        `cannot reach the scope proxy at ${this.target.url} (${cause}): is the stack running (npm start)? Point at another with --proxy-url or PAYWATCH_SCOPE_PROXY_URL.`,
+      );
     }
     this.queries++;
     let body: ApiBody;
@@ -85,9 +87,15 @@ export class ScopeClient {
     } catch {
       throw new ReportUnavailable(`the scope proxy at ${this.target.url} answered HTTP ${response.status} without JSON to ${path}`);
     }
-    if (response.status === 401) throw new ReportUnavailable(`the scope proxy refused the report service's credentials (${body.error ?? 'unauthorized'}): the shared secret (PAYWATCH_PROXY_SECRET) must be the proxy's`);
+    if (response.status === 401)
+      throw new ReportUnavailable(
+        `the scope proxy refused the report service's credentials (${body.error ?? 'unauthorized'}): the shared secret (PAYWATCH_PROXY_SECRET) must be the proxy's`,
+      );
     if (response.status === 403) throw new ReportRefused(`${this.login} may not read this: ${body.error ?? 'forbidden'}`);
-    if (body.status !== 'success') throw new ReportUnavailable(`the scope proxy answered HTTP ${response.status} to ${path} ${params.query ?? ''}: ${body.error ?? 'error'}`);
+    if (body.status !== 'success')
+      throw new ReportUnavailable(
+        `the scope proxy answered HTTP ${response.status} to ${path} ${params.query ?? ''}: ${body.error ?? 'error'}`,
+      );
     return body.data;
   }
 
@@ -97,13 +105,18 @@ export class ScopeClient {
 
   /** An instant query at `time` (epoch seconds). NaN values are kept: callers decide. */
   async instant(query: string, time: number): Promise<Sample[]> {
-    const data = (await this.call('query', { query, time: String(time) })) as { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    const data = (await this.call('query', { query, time: String(time) })) as {
+      resultType: string;
+      result: Array<{ metric: Record<string, string>; value: [number, string] }>;
+    };
     if (data.resultType !== 'vector') throw new ReportUnavailable(`expected a vector from ${query}, got ${data.resultType}`);
     return data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
   }
 
   async range(query: string, start: number, end: number, step: number): Promise<RangeSeries[]> {
-    const data = (await this.call('query_range', { query, start: String(start), end: String(end), step: String(step) })) as { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+    const data = (await this.call('query_range', { query, start: String(start), end: String(end), step: String(step) })) as {
+      result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }>;
+    };
     return data.result.map((r) => ({ labels: r.metric, points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
   }
 

@@ -97,7 +97,10 @@ function blockHtml(block: Block): string {
   switch (block.kind) {
     case 'tiles':
       return `<div class="tiles">${block.tiles
-        .map((t) => `<div class="tile ${t.status ?? 'none'}"><div class="label">${escapeHtml(t.label)}</div><div class="value">${escapeHtml(t.value)}</div>${t.note ? `<div class="note">${escapeHtml(t.note)}</div>` : ''}</div>`)
+        .map(
+          (t) =>
+            `<div class="tile ${t.status ?? 'none'}"><div class="label">${escapeHtml(t.label)}</div><div class="value">${escapeHtml(t.value)}</div>${t.note ? `<div class="note">${escapeHtml(t.note)}</div>` : ''}</div>`,
+        )
         .join('')}</div>`;
     case 'chart':
       return `<div class="chart"><h3>${escapeHtml(block.title)}</h3>${block.svg}${block.caption ? `<div class="caption">${escapeHtml(block.caption)}</div>` : ''}</div>`;
@@ -106,7 +109,12 @@ function blockHtml(block: Block): string {
       if (!block.table.rows.length) return `${title}<p class="empty">${escapeHtml(block.table.empty)}</p>`;
       const cls = (c: Column) => (c.numeric ? ' class="num"' : '');
       const head = block.table.columns.map((c) => `<th${cls(c)}>${escapeHtml(c.title)}</th>`).join('');
-      const rows = block.table.rows.map((row) => `<tr>${row.map((cell, i) => `<td${cls(block.table.columns[i] ?? { title: '' })}>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('');
+      const rows = block.table.rows
+        .map(
+          (row) =>
+            `<tr>${row.map((cell, i) => `<td${cls(block.table.columns[i] ?? { title: '' })}>${escapeHtml(cell)}</td>`).join('')}</tr>`,
+        )
+        .join('');
       return `${title}<table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
     }
     case 'text':
@@ -116,7 +124,9 @@ function blockHtml(block: Block): string {
 
 /** The report as one self-contained HTML page (inline CSS and SVG): e-mail body and PDF source. */
 export function reportHtml(doc: ReportDocument): string {
-  const sections = doc.sections.map((s) => `<section><h2>${escapeHtml(s.heading)}</h2>${s.blocks.map(blockHtml).join('\n')}</section>`).join('\n');
+  const sections = doc.sections
+    .map((s) => `<section><h2>${escapeHtml(s.heading)}</h2>${s.blocks.map(blockHtml).join('\n')}</section>`)
+    .join('\n');
   const notes = doc.notes.length ? `<div class="notes">${doc.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('')}</div>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(`${doc.title} — ${doc.subject} — ${doc.period.date}`)}</title><style>${CSS}</style></head>

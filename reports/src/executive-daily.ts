@@ -54,12 +54,26 @@ export async function executiveDaily(ctx: ReportContext): Promise<Pick<ReportDoc
   const met = withTarget.filter((d) => d.revenue! >= d.target!).length;
 
   // Critical incidents: every critical alert that fired in the period, when, and whether it still does.
-  const incidents = await client.range('max by (alertname, branch) (ALERTS{alertstate="firing", severity="critical"})', period.start, T, 60);
+  const incidents = await client.range(
+    'max by (alertname, branch) (ALERTS{alertstate="firing", severity="critical"})',
+    period.start,
+    T,
+    60,
+  );
   const incidentRows = incidents
     .map((s) => {
       const first = s.points[0]?.[0] ?? T;
       const last = s.points[s.points.length - 1]?.[0] ?? T;
-      return { first, row: [s.labels.alertname ?? '?', s.labels.branch ?? 'fleet-wide', istTime(first), T - last <= 120 ? 'still firing' : istTime(last), `${Math.max(1, Math.round(s.points.length))} min`] };
+      return {
+        first,
+        row: [
+          s.labels.alertname ?? '?',
+          s.labels.branch ?? 'fleet-wide',
+          istTime(first),
+          T - last <= 120 ? 'still firing' : istTime(last),
+          `${Math.max(1, Math.round(s.points.length))} min`,
+        ],
+      };
     })
     .sort((a, b) => a.first - b.first)
     .map((r) => r.row);
@@ -76,7 +90,12 @@ export async function executiveDaily(ctx: ReportContext): Promise<Pick<ReportDoc
     .sort((a, b) => b.ratio - a.ratio || a.branch.localeCompare(b.branch));
   const n = Math.min(5, Math.floor(ranked.length / 2));
   const rows = (list: typeof ranked) => list.map((b) => [b.branch, inr(b.collected), inr(b.target), percent(b.ratio, 1)]);
-  const branchColumns = [{ title: 'Branch' }, { title: 'Collected', numeric: true }, { title: 'Target', numeric: true }, { title: 'Of target', numeric: true }];
+  const branchColumns = [
+    { title: 'Branch' },
+    { title: 'Collected', numeric: true },
+    { title: 'Target', numeric: true },
+    { title: 'Of target', numeric: true },
+  ];
 
   const sections: Section[] = [
     {
@@ -85,10 +104,25 @@ export async function executiveDaily(ctx: ReportContext): Promise<Pick<ReportDoc
         {
           kind: 'tiles',
           tiles: [
-            { label: 'Revenue against target', value: inr(collected), note: `target ${inr(target)}: ${percent(collected / target, 1)}${period.complete ? '' : ' so far'}`, status: collected >= target ? 'good' : collected >= 0.8 * target ? 'warn' : 'bad' },
+            {
+              label: 'Revenue against target',
+              value: inr(collected),
+              note: `target ${inr(target)}: ${percent(collected / target, 1)}${period.complete ? '' : ' so far'}`,
+              status: collected >= target ? 'good' : collected >= 0.8 * target ? 'warn' : 'bad',
+            },
             { label: 'Revenue, last 24 h', value: revenue24h === undefined ? '—' : inr(revenue24h), note: `to ${istTime(T)} IST` },
-            { label: 'Payment success rate', value: percent(successAvg ?? NaN), note: `real-time channels, period average; now ${percent(successNow ?? NaN)}; target ${percent(success.target, 0)}`, status: status(successAvg ?? NaN, success) },
-            { label: 'Availability', value: percent(availabilityAvg ?? NaN, 2), note: `health probes, period average; target ${percent(availability.target, 1)}`, status: status(availabilityAvg ?? NaN, availability) },
+            {
+              label: 'Payment success rate',
+              value: percent(successAvg ?? NaN),
+              note: `real-time channels, period average; now ${percent(successNow ?? NaN)}; target ${percent(success.target, 0)}`,
+              status: status(successAvg ?? NaN, success),
+            },
+            {
+              label: 'Availability',
+              value: percent(availabilityAvg ?? NaN, 2),
+              note: `health probes, period average; target ${percent(availability.target, 1)}`,
+              status: status(availabilityAvg ?? NaN, availability),
+            },
           ],
         },
       ],
@@ -99,20 +133,50 @@ export async function executiveDaily(ctx: ReportContext): Promise<Pick<ReportDoc
         {
           kind: 'chart',
           title: 'Revenue by day (₹) and the day’s collection target',
-          svg: barsAgainstTarget({ categories: days.map((d) => d.label), bars: days.map((d) => d.revenue), target: days.map((d) => d.target), barName: 'Revenue', targetName: 'Target', format: inrShort }),
+          svg: barsAgainstTarget({
+            categories: days.map((d) => d.label),
+            bars: days.map((d) => d.revenue),
+            target: days.map((d) => d.target),
+            barName: 'Revenue',
+            targetName: 'Target',
+            format: inrShort,
+          }),
           caption: `${met} of ${withTarget.length} days with a recorded target met it. Days without a target line had no target recorded.${period.complete ? '' : ' * today so far.'}`,
         },
       ],
     },
     {
       heading: 'Critical incidents in the period',
-      blocks: [{ kind: 'table', table: { columns: [{ title: 'Alert' }, { title: 'Where' }, { title: 'First firing (IST)' }, { title: 'Until (IST)' }, { title: 'Firing for', numeric: true }], rows: incidentRows, empty: 'No critical alert fired in the period.' } }],
+      blocks: [
+        {
+          kind: 'table',
+          table: {
+            columns: [
+              { title: 'Alert' },
+              { title: 'Where' },
+              { title: 'First firing (IST)' },
+              { title: 'Until (IST)' },
+              { title: 'Firing for', numeric: true },
+            ],
+            rows: incidentRows,
+            empty: 'No critical alert fired in the period.',
+          },
+        },
+      ],
     },
     {
       heading: 'Best and worst branches today (collections against their target)',
       blocks: [
-        { kind: 'table', title: `Best ${n}`, table: { columns: branchColumns, rows: rows(ranked.slice(0, n)), empty: 'No branch has a target today.' } },
-        { kind: 'table', title: `Worst ${n}`, table: { columns: branchColumns, rows: rows(ranked.slice(ranked.length - n).reverse()), empty: 'No branch has a target today.' } },
+        {
+          kind: 'table',
+          title: `Best ${n}`,
+          table: { columns: branchColumns, rows: rows(ranked.slice(0, n)), empty: 'No branch has a target today.' },
+        },
+        {
+          kind: 'table',
+          title: `Worst ${n}`,
+          table: { columns: branchColumns, rows: rows(ranked.slice(ranked.length - n).reverse()), empty: 'No branch has a target today.' },
+        },
         { kind: 'text', text: `${ranked.filter((b) => b.ratio >= 1).length} of ${ranked.length} branches have met today's target.` },
       ],
     },

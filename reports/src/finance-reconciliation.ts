@@ -53,29 +53,73 @@ export async function financeReconciliation(ctx: ReportContext): Promise<Pick<Re
           kind: 'tiles',
           tiles: [
             { label: 'Pending', value: count(pending), note: `across ${branches.length} branches` },
-            { label: 'Overdue', value: count(overdue), note: `${attention.filter((x) => x.overdue > 0).length} branches`, status: overdue > 0 ? 'bad' : 'good' },
-            { label: 'Open exceptions', value: count(exceptions), note: `${attention.filter((x) => x.exceptions > 0).length} branches`, status: exceptions > 0 ? 'warn' : 'good' },
+            {
+              label: 'Overdue',
+              value: count(overdue),
+              note: `${attention.filter((x) => x.overdue > 0).length} branches`,
+              status: overdue > 0 ? 'bad' : 'good',
+            },
+            {
+              label: 'Open exceptions',
+              value: count(exceptions),
+              note: `${attention.filter((x) => x.exceptions > 0).length} branches`,
+              status: exceptions > 0 ? 'warn' : 'good',
+            },
             { label: 'Branches all clear', value: count(branches.length - attention.length), note: 'nothing overdue, no exception' },
           ],
         },
         {
           kind: 'table',
-          title: attention.length > shown.length ? `Branches needing attention (${shown.length} of ${attention.length}, most overdue first)` : 'Branches needing attention',
-          table: { columns: [{ title: 'Branch' }, { title: 'Overdue', numeric: true }, { title: 'Open exceptions', numeric: true }, { title: 'Pending', numeric: true }], rows: shown.map((x) => [x.branch, count(x.overdue), count(x.exceptions), count(x.pending)]), empty: 'No branch has an overdue reconciliation or an open exception.' },
+          title:
+            attention.length > shown.length
+              ? `Branches needing attention (${shown.length} of ${attention.length}, most overdue first)`
+              : 'Branches needing attention',
+          table: {
+            columns: [
+              { title: 'Branch' },
+              { title: 'Overdue', numeric: true },
+              { title: 'Open exceptions', numeric: true },
+              { title: 'Pending', numeric: true },
+            ],
+            rows: shown.map((x) => [x.branch, count(x.overdue), count(x.exceptions), count(x.pending)]),
+            empty: 'No branch has an overdue reconciliation or an open exception.',
+          },
         },
       ],
     },
     {
       heading: 'Revenue by channel',
       blocks: [
-        { kind: 'chart', title: `Successful payments in the period (₹), total ${inr(totalRevenue)}`, svg: horizontalBars({ labels: revenueBy.map(([c]) => label(CHANNELS, c)), values: revenueBy.map(([, v]) => v), format: inrShort }) },
+        {
+          kind: 'chart',
+          title: `Successful payments in the period (₹), total ${inr(totalRevenue)}`,
+          svg: horizontalBars({
+            labels: revenueBy.map(([c]) => label(CHANNELS, c)),
+            values: revenueBy.map(([, v]) => v),
+            format: inrShort,
+          }),
+        },
         {
           kind: 'table',
           table: {
-            columns: [{ title: 'Channel' }, { title: 'Revenue', numeric: true }, { title: 'Share', numeric: true }, { title: 'Successful', numeric: true }, { title: 'Failed', numeric: true }, { title: 'Success rate', numeric: true }],
+            columns: [
+              { title: 'Channel' },
+              { title: 'Revenue', numeric: true },
+              { title: 'Share', numeric: true },
+              { title: 'Successful', numeric: true },
+              { title: 'Failed', numeric: true },
+              { title: 'Success rate', numeric: true },
+            ],
             rows: revenueBy.map(([c, v]) => {
               const s = statusBy.get(c) ?? { success: 0, failed: 0 };
-              return [label(CHANNELS, c), inr(v), percent(totalRevenue > 0 ? v / totalRevenue : NaN, 1), count(s.success), count(s.failed), percent(s.success + s.failed > 0 ? s.success / (s.success + s.failed) : NaN, 1)];
+              return [
+                label(CHANNELS, c),
+                inr(v),
+                percent(totalRevenue > 0 ? v / totalRevenue : NaN, 1),
+                count(s.success),
+                count(s.failed),
+                percent(s.success + s.failed > 0 ? s.success / (s.success + s.failed) : NaN, 1),
+              ];
             }),
             empty: 'No successful payment in the period.',
           },
@@ -86,11 +130,32 @@ export async function financeReconciliation(ctx: ReportContext): Promise<Pick<Re
       heading: 'Failures by reason',
       blocks: reasonList.length
         ? [
-            { kind: 'chart', title: `Failed payments in the period, by reason (total ${count(totalFailures)})`, svg: horizontalBars({ labels: reasonList.map(([r]) => label(REASONS, r)), values: reasonList.map(([, v]) => Math.round(v)), format: (v) => count(v), color: '#c4a000' }) },
-            { kind: 'table', table: { columns: [{ title: 'Reason' }, { title: 'Failed payments', numeric: true }, { title: 'Share', numeric: true }], rows: reasonList.map(([r, v]) => [label(REASONS, r), count(v), percent(v / totalFailures, 1)]), empty: '' } },
+            {
+              kind: 'chart',
+              title: `Failed payments in the period, by reason (total ${count(totalFailures)})`,
+              svg: horizontalBars({
+                labels: reasonList.map(([r]) => label(REASONS, r)),
+                values: reasonList.map(([, v]) => Math.round(v)),
+                format: (v) => count(v),
+                color: '#c4a000',
+              }),
+            },
+            {
+              kind: 'table',
+              table: {
+                columns: [{ title: 'Reason' }, { title: 'Failed payments', numeric: true }, { title: 'Share', numeric: true }],
+                rows: reasonList.map(([r, v]) => [label(REASONS, r), count(v), percent(v / totalFailures, 1)]),
+                empty: '',
+              },
+            },
           ]
         : [{ kind: 'text', text: 'No payment failed in the period.' }],
     },
   ];
-  return { sections, notes: ['Revenue and failures are increases of payment_amount_total, payments_total and payment_failures_total over the period; reconciliation figures are the exporters\' gauges at the period\'s end.'] };
+  return {
+    sections,
+    notes: [
+      "Revenue and failures are increases of payment_amount_total, payments_total and payment_failures_total over the period; reconciliation figures are the exporters' gauges at the period's end.",
+    ],
+  };
 }

@@ -2,7 +2,12 @@
 // times in IST. IST has no daylight saving, so a fixed +05:30 offset is exact and needs no
 // time-zone database.
 
-const INR_WHOLE = new Intl.NumberFormat('en-IN', { style: 'currency', currency: 'INR', maximumFractionDigits: 0, minimumFractionDigits: 0 });
+const INR_WHOLE = new Intl.NumberFormat('en-IN', {
+  style: 'currency',
+  currency: 'INR',
+  maximumFractionDigits: 0,
+  minimumFractionDigits: 0,
+});
 const GROUPED = new Intl.NumberFormat('en-IN', { maximumFractionDigits: 0 });
 
 /** ₹1,23,45,678: whole rupees, lakh/crore grouping. */
@@ -84,7 +89,8 @@ export function istMidnight(date: string): number {
   const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const utc = Date.UTC(y, m - 1, d);
   const back = new Date(utc);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d) throw new Error(`${date} is not a calendar date`);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d)
+    throw new Error(`${date} is not a calendar date`);
   return utc / 1000 - IST_OFFSET_SECONDS;
 }
 

@@ -30,13 +30,22 @@ export const OPTIONS = {
 export const OPTION_TABLE: OptionTable<typeof OPTIONS> = {
   component: 'report scheduler',
   envPrefix: 'PAYWATCH_REPORTS_',
-  usage: 'usage: tsx reports/src/main.ts (--prometheus-url URL | --proxy-url URL) --policy FILE --smtp-url smtp://HOST:PORT --data-dir DIR [--port 9430]',
+  usage:
+    'usage: tsx reports/src/main.ts (--prometheus-url URL | --proxy-url URL) --policy FILE --smtp-url smtp://HOST:PORT --data-dir DIR [--port 9430]',
   options: OPTIONS,
 };
 
 export async function main(argv: string[]): Promise<void> {
   const { values: v } = parseOrExit('report scheduler', OPTION_TABLE, () => parseOptions(OPTION_TABLE, argv, process.env));
-  const values = { 'proxy-url': v.proxyUrl, 'prometheus-url': v.prometheusUrl, policy: v.policy, 'smtp-url': v.smtpUrl, 'data-dir': v.dataDir, port: v.port, host: v.host };
+  const values = {
+    'proxy-url': v.proxyUrl,
+    'prometheus-url': v.prometheusUrl,
+    policy: v.policy,
+    'smtp-url': v.smtpUrl,
+    'data-dir': v.dataDir,
+    port: v.port,
+    host: v.host,
+  };
   const missing: string[] = (['policy', 'smtp-url', 'data-dir'] as const).filter((k) => !values[k]).map((k) => `--${k}`);
   if (!values['proxy-url'] === !values['prometheus-url']) missing.push('exactly one of --proxy-url and --prometheus-url');
   const secret = v.secret;
@@ -47,7 +56,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   let ownProxy: ScopeProxy | undefined;
   if (values['prometheus-url']) {
-    ownProxy = await startScopeProxy({ policyPath: values.policy!, upstream: values['prometheus-url'], host: '127.0.0.1', port: 0, secret, identityMode: 'header' });
+    ownProxy = await startScopeProxy({
+      policyPath: values.policy!,
+      upstream: values['prometheus-url'],
+      host: '127.0.0.1',
+      port: 0,
+      secret,
+      identityMode: 'header',
+    });
   }
   const registry = new Registry();
   const scheduler = new ReportScheduler({
@@ -67,7 +83,11 @@ export async function main(argv: string[]): Promise<void> {
   await once(server, 'listening');
   scheduler.start();
   console.log(`report scheduler: metrics on http://${values.host}:${values.port}/metrics, SMTP ${values['smtp-url']}`);
-  const stop = () => void scheduler.stop().then(() => ownProxy?.stop()).then(() => server.close(() => process.exit(0)));
+  const stop = () =>
+    void scheduler
+      .stop()
+      .then(() => ownProxy?.stop())
+      .then(() => server.close(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

@@ -40,7 +40,10 @@ export async function renderReports(request: ReportRequest): Promise<RenderedRep
   const now = request.now ?? (() => Date.now() / 1000);
   const client = new ScopeClient(request.proxy, request.login);
   const who: WhoAmI = await client.whoami().catch((error: Error) => {
-    if (error instanceof ReportRefused) throw new ReportRefused(`${request.login} is not a Paywatch user the scope proxy knows (policy/policy.yml): no report can be made for them`);
+    if (error instanceof ReportRefused)
+      throw new ReportRefused(
+        `${request.login} is not a Paywatch user the scope proxy knows (policy/policy.yml): no report can be made for them`,
+      );
     throw error;
   });
   const subjects = subjectsFor(request.report, who, request.branch);

@@ -68,8 +68,15 @@ export function parseSchedule(text: string, file: string, roleNames: Set<string>
   };
 
   const root = doc.contents as YamlNode | null;
-  const section = isMap(root) ? ((root as YAMLMap<unknown, unknown>).items.find((p) => isScalar(p.key) && p.key.value === 'reports')?.value as YamlNode | undefined) : undefined;
-  const schedule: ReportSchedule = { sendAt: DEFAULT_SEND_AT, from: 'Paywatch reports <reports@paywatch.example>', emailDomain: 'paywatch.example', roles: new Map() };
+  const section = isMap(root)
+    ? ((root as YAMLMap<unknown, unknown>).items.find((p) => isScalar(p.key) && p.key.value === 'reports')?.value as YamlNode | undefined)
+    : undefined;
+  const schedule: ReportSchedule = {
+    sendAt: DEFAULT_SEND_AT,
+    from: 'Paywatch reports <reports@paywatch.example>',
+    emailDomain: 'paywatch.example',
+    roles: new Map(),
+  };
   if (!section) return schedule; // no section: nobody is sent anything
   const top = fields(section, 'reports', ['send_at', 'from', 'email_domain', 'roles']);
   if (top.has('send_at')) schedule.sendAt = time(top.get('send_at'), 'reports.send_at') ?? DEFAULT_SEND_AT;
@@ -122,7 +129,14 @@ export function loadAssignments(policyFile: string): { schedule: ReportSchedule;
   for (const binding of [...policy.bindings.values()].sort((a, b) => a.login.localeCompare(b.login))) {
     const role = schedule.roles.get(binding.role);
     if (!role) continue;
-    for (const report of role.reports) assignments.push({ login: binding.login, role: binding.role, email: `${binding.login}@${schedule.emailDomain}`, report, sendAt: role.sendAt });
+    for (const report of role.reports)
+      assignments.push({
+        login: binding.login,
+        role: binding.role,
+        email: `${binding.login}@${schedule.emailDomain}`,
+        report,
+        sendAt: role.sendAt,
+      });
   }
   return { schedule, assignments };
 }

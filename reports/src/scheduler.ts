@@ -8,7 +8,14 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { promOptions, REPORT_FAILURES_TOTAL, REPORT_RENDER_SECONDS, REPORTS_OVERDUE, REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS, REPORTS_SENT_TOTAL } from '@paywatch/contract';
+import {
+  promOptions,
+  REPORT_FAILURES_TOTAL,
+  REPORT_RENDER_SECONDS,
+  REPORTS_OVERDUE,
+  REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS,
+  REPORTS_SENT_TOTAL,
+} from '@paywatch/contract';
 import { REPORT_NAMES, REPORTS } from './catalog.ts';
 import { ReportRefused, type ProxyTarget } from './client.ts';
 import { realClock, type Clock } from './clock.ts';
@@ -50,7 +57,7 @@ const key = (day: string, a: { login: string; report: string }) => `${day}|${a.l
 
 /** Minutes after 00:00 IST of an instant. */
 export function istMinutes(epochSeconds: number): number {
-  return Math.floor((((epochSeconds + IST_OFFSET_SECONDS) % 86400) + 86400) % 86400 / 60);
+  return Math.floor(((((epochSeconds + IST_OFFSET_SECONDS) % 86400) + 86400) % 86400) / 60);
 }
 
 export class ReportScheduler {
@@ -139,7 +146,8 @@ export class ReportScheduler {
       await this.sendOne(a, day, schedule.from, now);
     }
     const overdue = new Map<string, number>(REPORT_NAMES.map((r) => [r, 0]));
-    for (const a of assignments) if (minutes >= a.sendAt && !this.sent.has(key(day, a))) overdue.set(a.report, (overdue.get(a.report) ?? 0) + 1);
+    for (const a of assignments)
+      if (minutes >= a.sendAt && !this.sent.has(key(day, a))) overdue.set(a.report, (overdue.get(a.report) ?? 0) + 1);
     for (const [report, n] of overdue) this.metrics.overdue.set({ report }, n);
   }
 
@@ -150,7 +158,9 @@ export class ReportScheduler {
     const wait = Math.min(900, (this.options.retryAfterSeconds ?? 60) * 2 ** (attempts - 1));
     this.failures.set(k, { attempts, nextAt: now + wait, error });
     this.metrics.failures.inc({ report: a.report, stage });
-    this.log(`reports: ${a.report} for ${a.login} (${day}) failed at ${stage} (attempt ${attempts}): ${error}; retrying in ${Math.round(wait)} s`);
+    this.log(
+      `reports: ${a.report} for ${a.login} (${day}) failed at ${stage} (attempt ${attempts}): ${error}; retrying in ${Math.round(wait)} s`,
+    );
   }
 
   private async sendOne(a: Assignment, day: string, from: string, now: number): Promise<void> {
@@ -159,13 +169,27 @@ export class ReportScheduler {
     let html: string;
     let subjects: string[];
     try {
-      const rendered = await renderReports({ proxy: this.options.proxy, login: a.login, report: a.report, date: day, now: () => this.clock.now() });
+      const rendered = await renderReports({
+        proxy: this.options.proxy,
+        login: a.login,
+        report: a.report,
+        date: day,
+        now: () => this.clock.now(),
+      });
       this.printer ??= await this.options.printer();
       attachments = [];
-      for (const r of rendered) attachments.push({ filename: `${a.report}-${r.document.subject.replace(/\s+/g, '-')}-${day}.pdf`, content: await this.printer.print(r.html, r.document), contentType: 'application/pdf' });
+      for (const r of rendered)
+        attachments.push({
+          filename: `${a.report}-${r.document.subject.replace(/\s+/g, '-')}-${day}.pdf`,
+          content: await this.printer.print(r.html, r.document),
+          contentType: 'application/pdf',
+        });
       subjects = rendered.map((r) => r.document.subject);
       // Several branches: one e-mail, each branch's report in turn, each one a PDF attachment.
-      html = rendered.length === 1 ? rendered[0]!.html : rendered.map((r) => r.html.replace(/^[\s\S]*<body>|<\/body>[\s\S]*$/g, '')).join('<hr>');
+      html =
+        rendered.length === 1
+          ? rendered[0]!.html
+          : rendered.map((r) => r.html.replace(/^[\s\S]*<body>|<\/body>[\s\S]*$/g, '')).join('<hr>');
       stopTimer();
     } catch (error) {
       stopTimer();
@@ -183,7 +207,15 @@ export class ReportScheduler {
         attachments,
         headers: { 'X-Paywatch-Report': a.report, 'X-Paywatch-Report-Day': day, 'X-Paywatch-Recipient': a.login },
       });
-      const record: SentRecord = { day, login: a.login, report: a.report, to: a.email, subjects, messageId: String(info.messageId), sentAt: this.clock.now() };
+      const record: SentRecord = {
+        day,
+        login: a.login,
+        report: a.report,
+        to: a.email,
+        subjects,
+        messageId: String(info.messageId),
+        sentAt: this.clock.now(),
+      };
       appendFileSync(this.ledger, `${JSON.stringify(record)}\n`);
       this.sent.set(key(day, a), record);
       this.failures.delete(key(day, a));
@@ -194,4 +226,3 @@ export class ReportScheduler {
     }
   }
 }
-

@@ -35,7 +35,9 @@ export interface SmtpSink {
   stop(): Promise<void>;
 }
 
-export async function startSmtpSink(options: { smtpPort?: number; httpPort?: number; host?: string; dir?: string } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(
+  options: { smtpPort?: number; httpPort?: number; host?: string; dir?: string } = {},
+): Promise<SmtpSink> {
   const host = options.host ?? '127.0.0.1';
   const messages: StoredMessage[] = [];
   let failing = 0;
@@ -96,8 +98,17 @@ export async function startSmtpSink(options: { smtpPort?: number; httpPort?: num
       const m = /^\/messages\/(\d+)(?:\/(\d+))?$/.exec(url.pathname);
       if (url.pathname === '/healthz') return void res.writeHead(200).end('ok\n');
       if (url.pathname === '/') {
-        const rows = [...messages].reverse().map((msg) => `<tr><td>${escapeHtml(msg.receivedAt)}</td><td>${escapeHtml(msg.to.join(', '))}</td><td><a href="/messages/${msg.id}">${escapeHtml(msg.subject)}</a></td><td>${msg.attachments.map((a, i) => `<a href="/messages/${msg.id}/${i}">${escapeHtml(a.filename)}</a>`).join(' ')}</td></tr>`);
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><meta charset="utf-8"><title>Paywatch mail</title><h1>Report e-mails received (${messages.length})</h1><table border="1" cellpadding="4"><tr><th>received</th><th>to</th><th>subject</th><th>attachments</th></tr>${rows.join('')}</table>`);
+        const rows = [...messages]
+          .reverse()
+          .map(
+            (msg) =>
+              `<tr><td>${escapeHtml(msg.receivedAt)}</td><td>${escapeHtml(msg.to.join(', '))}</td><td><a href="/messages/${msg.id}">${escapeHtml(msg.subject)}</a></td><td>${msg.attachments.map((a, i) => `<a href="/messages/${msg.id}/${i}">${escapeHtml(a.filename)}</a>`).join(' ')}</td></tr>`,
+          );
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            `<!doctype html><meta charset="utf-8"><title>Paywatch mail</title><h1>Report e-mails received (${messages.length})</h1><table border="1" cellpadding="4"><tr><th>received</th><th>to</th><th>subject</th><th>attachments</th></tr>${rows.join('')}</table>`,
+          );
         return;
       }
       const msg = m ? messages.find((x) => x.id === Number(m[1])) : undefined;
@@ -105,7 +116,9 @@ export async function startSmtpSink(options: { smtpPort?: number; httpPort?: num
       if (m![2] !== undefined) {
         const a = msg.attachments[Number(m![2])];
         if (!a) return void res.writeHead(404).end('no such attachment\n');
-        return void res.writeHead(200, { 'content-type': a.contentType, 'content-disposition': `inline; filename="${a.filename}"` }).end(a.content);
+        return void res
+          .writeHead(200, { 'content-type': a.contentType, 'content-disposition': `inline; filename="${a.filename}"` })
+          .end(a.content);
       }
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(msg.html || `<pre>${escapeHtml(msg.text)}</pre>`);
     });
@@ -128,8 +141,21 @@ export async function startSmtpSink(options: { smtpPort?: number; httpPort?: num
 }
 
 async function main(argv: string[]) {
-  const { values } = parseArgs({ args: argv, options: { 'smtp-port': { type: 'string', default: '9425' }, 'http-port': { type: 'string', default: '9426' }, host: { type: 'string', default: '127.0.0.1' }, dir: { type: 'string' } } });
-  const sink = await startSmtpSink({ smtpPort: Number(values['smtp-port']), httpPort: Number(values['http-port']), host: values.host, dir: values.dir ? resolve(values.dir) : undefined });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'smtp-port': { type: 'string', default: '9425' },
+      'http-port': { type: 'string', default: '9426' },
+      host: { type: 'string', default: '127.0.0.1' },
+      dir: { type: 'string' },
+    },
+  });
+  const sink = await startSmtpSink({
+    smtpPort: Number(values['smtp-port']),
+    httpPort: Number(values['http-port']),
+    host: values.host,
+    dir: values.dir ? resolve(values.dir) : undefined,
+  });
   console.log(`SMTP sink: ${sink.smtpUrl}, messages at ${sink.httpUrl}`);
   const stop = () => void sink.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);

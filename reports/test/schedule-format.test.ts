@@ -25,10 +25,19 @@ test("the repository's policy: executives, finance and branch managers (people a
 });
 
 test('a role may have its own time; a bad section names every problem with its line', () => {
-  const ok = parseSchedule('roles: {}\nreports:\n  roles:\n    finance: { reports: [finance-reconciliation], send_at: "07:30" }\n', 'p.yml', ROLES);
+  const ok = parseSchedule(
+    'roles: {}\nreports:\n  roles:\n    finance: { reports: [finance-reconciliation], send_at: "07:30" }\n',
+    'p.yml',
+    ROLES,
+  );
   assert.deepEqual(ok.roles.get('finance'), { reports: ['finance-reconciliation'], sendAt: 7 * 60 + 30 });
   assert.throws(
-    () => parseSchedule('roles: {}\nreports:\n  send_at: "6pm"\n  colour: blue\n  roles:\n    cfo: { reports: [x] }\n    finance: { reports: [weekly] }\n', 'p.yml', ROLES),
+    () =>
+      parseSchedule(
+        'roles: {}\nreports:\n  send_at: "6pm"\n  colour: blue\n  roles:\n    cfo: { reports: [x] }\n    finance: { reports: [weekly] }\n',
+        'p.yml',
+        ROLES,
+      ),
     (error: Error) => {
       assert.match(error.message, /p\.yml:3:\d+: reports\.send_at: expected a time "HH:MM"/);
       assert.match(error.message, /p\.yml:4:\d+: reports\.colour: unknown key/);
@@ -50,6 +59,11 @@ test('rupees with ₹ and lakh/crore grouping; IST dates and periods', () => {
   assert.equal(istDateTime(midnight + 18 * 3600 + 5), 'Fri 4 Dec 2026, 18:00:05 IST');
   assert.throws(() => istMidnight('2026-02-30'), /not a calendar date/);
   assert.deepEqual(periodOf('2026-12-04', midnight + 3600), { date: '2026-12-04', start: midnight, end: midnight + 3600, complete: false });
-  assert.deepEqual(periodOf('2026-12-03', midnight + 3600), { date: '2026-12-03', start: midnight - 86400, end: midnight - 1, complete: true });
+  assert.deepEqual(periodOf('2026-12-03', midnight + 3600), {
+    date: '2026-12-03',
+    start: midnight - 86400,
+    end: midnight - 1,
+    complete: true,
+  });
   assert.throws(() => periodOf('2026-12-05', midnight + 3600), /has not begun/);
 });

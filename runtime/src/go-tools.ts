@@ -132,7 +132,15 @@ function buildStamp(tool: GoToolName): string {
   return createHash('sha256')
     .update(readFileSync(join(repoRoot, 'tools', tool, 'go.mod')))
     .update(readFileSync(join(repoRoot, 'tools', tool, 'go.sum')))
-    .update(JSON.stringify({ binaries: spec.binaries, ldflags: spec.ldflags?.(release) ?? [], tags: spec.tags ?? [], toolchain: spec.toolchain ?? '', standIns: spec.embedStandIns ?? {} }))
+    .update(
+      JSON.stringify({
+        binaries: spec.binaries,
+        ldflags: spec.ldflags?.(release) ?? [],
+        tags: spec.tags ?? [],
+        toolchain: spec.toolchain ?? '',
+        standIns: spec.embedStandIns ?? {},
+      }),
+    )
     .digest('hex');
 }
 
@@ -242,7 +250,8 @@ async function prepareStandIns(tool: GoToolName, standIns: Record<string, string
   const lines: string[] = [];
   const found = await runGo(tool, ['list', '-m', '-f', '{{.Dir}}', spec.module], (line) => lines.push(line));
   const moduleDir = lines.at(-1);
-  if (found.code !== 0 || !moduleDir) throw new Error(`${tool}: cannot find ${spec.module} in Go's module cache:\n${found.tail.join('\n')}`);
+  if (found.code !== 0 || !moduleDir)
+    throw new Error(`${tool}: cannot find ${spec.module} in Go's module cache:\n${found.tail.join('\n')}`);
   const source = join(toolsCacheDir(), '.src', `${tool}-${releaseOf(tool)}`);
   rmSync(source, { recursive: true, force: true });
   mkdirSync(dirname(source), { recursive: true });
@@ -266,7 +275,10 @@ async function prepareStandIns(tool: GoToolName, standIns: Record<string, string
  * to log: what is downloaded, how many packages compiled, elapsed time every 15 seconds.
  * Returns the directory.
  */
-export async function buildGoTool(tool: GoToolName, log: (line: string) => void = (line) => console.error(`paywatch tools: ${line}`)): Promise<string> {
+export async function buildGoTool(
+  tool: GoToolName,
+  log: (line: string) => void = (line) => console.error(`paywatch tools: ${line}`),
+): Promise<string> {
   const spec: GoTool = GO_TOOLS[tool];
   const dir = buildDir(tool);
   const release = releaseOf(tool);
@@ -277,13 +289,20 @@ export async function buildGoTool(tool: GoToolName, log: (line: string) => void 
   return withLock(tool, log, async () => {
     if (isCurrent()) return dir; // another process built it while we waited
     const started = Date.now();
-    log(`${tool} ${release}: building ${Object.keys(spec.binaries).join(', ')} from ${spec.module}@${pinnedVersion(tool)} with ${go} into ${dir}`);
-    log(`${tool}: a first build downloads its modules and compiles them (Prometheus or Thanos: about 10 minutes of CPU on two cores, longer on a busy machine); later builds reuse Go's caches (seconds)`);
+    log(
+      `${tool} ${release}: building ${Object.keys(spec.binaries).join(', ')} from ${spec.module}@${pinnedVersion(tool)} with ${go} into ${dir}`,
+    );
+    log(
+      `${tool}: a first build downloads its modules and compiles them (Prometheus or Thanos: about 10 minutes of CPU on two cores, longer on a busy machine); later builds reuse Go's caches (seconds)`,
+    );
 
     // 1. Modules (Go's module cache; a no-op when they are there already).
     let downloaded = 0;
     let last = '';
-    let ticker = setInterval(() => log(`${tool}: downloading modules: ${downloaded} fetched${last ? `, last ${last}` : ''} (${seconds(started)})`), 15_000);
+    let ticker = setInterval(
+      () => log(`${tool}: downloading modules: ${downloaded} fetched${last ? `, last ${last}` : ''} (${seconds(started)})`),
+      15_000,
+    );
     const download = await runGo(tool, ['mod', 'download', '-x'], (line) => {
       // -x shows each fetch; a module zip or .mod file being fetched is one line.
       const fetched = /\/@v\/(v[^ ]+)\.(zip|mod)\b/.exec(line);
@@ -304,7 +323,10 @@ export async function buildGoTool(tool: GoToolName, log: (line: string) => void 
     mkdirSync(staging, { recursive: true });
     let compiled = 0;
     last = '';
-    ticker = setInterval(() => log(`${tool}: compiling: ${compiled} packages${last ? `, last ${last}` : ''} (${seconds(compiling)})`), 15_000);
+    ticker = setInterval(
+      () => log(`${tool}: compiling: ${compiled} packages${last ? `, last ${last}` : ''} (${seconds(compiling)})`),
+      15_000,
+    );
     const packages = Object.values(spec.binaries).map((pkg) => (pkg ? `${spec.module}/${pkg}` : spec.module));
     const args = ['build', '-v', '-trimpath', '-o', `${staging}/`];
     if (spec.ldflags) args.push(`-ldflags=${spec.ldflags(release).join(' ')}`);
@@ -325,7 +347,10 @@ export async function buildGoTool(tool: GoToolName, log: (line: string) => void 
       const built = (pkg || spec.module).split('/').pop()!;
       if (built !== binary) renameSync(join(staging, built), join(staging, binary));
     }
-    writeFileSync(join(staging, '.paywatch-build'), `${buildStamp(tool)}\n${spec.module}@${pinnedVersion(tool)} built by ${go} in ${seconds(started)}\n`);
+    writeFileSync(
+      join(staging, '.paywatch-build'),
+      `${buildStamp(tool)}\n${spec.module}@${pinnedVersion(tool)} built by ${go} in ${seconds(started)}\n`,
+    );
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
     rmSync(`${staging}.mod`, { recursive: true, force: true });
@@ -350,7 +375,9 @@ export function buildGoToolSync(binary: string): string {
   if (existing) return existing;
   if (!goVersion()) throw new Error(goMissingMessage(tool));
   const tsx = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const result = spawnSync(process.execPath, [tsx, fileURLToPath(import.meta.url), 'build', tool], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(process.execPath, [tsx, fileURLToPath(import.meta.url), 'build', tool], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const built = builtBinary(tool, binary);
   if (result.status !== 0 || !built) throw new Error(`${tool}: the build failed (exit ${result.status}); its output is above`);
   return built;
@@ -367,7 +394,9 @@ async function main(args: string[]): Promise<number> {
   if (command === 'list') {
     for (const tool of Object.keys(GO_TOOLS) as GoToolName[]) {
       const built = Object.keys(GO_TOOLS[tool].binaries).every((binary) => builtBinary(tool, binary));
-      console.log(`${tool.padEnd(18)} ${pinnedVersion(tool).padEnd(10)} ${releaseOf(tool).padEnd(8)} ${built ? buildDir(tool) : '(not built)'}`);
+      console.log(
+        `${tool.padEnd(18)} ${pinnedVersion(tool).padEnd(10)} ${releaseOf(tool).padEnd(8)} ${built ? buildDir(tool) : '(not built)'}`,
+      );
     }
     return 0;
   }

@@ -1,6 +1,13 @@
 // The runtime's public surface: the rest of Paywatch imports from '@paywatch/runtime' only.
 export { freePort, startService, waitFor, type Service, type ServiceOptions, type WaitOptions } from './process.ts';
-export { promQuery, startAlertmanager, startPrometheus, type AlertmanagerOptions, type PrometheusOptions, type RunningServer } from './servers.ts';
+export {
+  promQuery,
+  startAlertmanager,
+  startPrometheus,
+  type AlertmanagerOptions,
+  type PrometheusOptions,
+  type RunningServer,
+} from './servers.ts';
 export { repoRoot } from './paths.ts';
 export {
   envOf,

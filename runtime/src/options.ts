@@ -91,7 +91,10 @@ export function optionsUsage(table: OptionTable): string {
     const flag = flagOf(key, spec);
     const env = envOf(table, key);
     const shownFlag = flag ? `--${flag}${spec.type === 'boolean' ? '' : ` ${placeholder(spec)}`}` : '(environment only)';
-    const shownDefault = spec.default === undefined || spec.default === '' ? '' : ` (default ${Array.isArray(spec.default) ? spec.default.join(',') || 'none' : String(spec.default)})`;
+    const shownDefault =
+      spec.default === undefined || spec.default === ''
+        ? ''
+        : ` (default ${Array.isArray(spec.default) ? spec.default.join(',') || 'none' : String(spec.default)})`;
     lines.push(`  ${shownFlag.padEnd(30)} ${(env ?? '').padEnd(40)} ${spec.help}${shownDefault}`);
   }
   lines.push(`  ${'--help'.padEnd(30)} ${''.padEnd(40)} print this help`);
@@ -103,7 +106,16 @@ function placeholder(spec: OptionSpec): string {
   return { string: 'TEXT', integer: 'N', number: 'X', seconds: 'SECONDS', port: 'PORT', boolean: '', url: 'URL', list: 'A,B' }[spec.type];
 }
 
-const BOOLEAN_TEXT: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
+const BOOLEAN_TEXT: Record<string, boolean> = {
+  '1': true,
+  true: true,
+  on: true,
+  yes: true,
+  '0': false,
+  false: false,
+  off: false,
+  no: false,
+};
 
 /** Checks one raw value and converts it to its type; throws an OptionsError naming the source. */
 export function parseValue(spec: OptionSpec, raw: string, source: string): string | number | boolean | string[] {
@@ -133,7 +145,8 @@ export function parseValue(spec: OptionSpec, raw: string, source: string): strin
     case 'seconds': {
       if (!/^\d+(\.\d+)?$/.test(raw)) throw fail('a number of seconds');
       const seconds = Number(raw);
-      if (seconds > MAX_SECONDS && (spec.max === undefined || spec.max > MAX_SECONDS)) throw fail(`at most ${MAX_SECONDS} seconds (about 24 days)`);
+      if (seconds > MAX_SECONDS && (spec.max === undefined || spec.max > MAX_SECONDS))
+        throw fail(`at most ${MAX_SECONDS} seconds (about 24 days)`);
       value = range(seconds, ' seconds');
       break;
     }
@@ -161,7 +174,10 @@ export function parseValue(spec: OptionSpec, raw: string, source: string): strin
       break;
     }
     case 'list':
-      value = raw.split(',').map((item) => item.trim()).filter(Boolean);
+      value = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
       break;
   }
   if (spec.check) {
@@ -204,7 +220,11 @@ function distance(a: string, b: string): number {
  * for booleans; a list option may be repeated) and from env. The flag wins over the variable,
  * the variable over the default.
  */
-export function parseOptions<O extends Record<string, OptionSpec>>(table: OptionTable<O>, argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedOptions<O> {
+export function parseOptions<O extends Record<string, OptionSpec>>(
+  table: OptionTable<O>,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ParsedOptions<O> {
   const values: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
   const byFlag = new Map<string, string>();
@@ -222,7 +242,9 @@ export function parseOptions<O extends Record<string, OptionSpec>>(table: Option
     if (key === undefined) {
       if (table.envPrefix && variable.startsWith(table.envPrefix) && !table.foreign?.(variable)) {
         const known = [...byEnv.keys()].filter((name) => name.startsWith(table.envPrefix!));
-        throw new OptionsError(`unknown environment variable ${variable}: known ones are ${known.join(', ')}${suggestion(variable, known).replace(' --', ' ')}`);
+        throw new OptionsError(
+          `unknown environment variable ${variable}: known ones are ${known.join(', ')}${suggestion(variable, known).replace(' --', ' ')}`,
+        );
       }
       continue;
     }
@@ -258,7 +280,10 @@ export function parseOptions<O extends Record<string, OptionSpec>>(table: Option
       flag = flag.slice(3);
       inline = 'false';
     }
-    if (key === undefined) throw new OptionsError(`unknown option ${JSON.stringify(`--${flag}`)}${suggestion(flag, [...byFlag.keys()])}\n\n${optionsUsage(table)}`);
+    if (key === undefined)
+      throw new OptionsError(
+        `unknown option ${JSON.stringify(`--${flag}`)}${suggestion(flag, [...byFlag.keys()])}\n\n${optionsUsage(table)}`,
+      );
     const spec = table.options[key]!;
     let raw = inline;
     if (raw === undefined) {

@@ -98,7 +98,10 @@ export interface WaitOptions {
 }
 
 /** Polls until the check returns a truthy value, and returns it. An exception ends the wait. */
-export async function waitFor<T>(check: () => Promise<T | false | undefined | null> | T | false | undefined | null, options: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | false | undefined | null> | T | false | undefined | null,
+  options: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
     const value = await check();

@@ -102,7 +102,11 @@ async function gossipArgs(): Promise<string[]> {
 }
 
 /** Runs an instant PromQL query and returns the result vector. */
-export async function promQuery(prometheusUrl: string, query: string, time?: number): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+export async function promQuery(
+  prometheusUrl: string,
+  query: string,
+  time?: number,
+): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const body = new URLSearchParams({ query });
   if (time !== undefined) body.set('time', String(time));
   const response = await fetch(`${prometheusUrl}/api/v1/query`, { method: 'POST', body });

@@ -40,7 +40,8 @@ function typescriptFiles(dir: string): string[] {
 function specifiers(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const found: string[] = [];
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)) found.push((match[1] ?? match[2])!);
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g))
+    found.push((match[1] ?? match[2])!);
   return found;
 }
 
@@ -51,7 +52,10 @@ test('every workspace exports a chosen surface, not every file', () => {
   for (const { folder, manifest } of workspaces) {
     assert.ok(manifest.exports, `${folder}/package.json has "exports"`);
     for (const [subpath, target] of Object.entries(manifest.exports)) {
-      assert.ok(!subpath.includes('*') && !target.includes('*'), `${folder}/package.json exports ${subpath} -> ${target}: name each entry point, no wildcards`);
+      assert.ok(
+        !subpath.includes('*') && !target.includes('*'),
+        `${folder}/package.json exports ${subpath} -> ${target}: name each entry point, no wildcards`,
+      );
     }
     assert.ok(manifest.exports['.'], `${folder}/package.json exports "." (its index.ts)`);
   }
@@ -67,12 +71,16 @@ test('imports of other workspaces go through their package name and are declared
       for (const specifier of specifiers(file)) {
         if (specifier.startsWith('.')) {
           const target = folderOf(resolve(dirname(file), specifier));
-          if (target !== folder && !OUTSIDE_PROJECTS.includes(target)) problems.push(`${where} imports ${specifier} by path: import '${byName.has(`@paywatch/${target}`) ? `@paywatch/${target}` : target}' through its exports instead`);
+          if (target !== folder && !OUTSIDE_PROJECTS.includes(target))
+            problems.push(
+              `${where} imports ${specifier} by path: import '${byName.has(`@paywatch/${target}`) ? `@paywatch/${target}` : target}' through its exports instead`,
+            );
           continue;
         }
         const name = /^@paywatch\/[^/]+/.exec(specifier)?.[0];
         if (!name || !own || name === own.name) continue;
-        if (!declared.has(name)) problems.push(`${where} imports ${specifier}, but ${folder}/package.json does not declare ${name}: add "${name}": "*"`);
+        if (!declared.has(name))
+          problems.push(`${where} imports ${specifier}, but ${folder}/package.json does not declare ${name}: add "${name}": "*"`);
       }
     }
   }
@@ -85,7 +93,8 @@ test('nothing below stack/ imports stack/', () => {
     if (folder === 'stack') continue;
     for (const file of typescriptFiles(join(repoRoot, folder))) {
       for (const specifier of specifiers(file)) {
-        const intoStack = specifier.startsWith('@paywatch/stack') || (specifier.startsWith('.') && folderOf(resolve(dirname(file), specifier)) === 'stack');
+        const intoStack =
+          specifier.startsWith('@paywatch/stack') || (specifier.startsWith('.') && folderOf(resolve(dirname(file), specifier)) === 'stack');
         if (intoStack) problems.push(`${relative(repoRoot, file)} imports ${specifier}`);
       }
     }
@@ -96,7 +105,11 @@ test('nothing below stack/ imports stack/', () => {
 test('the image (docker/paywatch.Dockerfile) installs and copies every workspace', () => {
   const dockerfile = readFileSync(join(repoRoot, 'docker', 'paywatch.Dockerfile'), 'utf8');
   for (const { folder } of workspaces) {
-    assert.match(dockerfile, new RegExp(`^COPY ${folder}/package\\.json ${folder}/$`, 'm'), `the Dockerfile copies ${folder}/package.json before npm ci`);
+    assert.match(
+      dockerfile,
+      new RegExp(`^COPY ${folder}/package\\.json ${folder}/$`, 'm'),
+      `the Dockerfile copies ${folder}/package.json before npm ci`,
+    );
     // testing/ holds test fixtures only: the image runs no tests (its .dockerignore drops test/).
     if (folder !== 'testing') assert.match(dockerfile, new RegExp(`^COPY ${folder} ${folder}$`, 'm'), `the Dockerfile copies ${folder}/`);
   }

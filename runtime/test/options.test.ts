@@ -34,16 +34,29 @@ const TABLE: OptionTable<typeof OPTIONS> = {
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseOptions(TABLE, argv, env);
 const refuses = (argv: string[], env: Record<string, string>, message: RegExp) =>
-  assert.throws(() => parse(argv, env), (error: Error) => error instanceof OptionsError && error.exitCode === 2 && message.test(error.message), `${argv.join(' ')} ${JSON.stringify(env)}`);
+  assert.throws(
+    () => parse(argv, env),
+    (error: Error) => error instanceof OptionsError && error.exitCode === 2 && message.test(error.message),
+    `${argv.join(' ')} ${JSON.stringify(env)}`,
+  );
 
 test('defaults, variables named PAYWATCH_<COMPONENT>_<OPTION>, and the flag wins', () => {
   assert.deepEqual(parse([]).values, { port: 9401, identity: 'header', incidents: true });
-  const { values, sources } = parse(['--port', '9500', '--speed=2.5'], { PAYWATCH_WIDGET_PORT: '9402', PAYWATCH_WIDGET_POLL_INTERVAL: '7', PAYWATCH_BRANCHES: '40' });
+  const { values, sources } = parse(['--port', '9500', '--speed=2.5'], {
+    PAYWATCH_WIDGET_PORT: '9402',
+    PAYWATCH_WIDGET_POLL_INTERVAL: '7',
+    PAYWATCH_BRANCHES: '40',
+  });
   assert.equal(values.port, 9500);
   assert.equal(values.pollInterval, 7);
   assert.equal(values.branches, 40);
   assert.equal(values.speed, 2.5);
-  assert.deepEqual(sources, { port: '--port', pollInterval: 'PAYWATCH_WIDGET_POLL_INTERVAL', branches: 'PAYWATCH_BRANCHES', speed: '--speed' });
+  assert.deepEqual(sources, {
+    port: '--port',
+    pollInterval: 'PAYWATCH_WIDGET_POLL_INTERVAL',
+    branches: 'PAYWATCH_BRANCHES',
+    speed: '--speed',
+  });
   // An environment-only option is named from its key; an empty variable is unset.
   assert.equal(parse([], { PAYWATCH_WIDGET_SECRET: 's3cret', PAYWATCH_WIDGET_UPSTREAM: '' }).values.secret, 's3cret');
   assert.equal(parse([], { PAYWATCH_WIDGET_UPSTREAM: '' }).values.upstream, undefined);
@@ -68,7 +81,11 @@ test('a malformed value is refused, naming the flag or variable and what to give
   refuses(['--branches', '10000'], {}, /--branches: expected at most 9999/);
   refuses(['--port', '65536'], {}, /--port: expected a port number 0-65535, got "65536"/);
   refuses(['--port', '94O1'], {}, /--port: expected a port number/);
-  refuses(['--poll-interval', String(MAX_SECONDS + 1)], {}, /--poll-interval: expected at most 2147483 seconds \(about 24 days\), got "2147484"/);
+  refuses(
+    ['--poll-interval', String(MAX_SECONDS + 1)],
+    {},
+    /--poll-interval: expected at most 2147483 seconds \(about 24 days\), got "2147484"/,
+  );
   refuses(['--poll-interval', '0'], {}, /--poll-interval: expected more than 0 seconds/);
   refuses(['--poll-interval', '5m'], {}, /--poll-interval: expected a number of seconds, got "5m"/);
   refuses(['--speed', 'fast'], {}, /--speed: expected a number, got "fast"/);
@@ -86,7 +103,11 @@ test('unknown flags, arguments and variables of our own prefix are refused; othe
   refuses(['--pol-interval', '5'], {}, /^unknown option "--pol-interval" \(did you mean --poll-interval\?\)\n\nusage: widget/);
   refuses(['--secret', 'x'], {}, /unknown option "--secret"/); // environment only: not on a command line
   refuses(['extra'], {}, /unexpected argument "extra": options start with --/);
-  refuses([], { PAYWATCH_WIDGET_PROT: '1' }, /^unknown environment variable PAYWATCH_WIDGET_PROT: known ones are PAYWATCH_WIDGET_PORT, .* \(did you mean PAYWATCH_WIDGET_PORT\?\)$/);
+  refuses(
+    [],
+    { PAYWATCH_WIDGET_PROT: '1' },
+    /^unknown environment variable PAYWATCH_WIDGET_PROT: known ones are PAYWATCH_WIDGET_PORT, .* \(did you mean PAYWATCH_WIDGET_PORT\?\)$/,
+  );
   assert.doesNotThrow(() => parse([], { PAYWATCH_WIDGET_OTHER: '1', PAYWATCH_GADGET_PORT: 'x', HOME: '/root' }));
 });
 

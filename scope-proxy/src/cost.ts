@@ -47,13 +47,16 @@ export function checkCost(expr: Expr, scope: Scope): void {
   const visit = (node: Expr, points: number) => {
     if (node.kind === 'selector' || node.kind === 'subquery') {
       const reach = (node.range ? durationSeconds(node.range) : 0) + (node.offset ? durationSeconds(node.offset.replace(/^-/, '')) : 0);
-      if (reach > limits.maxRangeSeconds) throw new CostError(`reads ${fmt(reach)} back; at most ${fmt(limits.maxRangeSeconds)} for this role`);
+      if (reach > limits.maxRangeSeconds)
+        throw new CostError(`reads ${fmt(reach)} back; at most ${fmt(limits.maxRangeSeconds)} for this role`);
     }
     if (node.kind === 'subquery') {
       const step = node.step ? durationSeconds(node.step) : DEFAULT_SUBQUERY_STEP_SECONDS;
       const inner = points * (step > 0 ? durationSeconds(node.range) / step : Infinity);
       if (inner > limits.maxSubqueryPoints) {
-        throw new CostError(`subquery [${node.range}:${node.step ?? ''}] evaluates ${Number.isFinite(inner) ? Math.round(inner).toLocaleString('en') : 'unbounded'} points per series; at most ${limits.maxSubqueryPoints.toLocaleString('en')} (use a coarser step or a shorter range)`);
+        throw new CostError(
+          `subquery [${node.range}:${node.step ?? ''}] evaluates ${Number.isFinite(inner) ? Math.round(inner).toLocaleString('en') : 'unbounded'} points per series; at most ${limits.maxSubqueryPoints.toLocaleString('en')} (use a coarser step or a shorter range)`,
+        );
       }
       visit(node.expr, inner);
       return;

@@ -87,7 +87,8 @@ export async function readParams(req: IncomingMessage, rawQuery: string, spec: P
     const body = await readBody(req);
     if (body.length > 0) {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== 'application/x-www-form-urlencoded') throw new ProxyError('unsupported_media_type', 'POST bodies must be application/x-www-form-urlencoded');
+      if (type !== 'application/x-www-form-urlencoded')
+        throw new ProxyError('unsupported_media_type', 'POST bodies must be application/x-www-form-urlencoded');
       pairs.unshift(...decodeForm(body, 'form body'));
     }
   }

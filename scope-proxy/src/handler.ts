@@ -51,4 +51,3 @@ export type Reply =
 
 export const json = (body: unknown, status = 200): Reply => ({ kind: 'json', status, body });
 export const relay = (answer: UpstreamAnswer): Reply => ({ kind: 'relay', answer });
-

@@ -68,7 +68,8 @@ export function parseIdentities(text: string, file = 'identities file'): Map<str
     throw new Error(`${file}: not JSON (${(error as Error).message}); re-run access sync to rewrite it`);
   }
   const users = (doc as IdentitiesDocument | null)?.users;
-  if (!users || typeof users !== 'object' || Array.isArray(users)) throw new Error(`${file}: no "users" object; re-run access sync to rewrite it`);
+  if (!users || typeof users !== 'object' || Array.isArray(users))
+    throw new Error(`${file}: no "users" object; re-run access sync to rewrite it`);
   const out = new Map<string, IdentityBinding>();
   for (const [login, binding] of Object.entries(users)) {
     const uid = (binding as IdentityBinding)?.uid;
@@ -76,7 +77,11 @@ export function parseIdentities(text: string, file = 'identities file'): Map<str
     const validUid = typeof uid === 'string' && uid.length > 0;
     const validId = Number.isSafeInteger(id) && (id as number) > 0;
     if (!validUid && !validId) throw new Error(`${file}: ${JSON.stringify(login)} has neither a uid nor an id; re-run access sync`);
-    out.set(login, { ...(validUid ? { uid } : {}), ...(validId ? { id } : {}), ...((binding as IdentityBinding).how ? { how: (binding as IdentityBinding).how } : {}) });
+    out.set(login, {
+      ...(validUid ? { uid } : {}),
+      ...(validId ? { id } : {}),
+      ...((binding as IdentityBinding).how ? { how: (binding as IdentityBinding).how } : {}),
+    });
   }
   return out;
 }
@@ -138,7 +143,9 @@ class IdentitiesFile {
       const message = (error as Error).message;
       // Keep the last good bindings, and say so once per new problem (the proxy's log is JSON lines).
       if (message !== this.error) {
-        process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), component: 'scope-proxy', level: 'error', msg: 'identities file unreadable; keeping the last good bindings', error: message })}\n`);
+        process.stderr.write(
+          `${JSON.stringify({ ts: new Date().toISOString(), component: 'scope-proxy', level: 'error', msg: 'identities file unreadable; keeping the last good bindings', error: message })}\n`,
+        );
       }
       this.error = message;
     }
@@ -153,7 +160,8 @@ class IdentitiesFile {
 export const DEFAULT_SECRET_HEADER = 'X-Paywatch-Proxy-Secret';
 export const MIN_SECRET_LENGTH = 16;
 
-export type IdentityResult = { ok: true; login: string; via: IdentityMode; uid?: string } | { ok: false; status: 401 | 403; reason: string };
+export type IdentityResult =
+  { ok: true; login: string; via: IdentityMode; uid?: string } | { ok: false; status: 401 | 403; reason: string };
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -194,12 +202,15 @@ export class Identifier {
     this.secretHeader = options.secretHeader ?? DEFAULT_SECRET_HEADER;
     if (options.mode !== 'header') {
       if (options.keySet) this.keys = options.keySet;
-      else if (options.jwksUrl) this.keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+      else if (options.jwksUrl)
+        this.keys = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
       else throw new Error(`identity mode ${options.mode} needs a JWKS URL`);
     }
     if (options.mode === 'grafana-id') {
       if (!options.identitiesFile) {
-        throw new Error('identity mode grafana-id needs the identities file access sync writes (--identities FILE): without it a user who renames their login to someone else\'s gets that person\'s scope');
+        throw new Error(
+          "identity mode grafana-id needs the identities file access sync writes (--identities FILE): without it a user who renames their login to someone else's gets that person's scope",
+        );
       }
       this.identities = new IdentitiesFile(options.identitiesFile);
     }
@@ -219,7 +230,8 @@ export class Identifier {
     if (this.options.mode === 'header') {
       if (!userHeader) return { ok: false, status: 401, reason: 'no signed-in user (X-Grafana-User missing)' };
       const login = loginFromHeader(userHeader);
-      if (login === undefined) return { ok: false, status: 401, reason: 'X-Grafana-User is not UTF-8 (Grafana sends the login as UTF-8 bytes)' };
+      if (login === undefined)
+        return { ok: false, status: 401, reason: 'X-Grafana-User is not UTF-8 (Grafana sends the login as UTF-8 bytes)' };
       return { ok: true, login, via: 'header' };
     }
     let token: string | undefined | null;
@@ -228,7 +240,8 @@ export class Identifier {
       const auth = single(headers, 'authorization');
       token = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '') : undefined;
     }
-    if (!token) return { ok: false, status: 401, reason: this.options.mode === 'grafana-id' ? 'no X-Grafana-Id token' : 'no Bearer access token' };
+    if (!token)
+      return { ok: false, status: 401, reason: this.options.mode === 'grafana-id' ? 'no X-Grafana-Id token' : 'no Bearer access token' };
     let payload: Record<string, unknown>;
     try {
       const verified = await jwtVerify(token, this.keys!, {
@@ -242,7 +255,11 @@ export class Identifier {
     } catch (error) {
       return { ok: false, status: 401, reason: `token rejected: ${(error as Error).message}` };
     }
-    const claims = this.options.loginClaim ? [this.options.loginClaim] : this.options.mode === 'grafana-id' ? ['username', 'login'] : ['preferred_username'];
+    const claims = this.options.loginClaim
+      ? [this.options.loginClaim]
+      : this.options.mode === 'grafana-id'
+        ? ['username', 'login']
+        : ['preferred_username'];
     const login = claims.map((c) => payload[c]).find((v): v is string => typeof v === 'string' && v.length > 0);
     if (!login) return { ok: false, status: 401, reason: `token has no ${claims.join('/')} claim` };
     // If Grafana also sent the user header it must agree with the signed token. Grafana writes the
@@ -261,18 +278,30 @@ export class Identifier {
   private bound(login: string, payload: Record<string, unknown>): IdentityResult {
     const type = typeof payload.type === 'string' ? payload.type : typeof payload.sub === 'string' ? payload.sub.split(':')[0] : undefined;
     if (type !== 'user') {
-      return { ok: false, status: 403, reason: `Grafana identity of type ${JSON.stringify(type ?? null)} gets no scope: only signed-in people do (not service accounts, API keys, anonymous or public dashboards)` };
+      return {
+        ok: false,
+        status: 403,
+        reason: `Grafana identity of type ${JSON.stringify(type ?? null)} gets no scope: only signed-in people do (not service accounts, API keys, anonymous or public dashboards)`,
+      };
     }
     const binding = this.identities!.get(login);
     const shown = JSON.stringify(login.slice(0, 100));
     if (!binding) {
-      return { ok: false, status: 403, reason: `login ${shown} is not bound to a Grafana user yet: run access sync (it binds the users it creates; --adopt ${login.slice(0, 100)} for an existing one)` };
+      return {
+        ok: false,
+        status: 403,
+        reason: `login ${shown} is not bound to a Grafana user yet: run access sync (it binds the users it creates; --adopt ${login.slice(0, 100)} for an existing one)`,
+      };
     }
     const uid = typeof payload.identifier === 'string' ? payload.identifier : undefined;
     const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
     const same = binding.uid !== undefined ? uid === binding.uid : binding.id !== undefined && sub === `user:${binding.id}`;
     if (!same) {
-      return { ok: false, status: 403, reason: `the signed-in Grafana user (${uid ?? sub ?? 'no uid'}) is not the user access sync bound to login ${shown}: a renamed login carries no scope` };
+      return {
+        ok: false,
+        status: 403,
+        reason: `the signed-in Grafana user (${uid ?? sub ?? 'no uid'}) is not the user access sync bound to login ${shown}: a renamed login carries no scope`,
+      };
     }
     return { ok: true, login, via: 'grafana-id', ...(uid ? { uid } : {}) };
   }

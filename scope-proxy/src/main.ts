@@ -38,7 +38,10 @@ async function main() {
   const audience = values.jwtAudience;
   const loginClaim = values.jwtLoginClaim;
   const identitiesFile = values.identities;
-  if (identity === 'grafana-id' && !identitiesFile) fail('--identity grafana-id needs --identities FILE: the file access sync writes (npm run access-sync -- --identities FILE), binding each policy login to its Grafana user');
+  if (identity === 'grafana-id' && !identitiesFile)
+    fail(
+      '--identity grafana-id needs --identities FILE: the file access sync writes (npm run access-sync -- --identities FILE), binding each policy login to its Grafana user',
+    );
   try {
     const proxy = await startScopeProxy({
       policyPath,
@@ -48,10 +51,19 @@ async function main() {
       secret,
       secretHeader: values.secretHeader,
       identityMode: identity,
-      identity: { ...(jwksUrl ? { jwksUrl } : {}), ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}), ...(loginClaim ? { loginClaim } : {}), ...(identitiesFile ? { identitiesFile } : {}) },
+      identity: {
+        ...(jwksUrl ? { jwksUrl } : {}),
+        ...(issuer ? { issuer } : {}),
+        ...(audience ? { audience } : {}),
+        ...(loginClaim ? { loginClaim } : {}),
+        ...(identitiesFile ? { identitiesFile } : {}),
+      },
     });
     const shutdown = () => {
-      proxy.stop().then(() => process.exit(0), () => process.exit(1));
+      proxy.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.on('SIGTERM', shutdown);
     process.on('SIGINT', shutdown);

@@ -11,7 +11,12 @@ export const OPTIONS = {
   secret: { type: 'string', flag: null, help: "the data source's shared secret (at least 16 characters); or --secret-file" },
   secretFile: { type: 'string', flag: 'secret-file', help: 'a file holding the shared secret (wins over PAYWATCH_PROXY_SECRET)' },
   secretHeader: { type: 'string', flag: 'secret-header', default: DEFAULT_SECRET_HEADER, help: 'the header carrying the secret' },
-  identity: { type: 'string', choices: ['header', 'grafana-id', 'oauth'], default: 'header', help: 'how the caller is identified (docs/scope-proxy.md)' },
+  identity: {
+    type: 'string',
+    choices: ['header', 'grafana-id', 'oauth'],
+    default: 'header',
+    help: 'how the caller is identified (docs/scope-proxy.md)',
+  },
   jwksUrl: { type: 'url', flag: 'jwks-url', help: 'signing keys for grafana-id and oauth (Grafana: <grafana>/api/signing-keys/keys)' },
   jwtIssuer: { type: 'string', flag: 'jwt-issuer', help: 'expected iss (not checked when unset)' },
   jwtAudience: { type: 'string', flag: 'jwt-audience', help: 'expected aud (not checked when unset)' },

@@ -82,7 +82,12 @@ class Validator {
   ) {}
 
   where(node: YamlNode | Pair | null | undefined): string {
-    const range = node && 'range' in node ? node.range : node && 'key' in node && node.key && typeof node.key === 'object' && 'range' in node.key ? (node.key as YamlNode).range : undefined;
+    const range =
+      node && 'range' in node
+        ? node.range
+        : node && 'key' in node && node.key && typeof node.key === 'object' && 'range' in node.key
+          ? (node.key as YamlNode).range
+          : undefined;
     if (!range) return this.file;
     const pos = this.lines.linePos(range[0]);
     return `${this.file}:${pos.line}:${pos.col}`;
@@ -183,24 +188,30 @@ export function parsePolicy(text: string, file = 'policy.yml'): Policy {
       const fields = v.map(pair.value as YamlNode, path, ['scope', 'folders', 'dashboards', 'explore', 'grafana_role'], ['scope']);
       if (!fields) continue;
       const scopeNode = fields.get('scope');
-      const scope = isScalar(scopeNode) && (SCOPE_KINDS as readonly unknown[]).includes(scopeNode.value) ? (scopeNode.value as ScopeKind) : undefined;
+      const scope =
+        isScalar(scopeNode) && (SCOPE_KINDS as readonly unknown[]).includes(scopeNode.value) ? (scopeNode.value as ScopeKind) : undefined;
       if (!scope) v.problem(scopeNode, `${path}.scope`, `expected one of ${SCOPE_KINDS.join(', ')}`);
       const folders = fields.has('folders') ? v.list(fields.get('folders'), `${path}.folders`, KEY, 'folder keys') : [];
-      const dashboards = fields.has('dashboards') ? v.list(fields.get('dashboards'), `${path}.dashboards`, /^[A-Za-z0-9._-]{1,40}$/, 'dashboard UIDs') : [];
+      const dashboards = fields.has('dashboards')
+        ? v.list(fields.get('dashboards'), `${path}.dashboards`, /^[A-Za-z0-9._-]{1,40}$/, 'dashboard UIDs')
+        : [];
       const explore = fields.has('explore') ? v.bool(fields.get('explore'), `${path}.explore`) : false;
       let grafanaRole: Role['grafanaRole'] = 'Viewer';
       if (fields.has('grafana_role')) {
         const value = fields.get('grafana_role');
-        if (isScalar(value) && (GRAFANA_ROLES as readonly unknown[]).includes(value.value)) grafanaRole = value.value as Role['grafanaRole'];
+        if (isScalar(value) && (GRAFANA_ROLES as readonly unknown[]).includes(value.value))
+          grafanaRole = value.value as Role['grafanaRole'];
         else v.problem(value, `${path}.grafana_role`, `expected one of ${GRAFANA_ROLES.join(', ')}`);
       }
-      if (scope) roles.set(name, { name, scope, folders: folders ?? [], dashboards: dashboards ?? [], explore: explore ?? false, grafanaRole });
+      if (scope)
+        roles.set(name, { name, scope, folders: folders ?? [], dashboards: dashboards ?? [], explore: explore ?? false, grafanaRole });
     }
     if (rolesNode.items.length === 0) v.problem(rolesNode, 'roles', 'must define at least one role');
   } else if (rolesNode !== undefined) v.problem(rolesNode, 'roles', 'expected a mapping of role name to { scope, folders }');
 
   let aggregateMetrics: string[] = [];
-  if (top.has('aggregate_metrics')) aggregateMetrics = v.list(top.get('aggregate_metrics'), 'aggregate_metrics', METRIC_NAME, 'metric names') ?? [];
+  if (top.has('aggregate_metrics'))
+    aggregateMetrics = v.list(top.get('aggregate_metrics'), 'aggregate_metrics', METRIC_NAME, 'metric names') ?? [];
   // The aggregate scope reads these series by name only (no branch="" / officer="" matchers: at
   // production cardinality those cost Prometheus a walk over every officer). So each must be a
   // recording rule the contract declares without a branch or officer label; kpi's tests check the
@@ -209,12 +220,26 @@ export function parsePolicy(text: string, file = 'policy.yml'): Policy {
   aggregateMetrics.forEach((name, i) => {
     const declared = RECORDING_RULES.find((r) => r.name === name);
     const at = isSeq(aggregateNode) ? (aggregateNode.items[i] as YamlNode) : aggregateNode!;
-    if (!declared) v.problem(at, `aggregate_metrics[${i}]`, `${name} is not a recording rule declared in contract/src/recording-rules.ts: declare it there, without branch or officer labels`);
-    else if (declared.labels.some((l) => (SCOPED_LABELS as readonly string[]).includes(l))) v.problem(at, `aggregate_metrics[${i}]`, `${name} carries ${declared.labels.filter((l) => (SCOPED_LABELS as readonly string[]).includes(l)).join(' and ')}: the aggregate scope may only read series without branch or officer`);
+    if (!declared)
+      v.problem(
+        at,
+        `aggregate_metrics[${i}]`,
+        `${name} is not a recording rule declared in contract/src/recording-rules.ts: declare it there, without branch or officer labels`,
+      );
+    else if (declared.labels.some((l) => (SCOPED_LABELS as readonly string[]).includes(l)))
+      v.problem(
+        at,
+        `aggregate_metrics[${i}]`,
+        `${name} carries ${declared.labels.filter((l) => (SCOPED_LABELS as readonly string[]).includes(l)).join(' and ')}: the aggregate scope may only read series without branch or officer`,
+      );
   });
   const needsAggregate = [...roles.values()].filter((r) => r.scope === 'aggregate');
   if (needsAggregate.length > 0 && aggregateMetrics.length === 0) {
-    v.problem(top.get('aggregate_metrics') ?? (doc.contents as YamlNode), 'aggregate_metrics', `roles ${needsAggregate.map((r) => r.name).join(', ')} have scope aggregate: list the series they may read`);
+    v.problem(
+      top.get('aggregate_metrics') ?? (doc.contents as YamlNode),
+      'aggregate_metrics',
+      `roles ${needsAggregate.map((r) => r.name).join(', ')} have scope aggregate: list the series they may read`,
+    );
   }
 
   const bindings = new Map<string, Binding>();
@@ -250,16 +275,29 @@ export function parsePolicy(text: string, file = 'policy.yml'): Policy {
         if (!login || !role) return;
         const at = item as YamlNode;
         if (role.scope === 'branch') {
-          if (!branches || branches.length === 0) return v.problem(at, path, `role ${role.name} has scope branch: give branches: [BR0001, ...]`);
-          if (fields.has('branch') || fields.has('officer')) return v.problem(at, path, `role ${role.name} has scope branch: use branches, not branch/officer`);
+          if (!branches || branches.length === 0)
+            return v.problem(at, path, `role ${role.name} has scope branch: give branches: [BR0001, ...]`);
+          if (fields.has('branch') || fields.has('officer'))
+            return v.problem(at, path, `role ${role.name} has scope branch: use branches, not branch/officer`);
         } else if (role.scope === 'officer') {
           if (!branch || !officer) return v.problem(at, path, `role ${role.name} has scope officer: give branch and officer`);
           if (fields.has('branches')) return v.problem(at, path, `role ${role.name} has scope officer: use branch, not branches`);
-          if (!officer.startsWith(`${branch}-`)) return v.problem(fields.get('officer'), `${path}.officer`, `officer ${officer} is not an officer of branch ${branch} (expected ${branch}-...)`);
+          if (!officer.startsWith(`${branch}-`))
+            return v.problem(
+              fields.get('officer'),
+              `${path}.officer`,
+              `officer ${officer} is not an officer of branch ${branch} (expected ${branch}-...)`,
+            );
         } else if (fields.has('branches') || fields.has('branch') || fields.has('officer')) {
           return v.problem(at, path, `role ${role.name} has scope ${role.scope}: branches/branch/officer would be ignored, remove them`);
         }
-        const binding: Binding = { login, role: role.name, branches: branches ?? (branch ? [branch] : []), source: 'person', line: v.line(at) };
+        const binding: Binding = {
+          login,
+          role: role.name,
+          branches: branches ?? (branch ? [branch] : []),
+          source: 'person',
+          line: v.line(at),
+        };
         if (branch) binding.branch = branch;
         if (officer) binding.officer = officer;
         bind(binding, at, path);
@@ -281,9 +319,16 @@ export function parsePolicy(text: string, file = 'policy.yml'): Policy {
         const members = v.list(fields.get('members'), `${path}.members`, LOGIN, 'logins') ?? [];
         if (!name || !role || !branches) return;
         const at = item as YamlNode;
-        if (role.scope === 'officer') return v.problem(at, path, `role ${role.name} has scope officer: bind field officers one by one under people (each has their own officer id)`);
-        if (role.scope === 'branch' && branches.length === 0) return v.problem(at, path, `role ${role.name} has scope branch: give the team branches`);
-        if (role.scope !== 'branch' && branches.length > 0) return v.problem(at, path, `role ${role.name} has scope ${role.scope}: branches would be ignored, remove them`);
+        if (role.scope === 'officer')
+          return v.problem(
+            at,
+            path,
+            `role ${role.name} has scope officer: bind field officers one by one under people (each has their own officer id)`,
+          );
+        if (role.scope === 'branch' && branches.length === 0)
+          return v.problem(at, path, `role ${role.name} has scope branch: give the team branches`);
+        if (role.scope !== 'branch' && branches.length > 0)
+          return v.problem(at, path, `role ${role.name} has scope ${role.scope}: branches would be ignored, remove them`);
         if (teams.some((t) => t.name === name)) return v.problem(at, `${path}.name`, `team ${name} defined twice`);
         teams.push({ name, role: role.name, branches, members });
         const membersNode = fields.get('members');

@@ -56,25 +56,105 @@ const NUMBER = /^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-
  * back) is refused, so a future grammar cannot smuggle in an implicit selector.
  */
 export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
-  'abs', 'absent', 'absent_over_time', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh',
-  'avg_over_time', 'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min', 'cos', 'cosh',
-  'count_over_time', 'days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'deg', 'delta',
-  'deriv', 'exp', 'floor', 'histogram_count', 'histogram_sum', 'histogram_fraction',
-  'histogram_quantile', 'histogram_avg', 'histogram_stddev', 'histogram_stdvar', 'hour', 'idelta',
-  'increase', 'irate', 'label_replace', 'label_join', 'last_over_time', 'ln', 'log10', 'log2',
-  'max_over_time', 'min_over_time', 'minute', 'month', 'pi', 'predict_linear', 'present_over_time',
-  'quantile_over_time', 'rad', 'rate', 'resets', 'round', 'scalar', 'sgn', 'sin', 'sinh', 'sort',
-  'sort_desc', 'sqrt', 'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'tan', 'tanh',
-  'time', 'timestamp', 'vector', 'year', 'double_exponential_smoothing', 'mad_over_time',
-  'sort_by_label', 'sort_by_label_desc', 'first_over_time',
+  'abs',
+  'absent',
+  'absent_over_time',
+  'acos',
+  'acosh',
+  'asin',
+  'asinh',
+  'atan',
+  'atanh',
+  'avg_over_time',
+  'ceil',
+  'changes',
+  'clamp',
+  'clamp_max',
+  'clamp_min',
+  'cos',
+  'cosh',
+  'count_over_time',
+  'days_in_month',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'deg',
+  'delta',
+  'deriv',
+  'exp',
+  'floor',
+  'histogram_count',
+  'histogram_sum',
+  'histogram_fraction',
+  'histogram_quantile',
+  'histogram_avg',
+  'histogram_stddev',
+  'histogram_stdvar',
+  'hour',
+  'idelta',
+  'increase',
+  'irate',
+  'label_replace',
+  'label_join',
+  'last_over_time',
+  'ln',
+  'log10',
+  'log2',
+  'max_over_time',
+  'min_over_time',
+  'minute',
+  'month',
+  'pi',
+  'predict_linear',
+  'present_over_time',
+  'quantile_over_time',
+  'rad',
+  'rate',
+  'resets',
+  'round',
+  'scalar',
+  'sgn',
+  'sin',
+  'sinh',
+  'sort',
+  'sort_desc',
+  'sqrt',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'sum_over_time',
+  'tan',
+  'tanh',
+  'time',
+  'timestamp',
+  'vector',
+  'year',
+  'double_exponential_smoothing',
+  'mad_over_time',
+  'sort_by_label',
+  'sort_by_label_desc',
+  'first_over_time',
 ]);
 
 const PARAM_AGGREGATIONS = new Set(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
 const AGGREGATIONS = new Set(['avg', 'count', 'group', 'max', 'min', 'stddev', 'stdvar', 'sum', ...PARAM_AGGREGATIONS]);
 
 const BINARY_OPS: Record<string, string> = {
-  Pow: '^', Mul: '*', Div: '/', Mod: '%', Atan2: 'atan2', Add: '+', Sub: '-', Eql: '==', Gte: '>=',
-  Gtr: '>', Lte: '<=', Lss: '<', Neq: '!=', And: 'and', Unless: 'unless', Or: 'or',
+  Pow: '^',
+  Mul: '*',
+  Div: '/',
+  Mod: '%',
+  Atan2: 'atan2',
+  Add: '+',
+  Sub: '-',
+  Eql: '==',
+  Gte: '>=',
+  Gtr: '>',
+  Lte: '<=',
+  Lss: '<',
+  Neq: '!=',
+  And: 'and',
+  Unless: 'unless',
+  Or: 'or',
 };
 const SET_OPS = new Set(['and', 'or', 'unless']);
 
@@ -189,7 +269,8 @@ class Converter {
       if (inner.startsWith('-') || inner.startsWith('+')) this.fail(node, 'repeated sign in offset');
       return sign === '-' ? `-${inner}` : inner;
     }
-    if (kids.length !== 1 || kids[0]!.name !== 'NumberDurationLiteralInDurationContext') this.fail(node, 'only plain durations like 5m are supported');
+    if (kids.length !== 1 || kids[0]!.name !== 'NumberDurationLiteralInDurationContext')
+      this.fail(node, 'only plain durations like 5m are supported');
     const text = this.text(kids[0]!);
     if (!DURATION.test(text)) this.fail(node, `bad duration ${JSON.stringify(text)}`);
     return text;
@@ -237,7 +318,8 @@ class Converter {
         if (kids.length !== 2) this.fail(node, 'bad range selector');
         const range = this.duration(kids[1]!);
         return this.attach(node, this.expr(kids[0]!), (inner) => {
-          if (inner.kind !== 'selector' || inner.range !== undefined || inner.offset !== undefined || inner.at !== undefined) this.fail(node, 'ranges are only allowed on a plain vector selector');
+          if (inner.kind !== 'selector' || inner.range !== undefined || inner.offset !== undefined || inner.at !== undefined)
+            this.fail(node, 'ranges are only allowed on a plain vector selector');
           return { ...inner, range };
         });
       }
@@ -245,7 +327,9 @@ class Converter {
         if (kids.length < 2 || kids.length > 3) this.fail(node, 'bad subquery');
         const range = this.duration(kids[1]!);
         const step = kids[2] ? this.duration(kids[2]) : undefined;
-        return this.attach(node, this.expr(kids[0]!), (inner) => (step === undefined ? { kind: 'subquery', expr: inner, range } : { kind: 'subquery', expr: inner, range, step }));
+        return this.attach(node, this.expr(kids[0]!), (inner) =>
+          step === undefined ? { kind: 'subquery', expr: inner, range } : { kind: 'subquery', expr: inner, range, step },
+        );
       }
       case 'OffsetExpr': {
         if (kids.length !== 3 || kids[1]!.name !== 'Offset') this.fail(node, 'bad offset');
@@ -272,7 +356,8 @@ class Converter {
         });
       }
       case 'FunctionCall': {
-        if (kids.length !== 2 || kids[0]!.name !== 'FunctionIdentifier' || kids[1]!.name !== 'FunctionCallBody') this.fail(node, 'bad function call');
+        if (kids.length !== 2 || kids[0]!.name !== 'FunctionIdentifier' || kids[1]!.name !== 'FunctionCallBody')
+          this.fail(node, 'bad function call');
         const fn = this.text(kids[0]!);
         if (!ALLOWED_FUNCTIONS.has(fn)) this.fail(node, `function ${fn}() is not allowed through the scope proxy`);
         return { kind: 'call', fn, args: this.children(kids[1]!).map((arg) => this.expr(arg)) };
@@ -293,7 +378,8 @@ class Converter {
           if (!kw || !labels || (kw.name !== 'By' && kw.name !== 'Without')) this.fail(modifier, 'bad grouping');
           grouping = { without: kw.name === 'Without', labels: this.grouping(labels) };
         }
-        const result: Expr = wanted === 2 ? { kind: 'aggregate', op, param: args[0]!, expr: args[1]! } : { kind: 'aggregate', op, expr: args[0]! };
+        const result: Expr =
+          wanted === 2 ? { kind: 'aggregate', op, param: args[0]!, expr: args[1]! } : { kind: 'aggregate', op, expr: args[0]! };
         if (grouping) result.grouping = grouping;
         return result;
       }
@@ -363,7 +449,8 @@ class Converter {
           }
           if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') this.fail(m, 'bad label matcher');
           const [nameNode, opNode, valueNode] = this.children(m);
-          if (!nameNode || !opNode || !valueNode || opNode.name !== 'MatchOp' || valueNode.name !== 'StringLiteral') this.fail(m, 'bad label matcher');
+          if (!nameNode || !opNode || !valueNode || opNode.name !== 'MatchOp' || valueNode.name !== 'StringLiteral')
+            this.fail(m, 'bad label matcher');
           const op = this.text(opNode) as MatchOp;
           if (op !== '=' && op !== '!=' && op !== '=~' && op !== '!~') this.fail(opNode, 'bad match operator');
           matchers.push({ name: this.labelName(nameNode), op, value: decodeString(this.text(valueNode)) });
@@ -378,7 +465,9 @@ function assertNoErrors(source: string, top: SyntaxNode) {
   const cursor = top.cursor();
   do {
     if (cursor.type.isError) {
-      throw new PromQLError(`syntax error at char ${cursor.from + 1}: ${clip(source.slice(Math.max(0, cursor.from - 10), cursor.from + 20)) || 'end of query'}`);
+      throw new PromQLError(
+        `syntax error at char ${cursor.from + 1}: ${clip(source.slice(Math.max(0, cursor.from - 10), cursor.from + 20)) || 'end of query'}`,
+      );
     }
   } while (cursor.next());
 }
@@ -472,7 +561,10 @@ export function parseSeriesSelector(source: string, maxLength = MAX_QUERY_LENGTH
 
 /** Postfix modifiers after an operand would be read by the grammar as applying to the whole. */
 function hasPostfix(expr: Expr): boolean {
-  return expr.kind === 'subquery' || (expr.kind === 'selector' && (expr.range !== undefined || expr.offset !== undefined || expr.at !== undefined));
+  return (
+    expr.kind === 'subquery' ||
+    (expr.kind === 'selector' && (expr.range !== undefined || expr.offset !== undefined || expr.at !== undefined))
+  );
 }
 
 function operand(expr: Expr, extra: string | undefined): string {
@@ -532,7 +624,11 @@ function printWith(expr: Expr, extra: string | undefined): string {
     }
     case 'subquery': {
       const inner = expr.expr;
-      const plain = inner.kind === 'call' || inner.kind === 'aggregate' || inner.kind === 'paren' || (inner.kind === 'selector' && inner.range === undefined && inner.offset === undefined && inner.at === undefined);
+      const plain =
+        inner.kind === 'call' ||
+        inner.kind === 'aggregate' ||
+        inner.kind === 'paren' ||
+        (inner.kind === 'selector' && inner.range === undefined && inner.offset === undefined && inner.at === undefined);
       const body = plain ? printWith(inner, extra) : `(${printWith(inner, extra)})`;
       return `${body}[${expr.range}:${expr.step ?? ''}]${modifiers(expr)}`;
     }

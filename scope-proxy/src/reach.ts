@@ -13,14 +13,75 @@ import type { Scope } from './scope.ts';
 
 /** Functions whose output series keep their input's labels, one output per input series. */
 const PER_SERIES = new Set([
-  'abs', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'avg_over_time', 'ceil', 'changes', 'clamp', 'clamp_max',
-  'clamp_min', 'cos', 'cosh', 'count_over_time', 'days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'deg',
-  'delta', 'deriv', 'exp', 'floor', 'histogram_count', 'histogram_sum', 'histogram_fraction', 'histogram_quantile',
-  'histogram_avg', 'histogram_stddev', 'histogram_stdvar', 'hour', 'idelta', 'increase', 'irate', 'last_over_time', 'ln',
-  'log10', 'log2', 'max_over_time', 'min_over_time', 'minute', 'month', 'predict_linear', 'present_over_time',
-  'quantile_over_time', 'rad', 'rate', 'resets', 'round', 'sgn', 'sin', 'sinh', 'sort', 'sort_desc', 'sqrt',
-  'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'tan', 'tanh', 'timestamp', 'year',
-  'double_exponential_smoothing', 'mad_over_time', 'sort_by_label', 'sort_by_label_desc', 'first_over_time',
+  'abs',
+  'acos',
+  'acosh',
+  'asin',
+  'asinh',
+  'atan',
+  'atanh',
+  'avg_over_time',
+  'ceil',
+  'changes',
+  'clamp',
+  'clamp_max',
+  'clamp_min',
+  'cos',
+  'cosh',
+  'count_over_time',
+  'days_in_month',
+  'day_of_month',
+  'day_of_week',
+  'day_of_year',
+  'deg',
+  'delta',
+  'deriv',
+  'exp',
+  'floor',
+  'histogram_count',
+  'histogram_sum',
+  'histogram_fraction',
+  'histogram_quantile',
+  'histogram_avg',
+  'histogram_stddev',
+  'histogram_stdvar',
+  'hour',
+  'idelta',
+  'increase',
+  'irate',
+  'last_over_time',
+  'ln',
+  'log10',
+  'log2',
+  'max_over_time',
+  'min_over_time',
+  'minute',
+  'month',
+  'predict_linear',
+  'present_over_time',
+  'quantile_over_time',
+  'rad',
+  'rate',
+  'resets',
+  'round',
+  'sgn',
+  'sin',
+  'sinh',
+  'sort',
+  'sort_desc',
+  'sqrt',
+  'stddev_over_time',
+  'stdvar_over_time',
+  'sum_over_time',
+  'tan',
+  'tanh',
+  'timestamp',
+  'year',
+  'double_exponential_smoothing',
+  'mad_over_time',
+  'sort_by_label',
+  'sort_by_label_desc',
+  'first_over_time',
 ]);
 /** Functions that read no series at all. */
 const CONSTANT = new Set(['time', 'pi']);
@@ -73,7 +134,9 @@ function keepsScope(e: Expr, keys: readonly string[]): boolean {
       if (e.param && e.param.kind !== 'number' && e.param.kind !== 'string') return false;
       if (e.op === 'count_values' && e.param?.kind === 'string' && keys.includes(e.param.value)) return false;
       if (!e.grouping) return false;
-      const grouped = e.grouping.without ? keys.every((k) => !e.grouping!.labels.includes(k)) : keys.every((k) => e.grouping!.labels.includes(k));
+      const grouped = e.grouping.without
+        ? keys.every((k) => !e.grouping!.labels.includes(k))
+        : keys.every((k) => e.grouping!.labels.includes(k));
       return grouped && keepsScope(e.expr, keys);
     }
     case 'binary': {
@@ -113,7 +176,13 @@ function selectorsInScope(e: Expr, scope: Scope): boolean {
       }
       return;
     }
-    if (node.kind === 'call' && !PER_SERIES.has(node.fn) && !CONSTANT.has(node.fn) && !['vector', 'scalar', 'absent', 'absent_over_time', 'label_replace', 'label_join'].includes(node.fn)) ok = false;
+    if (
+      node.kind === 'call' &&
+      !PER_SERIES.has(node.fn) &&
+      !CONSTANT.has(node.fn) &&
+      !['vector', 'scalar', 'absent', 'absent_over_time', 'label_replace', 'label_join'].includes(node.fn)
+    )
+      ok = false;
     for (const child of children(node)) visit(child);
   };
   visit(e);
@@ -159,7 +228,9 @@ function remember(kind: string, expr: string, scope: Scope, decide: (parsed: Exp
 
 /** Whether every result the scope may see (by its labels) was computed from in-scope series only. */
 export function computesInScope(expr: string, scope: Scope): boolean {
-  return remember('computes', expr, scope, (parsed) => (scope.kind === 'aggregate' ? selectorsInScope(parsed, scope) : keepsScope(parsed, scopeLabels(scope))));
+  return remember('computes', expr, scope, (parsed) =>
+    scope.kind === 'aggregate' ? selectorsInScope(parsed, scope) : keepsScope(parsed, scopeLabels(scope)),
+  );
 }
 
 /** Whether the expression reads only series the scope can read (all of its results are in scope). */

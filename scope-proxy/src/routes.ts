@@ -28,12 +28,24 @@ const READ = ['GET', 'POST'] as const;
 const NONE: ParamSpec = { single: [], multi: [] };
 const LISTING: ParamSpec = { single: ['start', 'end', 'limit'], multi: ['match[]'] };
 
-const route = (endpoint: Endpoint, access: Route['access'], methods: readonly string[], params: ParamSpec, handle: Route['handle']): Route => ({ endpoint, access, methods, params, handle });
+const route = (
+  endpoint: Endpoint,
+  access: Route['access'],
+  methods: readonly string[],
+  params: ParamSpec,
+  handle: Route['handle'],
+): Route => ({ endpoint, access, methods, params, handle });
 
 /** Every endpoint, by exact path. */
 export const ROUTES: Readonly<Record<string, Route>> = Object.freeze({
   '/api/v1/query': route('query', 'user', READ, { single: ['query', 'time', 'timeout'], multi: [] }, handleQuery),
-  '/api/v1/query_range': route('query_range', 'user', READ, { single: ['query', 'start', 'end', 'step', 'timeout'], multi: [] }, handleQuery),
+  '/api/v1/query_range': route(
+    'query_range',
+    'user',
+    READ,
+    { single: ['query', 'start', 'end', 'step', 'timeout'], multi: [] },
+    handleQuery,
+  ),
   '/api/v1/query_exemplars': route('query_exemplars', 'user', READ, { single: ['query', 'start', 'end'], multi: [] }, handleQuery),
   '/api/v1/series': route('series', 'user', READ, LISTING, handleListing),
   '/api/v1/labels': route('labels', 'user', READ, LISTING, handleListing),

@@ -73,7 +73,11 @@ function write(res: ServerResponse, reply: Reply) {
       return sendJson(res, reply.status, reply.body);
     case 'relay': {
       const { answer } = reply;
-      res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': answer.body.length, 'cache-control': 'no-store' });
+      res.writeHead(answer.status, {
+        'content-type': answer.contentType,
+        'content-length': answer.body.length,
+        'cache-control': 'no-store',
+      });
       return res.end(answer.body);
     }
     case 'text':
@@ -84,7 +88,8 @@ function write(res: ServerResponse, reply: Reply) {
 
 export async function startScopeProxy(options: ScopeProxyOptions): Promise<ScopeProxy> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const emit = (fields: Record<string, unknown>) => log(JSON.stringify({ ts: new Date().toISOString(), component: 'scope-proxy', ...fields }));
+  const emit = (fields: Record<string, unknown>) =>
+    log(JSON.stringify({ ts: new Date().toISOString(), component: 'scope-proxy', ...fields }));
   const metrics = createMetrics();
   const policy = new PolicyStore(options.policyPath, {
     onReload(result, detail) {
@@ -142,7 +147,8 @@ export async function startScopeProxy(options: ScopeProxyOptions): Promise<Scope
     const { route } = found;
     ctx.endpoint = route.endpoint;
     if (!route.methods.includes(req.method ?? '')) throw new ProxyError('method_not_allowed', `method ${req.method} not allowed`);
-    if (route.access === 'secret' && !identifier.hasSecret(req.headers)) throw new ProxyError('unauthorized', 'missing or wrong shared secret');
+    if (route.access === 'secret' && !identifier.hasSecret(req.headers))
+      throw new ProxyError('unauthorized', 'missing or wrong shared secret');
     if (route.access === 'user') ctx.caller = await identify(req, ctx);
     const call: Call = {
       endpoint: route.endpoint,
@@ -154,7 +160,8 @@ export async function startScopeProxy(options: ScopeProxyOptions): Promise<Scope
       noteQuery: (text) => (ctx.query = text),
     };
     const reply = await route.handle(call, deps);
-    if (route.access !== 'open') metrics.requests.inc({ role: ctx.caller?.role.name ?? 'none', endpoint: route.endpoint, decision: 'allowed' });
+    if (route.access !== 'open')
+      metrics.requests.inc({ role: ctx.caller?.role.name ?? 'none', endpoint: route.endpoint, decision: 'allowed' });
     write(res, reply);
   }
 
@@ -202,7 +209,15 @@ export async function startScopeProxy(options: ScopeProxyOptions): Promise<Scope
   }
   if (options.watchPolicy !== false) policy.watch(options.policyPollMs ?? 1000);
   const port = (server.address() as AddressInfo).port;
-  emit({ level: 'info', msg: 'listening', port, upstream: upstream.base, identity: options.identityMode ?? 'header', policy: options.policyPath, digest: policy.current.digest });
+  emit({
+    level: 'info',
+    msg: 'listening',
+    port,
+    upstream: upstream.base,
+    identity: options.identityMode ?? 'header',
+    policy: options.policyPath,
+    digest: policy.current.digest,
+  });
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,

@@ -54,7 +54,8 @@ export class Upstream {
           method,
           path: target,
           agent: https ? undefined : this.agent,
-          headers: method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(encoded) } : {},
+          headers:
+            method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(encoded) } : {},
           timeout: this.timeoutMs,
         },
         (response) => {
@@ -64,7 +65,9 @@ export class Upstream {
             chunks.push(chunk);
             size += chunk.length;
           });
-          response.on('error', (error) => reject(timedOut ? this.timeout() : new ProxyError('upstream_unavailable', `Prometheus upstream failed: ${error.message}`)));
+          response.on('error', (error) =>
+            reject(timedOut ? this.timeout() : new ProxyError('upstream_unavailable', `Prometheus upstream failed: ${error.message}`)),
+          );
           response.on('end', () => {
             const status = response.statusCode ?? 502;
             const body = joinChunks(chunks, size);
@@ -83,7 +86,14 @@ export class Upstream {
                 // not JSON
               }
               const kind = errorType === 'timeout' ? 'upstream_timeout' : status === 503 ? 'upstream_overloaded' : 'upstream_failed';
-              reject(new ProxyError(kind, kind === 'upstream_timeout' ? `Prometheus gave up on the query: it timed out (${detail})` : `Prometheus upstream answered ${status}: ${detail}`));
+              reject(
+                new ProxyError(
+                  kind,
+                  kind === 'upstream_timeout'
+                    ? `Prometheus gave up on the query: it timed out (${detail})`
+                    : `Prometheus upstream answered ${status}: ${detail}`,
+                ),
+              );
               return;
             }
             resolve({ status, body, contentType: String(response.headers['content-type'] ?? 'application/json') });
@@ -94,7 +104,9 @@ export class Upstream {
         timedOut = true;
         request.destroy(new Error(`timed out after ${this.timeoutMs} ms`));
       });
-      request.on('error', (error) => reject(timedOut ? this.timeout() : new ProxyError('upstream_unavailable', `Prometheus upstream unreachable: ${error.message}`)));
+      request.on('error', (error) =>
+        reject(timedOut ? this.timeout() : new ProxyError('upstream_unavailable', `Prometheus upstream unreachable: ${error.message}`)),
+      );
       // One write: headers and body leave in a single syscall.
       if (method === 'POST') request.end(encoded);
       else request.end();
@@ -102,7 +114,10 @@ export class Upstream {
   }
 
   private timeout(): ProxyError {
-    return new ProxyError('upstream_timeout', `Prometheus did not answer within ${this.timeoutMs} ms (the scope proxy's upstream timeout): the query timed out`);
+    return new ProxyError(
+      'upstream_timeout',
+      `Prometheus did not answer within ${this.timeoutMs} ms (the scope proxy's upstream timeout): the query timed out`,
+    );
   }
 
   close() {

@@ -27,16 +27,25 @@ describe('cost and abuse (canned Prometheus upstream)', () => {
         received.push(query);
         if (query.includes('hang_forever')) return; // never answers
         res.writeHead(query.includes('prometheus_times_out') ? 503 : 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(query.includes('prometheus_times_out')
-          ? { status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }
-          : { status: 'success', data: { resultType: 'vector', result: [] } }));
+        res.end(
+          JSON.stringify(
+            query.includes('prometheus_times_out')
+              ? { status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }
+              : { status: 'success', data: { resultType: 'vector', result: [] } },
+          ),
+        );
       });
     });
     upstream.listen(0, '127.0.0.1');
     await once(upstream, 'listening');
     proxy = await startScopeProxy({
-      policyPath: REPO_POLICY, upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, port: await freePort(), secret: SECRET,
-      log: (l) => logs.push(l), watchPolicy: false, upstreamTimeoutMs: 1500,
+      policyPath: REPO_POLICY,
+      upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      port: await freePort(),
+      secret: SECRET,
+      log: (l) => logs.push(l),
+      watchPolicy: false,
+      upstreamTimeoutMs: 1500,
     });
   });
   after(async () => {
@@ -73,7 +82,11 @@ describe('cost and abuse (canned Prometheus upstream)', () => {
       assert.match(r.json.error, why);
     }
     assert.equal(received.length, before, 'nothing refused reached Prometheus');
-    for (const [login, q] of [['meera.bm', 'max_over_time(payments_total[1d:1m])'], ['asha.exec', 'rate(payments_total[60d])'], ['meera.bm', 'rate(payments_total[30d])']] as const) {
+    for (const [login, q] of [
+      ['meera.bm', 'max_over_time(payments_total[1d:1m])'],
+      ['asha.exec', 'rate(payments_total[60d])'],
+      ['meera.bm', 'rate(payments_total[30d])'],
+    ] as const) {
       assert.equal((await query(q, login)).status, 200, `${login} ${q}`);
     }
   });
@@ -122,7 +135,9 @@ describe('cost and abuse (canned Prometheus upstream)', () => {
   test('a client that goes away mid-body is logged as such, not as an internal error', async () => {
     const socket = connect((proxy.url.match(/:(\d+)$/) ?? [])[1] as unknown as number, '127.0.0.1');
     await once(socket, 'connect');
-    socket.write(`POST /api/v1/query HTTP/1.1\r\nHost: x\r\n${SECRET_HEADER}: ${SECRET}\r\nX-Grafana-User: meera.bm\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 1000\r\n\r\nquery=pay`);
+    socket.write(
+      `POST /api/v1/query HTTP/1.1\r\nHost: x\r\n${SECRET_HEADER}: ${SECRET}\r\nX-Grafana-User: meera.bm\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 1000\r\n\r\nquery=pay`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     socket.destroy();
     let seen = false;

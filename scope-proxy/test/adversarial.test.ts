@@ -12,7 +12,12 @@ const SCOPED = ['meera.bm', 'sunil.bm', 'lakshmi.bm', 'ravi.fo', 'vikram.viewer'
 function others(truth: Truth): { own: string; other: string; ownOfficer: string; otherOfficer: string } {
   switch (truth.kind) {
     case 'branch':
-      return { own: truth.branches[0]!, other: truth.branches.includes('BR0003') ? 'BR0004' : 'BR0003', ownOfficer: `${truth.branches[0]}-FO01`, otherOfficer: 'BR0003-FO02' };
+      return {
+        own: truth.branches[0]!,
+        other: truth.branches.includes('BR0003') ? 'BR0004' : 'BR0003',
+        ownOfficer: `${truth.branches[0]}-FO01`,
+        otherOfficer: 'BR0003-FO02',
+      };
     case 'officer':
       return { own: truth.branch, other: 'BR0002', ownOfficer: truth.officer, otherOfficer: `${truth.branch}-FO02` };
     default:
@@ -144,10 +149,33 @@ function requests(login: string, truth: Truth, end: number): Array<{ name: strin
   const { own, other } = others(truth);
   const out: Array<{ name: string; req: RawRequest }> = [];
   const queries = leakyQueries(truth, end);
-  for (const q of queries) out.push({ name: `query ${q}`, req: { method: 'GET', path: `/api/v1/query?${form([['query', q], ['time', String(end)]])}` } });
+  for (const q of queries)
+    out.push({
+      name: `query ${q}`,
+      req: {
+        method: 'GET',
+        path: `/api/v1/query?${form([
+          ['query', q],
+          ['time', String(end)],
+        ])}`,
+      },
+    });
   // A third of them again as range queries, over POST.
   queries.forEach((q, i) => {
-    if (i % 3 === 0) out.push({ name: `query_range ${q}`, req: { method: 'POST', path: '/api/v1/query_range', body: form([['query', q], ['start', String(end - 1800)], ['end', String(end)], ['step', '300']]) } });
+    if (i % 3 === 0)
+      out.push({
+        name: `query_range ${q}`,
+        req: {
+          method: 'POST',
+          path: '/api/v1/query_range',
+          body: form([
+            ['query', q],
+            ['start', String(end - 1800)],
+            ['end', String(end)],
+            ['step', '300'],
+          ]),
+        },
+      });
   });
   const listing = (path: string, params: Array<[string, string]>, method = 'GET') =>
     method === 'GET' ? { method, path: params.length ? `${path}?${form(params)}` : path } : { method, path, body: form(params) };
@@ -155,7 +183,13 @@ function requests(login: string, truth: Truth, end: number): Array<{ name: strin
     ['series all names', listing('/api/v1/series', [['match[]', '{__name__=~".+"}']])],
     ['series other branch', listing('/api/v1/series', [['match[]', `payments_total{branch="${other}"}`]])],
     ['series branch regex', listing('/api/v1/series', [['match[]', '{branch=~".+"}']], 'POST')],
-    ['series own + other', listing('/api/v1/series', [['match[]', `{branch="${own}"}`], ['match[]', `{branch="${other}"}`]])],
+    [
+      'series own + other',
+      listing('/api/v1/series', [
+        ['match[]', `{branch="${own}"}`],
+        ['match[]', `{branch="${other}"}`],
+      ]),
+    ],
     ['series without match', listing('/api/v1/series', [])],
     ['series officer regex', listing('/api/v1/series', [['match[]', '{officer=~".+"}']])],
     ['series twin only', listing('/api/v1/series', [['match[]', 'twin_only_fleet_metric']])],
@@ -174,23 +208,83 @@ function requests(login: string, truth: Truth, end: number): Array<{ name: strin
     ['metadata one metric', listing('/api/v1/metadata', [['metric', 'twin_only_fleet_metric']])],
     ['rules', listing('/api/v1/rules', [])],
     ['alerts', listing('/api/v1/alerts', [])],
-    ['exemplars', listing('/api/v1/query_exemplars', [['query', '{__name__=~".+"}'], ['start', String(end - 600)], ['end', String(end)]])],
+    [
+      'exemplars',
+      listing('/api/v1/query_exemplars', [
+        ['query', '{__name__=~".+"}'],
+        ['start', String(end - 600)],
+        ['end', String(end)],
+      ]),
+    ],
     ['whoami', listing('/api/v1/paywatch/whoami', [])],
   ];
   for (const [name, req] of listings) out.push({ name, req });
   const leak = `payments_total{branch="${other}"}`;
   const honest = `payments_total{branch="${own}"}`;
   const transport: Array<[string, RawRequest]> = [
-    ['POST query in URL and body (different)', { method: 'POST', path: `/api/v1/query?${form([['query', honest]])}`, body: form([['query', leak]]) }],
-    ['POST query in body, leak in URL', { method: 'POST', path: `/api/v1/query?${form([['query', leak]])}`, body: form([['query', honest], ['time', String(end)]]) }],
-    ['POST same query in URL and body', { method: 'POST', path: `/api/v1/query?${form([['query', leak]])}`, body: form([['query', leak], ['time', String(end)]]) }],
-    ['GET duplicated query', { method: 'GET', path: `/api/v1/query?${form([['query', honest], ['query', leak]])}` }],
-    ['GET duplicated identical query', { method: 'GET', path: `/api/v1/query?${form([['query', leak], ['query', leak], ['time', String(end)]])}` }],
-    ['match[] in URL and body', { method: 'POST', path: `/api/v1/series?${form([['match[]', leak]])}`, body: form([['match[]', '{__name__=~".+"}']]) }],
+    [
+      'POST query in URL and body (different)',
+      { method: 'POST', path: `/api/v1/query?${form([['query', honest]])}`, body: form([['query', leak]]) },
+    ],
+    [
+      'POST query in body, leak in URL',
+      {
+        method: 'POST',
+        path: `/api/v1/query?${form([['query', leak]])}`,
+        body: form([
+          ['query', honest],
+          ['time', String(end)],
+        ]),
+      },
+    ],
+    [
+      'POST same query in URL and body',
+      {
+        method: 'POST',
+        path: `/api/v1/query?${form([['query', leak]])}`,
+        body: form([
+          ['query', leak],
+          ['time', String(end)],
+        ]),
+      },
+    ],
+    [
+      'GET duplicated query',
+      {
+        method: 'GET',
+        path: `/api/v1/query?${form([
+          ['query', honest],
+          ['query', leak],
+        ])}`,
+      },
+    ],
+    [
+      'GET duplicated identical query',
+      {
+        method: 'GET',
+        path: `/api/v1/query?${form([
+          ['query', leak],
+          ['query', leak],
+          ['time', String(end)],
+        ])}`,
+      },
+    ],
+    [
+      'match[] in URL and body',
+      { method: 'POST', path: `/api/v1/series?${form([['match[]', leak]])}`, body: form([['match[]', '{__name__=~".+"}']]) },
+    ],
     ['semicolon separator', { method: 'GET', path: `/api/v1/query?query=${encodeURIComponent(honest)};query=${encodeURIComponent(leak)}` }],
     ['bad percent-encoding', { method: 'GET', path: '/api/v1/query?query=payments_total%zz' }],
     ['percent-encoded query', { method: 'GET', path: `/api/v1/query?query=%7B__name__%3D~%22.%2B%22%7D&time=${end}` }],
-    ['multipart body', { method: 'POST', path: '/api/v1/query', body: `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${leak}\r\n--x--\r\n`, contentType: 'multipart/form-data; boundary=x' }],
+    [
+      'multipart body',
+      {
+        method: 'POST',
+        path: '/api/v1/query',
+        body: `--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n${leak}\r\n--x--\r\n`,
+        contentType: 'multipart/form-data; boundary=x',
+      },
+    ],
     ['JSON body', { method: 'POST', path: '/api/v1/query', body: JSON.stringify({ query: leak }), contentType: 'application/json' }],
     ['encoded path', { method: 'GET', path: `/api/v1/%71uery?${form([['query', leak]])}` }],
     ['dot-dot path', { method: 'GET', path: `/api/v1/../v1/query?${form([['query', leak]])}` }],
@@ -213,10 +307,21 @@ function requests(login: string, truth: Truth, end: number): Array<{ name: strin
     ['absolute-form target', { method: 'GET', path: `http://127.0.0.1/api/v1/query?${form([['query', leak]])}` }],
     ['DELETE method', { method: 'DELETE', path: `/api/v1/query?${form([['query', leak]])}` }],
     ['PUT method', { method: 'PUT', path: '/api/v1/query', body: form([['query', leak]]) }],
-    ['query_range other branch', { method: 'GET', path: `/api/v1/query_range?${form([['query', leak], ['start', String(end - 600)], ['end', String(end)], ['step', '60']])}` }],
+    [
+      'query_range other branch',
+      {
+        method: 'GET',
+        path: `/api/v1/query_range?${form([
+          ['query', leak],
+          ['start', String(end - 600)],
+          ['end', String(end)],
+          ['step', '60'],
+        ])}`,
+      },
+    ],
     ['empty query', { method: 'GET', path: '/api/v1/query?query=' }],
     ['missing query', { method: 'GET', path: '/api/v1/query' }],
-    ['overlong query', { method: 'POST', path: '/api/v1/query', body: form([['query', `${'(' .repeat(40000)}1${')'.repeat(40000)}`]]) }],
+    ['overlong query', { method: 'POST', path: '/api/v1/query', body: form([['query', `${'('.repeat(40000)}1${')'.repeat(40000)}`]]) }],
   ];
   for (const [name, req] of transport) out.push({ name, req });
   return out;
@@ -239,21 +344,36 @@ describe('adversarial corpus against real Prometheus', { timeout: 150_000 }, () 
       const twin = fx.twins.get(login)!;
       let withData = 0;
       const { other } = others(truth);
-      const mustBeEmpty = new Set([`query payments_total{branch="${other}"}`, `query {branch="${other}"}`, `query rate(payments_total{branch="${other}"}[5m])`, 'query twin_only_fleet_metric', 'query payments_total{branch=""}']);
+      const mustBeEmpty = new Set([
+        `query payments_total{branch="${other}"}`,
+        `query {branch="${other}"}`,
+        `query rate(payments_total{branch="${other}"}[5m])`,
+        'query twin_only_fleet_metric',
+        'query payments_total{branch=""}',
+      ]);
       const statuses = new Map<number, number>();
       const failures: string[] = [];
       for (const { name, req } of corpus) {
         const [a, b] = await Promise.all([rawRequest(fx.truth.proxy.url, req, login), rawRequest(twin.proxy.url, req, login)]);
         statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
         if (a.status >= 500 || b.status >= 500) failures.push(`${name}: 5xx ${a.status}/${b.status} ${a.body.slice(0, 200)}`);
-        if (a.json?.status === 'error' && (typeof a.json.errorType !== 'string' || typeof a.json.error !== 'string')) failures.push(`${name}: error not in Prometheus's shape`);
-        if (name !== 'whoami' && normalise(a) !== normalise(b)) failures.push(`${name}: answer depends on out-of-scope data\n   A: ${normalise(a).slice(0, 300)}\n   B: ${normalise(b).slice(0, 300)}`);
+        if (a.json?.status === 'error' && (typeof a.json.errorType !== 'string' || typeof a.json.error !== 'string'))
+          failures.push(`${name}: error not in Prometheus's shape`);
+        if (name !== 'whoami' && normalise(a) !== normalise(b))
+          failures.push(
+            `${name}: answer depends on out-of-scope data\n   A: ${normalise(a).slice(0, 300)}\n   B: ${normalise(b).slice(0, 300)}`,
+          );
         for (const labels of labelSets(a)) {
           if (labels.branch !== undefined || labels.officer !== undefined || truth.kind === 'aggregate') {
             const ok =
-              truth.kind === 'branch' ? labels.branch === undefined || truth.branches.includes(labels.branch) :
-              truth.kind === 'officer' ? (labels.branch === undefined || labels.branch === truth.branch) && (labels.officer === undefined || labels.officer === truth.officer) :
-              truth.kind === 'aggregate' ? !labels.branch && !labels.officer && (labels.__name__ === undefined || truth.metrics.includes(labels.__name__)) : true;
+              truth.kind === 'branch'
+                ? labels.branch === undefined || truth.branches.includes(labels.branch)
+                : truth.kind === 'officer'
+                  ? (labels.branch === undefined || labels.branch === truth.branch) &&
+                    (labels.officer === undefined || labels.officer === truth.officer)
+                  : truth.kind === 'aggregate'
+                    ? !labels.branch && !labels.officer && (labels.__name__ === undefined || truth.metrics.includes(labels.__name__))
+                    : true;
             if (!ok) failures.push(`${name}: out-of-scope labels ${JSON.stringify(labels)}`);
           }
         }
@@ -263,11 +383,15 @@ describe('adversarial corpus against real Prometheus', { timeout: 150_000 }, () 
           for (const v of values as string[]) if (!allowed.includes(v)) failures.push(`${name}: listed branch ${v}`);
         }
         if (name === 'officer values') {
-          for (const v of values as string[]) if (truth.kind !== 'officer' || v !== truth.officer) if (truth.kind !== 'branch' || !truth.branches.some((b) => v.startsWith(`${b}-`))) failures.push(`officer values: listed ${v}`);
+          for (const v of values as string[])
+            if (truth.kind !== 'officer' || v !== truth.officer)
+              if (truth.kind !== 'branch' || !truth.branches.some((b) => v.startsWith(`${b}-`)))
+                failures.push(`officer values: listed ${v}`);
         }
         if (a.status === 200 && labelSets(a).length > 0) withData++;
         // Intersected, never replaced: asking for another branch yields nothing, not one's own data.
-        if (mustBeEmpty.has(name) && !(a.status === 200 && Array.isArray(a.json?.data?.result) && a.json.data.result.length === 0)) failures.push(`${name}: expected an empty answer, got ${a.status} ${a.body.slice(0, 200)}`);
+        if (mustBeEmpty.has(name) && !(a.status === 200 && Array.isArray(a.json?.data?.result) && a.json.data.result.length === 0))
+          failures.push(`${name}: expected an empty answer, got ${a.status} ${a.body.slice(0, 200)}`);
       }
       assert.deepEqual(failures, [], failures.join('\n'));
       // Not vacuous: the honest part of the corpus did return the caller's own data.
@@ -279,7 +403,13 @@ describe('adversarial corpus against real Prometheus', { timeout: 150_000 }, () 
   }
 
   test('executive (scope all) sees every branch; unknown and anonymous callers get nothing', async () => {
-    const q = { method: 'GET', path: `/api/v1/query?${form([['query', 'count by (branch) (payments_total)'], ['time', String(fx.end)]])}` };
+    const q = {
+      method: 'GET',
+      path: `/api/v1/query?${form([
+        ['query', 'count by (branch) (payments_total)'],
+        ['time', String(fx.end)],
+      ])}`,
+    };
     const exec = await rawRequest(fx.truth.proxy.url, q, 'asha.exec');
     assert.equal(exec.status, 200);
     assert.equal(exec.json.data.result.length, 5);
@@ -296,8 +426,9 @@ describe('adversarial corpus against real Prometheus', { timeout: 150_000 }, () 
   test('rules and alerts: values and annotations only where the scope could have computed them', async () => {
     const get = (path: string, login: string) => rawRequest(fx.truth.proxy.url, { method: 'GET', path }, login);
     type A = { labels: Record<string, string>; annotations: Record<string, string>; value?: string };
-    const alerts = async (login: string) => ((await get('/api/v1/alerts', login)).json.data.alerts as A[]);
-    const direct = ((await fetch(`${fx.truth.prometheus.url}/api/v1/alerts`).then((r) => r.json())) as { data: { alerts: A[] } }).data.alerts;
+    const alerts = async (login: string) => (await get('/api/v1/alerts', login)).json.data.alerts as A[];
+    const direct = ((await fetch(`${fx.truth.prometheus.url}/api/v1/alerts`).then((r) => r.json())) as { data: { alerts: A[] } }).data
+      .alerts;
     const find = (list: A[], name: string, branch?: string) => list.find((a) => a.labels.alertname === name && a.labels.branch === branch);
 
     // The branch manager: their branch's own alert with its value and label-only text; the fleet's
@@ -311,8 +442,14 @@ describe('adversarial corpus against real Prometheus', { timeout: 150_000 }, () 
     assert.equal(own.annotations.busiest, undefined);
     const share = find(meera, 'BranchShareOfFleet', 'BR0001');
     assert.ok(share && share.value === undefined && share.annotations.description === undefined, JSON.stringify(share));
-    assert.ok(meera.every((a) => a.labels.branch === 'BR0001'), JSON.stringify(meera.map((a) => a.labels)));
-    assert.ok(direct.some((a) => a.annotations.fleet !== undefined && a.value !== undefined), 'Prometheus itself expands the fleet query');
+    assert.ok(
+      meera.every((a) => a.labels.branch === 'BR0001'),
+      JSON.stringify(meera.map((a) => a.labels)),
+    );
+    assert.ok(
+      direct.some((a) => a.annotations.fleet !== undefined && a.value !== undefined),
+      'Prometheus itself expands the fleet query',
+    );
 
     // The viewer: fleet alerts only; a value only from the allow-listed aggregates.
     const viewer = await alerts('vikram.viewer');
@@ -328,15 +465,37 @@ describe('adversarial corpus against real Prometheus', { timeout: 150_000 }, () 
     assert.ok(ravi.length > 0 && ravi.every((a) => a.labels.officer === 'BR0001-FO01' && a.value !== undefined), JSON.stringify(ravi));
 
     // The rules answer says the same, and never an error text.
-    const rules = (await get('/api/v1/rules', 'meera.bm')).json.data.groups.flatMap((g: { rules: unknown[] }) => g.rules) as Array<{ name: string; alerts?: A[]; lastError?: string }>;
-    assert.deepEqual(rules.find((r) => r.name === 'BranchPayments')?.alerts?.map((a) => a.value), [own.value]);
+    const rules = (await get('/api/v1/rules', 'meera.bm')).json.data.groups.flatMap((g: { rules: unknown[] }) => g.rules) as Array<{
+      name: string;
+      alerts?: A[];
+      lastError?: string;
+    }>;
+    assert.deepEqual(
+      rules.find((r) => r.name === 'BranchPayments')?.alerts?.map((a) => a.value),
+      [own.value],
+    );
     assert.ok(rules.every((r) => r.lastError === undefined));
   });
 
   test('a branch manager gets their own numbers, exactly as Prometheus has them', async () => {
     const q = `sum(payments_total{branch="BR0001"})`;
-    const through = await rawRequest(fx.truth.proxy.url, { method: 'GET', path: `/api/v1/query?${form([['query', q], ['time', String(fx.end)]])}` }, 'meera.bm');
-    const direct = await fetch(`${fx.truth.prometheus.url}/api/v1/query?${form([['query', q], ['time', String(fx.end)]])}`).then((r) => r.json() as Promise<any>);
+    const through = await rawRequest(
+      fx.truth.proxy.url,
+      {
+        method: 'GET',
+        path: `/api/v1/query?${form([
+          ['query', q],
+          ['time', String(fx.end)],
+        ])}`,
+      },
+      'meera.bm',
+    );
+    const direct = await fetch(
+      `${fx.truth.prometheus.url}/api/v1/query?${form([
+        ['query', q],
+        ['time', String(fx.end)],
+      ])}`,
+    ).then((r) => r.json() as Promise<any>);
     assert.equal(through.status, 200);
     assert.deepEqual(through.json.data.result, direct.data.result);
     assert.ok(Number(direct.data.result[0].value[1]) > 0);

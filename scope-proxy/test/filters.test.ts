@@ -52,10 +52,16 @@ describe('response filters against golden answers (testdata/)', () => {
     const scope = scopeOf(login);
     // The handlers relay Prometheus's answer untouched to the `all` scope; the filters must agree.
     test(`rules for ${login}`, () => golden('rules', login, filterRules(upstream<RulesAnswer>('rules'), scope)));
-    test(`alerts for ${login}`, () => golden('alerts', login, scope.kind === 'all' ? upstream('alerts') : alertsFromRules(upstream<RulesAnswer>('rules'), scope)));
+    test(`alerts for ${login}`, () =>
+      golden('alerts', login, scope.kind === 'all' ? upstream('alerts') : alertsFromRules(upstream<RulesAnswer>('rules'), scope)));
     test(`series for ${login}`, () => golden('series', login, filterSeries(upstream<SeriesAnswer>('series'), scope)));
     test(`metadata for ${login}`, () => {
-      const visible = scope.kind === 'aggregate' ? scope.metrics : scope.kind === 'all' ? Object.keys(upstream<MetadataAnswer>('metadata').data ?? {}) : VISIBLE[login]!;
+      const visible =
+        scope.kind === 'aggregate'
+          ? scope.metrics
+          : scope.kind === 'all'
+            ? Object.keys(upstream<MetadataAnswer>('metadata').data ?? {})
+            : VISIBLE[login]!;
       golden('metadata', login, filterMetadata(upstream<MetadataAnswer>('metadata'), new Set(visible)));
     });
   }
@@ -69,11 +75,27 @@ describe('response filters against golden answers (testdata/)', () => {
   });
 
   test('aggregate answers: a series carrying branch or officer is dropped, their names unlisted', () => {
-    const answer = { status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'paywatch:payments:rate5m', status: 'success' }, value: [1, '2'] }, { metric: { __name__: 'paywatch:payments:rate5m', branch: 'BR0002' }, value: [1, '9'] }, { metric: { officer: 'BR0001-FO01' }, value: [1, '1'] }] } };
+    const answer = {
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [
+          { metric: { __name__: 'paywatch:payments:rate5m', status: 'success' }, value: [1, '2'] },
+          { metric: { __name__: 'paywatch:payments:rate5m', branch: 'BR0002' }, value: [1, '9'] },
+          { metric: { officer: 'BR0001-FO01' }, value: [1, '1'] },
+        ],
+      },
+    };
     const { answer: kept, dropped } = dropScopedSeries(answer);
     assert.equal(dropped, 2);
-    assert.deepEqual((kept.data!.result as Array<{ metric: Record<string, string> }>).map((r) => r.metric), [{ __name__: 'paywatch:payments:rate5m', status: 'success' }]);
-    assert.deepEqual(dropScopedLabels({ status: 'success', data: ['__name__', 'branch', 'officer', 'status'] }, undefined).data, ['__name__', 'status']);
+    assert.deepEqual(
+      (kept.data!.result as Array<{ metric: Record<string, string> }>).map((r) => r.metric),
+      [{ __name__: 'paywatch:payments:rate5m', status: 'success' }],
+    );
+    assert.deepEqual(dropScopedLabels({ status: 'success', data: ['__name__', 'branch', 'officer', 'status'] }, undefined).data, [
+      '__name__',
+      'status',
+    ]);
     assert.deepEqual(dropScopedLabels({ status: 'success', data: ['BR0001'] }, 'branch').data, []);
     assert.deepEqual(dropScopedLabels({ status: 'success', data: ['success'] }, 'status').data, ['success']);
   });

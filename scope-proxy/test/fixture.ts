@@ -25,7 +25,11 @@ export const OFFICERS = BRANCHES.flatMap((b) => [`${b}-FO01`, `${b}-FO02`]);
 export const AGGREGATES = ['paywatch:payment_success_ratio:rate5m', 'paywatch:payments:rate5m', 'paywatch:lms_posting_queue_depth:max5m'];
 
 /** What each test caller may see, written from the policy's meaning (not from the proxy's code). */
-export type Truth = { kind: 'all' } | { kind: 'branch'; branches: string[] } | { kind: 'officer'; branch: string; officer: string } | { kind: 'aggregate'; metrics: string[] };
+export type Truth =
+  | { kind: 'all' }
+  | { kind: 'branch'; branches: string[] }
+  | { kind: 'officer'; branch: string; officer: string }
+  | { kind: 'aggregate'; metrics: string[] };
 
 export const CALLERS: Record<string, Truth> = {
   'meera.bm': { kind: 'branch', branches: ['BR0001'] },
@@ -112,7 +116,13 @@ export function twinSeries(truth: Truth): Series[] {
   // Series that exist only in the twin: existence must not be observable either.
   out.push({ name: 'payments_total', labels: { branch: 'BR0999', channel: 'upi', status: 'success' }, counter: true, base: 5, slope: 1 });
   out.push({ name: 'twin_only_fleet_metric', labels: {}, counter: false, base: 42, slope: 0 });
-  out.push({ name: 'field_collections_total', labels: { branch: 'BR0999', officer: 'BR0999-FO01', otp: 'verified' }, counter: true, base: 9, slope: 2 });
+  out.push({
+    name: 'field_collections_total',
+    labels: { branch: 'BR0999', officer: 'BR0999-FO01', otp: 'verified' },
+    counter: true,
+    base: 9,
+    slope: 2,
+  });
   return out;
 }
 
@@ -178,19 +188,32 @@ export const ORACLE_RULES = `groups:
         annotations:
           description: "db_up = {{ $value }}"
 `;
-export const ORACLE_ALERTS = ['FleetPayments', 'BranchPayments', 'BranchShareOfFleet', 'OfficerCollections', 'FleetSuccessRatio', 'DatabaseSeen'];
+export const ORACLE_ALERTS = [
+  'FleetPayments',
+  'BranchPayments',
+  'BranchShareOfFleet',
+  'OfficerCollections',
+  'FleetSuccessRatio',
+  'DatabaseSeen',
+];
 
 /** Until every oracle rule has fired once in this Prometheus. */
 async function oracleAlertsFiring(url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    const body = (await fetch(`${url}/api/v1/alerts`).then((r) => r.json()).catch(() => undefined)) as { data?: { alerts?: Array<{ labels: Record<string, string>; state: string }> } } | undefined;
+    const body = (await fetch(`${url}/api/v1/alerts`)
+      .then((r) => r.json())
+      .catch(() => undefined)) as { data?: { alerts?: Array<{ labels: Record<string, string>; state: string }> } } | undefined;
     const alerts = body?.data?.alerts ?? [];
     const firing = new Set(alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname));
     if (ORACLE_ALERTS.every((name) => firing.has(name))) {
       // The alert states show before the evaluation's ALERTS and ALERTS_FOR_STATE samples are
       // committed: wait for those series too, so every instance lists the same series.
       const listed = async (name: string) =>
-        ((await fetch(`${url}/api/v1/series?match[]=${name}`).then((r) => r.json()).catch(() => undefined)) as { data?: unknown[] } | undefined)?.data?.length ?? 0;
+        (
+          (await fetch(`${url}/api/v1/series?match[]=${name}`)
+            .then((r) => r.json())
+            .catch(() => undefined)) as { data?: unknown[] } | undefined
+        )?.data?.length ?? 0;
       if ((await listed('ALERTS')) >= alerts.length && (await listed('ALERTS_FOR_STATE')) >= alerts.length) return;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -207,9 +230,15 @@ async function startInstance(dir: string, series: Series[], end: number): Promis
   const data = join(dir, 'data');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'data.om'), openMetrics(series, end));
-  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), data], { encoding: 'utf8' });
+  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), data], {
+    encoding: 'utf8',
+  });
   if (made.status !== 0) throw new Error(`promtool create-blocks-from failed: ${made.stderr}${made.stdout}`);
-  const prometheus = await startPrometheus({ dir, config: 'global:\n  evaluation_interval: 1m\nrule_files: [oracle-rules.yml]\n', files: { 'oracle-rules.yml': ORACLE_RULES } });
+  const prometheus = await startPrometheus({
+    dir,
+    config: 'global:\n  evaluation_interval: 1m\nrule_files: [oracle-rules.yml]\n',
+    files: { 'oracle-rules.yml': ORACLE_RULES },
+  });
   const proxy = await startScopeProxy({
     policyPath: REPO_POLICY,
     upstream: prometheus.url,
@@ -254,18 +283,22 @@ export async function startFixture(callers: string[]): Promise<Fixture> {
       truth: started[0]!,
       twins,
       async stop() {
-        await Promise.all(started.map(async (i) => {
-          await i.proxy.stop();
-          await i.prometheus.stop();
-        }));
+        await Promise.all(
+          started.map(async (i) => {
+            await i.proxy.stop();
+            await i.prometheus.stop();
+          }),
+        );
         rmSync(root, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    await Promise.all(started.map(async (i) => {
-      await i.proxy.stop().catch(() => undefined);
-      await i.prometheus.stop().catch(() => undefined);
-    }));
+    await Promise.all(
+      started.map(async (i) => {
+        await i.proxy.stop().catch(() => undefined);
+        await i.prometheus.stop().catch(() => undefined);
+      }),
+    );
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
@@ -332,12 +365,25 @@ export function normalise(response: RawResponse): string {
   // Timing is not data: when each Prometheus evaluated or an alert became active.
   const byText = (a: unknown, b: unknown) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
   const untimed = (alerts: Array<Record<string, unknown>> | undefined) => {
-    for (const a of alerts ?? []) { delete a.activeAt; delete a.keepFiringSince; }
+    for (const a of alerts ?? []) {
+      delete a.activeAt;
+      delete a.keepFiringSince;
+    }
     alerts?.sort(byText);
   };
   if (Array.isArray(data?.alerts)) untimed(data.alerts);
   // The rule file's path differs only because each twin runs from its own directory.
-  if (data?.groups) for (const g of data.groups) { delete g.file; delete g.lastEvaluation; delete g.evaluationTime; for (const r of g.rules ?? []) { delete r.lastEvaluation; delete r.evaluationTime; untimed(r.alerts); } }
+  if (data?.groups)
+    for (const g of data.groups) {
+      delete g.file;
+      delete g.lastEvaluation;
+      delete g.evaluationTime;
+      for (const r of g.rules ?? []) {
+        delete r.lastEvaluation;
+        delete r.evaluationTime;
+        untimed(r.alerts);
+      }
+    }
   return `${response.status} ${JSON.stringify(copy)}`;
 }
 

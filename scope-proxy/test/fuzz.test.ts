@@ -20,7 +20,23 @@ const REWRITES_PER_SCOPE = Number(process.env.FUZZ_REWRITES ?? 10_000);
 const EXECUTED_PER_CALLER = Number(process.env.FUZZ_EXECUTED ?? 1_250);
 const SEMANTIC = Number(process.env.FUZZ_SEMANTIC ?? 1000);
 
-const METRICS = ['payments_total', 'payment_amount_total', 'field_collections_total', 'field_collection_amount_total', 'reconciliation_pending', 'branch:payment_success_ratio:rate5m', 'officer:field_collection_amount_inr:increase1d', 'rfid_verification_duration_seconds_bucket', 'db_up', 'lms_posting_queue_depth', 'twin_only_fleet_metric', 'paywatch:payment_success_ratio:rate5m', 'paywatch:payments:rate5m', 'paywatch:lms_posting_queue_depth:max5m', 'payment_processing_seconds_bucket'];
+const METRICS = [
+  'payments_total',
+  'payment_amount_total',
+  'field_collections_total',
+  'field_collection_amount_total',
+  'reconciliation_pending',
+  'branch:payment_success_ratio:rate5m',
+  'officer:field_collection_amount_inr:increase1d',
+  'rfid_verification_duration_seconds_bucket',
+  'db_up',
+  'lms_posting_queue_depth',
+  'twin_only_fleet_metric',
+  'paywatch:payment_success_ratio:rate5m',
+  'paywatch:payments:rate5m',
+  'paywatch:lms_posting_queue_depth:max5m',
+  'payment_processing_seconds_bucket',
+];
 const LABEL_VALUES = {
   branch: ['BR0001', 'BR0002', 'BR0003', 'BR0004', 'BR0005', 'BR0999'],
   officer: ['BR0001-FO01', 'BR0001-FO02', 'BR0002-FO01', 'BR0999-FO01'],
@@ -30,7 +46,15 @@ const LABEL_VALUES = {
 };
 
 function options(end: number, overrides: Partial<GeneratorOptions> = {}): GeneratorOptions {
-  return { metrics: METRICS, nameRegexes: ['.+', '.*', 'pay.*', 'paywatch:.*', 'payments_total|db_up', 'branch:.*'], labelValues: LABEL_VALUES, writeLabels: ['branch', 'officer'], breakProbability: 0.2, end, ...overrides };
+  return {
+    metrics: METRICS,
+    nameRegexes: ['.+', '.*', 'pay.*', 'paywatch:.*', 'payments_total|db_up', 'branch:.*'],
+    labelValues: LABEL_VALUES,
+    writeLabels: ['branch', 'officer'],
+    breakProbability: 0.2,
+    end,
+    ...overrides,
+  };
 }
 
 /** Independent of the proxy's AST: walk the grammar's tree of the forwarded text. */
@@ -54,7 +78,8 @@ function independentlyScoped(text: string, scope: Scope): string | undefined {
         if (which >= 0) {
           const body = node.node.getChild('FunctionCallBody');
           const args: Array<{ name: string; from: number; to: number; firstChild: any }> = [];
-          for (let c = body?.firstChild; c; c = c.nextSibling) if (c.name !== '(' && c.name !== ')' && c.name !== ',' && c.name !== 'LineComment') args.push(c);
+          for (let c = body?.firstChild; c; c = c.nextSibling)
+            if (c.name !== '(' && c.name !== ')' && c.name !== ',' && c.name !== 'LineComment') args.push(c);
           let arg = args[which];
           while (arg && arg.name === 'ParenExpr') arg = arg.firstChild ?? undefined;
           if (!arg || arg.name !== 'StringLiteral') problem = `${fn} with a computed label`;
@@ -74,7 +99,10 @@ const SCOPES: Record<string, Scope> = {
   branch: { kind: 'branch', branches: ['BR0001'] },
   branches: { kind: 'branch', branches: ['BR0002', 'BR0003'] },
   officer: { kind: 'officer', branch: 'BR0001', officer: 'BR0001-FO01' },
-  aggregate: { kind: 'aggregate', metrics: ['paywatch:payment_success_ratio:rate5m', 'paywatch:payments:rate5m', 'paywatch:lms_posting_queue_depth:max5m'] },
+  aggregate: {
+    kind: 'aggregate',
+    metrics: ['paywatch:payment_success_ratio:rate5m', 'paywatch:payments:rate5m', 'paywatch:lms_posting_queue_depth:max5m'],
+  },
   all: { kind: 'all' },
 };
 
@@ -107,7 +135,9 @@ describe(`fuzz: rewriter, ${REWRITES_PER_SCOPE} generated queries per scope (see
       }
       assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failures`);
       assert.ok(rewritten > REWRITES_PER_SCOPE * 0.5, `only ${rewritten} rewritten`);
-      console.log(`fuzz ${name}: ${REWRITES_PER_SCOPE} queries, ${rewritten} rewritten and verified, ${syntax} refused as invalid, ${policy} refused by policy, 0 leaks`);
+      console.log(
+        `fuzz ${name}: ${REWRITES_PER_SCOPE} queries, ${rewritten} rewritten and verified, ${syntax} refused as invalid, ${policy} refused by policy, 0 leaks`,
+      );
     });
   }
 });
@@ -131,49 +161,88 @@ describe('fuzz: executed against real Prometheus (truth A vs twin B)', { timeout
       const failures: string[] = [];
       let withData = 0;
       const run = async (q: string, i: number) => {
-        const req = i % 5 === 0
-          ? { method: 'POST', path: '/api/v1/query_range', body: form([['query', q], ['start', String(fx.end - 1200)], ['end', String(fx.end)], ['step', '120']]) }
-          : { method: 'GET', path: `/api/v1/query?${form([['query', q], ['time', String(fx.end)]])}` };
+        const req =
+          i % 5 === 0
+            ? {
+                method: 'POST',
+                path: '/api/v1/query_range',
+                body: form([
+                  ['query', q],
+                  ['start', String(fx.end - 1200)],
+                  ['end', String(fx.end)],
+                  ['step', '120'],
+                ]),
+              }
+            : {
+                method: 'GET',
+                path: `/api/v1/query?${form([
+                  ['query', q],
+                  ['time', String(fx.end)],
+                ])}`,
+              };
         const [a, b] = await Promise.all([rawRequest(fx.truth.proxy.url, req, login), rawRequest(twin.proxy.url, req, login)]);
         statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
         if (a.status >= 500 || b.status >= 500) failures.push(`5xx for ${q}: ${a.status} ${a.body.slice(0, 200)}`);
-        if (normalise(a) !== normalise(b)) failures.push(`leak for ${q}:\n A ${normalise(a).slice(0, 250)}\n B ${normalise(b).slice(0, 250)}`);
+        if (normalise(a) !== normalise(b))
+          failures.push(`leak for ${q}:\n A ${normalise(a).slice(0, 250)}\n B ${normalise(b).slice(0, 250)}`);
         const sets = labelSets(a);
         if (a.status === 200 && sets.length > 0) withData++;
         for (const labels of sets) {
           const bad =
-            truth.kind === 'branch' ? labels.branch !== undefined && !truth.branches.includes(labels.branch) :
-            truth.kind === 'officer' ? (labels.branch !== undefined && labels.branch !== truth.branch) || (labels.officer !== undefined && labels.officer !== truth.officer) :
-            truth.kind === 'aggregate' ? !!labels.branch || !!labels.officer : false;
+            truth.kind === 'branch'
+              ? labels.branch !== undefined && !truth.branches.includes(labels.branch)
+              : truth.kind === 'officer'
+                ? (labels.branch !== undefined && labels.branch !== truth.branch) ||
+                  (labels.officer !== undefined && labels.officer !== truth.officer)
+                : truth.kind === 'aggregate'
+                  ? !!labels.branch || !!labels.officer
+                  : false;
           if (bad) failures.push(`out-of-scope labels for ${q}: ${JSON.stringify(labels)}`);
         }
       };
       const queries = Array.from({ length: EXECUTED_PER_CALLER }, () => gen.next());
       let next = 0;
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        while (next < queries.length) {
-          const i = next++;
-          await run(queries[i]!, i);
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < queries.length) {
+            const i = next++;
+            await run(queries[i]!, i);
+          }
+        }),
+      );
       assert.deepEqual(failures.slice(0, 10), [], `${failures.length} failures`);
       assert.ok(withData > EXECUTED_PER_CALLER * 0.05, `only ${withData} answers with data`);
-      console.log(`fuzz executed ${login}: ${EXECUTED_PER_CALLER} queries, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${withData} with data, 0 leaks, 0 5xx`);
+      console.log(
+        `fuzz executed ${login}: ${EXECUTED_PER_CALLER} queries, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${withData} with data, 0 leaks, 0 5xx`,
+      );
     });
   }
 
   test(`rewriting is faithful: ${SEMANTIC} generated queries give Prometheus's own answers when the scope covers every branch`, async () => {
-    const gen = new QueryGenerator(rng(SEED + 99), options(fx.end, {
-      metrics: ['payments_total', 'payment_amount_total', 'field_collections_total', 'reconciliation_pending', 'branch:payment_success_ratio:rate5m', 'rfid_verification_duration_seconds_bucket'],
-      nameRegexes: ['payments_total|reconciliation_pending', 'field_.*', 'branch:.*'],
-      labelValues: { branch: BRANCHES, channel: ['upi', 'cash'], status: ['success'] },
-      writeLabels: ['branch'],
-      histograms: ['rfid_verification_duration_seconds_bucket'],
-      breakProbability: 0,
-    }));
+    const gen = new QueryGenerator(
+      rng(SEED + 99),
+      options(fx.end, {
+        metrics: [
+          'payments_total',
+          'payment_amount_total',
+          'field_collections_total',
+          'reconciliation_pending',
+          'branch:payment_success_ratio:rate5m',
+          'rfid_verification_duration_seconds_bucket',
+        ],
+        nameRegexes: ['payments_total|reconciliation_pending', 'field_.*', 'branch:.*'],
+        labelValues: { branch: BRANCHES, channel: ['upi', 'cash'], status: ['success'] },
+        writeLabels: ['branch'],
+        histograms: ['rfid_verification_duration_seconds_bucket'],
+        breakProbability: 0,
+      }),
+    );
     const everyBranch: Scope = { kind: 'branch', branches: BRANCHES };
     const ask = async (query: string) => {
-      const r = await fetch(`${fx.truth.prometheus.url}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query, time: String(fx.end) }) });
+      const r = await fetch(`${fx.truth.prometheus.url}/api/v1/query`, {
+        method: 'POST',
+        body: new URLSearchParams({ query, time: String(fx.end) }),
+      });
       return { status: r.status, json: (await r.json()) as any };
     };
     let compared = 0;
@@ -207,7 +276,10 @@ describe('fuzz: executed against real Prometheus (truth A vs twin B)', { timeout
         }
         return normalise({ status: 200, body: '', json: copy });
       };
-      if (norm(original.json) !== norm(scoped.json)) failures.push(`${q}\n  -> ${rewritten}\n  original ${norm(original.json).slice(0, 200)}\n  rewrite  ${norm(scoped.json).slice(0, 200)}`);
+      if (norm(original.json) !== norm(scoped.json))
+        failures.push(
+          `${q}\n  -> ${rewritten}\n  original ${norm(original.json).slice(0, 200)}\n  rewrite  ${norm(scoped.json).slice(0, 200)}`,
+        );
     }
     assert.deepEqual(failures.slice(0, 5), [], `${failures.length} differences`);
     assert.ok(compared > SEMANTIC * 0.3, `only ${compared} compared`);

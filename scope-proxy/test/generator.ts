@@ -59,7 +59,16 @@ export class QueryGenerator {
     const label = this.pick(labels);
     const op = this.pick(['=', '=', '!=', '=~', '!~']);
     let value: string;
-    if (op === '=~' || op === '!~') value = this.pick([...this.o.labelValues[label]!, '.*', '.+', `${this.pick(this.o.labelValues[label]!)}|.*`, 'BR000[1-5]', '(?i)br0002', '']);
+    if (op === '=~' || op === '!~')
+      value = this.pick([
+        ...this.o.labelValues[label]!,
+        '.*',
+        '.+',
+        `${this.pick(this.o.labelValues[label]!)}|.*`,
+        'BR000[1-5]',
+        '(?i)br0002',
+        '',
+      ]);
     else value = this.pick([...this.o.labelValues[label]!, '']);
     const name = this.chance(0.1) ? JSON.stringify(label) : label;
     return `${name}${this.ws()}${op}${this.ws()}${this.str(value)}`;
@@ -93,7 +102,8 @@ export class QueryGenerator {
   }
 
   private rangeVector(depth: number): string {
-    if (depth > 0 && this.chance(0.25)) return `${this.paren(this.instant(depth - 1))}[${this.duration()}:${this.chance(0.5) ? this.pick(['1m', '5m']) : ''}]${this.modifiers()}`;
+    if (depth > 0 && this.chance(0.25))
+      return `${this.paren(this.instant(depth - 1))}[${this.duration()}:${this.chance(0.5) ? this.pick(['1m', '5m']) : ''}]${this.modifiers()}`;
     return `${this.selector()}[${this.duration()}]${this.modifiers()}`;
   }
 
@@ -113,7 +123,23 @@ export class QueryGenerator {
     const r = this.random();
     if (depth <= 0 || r < 0.2) return `${this.selector()}${this.modifiers()}`;
     if (r < 0.35) {
-      const fn = this.pick(['rate', 'increase', 'delta', 'irate', 'avg_over_time', 'max_over_time', 'min_over_time', 'sum_over_time', 'count_over_time', 'last_over_time', 'changes', 'resets', 'absent_over_time', 'present_over_time', 'stddev_over_time']);
+      const fn = this.pick([
+        'rate',
+        'increase',
+        'delta',
+        'irate',
+        'avg_over_time',
+        'max_over_time',
+        'min_over_time',
+        'sum_over_time',
+        'count_over_time',
+        'last_over_time',
+        'changes',
+        'resets',
+        'absent_over_time',
+        'present_over_time',
+        'stddev_over_time',
+      ]);
       return `${fn}(${this.rangeVector(depth - 1)})`;
     }
     if (r < 0.42) return `quantile_over_time(${this.pick(['0.5', '0.9'])}, ${this.rangeVector(depth - 1)})`;
@@ -123,16 +149,35 @@ export class QueryGenerator {
       return this.chance(0.5) ? `${op}${grouping}(${this.instant(depth - 1)})` : `${op}(${this.instant(depth - 1)})${grouping}`;
     }
     if (r < 0.55) return `${this.pick(['topk', 'bottomk'])}(${this.pick(['1', '3', '100'])}, ${this.instant(depth - 1)})`;
-    if (r < 0.58) return `quantile${this.chance(0.5) ? ` by (${this.labels()})` : ''}(${this.pick(['0.5', '0.99'])}, ${this.instant(depth - 1)})`;
+    if (r < 0.58)
+      return `quantile${this.chance(0.5) ? ` by (${this.labels()})` : ''}(${this.pick(['0.5', '0.99'])}, ${this.instant(depth - 1)})`;
     if (r < 0.61) return `count_values(${this.str(this.pick(['value', ...this.o.writeLabels]))}, ${this.instant(depth - 1)})`;
     if (r < 0.68) {
-      const fn = this.pick(['abs', 'ceil', 'floor', 'sqrt', 'exp', 'ln', 'sort', 'sort_desc', 'timestamp', 'absent', 'sgn', 'round', 'hour', 'month']);
+      const fn = this.pick([
+        'abs',
+        'ceil',
+        'floor',
+        'sqrt',
+        'exp',
+        'ln',
+        'sort',
+        'sort_desc',
+        'timestamp',
+        'absent',
+        'sgn',
+        'round',
+        'hour',
+        'month',
+      ]);
       return `${fn}(${this.instant(depth - 1)})`;
     }
     if (r < 0.71) return `${this.pick(['clamp_min', 'clamp_max'])}(${this.instant(depth - 1)}, ${this.scalar(depth - 1)})`;
-    if (r < 0.74) return `label_replace(${this.instant(depth - 1)}, ${this.str(this.pick(['copy', ...this.o.writeLabels]))}, "$1", ${this.str(this.pick(['branch', 'officer', 'channel']))}, "(.*)")`;
-    if (r < 0.76) return `label_join(${this.instant(depth - 1)}, ${this.str(this.pick(['joined', ...this.o.writeLabels]))}, "-", "branch", "channel")`;
-    if (r < 0.78) return `histogram_quantile(${this.pick(['0.5', '0.95'])}, sum by (le) (rate(${this.pick(this.o.histograms ?? ['rfid_verification_duration_seconds_bucket', 'payment_processing_seconds_bucket'])}[5m])))`;
+    if (r < 0.74)
+      return `label_replace(${this.instant(depth - 1)}, ${this.str(this.pick(['copy', ...this.o.writeLabels]))}, "$1", ${this.str(this.pick(['branch', 'officer', 'channel']))}, "(.*)")`;
+    if (r < 0.76)
+      return `label_join(${this.instant(depth - 1)}, ${this.str(this.pick(['joined', ...this.o.writeLabels]))}, "-", "branch", "channel")`;
+    if (r < 0.78)
+      return `histogram_quantile(${this.pick(['0.5', '0.95'])}, sum by (le) (rate(${this.pick(this.o.histograms ?? ['rfid_verification_duration_seconds_bucket', 'payment_processing_seconds_bucket'])}[5m])))`;
     if (r < 0.8) return `vector(${this.scalar(depth - 1)})`;
     if (r < 0.83) return `-${this.paren(this.instant(depth - 1))}`;
     if (r < 0.86) return `(${this.instant(depth - 1)})`;
@@ -142,7 +187,8 @@ export class QueryGenerator {
     if (['==', '!=', '>', '<', '>=', '<='].includes(op) && this.chance(0.3)) modifier += ' bool';
     if (this.chance(0.35)) {
       modifier += ` ${this.pick(['on', 'ignoring'])}(${this.labels()})`;
-      if (!['and', 'or', 'unless'].includes(op) && this.chance(0.3)) modifier += ` ${this.pick(['group_left', 'group_right'])}${this.chance(0.5) ? `(${this.labels()})` : ''}`;
+      if (!['and', 'or', 'unless'].includes(op) && this.chance(0.3))
+        modifier += ` ${this.pick(['group_left', 'group_right'])}${this.chance(0.5) ? `(${this.labels()})` : ''}`;
     }
     const lhs = this.chance(0.2) ? this.scalar(depth - 1) : this.instant(depth - 1);
     const rhs = this.chance(0.2) ? this.scalar(depth - 1) : this.instant(depth - 1);
@@ -168,7 +214,34 @@ export class QueryGenerator {
     const i = Math.floor(this.random() * (q.length + 1));
     const r = this.random();
     if (r < 0.3) return q.slice(0, i) + q.slice(i + 1);
-    if (r < 0.6) return q.slice(0, i) + this.pick(['{', '}', '(', ')', '[', ']', '"', "'", '`', ',', '=', '=~', '!', '@', ':', 'offset', ' or ', '\\', '#', '\u0000', 'é']) + q.slice(i);
+    if (r < 0.6)
+      return (
+        q.slice(0, i) +
+        this.pick([
+          '{',
+          '}',
+          '(',
+          ')',
+          '[',
+          ']',
+          '"',
+          "'",
+          '`',
+          ',',
+          '=',
+          '=~',
+          '!',
+          '@',
+          ':',
+          'offset',
+          ' or ',
+          '\\',
+          '#',
+          '\u0000',
+          'é',
+        ]) +
+        q.slice(i)
+      );
     if (r < 0.8) return q.slice(0, i);
     return q + this.pick([')', '}', ' offset 5m', '[5m]', ' by (branch)', ' @ 1', '[1m:]']);
   }

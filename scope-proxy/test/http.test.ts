@@ -20,8 +20,18 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const alert = (labels: Record<string, string>, state = 'firing') => ({ labels: { alertname: 'A', ...labels }, annotations: { summary: `value for ${labels.branch ?? 'fleet'}` }, state, value: '1e+00' });
-const ALERTS = [alert({ branch: 'BR0001' }), alert({ branch: 'BR0002' }), alert({}), alert({ branch: 'BR0001', officer: 'BR0001-FO01' }, 'pending')];
+const alert = (labels: Record<string, string>, state = 'firing') => ({
+  labels: { alertname: 'A', ...labels },
+  annotations: { summary: `value for ${labels.branch ?? 'fleet'}` },
+  state,
+  value: '1e+00',
+});
+const ALERTS = [
+  alert({ branch: 'BR0001' }),
+  alert({ branch: 'BR0002' }),
+  alert({}),
+  alert({ branch: 'BR0001', officer: 'BR0001-FO01' }, 'pending'),
+];
 
 /** A canned Prometheus: fixed answers, and it records what the proxy asked. */
 function cannedPrometheus(seen: string[]) {
@@ -41,13 +51,35 @@ function cannedPrometheus(seen: string[]) {
         case '/api/v1/alerts':
           return json({ status: 'success', data: { alerts: ALERTS } });
         case '/api/v1/rules':
-          return json({ status: 'success', data: { groups: [{ name: 'g', file: 'f', rules: [{ type: 'alerting', name: 'A', query: 'x > 0', state: 'firing', alerts: ALERTS }, { type: 'recording', name: 'r', query: 'sum(x)' }] }] } });
+          return json({
+            status: 'success',
+            data: {
+              groups: [
+                {
+                  name: 'g',
+                  file: 'f',
+                  rules: [
+                    { type: 'alerting', name: 'A', query: 'x > 0', state: 'firing', alerts: ALERTS },
+                    { type: 'recording', name: 'r', query: 'sum(x)' },
+                  ],
+                },
+              ],
+            },
+          });
         case '/api/v1/metadata':
-          return json({ status: 'success', data: { payments_total: [{ type: 'counter', help: 'h', unit: '' }], 'paywatch:payments:rate5m': [{ type: 'gauge', help: 'h', unit: '' }], db_up: [{ type: 'gauge', help: 'h', unit: '' }] } });
+          return json({
+            status: 'success',
+            data: {
+              payments_total: [{ type: 'counter', help: 'h', unit: '' }],
+              'paywatch:payments:rate5m': [{ type: 'gauge', help: 'h', unit: '' }],
+              db_up: [{ type: 'gauge', help: 'h', unit: '' }],
+            },
+          });
         case '/api/v1/label/__name__/values':
           return json({ status: 'success', data: ['payments_total'] });
         case '/api/v1/query':
-          if (new URLSearchParams(body).get('query')?.includes('boom')) return json({ status: 'error', errorType: 'internal', error: 'boom' }, 500);
+          if (new URLSearchParams(body).get('query')?.includes('boom'))
+            return json({ status: 'error', errorType: 'internal', error: 'boom' }, 500);
           return json({ status: 'success', data: { resultType: 'vector', result: [] } });
         default:
           return json({ status: 'error', errorType: 'not_found', error: 'canned Prometheus has no ' + url.pathname }, 404);
@@ -60,7 +92,9 @@ function cannedPrometheus(seen: string[]) {
 function bindEveryone(): string {
   const dir = mkdtempSync(join(tmpdir(), 'paywatch-identities-'));
   const file = join(dir, 'identities.json');
-  const users = Object.fromEntries(['meera.bm', 'ravi.fo', 'asha.exec', 'sunil.bm'].map((login) => [login, { uid: `u-${login.split('.')[0]}` }]));
+  const users = Object.fromEntries(
+    ['meera.bm', 'ravi.fo', 'asha.exec', 'sunil.bm'].map((login) => [login, { uid: `u-${login.split('.')[0]}` }]),
+  );
   writeFileSync(file, JSON.stringify({ users }));
   return file;
 }
@@ -78,7 +112,14 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
     dir = mkdtempSync(join(tmpdir(), 'scope-proxy-http-'));
     policyPath = join(dir, 'policy.yml');
     writeFileSync(policyPath, readFileSync(REPO_POLICY, 'utf8'));
-    proxy = await startScopeProxy({ policyPath, upstream: upstreamUrl, port: await freePort(), secret: SECRET, log: (l) => logs.push(l), policyPollMs: 50 });
+    proxy = await startScopeProxy({
+      policyPath,
+      upstream: upstreamUrl,
+      port: await freePort(),
+      secret: SECRET,
+      log: (l) => logs.push(l),
+      policyPollMs: 50,
+    });
   });
   after(async () => {
     await proxy?.stop();
@@ -89,9 +130,20 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
   test('whoami: role, scope, folders from the policy', async () => {
     const meera = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, 'meera.bm');
     assert.equal(meera.status, 200);
-    assert.deepEqual({ ...meera.json.data, policy: undefined }, {
-      login: 'meera.bm', role: 'branch_manager', scope: { kind: 'branch', branches: ['BR0001'] }, folders: ['branch'], dashboards: [], explore: false, grafanaRole: 'Viewer', boundBy: 'person', policy: undefined,
-    });
+    assert.deepEqual(
+      { ...meera.json.data, policy: undefined },
+      {
+        login: 'meera.bm',
+        role: 'branch_manager',
+        scope: { kind: 'branch', branches: ['BR0001'] },
+        folders: ['branch'],
+        dashboards: [],
+        explore: false,
+        grafanaRole: 'Viewer',
+        boundBy: 'person',
+        policy: undefined,
+      },
+    );
     const ravi = await rawRequest(proxy.url, { method: 'POST', path: '/api/v1/paywatch/whoami' }, 'ravi.fo');
     assert.deepEqual(ravi.json.data.scope, { kind: 'officer', branches: ['BR0001'], branch: 'BR0001', officer: 'BR0001-FO01' });
     const lakshmi = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, 'lakshmi.bm');
@@ -106,9 +158,15 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
 
   test('alerts and rules are filtered to the scope; rule state follows the visible alerts', async () => {
     const alerts = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/alerts' }, 'meera.bm');
-    assert.deepEqual(alerts.json.data.alerts.map((a: any) => a.labels.branch), ['BR0001', 'BR0001']);
+    assert.deepEqual(
+      alerts.json.data.alerts.map((a: any) => a.labels.branch),
+      ['BR0001', 'BR0001'],
+    );
     const viewer = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/alerts' }, 'vikram.viewer');
-    assert.deepEqual(viewer.json.data.alerts.map((a: any) => a.labels.branch ?? 'fleet'), ['fleet']);
+    assert.deepEqual(
+      viewer.json.data.alerts.map((a: any) => a.labels.branch ?? 'fleet'),
+      ['fleet'],
+    );
     const officer = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/rules' }, 'ravi.fo');
     const rule = officer.json.data.groups[0].rules[0];
     assert.equal(rule.alerts.length, 1);
@@ -123,7 +181,10 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
     assert.deepEqual(Object.keys(viewer.json.data), ['paywatch:payments:rate5m']);
     const bm = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/metadata' }, 'meera.bm');
     assert.deepEqual(Object.keys(bm.json.data), ['payments_total']);
-    assert.ok(seen.some((s) => s.includes('/api/v1/label/__name__/values?match%5B%5D=%7Bbranch%3D%22BR0001%22%7D')), seen.join('\n'));
+    assert.ok(
+      seen.some((s) => s.includes('/api/v1/label/__name__/values?match%5B%5D=%7Bbranch%3D%22BR0001%22%7D')),
+      seen.join('\n'),
+    );
   });
 
   test('buildinfo: shared secret only, version only', async () => {
@@ -139,11 +200,18 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
     assert.equal(r.status, 502);
     assert.equal(r.json.status, 'error');
     assert.match(r.json.error, /upstream answered 500: boom/);
-    assert.ok(seen.some((s) => s.includes('query=%7B__name__%3D%22boom%22%2C+branch%3D%22BR0001%22%7D')), seen.slice(-3).join('\n'));
+    assert.ok(
+      seen.some((s) => s.includes('query=%7B__name__%3D%22boom%22%2C+branch%3D%22BR0001%22%7D')),
+      seen.slice(-3).join('\n'),
+    );
   });
 
   test('own metrics and health without auth; decisions counted; denials logged as JSON with who, what, why', async () => {
-    await rawRequest(proxy.url, { method: 'GET', path: `/api/v1/query?${form([['query', 'label_replace(x, "branch", "BR0002", "", "")']])}` }, 'meera.bm');
+    await rawRequest(
+      proxy.url,
+      { method: 'GET', path: `/api/v1/query?${form([['query', 'label_replace(x, "branch", "BR0002", "", "")']])}` },
+      'meera.bm',
+    );
     const denial = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'denied' && l.login === 'meera.bm' && /branch/.test(l.reason));
     assert.ok(denial, logs.join('\n'));
     assert.equal(denial.role, 'branch_manager');
@@ -189,8 +257,21 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
   test('a login outside ASCII, as Grafana sends it (its UTF-8 bytes), is matched to the policy', async () => {
     const dir2 = mkdtempSync(join(tmpdir(), 'scope-proxy-utf8-'));
     const unicodePolicy = join(dir2, 'policy.yml');
-    writeFileSync(unicodePolicy, readFileSync(REPO_POLICY, 'utf8').replace('people:\n', 'people:\n  - { login: रवि.अधिकारी, role: branch_manager, branches: [BR0004] }\n  - { login: josé.bm, role: branch_manager, branches: [BR0005] }\n'));
-    const p2 = await startScopeProxy({ policyPath: unicodePolicy, upstream: `http://127.0.0.1:${await freePort()}`, port: await freePort(), secret: SECRET, log: () => undefined, watchPolicy: false });
+    writeFileSync(
+      unicodePolicy,
+      readFileSync(REPO_POLICY, 'utf8').replace(
+        'people:\n',
+        'people:\n  - { login: रवि.अधिकारी, role: branch_manager, branches: [BR0004] }\n  - { login: josé.bm, role: branch_manager, branches: [BR0005] }\n',
+      ),
+    );
+    const p2 = await startScopeProxy({
+      policyPath: unicodePolicy,
+      upstream: `http://127.0.0.1:${await freePort()}`,
+      port: await freePort(),
+      secret: SECRET,
+      log: () => undefined,
+      watchPolicy: false,
+    });
     const asGrafanaSends = (login: string) => Buffer.from(login, 'utf8').toString('latin1');
     try {
       const hindi = await rawRequest(p2.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, asGrafanaSends('रवि.अधिकारी'));
@@ -211,7 +292,14 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
 
   test('Prometheus down: 502, not a hang or a crash', async () => {
     const port = await freePort();
-    const p2 = await startScopeProxy({ policyPath, upstream: `http://127.0.0.1:${port}`, port: await freePort(), secret: SECRET, log: () => undefined, watchPolicy: false });
+    const p2 = await startScopeProxy({
+      policyPath,
+      upstream: `http://127.0.0.1:${port}`,
+      port: await freePort(),
+      secret: SECRET,
+      log: () => undefined,
+      watchPolicy: false,
+    });
     try {
       const r = await rawRequest(p2.url, { method: 'GET', path: `/api/v1/query?${form([['query', 'up']])}` }, 'asha.exec');
       assert.equal(r.status, 502);
@@ -222,9 +310,24 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
   });
 
   test('configuration mistakes stop the start', async () => {
-    await assert.rejects(startScopeProxy({ policyPath, upstream: 'http://127.0.0.1:9090', secret: 'short', port: 0, log: () => undefined }), /at least 16/);
-    await assert.rejects(startScopeProxy({ policyPath: join(dir, 'missing.yml'), upstream: 'http://127.0.0.1:9090', secret: SECRET, port: 0, log: () => undefined }), /cannot read/);
-    await assert.rejects(startScopeProxy({ policyPath, upstream: 'http://127.0.0.1:9090/api/v1/', secret: SECRET, port: 0, log: () => undefined }), /base URL/);
+    await assert.rejects(
+      startScopeProxy({ policyPath, upstream: 'http://127.0.0.1:9090', secret: 'short', port: 0, log: () => undefined }),
+      /at least 16/,
+    );
+    await assert.rejects(
+      startScopeProxy({
+        policyPath: join(dir, 'missing.yml'),
+        upstream: 'http://127.0.0.1:9090',
+        secret: SECRET,
+        port: 0,
+        log: () => undefined,
+      }),
+      /cannot read/,
+    );
+    await assert.rejects(
+      startScopeProxy({ policyPath, upstream: 'http://127.0.0.1:9090/api/v1/', secret: SECRET, port: 0, log: () => undefined }),
+      /base URL/,
+    );
   });
 });
 
@@ -266,7 +369,11 @@ describe('identity: signed tokens (mock Grafana serving /api/signing-keys/keys)'
 
   // Grafana's ID token names the user by uid (`identifier`) besides the login; these tests bind
   // each login to the uid `u-<first part of the login>` (identity.test.ts tests the binding itself).
-  const token = (key: CryptoKey, claims: Record<string, unknown>, options: { alg?: string; kid?: string; exp?: string | number; aud?: string } = {}) =>
+  const token = (
+    key: CryptoKey,
+    claims: Record<string, unknown>,
+    options: { alg?: string; kid?: string; exp?: string | number; aud?: string } = {},
+  ) =>
     new SignJWT({ type: 'user', identifier: `u-${String(claims.username ?? claims.login ?? '').split('.')[0]}`, ...claims })
       .setProtectedHeader({ alg: options.alg ?? 'ES256', kid: options.kid ?? 'grafana-1', typ: 'jwt' })
       .setIssuer(grafanaUrl)
@@ -278,10 +385,17 @@ describe('identity: signed tokens (mock Grafana serving /api/signing-keys/keys)'
 
   test('mock Grafana: X-Grafana-Id verified against the JWKS; the login comes from the token', async () => {
     const proxy = await startScopeProxy({
-      policyPath: REPO_POLICY, upstream: upstreamUrl, port: await freePort(), secret: SECRET, log: () => undefined, watchPolicy: false,
-      identityMode: 'grafana-id', identity: { jwksUrl: `${grafanaUrl}/api/signing-keys/keys`, issuer: grafanaUrl, audience: 'org:1', identitiesFile: bindEveryone() },
+      policyPath: REPO_POLICY,
+      upstream: upstreamUrl,
+      port: await freePort(),
+      secret: SECRET,
+      log: () => undefined,
+      watchPolicy: false,
+      identityMode: 'grafana-id',
+      identity: { jwksUrl: `${grafanaUrl}/api/signing-keys/keys`, issuer: grafanaUrl, audience: 'org:1', identitiesFile: bindEveryone() },
     });
-    const who = (headers: Record<string, string>, login?: string, secret: string | null = SECRET) => rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami', headers }, login, secret);
+    const who = (headers: Record<string, string>, login?: string, secret: string | null = SECRET) =>
+      rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami', headers }, login, secret);
     try {
       const good = await who({ 'X-Grafana-Id': await token(signingKey, { username: 'meera.bm', type: 'user' }) });
       assert.equal(good.status, 200, good.body);
@@ -293,11 +407,22 @@ describe('identity: signed tokens (mock Grafana serving /api/signing-keys/keys)'
       const refused: Array<[string, Promise<Awaited<ReturnType<typeof who>>>]> = [
         ['no token, only the forgeable header', who({}, 'asha.exec')],
         ['header disagrees with the token', who({ 'X-Grafana-Id': await token(signingKey, { username: 'meera.bm' }) }, 'asha.exec')],
-        ['expired', who({ 'X-Grafana-Id': await token(signingKey, { username: 'meera.bm' }, { exp: Math.floor(Date.now() / 1000) - 120 }) })],
+        [
+          'expired',
+          who({ 'X-Grafana-Id': await token(signingKey, { username: 'meera.bm' }, { exp: Math.floor(Date.now() / 1000) - 120 }) }),
+        ],
         ['signed by another key', who({ 'X-Grafana-Id': await token(otherKey, { username: 'asha.exec' }) })],
-        ['RS256 where ES256 is required', who({ 'X-Grafana-Id': await token(rsaKey, { username: 'asha.exec' }, { alg: 'RS256', kid: 'idp-1' }) })],
+        [
+          'RS256 where ES256 is required',
+          who({ 'X-Grafana-Id': await token(rsaKey, { username: 'asha.exec' }, { alg: 'RS256', kid: 'idp-1' }) }),
+        ],
         ['wrong audience (another org)', who({ 'X-Grafana-Id': await token(signingKey, { username: 'asha.exec' }, { aud: 'org:2' }) })],
-        ['unsigned (alg none)', who({ 'X-Grafana-Id': `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ username: 'asha.exec', exp: 9999999999, aud: 'org:1', iss: grafanaUrl })).toString('base64url')}.` })],
+        [
+          'unsigned (alg none)',
+          who({
+            'X-Grafana-Id': `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ username: 'asha.exec', exp: 9999999999, aud: 'org:1', iss: grafanaUrl })).toString('base64url')}.`,
+          }),
+        ],
         ['garbage', who({ 'X-Grafana-Id': 'not-a-jwt' })],
         ['valid token, no shared secret', who({ 'X-Grafana-Id': await token(signingKey, { username: 'meera.bm' }) }, undefined, null)],
         ['valid token for someone not in the policy', who({ 'X-Grafana-Id': await token(signingKey, { username: 'mallory' }) })],
@@ -314,12 +439,22 @@ describe('identity: signed tokens (mock Grafana serving /api/signing-keys/keys)'
 
   test('mock identity provider: forwarded OAuth access token (RS256) with preferred_username', async () => {
     const proxy = await startScopeProxy({
-      policyPath: REPO_POLICY, upstream: upstreamUrl, port: await freePort(), secret: SECRET, log: () => undefined, watchPolicy: false,
-      identityMode: 'oauth', identity: { jwksUrl: `${grafanaUrl}/api/signing-keys/keys`, issuer: grafanaUrl },
+      policyPath: REPO_POLICY,
+      upstream: upstreamUrl,
+      port: await freePort(),
+      secret: SECRET,
+      log: () => undefined,
+      watchPolicy: false,
+      identityMode: 'oauth',
+      identity: { jwksUrl: `${grafanaUrl}/api/signing-keys/keys`, issuer: grafanaUrl },
     });
     try {
       const t = await token(rsaKey, { preferred_username: 'sunil.bm' }, { alg: 'RS256', kid: 'idp-1' });
-      const r = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami', headers: { Authorization: `Bearer ${t}` } }, undefined);
+      const r = await rawRequest(
+        proxy.url,
+        { method: 'GET', path: '/api/v1/paywatch/whoami', headers: { Authorization: `Bearer ${t}` } },
+        undefined,
+      );
       assert.equal(r.status, 200, r.body);
       assert.deepEqual(r.json.data.scope, { kind: 'branch', branches: ['BR0002', 'BR0003'] });
       const none = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami' }, 'sunil.bm');
@@ -334,7 +469,10 @@ describe('CLI', () => {
   const main = new URL('../src/main.ts', import.meta.url).pathname;
   const run = async (args: string[], env: Record<string, string>) => {
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, PAYWATCH_PROXY_SECRET: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+      env: { ...process.env, PAYWATCH_PROXY_SECRET: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));
@@ -343,8 +481,13 @@ describe('CLI', () => {
   test('a bad policy stops the start with the line of each problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scope-proxy-cli-'));
     try {
-      writeFileSync(join(dir, 'policy.yml'), readFileSync(REPO_POLICY, 'utf8').replace('role: branch_manager, branches: [BR0001]', 'role: branch_manger, branches: [BR0001]'));
-      const r = await run(['--policy', join(dir, 'policy.yml'), '--upstream', 'http://127.0.0.1:9', '--port', '0'], { PAYWATCH_PROXY_SECRET: SECRET });
+      writeFileSync(
+        join(dir, 'policy.yml'),
+        readFileSync(REPO_POLICY, 'utf8').replace('role: branch_manager, branches: [BR0001]', 'role: branch_manger, branches: [BR0001]'),
+      );
+      const r = await run(['--policy', join(dir, 'policy.yml'), '--upstream', 'http://127.0.0.1:9', '--port', '0'], {
+        PAYWATCH_PROXY_SECRET: SECRET,
+      });
       assert.equal(await r.exited, 2);
       assert.match(r.output(), /policy\.yml:\d+:\d+: people\[5\]\.role: unknown role "branch_manger"/);
     } finally {
@@ -361,7 +504,10 @@ describe('CLI', () => {
     const port = await freePort();
     try {
       writeFileSync(join(dir, 'secret'), `${SECRET}\n`);
-      const r = await run(['--secret-file', join(dir, 'secret'), '--port', String(port)], { PAYWATCH_PROXY_POLICY: REPO_POLICY, PAYWATCH_PROXY_UPSTREAM: 'http://127.0.0.1:9' });
+      const r = await run(['--secret-file', join(dir, 'secret'), '--port', String(port)], {
+        PAYWATCH_PROXY_POLICY: REPO_POLICY,
+        PAYWATCH_PROXY_UPSTREAM: 'http://127.0.0.1:9',
+      });
       let health: Response | undefined;
       for (let i = 0; i < 100 && !health?.ok; i++) {
         await new Promise((res) => setTimeout(res, 100));

@@ -81,7 +81,12 @@ describe('grafana-id identity binding (mock Grafana ID-token signer; Grafana can
       grafanaUrl,
     );
     proxy = await startScopeProxy({
-      policyPath: join(dir, 'policy.yml'), upstream: upstreamUrl, port: await freePort(), secret: SECRET, log: () => undefined, watchPolicy: false,
+      policyPath: join(dir, 'policy.yml'),
+      upstream: upstreamUrl,
+      port: await freePort(),
+      secret: SECRET,
+      log: () => undefined,
+      watchPolicy: false,
       identityMode: 'grafana-id',
       // Grafana 12's issuer is its root URL with the trailing slash.
       identity: { jwksUrl: `${grafanaUrl}api/signing-keys/keys`, issuer: grafanaUrl, audience: 'org:1', identitiesFile: identities },
@@ -122,7 +127,10 @@ describe('grafana-id identity binding (mock Grafana ID-token signer; Grafana can
     assert.match(r.json.error, /not the user access sync bound to login "asha\.exec"/);
     const before = seenQueries.length;
     const q = await rawRequest(proxy.url, {
-      method: 'POST', path: '/api/v1/query', body: form([['query', 'sum by (branch) (payments_total)']]), headers: { 'X-Grafana-Id': await grafanaToken(mallory) },
+      method: 'POST',
+      path: '/api/v1/query',
+      body: form([['query', 'sum by (branch) (payments_total)']]),
+      headers: { 'X-Grafana-Id': await grafanaToken(mallory) },
     });
     assert.equal(q.status, 403, q.body);
     assert.equal(seenQueries.length, before, 'nothing reached Prometheus');
@@ -163,9 +171,17 @@ describe('grafana-id identity binding (mock Grafana ID-token signer; Grafana can
     assert.deepEqual(plain.json.data.scope, { kind: 'branch', branches: ['BR0007'] });
     // Grafana writes the login's UTF-8 bytes into X-Grafana-User; Node reads header bytes as Latin-1.
     const header = Buffer.from('müller.bm', 'utf8').toString('latin1');
-    const both = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami', headers: { 'X-Grafana-Id': token } }, header);
+    const both = await rawRequest(
+      proxy.url,
+      { method: 'GET', path: '/api/v1/paywatch/whoami', headers: { 'X-Grafana-Id': token } },
+      header,
+    );
     assert.equal(both.status, 200, both.body);
-    const other = await rawRequest(proxy.url, { method: 'GET', path: '/api/v1/paywatch/whoami', headers: { 'X-Grafana-Id': token } }, 'meera.bm');
+    const other = await rawRequest(
+      proxy.url,
+      { method: 'GET', path: '/api/v1/paywatch/whoami', headers: { 'X-Grafana-Id': token } },
+      'meera.bm',
+    );
     assert.equal(other.status, 401, 'a user header naming someone else than the token is refused');
   });
 
@@ -199,6 +215,12 @@ describe('grafana-id identity binding (mock Grafana ID-token signer; Grafana can
   test('an identities file is checked: every login needs a uid or an id', () => {
     assert.throws(() => parseIdentities('{"users":{"meera.bm":{}}}', 'ids.json'), /ids\.json: "meera\.bm" has neither a uid nor an id/);
     assert.throws(() => parseIdentities('[]', 'ids.json'), /ids\.json: no "users" object/);
-    assert.deepEqual([...parseIdentities('{"users":{"a":{"uid":"u1"},"b":{"id":4}}}').entries()], [['a', { uid: 'u1' }], ['b', { id: 4 }]]);
+    assert.deepEqual(
+      [...parseIdentities('{"users":{"a":{"uid":"u1"},"b":{"id":4}}}').entries()],
+      [
+        ['a', { uid: 'u1' }],
+        ['b', { id: 4 }],
+      ],
+    );
   });
 });

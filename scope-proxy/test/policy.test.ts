@@ -51,25 +51,72 @@ describe('policy validation names the line', () => {
     ['YAML syntax', 'roles:\n  a: { scope: all\n', /p\.yml:\d+:\d+: /],
     ['unknown top-level key', 'roles:\n  a: { scope: all }\nusers: []\n', /p\.yml:3:1: policy\.users: unknown key/],
     ['bad scope', 'roles:\n  a: { scope: everything }\n', /p\.yml:2:15: roles\.a\.scope: expected one of all, branch, officer, aggregate/],
-    ['unknown role', 'roles:\n  a: { scope: all }\npeople:\n  - { login: x, role: b }\n', /p\.yml:4:23: people\[0\]\.role: unknown role "b"/],
-    ['branch scope without branches', 'roles:\n  bm: { scope: branch }\npeople:\n  - { login: x, role: bm }\n', /p\.yml:4:5: people\[0\]: role bm has scope branch: give branches/],
-    ['officer of another branch', 'roles:\n  fo: { scope: officer }\npeople:\n  - { login: x, role: fo, branch: BR0001, officer: BR0002-FO01 }\n', /p\.yml:4:\d+: people\[0\]\.officer: officer BR0002-FO01 is not an officer of branch BR0001/],
-    ['duplicate login', 'roles:\n  a: { scope: all }\npeople:\n  - { login: x, role: a }\n  - { login: x, role: a }\n', /p\.yml:5:5: people\[1\]: x is already bound at line 4/],
-    ['team member also a person', 'roles:\n  a: { scope: all }\n  bm: { scope: branch }\npeople:\n  - { login: x, role: a }\nteams:\n  - { name: t, role: bm, branches: [BR0001], members: [x] }\n', /p\.yml:7:\d+: teams\[0\]\.members\[0\]: x is already bound at line 5/],
+    [
+      'unknown role',
+      'roles:\n  a: { scope: all }\npeople:\n  - { login: x, role: b }\n',
+      /p\.yml:4:23: people\[0\]\.role: unknown role "b"/,
+    ],
+    [
+      'branch scope without branches',
+      'roles:\n  bm: { scope: branch }\npeople:\n  - { login: x, role: bm }\n',
+      /p\.yml:4:5: people\[0\]: role bm has scope branch: give branches/,
+    ],
+    [
+      'officer of another branch',
+      'roles:\n  fo: { scope: officer }\npeople:\n  - { login: x, role: fo, branch: BR0001, officer: BR0002-FO01 }\n',
+      /p\.yml:4:\d+: people\[0\]\.officer: officer BR0002-FO01 is not an officer of branch BR0001/,
+    ],
+    [
+      'duplicate login',
+      'roles:\n  a: { scope: all }\npeople:\n  - { login: x, role: a }\n  - { login: x, role: a }\n',
+      /p\.yml:5:5: people\[1\]: x is already bound at line 4/,
+    ],
+    [
+      'team member also a person',
+      'roles:\n  a: { scope: all }\n  bm: { scope: branch }\npeople:\n  - { login: x, role: a }\nteams:\n  - { name: t, role: bm, branches: [BR0001], members: [x] }\n',
+      /p\.yml:7:\d+: teams\[0\]\.members\[0\]: x is already bound at line 5/,
+    ],
     ['aggregate role without allow-list', 'roles:\n  v: { scope: aggregate }\n', /aggregate_metrics: roles v have scope aggregate/],
-    ['bad metric name in allow-list', 'roles:\n  a: { scope: all }\naggregate_metrics: [ "not a metric" ]\n', /p\.yml:3:22: aggregate_metrics\[0\]: expected metric names/],
-    ['allow-listed series not declared in the contract', 'roles:\n  a: { scope: all }\naggregate_metrics: [ paywatch:payments:rate5m, paywatch:made_up:rate5m ]\n', /p\.yml:3:48: aggregate_metrics\[1\]: paywatch:made_up:rate5m is not a recording rule declared in contract/],
-    ['allow-listed series carrying branch', 'roles:\n  a: { scope: all }\naggregate_metrics: [ branch:payments:rate5m ]\n', /aggregate_metrics\[0\]: branch:payments:rate5m carries branch: the aggregate scope may only read series without branch or officer/],
-    ['branch code with regex characters', 'roles:\n  bm: { scope: branch }\npeople:\n  - { login: x, role: bm, branches: ["BR.*"] }\n', /p\.yml:4:\d+: people\[0\]\.branches\[0\]: expected branch codes/],
-    ['scope all with branches', 'roles:\n  a: { scope: all }\npeople:\n  - { login: x, role: a, branches: [BR0001] }\n', /role a has scope all: branches\/branch\/officer would be ignored/],
-    ['officer scope in a team', 'roles:\n  fo: { scope: officer }\nteams:\n  - { name: t, role: fo, members: [x] }\n', /bind field officers one by one/],
+    [
+      'bad metric name in allow-list',
+      'roles:\n  a: { scope: all }\naggregate_metrics: [ "not a metric" ]\n',
+      /p\.yml:3:22: aggregate_metrics\[0\]: expected metric names/,
+    ],
+    [
+      'allow-listed series not declared in the contract',
+      'roles:\n  a: { scope: all }\naggregate_metrics: [ paywatch:payments:rate5m, paywatch:made_up:rate5m ]\n',
+      /p\.yml:3:48: aggregate_metrics\[1\]: paywatch:made_up:rate5m is not a recording rule declared in contract/,
+    ],
+    [
+      'allow-listed series carrying branch',
+      'roles:\n  a: { scope: all }\naggregate_metrics: [ branch:payments:rate5m ]\n',
+      /aggregate_metrics\[0\]: branch:payments:rate5m carries branch: the aggregate scope may only read series without branch or officer/,
+    ],
+    [
+      'branch code with regex characters',
+      'roles:\n  bm: { scope: branch }\npeople:\n  - { login: x, role: bm, branches: ["BR.*"] }\n',
+      /p\.yml:4:\d+: people\[0\]\.branches\[0\]: expected branch codes/,
+    ],
+    [
+      'scope all with branches',
+      'roles:\n  a: { scope: all }\npeople:\n  - { login: x, role: a, branches: [BR0001] }\n',
+      /role a has scope all: branches\/branch\/officer would be ignored/,
+    ],
+    [
+      'officer scope in a team',
+      'roles:\n  fo: { scope: officer }\nteams:\n  - { name: t, role: fo, members: [x] }\n',
+      /bind field officers one by one/,
+    ],
     ['duplicate key', 'roles:\n  a: { scope: all }\n  a: { scope: all }\n', /p\.yml:3:\d+: .*[Mm]ap keys must be unique/],
     ['unknown role field', 'roles:\n  a: { scope: all, colour: red }\n', /p\.yml:2:20: roles\.a\.colour: unknown key/],
   ];
   for (const [what, text, expected] of cases) {
     test(what, () => {
       const found = problems(text);
-      assert.ok(found.some((p) => expected.test(p)), `expected ${expected} in:\n${found.join('\n')}`);
+      assert.ok(
+        found.some((p) => expected.test(p)),
+        `expected ${expected} in:\n${found.join('\n')}`,
+      );
     });
   }
 });
@@ -80,7 +127,9 @@ describe('reload', () => {
     const path = join(dir, 'policy.yml');
     writeFileSync(path, GOOD);
     const events: string[] = [];
-    const store = new PolicyStore(path, { onReload: (result, detail) => events.push(`${result}${detail.error ? `: ${detail.error}` : ''}`) });
+    const store = new PolicyStore(path, {
+      onReload: (result, detail) => events.push(`${result}${detail.error ? `: ${detail.error}` : ''}`),
+    });
     try {
       store.watch(50);
       const wait = async (predicate: () => boolean) => {

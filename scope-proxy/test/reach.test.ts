@@ -74,7 +74,8 @@ describe('annotations a scope may read', () => {
     [undefined, failures, BRANCH, false],
   ];
   for (const [template, query, scope, expected] of rows) {
-    test(`${scope.kind}: ${JSON.stringify(template)} visible: ${expected}`, () => assert.equal(annotationVisible(template, query, scope), expected));
+    test(`${scope.kind}: ${JSON.stringify(template)} visible: ${expected}`, () =>
+      assert.equal(annotationVisible(template, query, scope), expected));
   }
   test('query literals are read as Go strings', () => {
     assert.deepEqual(templateQueries('{{ with query "a{b=\\"c\\"}" }}{{ end }} {{ query `d` }}'), ['a{b="c"}', 'd']);

@@ -67,9 +67,17 @@ const BRANCH_CASES: Array<[string, string, string]> = [
   ['subquery on the right operand', 'a * max_over_time(b[1h:])', `${sel('a')} * max_over_time(${sel('b')}[1h:])`],
   ['subquery offset and @', 'x[1h:5m] offset 1h @ 100', `${sel('x')}[1h:5m] offset 1h @ 100`],
   ['nested subqueries', 'max_over_time(x[10m:1m])[1h:10m]', `max_over_time(${sel('x')}[10m:1m])[1h:10m]`],
-  ['function arguments', 'histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m])))', `histogram_quantile(0.95, sum by (le) (rate(${sel('h_bucket')}[5m])))`],
+  [
+    'function arguments',
+    'histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m])))',
+    `histogram_quantile(0.95, sum by (le) (rate(${sel('h_bucket')}[5m])))`,
+  ],
   ['clamp with selectors as args', 'clamp(x, scalar(lo), scalar(hi))', `clamp(${sel('x')}, scalar(${sel('lo')}), scalar(${sel('hi')}))`],
-  ['label_replace copying branch away', 'label_replace(x, "copy", "$1", "branch", "(.*)")', `label_replace(${sel('x')}, "copy", "$1", "branch", "(.*)")`],
+  [
+    'label_replace copying branch away',
+    'label_replace(x, "copy", "$1", "branch", "(.*)")',
+    `label_replace(${sel('x')}, "copy", "$1", "branch", "(.*)")`,
+  ],
   ['absent reveals only scoped existence', 'absent(x{branch="BR0009"})', `absent(${sel('x', 'branch="BR0009"')})`],
   ['absent_over_time', 'absent_over_time(x[5m])', `absent_over_time(${sel('x')}[5m])`],
   ['scalar', 'scalar(x)', `scalar(${sel('x')})`],
@@ -148,7 +156,11 @@ describe('rewriter: refused queries', () => {
   for (const [what, query, kind, message] of REFUSED) {
     test(what, () => {
       for (const scope of [branch, officer, aggregate]) {
-        assert.throws(() => rewriteQuery(query, scope), (e: unknown) => e instanceof kind && message.test((e as Error).message), `${query} as ${scope.kind}`);
+        assert.throws(
+          () => rewriteQuery(query, scope),
+          (e: unknown) => e instanceof kind && message.test((e as Error).message),
+          `${query} as ${scope.kind}`,
+        );
       }
     });
   }
@@ -184,7 +196,8 @@ describe('series selectors (match[])', () => {
     assert.equal(rewriteSeriesSelector('{branch="BR0009"}', branch), `{branch="BR0009", ${B}}`);
   });
   test('only plain selectors', () => {
-    for (const bad of ['rate(x[5m])', 'x[5m]', 'x offset 1m', 'a or b', '1', 'x{']) assert.throws(() => rewriteSeriesSelector(bad, branch), PromQLError, bad);
+    for (const bad of ['rate(x[5m])', 'x[5m]', 'x offset 1m', 'a or b', '1', 'x{'])
+      assert.throws(() => rewriteSeriesSelector(bad, branch), PromQLError, bad);
   });
   test('listing without match[] gets the scope', () => {
     assert.equal(scopeSelector(branch), `{${B}}`);

@@ -10,7 +10,16 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, repoRoot, requireTool, startPrometheus, startService, waitFor, type RunningServer, type Service } from '@paywatch/runtime';
+import {
+  freePort,
+  repoRoot,
+  requireTool,
+  startPrometheus,
+  startService,
+  waitFor,
+  type RunningServer,
+  type Service,
+} from '@paywatch/runtime';
 import { panelQueries, type QueryIndex } from '../../plugin/src/dashboards/queries.ts';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
 import {
@@ -43,7 +52,14 @@ interface ThanosInstance {
 }
 
 async function startProxy(upstream: string): Promise<ScopeProxy> {
-  return startScopeProxy({ policyPath: REPO_POLICY, upstream, port: await freePort(), secret: SECRET, watchPolicy: false, log: () => undefined });
+  return startScopeProxy({
+    policyPath: REPO_POLICY,
+    upstream,
+    port: await freePort(),
+    secret: SECRET,
+    watchPolicy: false,
+    log: () => undefined,
+  });
 }
 
 /** Two replicas of one data set, a sidecar each, Thanos Query over both, the proxy in front. */
@@ -51,7 +67,9 @@ async function startThanos(dir: string, series: Series[], end: number, withSingl
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'data.om'), openMetrics(series, end));
   const blocks = join(dir, 'blocks');
-  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), blocks], { encoding: 'utf8' });
+  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), blocks], {
+    encoding: 'utf8',
+  });
   if (made.status !== 0) throw new Error(`promtool create-blocks-from failed: ${made.stderr}${made.stdout}`);
   const instance: ThanosInstance = { replicas: [], services: [], queryUrl: '', proxy: undefined as unknown as ScopeProxy };
   const thanos = requireTool('thanos');
@@ -60,7 +78,10 @@ async function startThanos(dir: string, series: Series[], end: number, withSingl
     for (const replica of ['a', 'b']) {
       const replicaDir = join(dir, replica);
       cpSync(blocks, join(replicaDir, 'data'), { recursive: true });
-      const prometheus = await startPrometheus({ dir: replicaDir, config: `global:\n  evaluation_interval: 1m\n  external_labels:\n    replica: ${replica}\n` });
+      const prometheus = await startPrometheus({
+        dir: replicaDir,
+        config: `global:\n  evaluation_interval: 1m\n  external_labels:\n    replica: ${replica}\n`,
+      });
       instance.replicas.push(prometheus);
       const grpc = await freePort();
       const http = await freePort();
@@ -81,7 +102,13 @@ async function startThanos(dir: string, series: Series[], end: number, withSingl
       await startService({
         name: 'thanos-query',
         command: thanos,
-        args: ['query', `--http-address=127.0.0.1:${http}`, `--grpc-address=127.0.0.1:${await freePort()}`, ...endpoints.map((e) => `--endpoint=${e}`), '--query.replica-label=replica'],
+        args: [
+          'query',
+          `--http-address=127.0.0.1:${http}`,
+          `--grpc-address=127.0.0.1:${await freePort()}`,
+          ...endpoints.map((e) => `--endpoint=${e}`),
+          '--query.replica-label=replica',
+        ],
         readyUrl: `${instance.queryUrl}/-/ready`,
         readyTimeoutMs: 60_000,
       }),
@@ -90,14 +117,22 @@ async function startThanos(dir: string, series: Series[], end: number, withSingl
     let seen = '';
     await waitFor(
       async () => {
-        const r = await fetch(`${instance.queryUrl}/api/v1/query?${form([['query', 'count by (replica) (db_up)'], ['time', String(end)], ['dedup', 'false']])}`);
+        const r = await fetch(
+          `${instance.queryUrl}/api/v1/query?${form([
+            ['query', 'count by (replica) (db_up)'],
+            ['time', String(end)],
+            ['dedup', 'false'],
+          ])}`,
+        );
         seen = await r.text();
         const json = JSON.parse(seen) as { data?: { result?: unknown[] } };
         return json.data?.result?.length === 2;
       },
       { timeoutMs: 60_000, what: 'Thanos Query to see both replicas' },
     ).catch((error: Error) => {
-      throw new Error(`${error.message}; it answered ${seen.slice(0, 300)}; ${instance.services.map((s) => `${s.name} said:\n${s.output().slice(-700)}`).join("\n")}`);
+      throw new Error(
+        `${error.message}; it answered ${seen.slice(0, 300)}; ${instance.services.map((s) => `${s.name} said:\n${s.output().slice(-700)}`).join('\n')}`,
+      );
     });
     instance.proxy = await startProxy(instance.queryUrl);
     if (withSingle) instance.single = await startProxy(instance.replicas[0]!.url);
@@ -151,18 +186,80 @@ function corpus(truth: Truth, end: number): Array<{ name: string; req: RawReques
   ];
   const out: Array<{ name: string; req: RawRequest }> = [];
   for (const q of queries) {
-    out.push({ name: `query ${q}`, req: { method: 'GET', path: `/api/v1/query?${form([['query', q], ['time', String(end)]])}` } });
-    out.push({ name: `query_range ${q}`, req: { method: 'POST', path: '/api/v1/query_range', body: form([['query', q], ['start', String(end - 1800)], ['end', String(end)], ['step', '300']]) } });
+    out.push({
+      name: `query ${q}`,
+      req: {
+        method: 'GET',
+        path: `/api/v1/query?${form([
+          ['query', q],
+          ['time', String(end)],
+        ])}`,
+      },
+    });
+    out.push({
+      name: `query_range ${q}`,
+      req: {
+        method: 'POST',
+        path: '/api/v1/query_range',
+        body: form([
+          ['query', q],
+          ['start', String(end - 1800)],
+          ['end', String(end)],
+          ['step', '300'],
+        ]),
+      },
+    });
   }
-  const get = (path: string, params: Array<[string, string]>) => ({ method: 'GET', path: params.length ? `${path}?${form(params)}` : path });
+  const get = (path: string, params: Array<[string, string]>) => ({
+    method: 'GET',
+    path: params.length ? `${path}?${form(params)}` : path,
+  });
   const listings: Array<[string, RawRequest]> = [
-    ['series all names', get('/api/v1/series', [['match[]', '{__name__=~".+"}'], ['start', String(end - 600)], ['end', String(end)]])],
-    ['series other branch', get('/api/v1/series', [['match[]', `payments_total{branch="${other}"}`], ['start', String(end - 600)], ['end', String(end)]])],
-    ['labels', get('/api/v1/labels', [['start', String(end - 600)], ['end', String(end)]])],
-    ['branch values', get('/api/v1/label/branch/values', [['start', String(end - 600)], ['end', String(end)]])],
-    ['officer values', get('/api/v1/label/officer/values', [['start', String(end - 600)], ['end', String(end)]])],
+    [
+      'series all names',
+      get('/api/v1/series', [
+        ['match[]', '{__name__=~".+"}'],
+        ['start', String(end - 600)],
+        ['end', String(end)],
+      ]),
+    ],
+    [
+      'series other branch',
+      get('/api/v1/series', [
+        ['match[]', `payments_total{branch="${other}"}`],
+        ['start', String(end - 600)],
+        ['end', String(end)],
+      ]),
+    ],
+    [
+      'labels',
+      get('/api/v1/labels', [
+        ['start', String(end - 600)],
+        ['end', String(end)],
+      ]),
+    ],
+    [
+      'branch values',
+      get('/api/v1/label/branch/values', [
+        ['start', String(end - 600)],
+        ['end', String(end)],
+      ]),
+    ],
+    [
+      'officer values',
+      get('/api/v1/label/officer/values', [
+        ['start', String(end - 600)],
+        ['end', String(end)],
+      ]),
+    ],
     ['replica values', get('/api/v1/label/replica/values', [])],
-    ['metric names', get('/api/v1/label/__name__/values', [['start', String(end - 600)], ['end', String(end)]])],
+    [
+      'metric names',
+      get('/api/v1/label/__name__/values', [
+        ['start', String(end - 600)],
+        ['end', String(end)],
+      ]),
+    ],
     ['Thanos stores', get('/api/v1/stores', [])],
     ['rules', get('/api/v1/rules', [])],
     ['alerts', get('/api/v1/alerts', [])],
@@ -173,8 +270,12 @@ function corpus(truth: Truth, end: number): Array<{ name: string; req: RawReques
 
 function outOfScope(truth: Truth, labels: Record<string, string>): boolean {
   if (truth.kind === 'branch') return labels.branch !== undefined && !truth.branches.includes(labels.branch);
-  if (truth.kind === 'officer') return (labels.branch !== undefined && labels.branch !== truth.branch) || (labels.officer !== undefined && labels.officer !== truth.officer);
-  if (truth.kind === 'aggregate') return !!labels.branch || !!labels.officer || (labels.__name__ !== undefined && !truth.metrics.includes(labels.__name__));
+  if (truth.kind === 'officer')
+    return (
+      (labels.branch !== undefined && labels.branch !== truth.branch) || (labels.officer !== undefined && labels.officer !== truth.officer)
+    );
+  if (truth.kind === 'aggregate')
+    return !!labels.branch || !!labels.officer || (labels.__name__ !== undefined && !truth.metrics.includes(labels.__name__));
   return false;
 }
 
@@ -196,12 +297,21 @@ describe('the scope proxy in front of Thanos Query over two Prometheus replicas'
   test('Thanos deduplicates the two replicas: each series once, as one Prometheus has it', async () => {
     const q = 'payments_total{branch="BR0001"}';
     const ask = async (url: string, extra: Array<[string, string]> = []) =>
-      ((await (await fetch(`${url}/api/v1/query?${form([['query', q], ['time', String(end)], ...extra])}`)).json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
+      (
+        (await (await fetch(`${url}/api/v1/query?${form([['query', q], ['time', String(end)], ...extra])}`)).json()) as {
+          data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+        }
+      ).data.result;
     const one = await ask(truth!.replicas[0]!.url);
     const deduplicated = await ask(truth!.queryUrl);
     const both = await ask(truth!.queryUrl, [['dedup', 'false']]);
     assert.ok(one.length >= 4, `BR0001 has payment series (${one.length})`);
-    const key = (r: { metric: Record<string, string>; value: [number, string] }) => `${JSON.stringify(Object.entries(r.metric).filter(([k]) => k !== 'replica').sort())} ${r.value[1]}`;
+    const key = (r: { metric: Record<string, string>; value: [number, string] }) =>
+      `${JSON.stringify(
+        Object.entries(r.metric)
+          .filter(([k]) => k !== 'replica')
+          .sort(),
+      )} ${r.value[1]}`;
     assert.deepEqual(deduplicated.map(key).sort(), one.map(key).sort());
     assert.equal(both.length, one.length * 2, 'without deduplication each series comes from both replicas');
     assert.deepEqual(new Set(both.map((r) => r.metric.replica)), new Set(['a', 'b']));
@@ -217,8 +327,12 @@ describe('the scope proxy in front of Thanos Query over two Prometheus replicas'
       for (const { name, req } of corpus(callerTruth, end)) {
         const [a, b] = await Promise.all([rawRequest(truth!.proxy.url, req, login), rawRequest(twin.proxy.url, req, login)]);
         if (a.status >= 500 || b.status >= 500) failures.push(`${name}: 5xx ${a.status}/${b.status} ${a.body.slice(0, 200)}`);
-        if (normalise(a) !== normalise(b)) failures.push(`${name}: answer depends on out-of-scope data\n   A: ${normalise(a).slice(0, 300)}\n   B: ${normalise(b).slice(0, 300)}`);
-        for (const labels of labelSets(a)) if (outOfScope(callerTruth, labels)) failures.push(`${name}: out-of-scope labels ${JSON.stringify(labels)}`);
+        if (normalise(a) !== normalise(b))
+          failures.push(
+            `${name}: answer depends on out-of-scope data\n   A: ${normalise(a).slice(0, 300)}\n   B: ${normalise(b).slice(0, 300)}`,
+          );
+        for (const labels of labelSets(a))
+          if (outOfScope(callerTruth, labels)) failures.push(`${name}: out-of-scope labels ${JSON.stringify(labels)}`);
         if (name === 'branch values' && Array.isArray(a.json?.data)) {
           const allowed = callerTruth.kind === 'branch' ? callerTruth.branches : callerTruth.kind === 'officer' ? [callerTruth.branch] : [];
           for (const v of a.json.data as string[]) if (!allowed.includes(v)) failures.push(`branch values: listed ${v}`);
@@ -251,7 +365,10 @@ describe('the scope proxy in front of Thanos Query over two Prometheus replicas'
         if (query.instant) params.push(['time', String(end)]);
         else params.push(['start', String(end - 3600)], ['end', String(end)], ['step', '60']);
         const req: RawRequest = { method: 'POST', path: `/api/v1/${query.instant ? 'query' : 'query_range'}`, body: form(params) };
-        const [viaThanos, viaOne] = await Promise.all([rawRequest(truth!.proxy.url, req, login), rawRequest(truth!.single!.url, req, login)]);
+        const [viaThanos, viaOne] = await Promise.all([
+          rawRequest(truth!.proxy.url, req, login),
+          rawRequest(truth!.single!.url, req, login),
+        ]);
         asked++;
         if (viaThanos.status === 200 && labelSets(viaThanos).length > 0) withData++;
         // Thanos adds its own warnings and an empty query "analysis"; the data must be the same.
@@ -261,12 +378,17 @@ describe('the scope proxy in front of Thanos Query over two Prometheus replicas'
           const { analysis: _analysis, ...rest } = (r.json.data ?? {}) as Record<string, unknown>;
           return normalise({ ...r, json: { data: r.json.data ? rest : undefined, errorType: r.json.errorType } });
         };
-        if (sorted(viaThanos) !== sorted(viaOne)) differences.push(`${login} ${query.uid} "${query.panelTitle}" ${query.refId}: ${query.expr}\n   Thanos: ${data(viaThanos).slice(0, 200)}\n   one:    ${data(viaOne).slice(0, 200)}`);
+        if (sorted(viaThanos) !== sorted(viaOne))
+          differences.push(
+            `${login} ${query.uid} "${query.panelTitle}" ${query.refId}: ${query.expr}\n   Thanos: ${data(viaThanos).slice(0, 200)}\n   one:    ${data(viaOne).slice(0, 200)}`,
+          );
       }
     }
     assert.deepEqual(differences.slice(0, 5), [], `${differences.length} of ${asked} differ`);
     assert.ok(asked > 100, `only ${asked} panel queries`);
     assert.ok(withData > 0, 'some panel queries had data');
-    console.log(`thanos dashboards: ${asked} panel queries as 5 people, identical through Thanos and one Prometheus, ${withData} with data`);
+    console.log(
+      `thanos dashboards: ${asked} panel queries as 5 people, identical through Thanos and one Prometheus, ${withData} with data`,
+    );
   });
 });

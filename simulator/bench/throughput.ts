@@ -20,7 +20,16 @@ const embedded = values.embedded ? await startEmbeddedDatabase() : undefined;
 const databaseUrl = embedded?.url ?? values['database-url'];
 if (!databaseUrl) throw new Error('give --database-url or --embedded');
 const start = Date.parse(values.start);
-const simulator = await startSimulator({ databaseUrl, manualClock: true, port: 0, apiRate: 0, branches: Number(values.branches), officersPerBranch: Number(values.officers), start, log: () => {} });
+const simulator = await startSimulator({
+  databaseUrl,
+  manualClock: true,
+  port: 0,
+  apiRate: 0,
+  branches: Number(values.branches),
+  officersPerBranch: Number(values.officers),
+  start,
+  log: () => {},
+});
 const hours = Number(values.hours);
 const rss: number[] = [];
 const began = performance.now();

@@ -259,14 +259,25 @@ export async function startApi(context: ApiContext, options: { host: string; por
         throw error;
       }
     });
-    if (row.status === 'pending' && decision.eventual && !decision.eventual.engineOwned) context.schedulePending(row, decision.eventual.status, decision.eventual.reason, decision.eventual.at);
+    if (row.status === 'pending' && decision.eventual && !decision.eventual.engineOwned)
+      context.schedulePending(row, decision.eventual.status, decision.eventual.reason, decision.eventual.at);
     const answer = { id: row.id, status: row.status, reason: row.reason, gateway: row.gateway };
     if (row.gateway) {
       // The gateway answers the engine asynchronously (its callback completes the payment), so the
       // call's latency is recorded here without holding the customer's request for it.
       const final = decision.eventual ?? { status: row.status, reason: row.reason };
-      const outcome = final.status === 'success' ? 'success' : final.reason === 'declined' ? 'declined' : final.reason === 'gateway_timeout' ? 'timeout' : 'error';
-      metrics.gateway.observe({ gateway: row.gateway, outcome }, outcome === 'timeout' ? 30 : gatewaySeconds(Rng.of(context.seed, 'gateway-call', row.id), outcome));
+      const outcome =
+        final.status === 'success'
+          ? 'success'
+          : final.reason === 'declined'
+            ? 'declined'
+            : final.reason === 'gateway_timeout'
+              ? 'timeout'
+              : 'error';
+      metrics.gateway.observe(
+        { gateway: row.gateway, outcome },
+        outcome === 'timeout' ? 30 : gatewaySeconds(Rng.of(context.seed, 'gateway-call', row.id), outcome),
+      );
       if (outcome === 'timeout') throw new HttpError(502, `${row.gateway} did not answer`, 'dependency', answer);
     }
     return [201, answer];
@@ -275,22 +286,35 @@ export async function startApi(context: ApiContext, options: { host: string; por
   /** A payment created by hand (not by the simulator's own traffic): the model decides. */
   function decide(channel: Channel, requested: Gateway | undefined, now: number): SimulatedDecision {
     const rng = Rng.of(context.seed, 'api-payment', requestCounter++, now);
-    const gateway = GATEWAY_CHANNELS.has(channel) ? (requested && GATEWAYS.includes(requested) ? requested : rng.pick(GATEWAY_SHARES)) : null;
+    const gateway = GATEWAY_CHANNELS.has(channel)
+      ? requested && GATEWAYS.includes(requested)
+        ? requested
+        : rng.pick(GATEWAY_SHARES)
+      : null;
     const reason = sampleOutcome(rng, channel, gateway, context.scenarios.paymentConditions(now));
     const at = now + Math.round(sampleProcessingSeconds(rng, channel, reason) * 1000);
-    return { status: 'pending', reason: null, gateway, createdAt: now, completedAt: null, eventual: { status: reason ? 'failed' : 'success', reason, at } };
+    return {
+      status: 'pending',
+      reason: null,
+      gateway,
+      createdAt: now,
+      completedAt: null,
+      eventual: { status: reason ? 'failed' : 'success', reason, at },
+    };
   }
 
   async function lookupLoan(ref: string): Promise<[number, unknown]> {
     const match = LOAN_REF.exec(ref);
     if (!match || !context.branchCodes.has(match[1]!)) throw new HttpError(404, `no loan ${ref}`);
-    const rows = await withDatabase('/api/loans/:ref', async (client) =>
-      (
-        await client.query(
-          `SELECT id, channel, status, amount_inr, created_at, completed_at FROM payments WHERE loan_ref = $1 ORDER BY created_at DESC LIMIT 5`,
-          [ref],
-        )
-      ).rows,
+    const rows = await withDatabase(
+      '/api/loans/:ref',
+      async (client) =>
+        (
+          await client.query(
+            `SELECT id, channel, status, amount_inr, created_at, completed_at FROM payments WHERE loan_ref = $1 ORDER BY created_at DESC LIMIT 5`,
+            [ref],
+          )
+        ).rows,
     );
     return [200, { loan_ref: ref, branch: match[1], recent_payments: rows }];
   }
@@ -346,7 +370,8 @@ export async function startApi(context: ApiContext, options: { host: string; por
       if (method !== 'POST') throw new HttpError(405, 'POST a payment');
       return ['/api/payments', ...(await createPayment(request))];
     }
-    if (path.startsWith('/api/loans/') && method === 'GET') return ['/api/loans/:ref', ...(await lookupLoan(decodeURIComponent(path.slice('/api/loans/'.length))))];
+    if (path.startsWith('/api/loans/') && method === 'GET')
+      return ['/api/loans/:ref', ...(await lookupLoan(decodeURIComponent(path.slice('/api/loans/'.length))))];
     if (path === '/api/login' && method === 'POST') return ['/api/login', ...(await login(request))];
     if (path === '/health') return ['/health', ...(await health())];
     if (path === '/lms/health') {
@@ -362,7 +387,16 @@ export async function startApi(context: ApiContext, options: { host: string; por
     }
     if (path === '/scenarios' && method === 'GET') {
       const now = context.now();
-      return [null, 200, { scenarios: SCENARIOS, active: context.scenarios.list(now).map((s) => ({ ...s, start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() })) }];
+      return [
+        null,
+        200,
+        {
+          scenarios: SCENARIOS,
+          active: context.scenarios
+            .list(now)
+            .map((s) => ({ ...s, start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() })),
+        },
+      ];
     }
     const scenario = /^\/scenarios\/([a-z_]+)$/.exec(path);
     if (scenario) return [null, ...scenarioRoute(method, scenario[1]!, url.searchParams)];
@@ -402,7 +436,11 @@ export async function startApi(context: ApiContext, options: { host: string; por
         if (templ) metrics.errors.inc({ service: SERVICE, route: templ, kind: 'server_error' });
       }
     }
-    if (templ) metrics.duration.observe({ service: SERVICE, route: templ, method: request.method ?? 'GET', status: String(status) }, (performance.now() - started) / 1000);
+    if (templ)
+      metrics.duration.observe(
+        { service: SERVICE, route: templ, method: request.method ?? 'GET', status: String(status) },
+        (performance.now() - started) / 1000,
+      );
     if (!response.headersSent) {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));

@@ -20,11 +20,35 @@ export interface CliConfig extends SimulatorOptions {
  */
 export const OPTIONS = {
   databaseUrl: { flag: 'database-url', env: 'DATABASE_URL', type: 'string', help: 'postgres:// URL of the system of record' },
-  embeddedDataDir: { flag: 'embedded-data-dir', type: 'string', help: 'run an embedded PGlite database persisted here (instead of --database-url)' },
-  databasePort: { flag: 'database-port', env: PORTS.database.env, type: 'port', default: PORTS.database.port, help: 'port of the embedded database' },
+  embeddedDataDir: {
+    flag: 'embedded-data-dir',
+    type: 'string',
+    help: 'run an embedded PGlite database persisted here (instead of --database-url)',
+  },
+  databasePort: {
+    flag: 'database-port',
+    env: PORTS.database.env,
+    type: 'port',
+    default: PORTS.database.port,
+    help: 'port of the embedded database',
+  },
   seed: { flag: 'seed', env: 'PAYWATCH_SEED', type: 'integer', min: 0, help: `random seed (default ${DEFAULTS.seed})` },
-  branches: { flag: 'branches', env: 'PAYWATCH_BRANCHES', type: 'integer', min: 1, max: 9999, help: `branches (default ${DEFAULTS.branches})` },
-  officers: { flag: 'officers', env: 'PAYWATCH_OFFICERS', type: 'integer', min: 1, max: 99, help: `field officers per branch (default ${DEFAULTS.officersPerBranch})` },
+  branches: {
+    flag: 'branches',
+    env: 'PAYWATCH_BRANCHES',
+    type: 'integer',
+    min: 1,
+    max: 9999,
+    help: `branches (default ${DEFAULTS.branches})`,
+  },
+  officers: {
+    flag: 'officers',
+    env: 'PAYWATCH_OFFICERS',
+    type: 'integer',
+    min: 1,
+    max: 99,
+    help: `field officers per branch (default ${DEFAULTS.officersPerBranch})`,
+  },
   paymentsPerBranch: {
     flag: 'payments-per-branch',
     env: 'PAYWATCH_PAYMENTS_PER_BRANCH',
@@ -32,14 +56,35 @@ export const OPTIONS = {
     min: 0,
     help: `repayment attempts per average branch per weekday (default ${DEFAULTS.paymentsPerBranchPerDay})`,
   },
-  speed: { flag: 'speed', env: 'PAYWATCH_SPEED', type: 'number', min: 0, aboveMin: true, help: 'simulated seconds per real second (default 1)' },
+  speed: {
+    flag: 'speed',
+    env: 'PAYWATCH_SPEED',
+    type: 'number',
+    min: 0,
+    aboveMin: true,
+    help: 'simulated seconds per real second (default 1)',
+  },
   start: { flag: 'start', type: 'string', help: 'simulated start time, ISO 8601 (default now, or where the last run stopped)' },
   host: { flag: 'host', type: 'string', help: `payments API bind address (default ${DEFAULTS.host})` },
   port: { flag: 'port', env: PORTS.api.env, type: 'port', help: `payments API port (default ${DEFAULTS.port})` },
-  apiRate: { flag: 'api-rate', type: 'number', min: 0, help: `requests per second the simulator sends its API at peak (default ${DEFAULTS.apiRate}; 0 = none)` },
+  apiRate: {
+    flag: 'api-rate',
+    type: 'number',
+    min: 0,
+    help: `requests per second the simulator sends its API at peak (default ${DEFAULTS.apiRate}; 0 = none)`,
+  },
   apiPoolMax: { flag: 'api-pool-max', type: 'integer', min: 1, help: `payments API database pool size (default ${DEFAULTS.apiPoolMax})` },
-  incidents: { flag: 'incidents', type: 'boolean', help: 'incidents happen by themselves: LMS downtime, reader outages, maintenance window (default on; --no-incidents)' },
-  scenario: { flag: 'scenario', env: 'PAYWATCH_SIMULATOR_SCENARIOS', type: 'list', help: `start a scenario: name[:minutes[:gateway]], repeatable; names: ${SCENARIOS.join(', ')}` },
+  incidents: {
+    flag: 'incidents',
+    type: 'boolean',
+    help: 'incidents happen by themselves: LMS downtime, reader outages, maintenance window (default on; --no-incidents)',
+  },
+  scenario: {
+    flag: 'scenario',
+    env: 'PAYWATCH_SIMULATOR_SCENARIOS',
+    type: 'list',
+    help: `start a scenario: name[:minutes[:gateway]], repeatable; names: ${SCENARIOS.join(', ')}`,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export const OPTION_TABLE: OptionTable<typeof OPTIONS> = {
@@ -55,20 +100,31 @@ export function usage(): string {
 
 function parseScenario(spec: string): { name: (typeof SCENARIOS)[number]; minutes: number; gateway?: Gateway } {
   const [name = '', minutesText = '15', gateway] = spec.split(':');
-  if (!isScenario(name)) throw new OptionsError(`--scenario ${JSON.stringify(spec)}: unknown scenario ${JSON.stringify(name)}; scenarios are ${SCENARIOS.join(', ')}`);
+  if (!isScenario(name))
+    throw new OptionsError(
+      `--scenario ${JSON.stringify(spec)}: unknown scenario ${JSON.stringify(name)}; scenarios are ${SCENARIOS.join(', ')}`,
+    );
   const minutes = Number(minutesText);
   if (!(minutes > 0)) throw new OptionsError(`--scenario ${JSON.stringify(spec)}: minutes must be a positive number`);
-  if (gateway !== undefined && !GATEWAYS.includes(gateway as Gateway)) throw new OptionsError(`--scenario ${JSON.stringify(spec)}: gateway must be one of ${GATEWAYS.join(', ')}`);
+  if (gateway !== undefined && !GATEWAYS.includes(gateway as Gateway))
+    throw new OptionsError(`--scenario ${JSON.stringify(spec)}: gateway must be one of ${GATEWAYS.join(', ')}`);
   return { name, minutes, ...(gateway ? { gateway: gateway as Gateway } : {}) };
 }
 
 /** Flags win over environment variables. Throws an OptionsError saying what to fix. */
-export function parseConfig(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): CliConfig & { help?: boolean } {
+export function parseConfig(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CliConfig & { help?: boolean } {
   const { values: v, sources, help } = parseOptions(OPTION_TABLE, argv, env);
   if (help) return { databaseUrl: '', help: true };
   const config: CliConfig = { databaseUrl: '' };
-  if (v.databaseUrl && v.embeddedDataDir) throw new OptionsError('give either --database-url (DATABASE_URL) or --embedded-data-dir, not both');
-  if (!v.databaseUrl && !v.embeddedDataDir) throw new OptionsError(`no database: give --database-url postgres://user@host:5432/db (or DATABASE_URL), or --embedded-data-dir DIR for an embedded one\n\n${usage()}`);
+  if (v.databaseUrl && v.embeddedDataDir)
+    throw new OptionsError('give either --database-url (DATABASE_URL) or --embedded-data-dir, not both');
+  if (!v.databaseUrl && !v.embeddedDataDir)
+    throw new OptionsError(
+      `no database: give --database-url postgres://user@host:5432/db (or DATABASE_URL), or --embedded-data-dir DIR for an embedded one\n\n${usage()}`,
+    );
   if (v.databaseUrl) {
     try {
       config.databaseUrl = parseDatabaseUrl(v.databaseUrl, sources.databaseUrl).toString();
@@ -94,7 +150,10 @@ export function parseConfig(argv: string[], env: Readonly<Record<string, string 
   set('apiPoolMax', v.apiPoolMax);
   set('incidents', v.incidents);
   if (v.start !== undefined) {
-    if (Number.isNaN(Date.parse(v.start))) throw new OptionsError(`${sources.start}: expected an ISO 8601 time such as 2026-03-02T09:00:00+05:30, got ${JSON.stringify(v.start)}`);
+    if (Number.isNaN(Date.parse(v.start)))
+      throw new OptionsError(
+        `${sources.start}: expected an ISO 8601 time such as 2026-03-02T09:00:00+05:30, got ${JSON.stringify(v.start)}`,
+      );
     config.start = v.start;
   }
   if (v.scenario) config.scenarios = v.scenario.map(parseScenario);

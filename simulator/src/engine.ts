@@ -139,21 +139,42 @@ export class Engine {
   }
 
   private emptyBatch(from: number, to: number): Batch {
-    return { from, to, payments: [], collections: [], cashPayments: [], completions: [], confirmations: [], verifications: [], mandates: [], opens: [], settles: [], resolves: [], targets: [] };
+    return {
+      from,
+      to,
+      payments: [],
+      collections: [],
+      cashPayments: [],
+      completions: [],
+      confirmations: [],
+      verifications: [],
+      mandates: [],
+      opens: [],
+      settles: [],
+      resolves: [],
+      targets: [],
+    };
   }
 
   /** Targets for the day and the next, and the day's reconciliations. */
   private newDay(dayMs: number, batch: Batch, starting = false): void {
     const { seed, branches, perBranchPerDay } = this.options;
     for (const day of [dayMs, dayMs + DAY_MS]) {
-      for (const branch of branches) batch.targets.push({ branch: branch.code, day: istDate(day), targetInr: dailyTargetInr(seed, branch, day, perBranchPerDay) });
+      for (const branch of branches)
+        batch.targets.push({ branch: branch.code, day: istDate(day), targetInr: dailyTargetInr(seed, branch, day, perBranchPerDay) });
     }
     const dayNumber = istDayNumber(dayMs);
     for (const branch of branches) {
       const plan = reconciliationPlan(seed, branch.code, dayNumber, dayMs);
       if (starting && plan.createdAt < this.now) continue;
       this.due.push(plan.createdAt, { kind: 'recon-open', branch: branch.code, dayMs });
-      this.due.push(plan.settledAt, { kind: 'recon-settle', branch: branch.code, dayMs, outcome: plan.outcome, shortfallInr: plan.shortfallInr });
+      this.due.push(plan.settledAt, {
+        kind: 'recon-settle',
+        branch: branch.code,
+        dayMs,
+        outcome: plan.outcome,
+        shortfallInr: plan.shortfallInr,
+      });
       if (plan.outcome === 'exception') this.due.push(plan.resolvedAt, { kind: 'recon-resolve', branch: branch.code, dayMs });
     }
   }
@@ -175,7 +196,11 @@ export class Engine {
     );
     for (const row of unconfirmed.rows) {
       const at = Math.max(confirmationTime(rng, row.collected_at.getTime()), soon());
-      this.due.push(at, { kind: 'confirm', collection: { id: row.id } as store.CollectionRow, payment: { id: row.payment_id, branch: row.branch } as store.PaymentRow });
+      this.due.push(at, {
+        kind: 'confirm',
+        collection: { id: row.id } as store.CollectionRow,
+        payment: { id: row.payment_id, branch: row.branch } as store.PaymentRow,
+      });
     }
     const open = await pool.query<{ branch: string; day: string; status: string }>(
       `SELECT branch, business_date::text AS day, status FROM reconciliations WHERE resolved_at IS NULL`,
@@ -184,12 +209,21 @@ export class Engine {
       const dayMs = istDayStart(Date.parse(`${row.day}T12:00:00+05:30`));
       const plan = reconciliationPlan(seed, row.branch, istDayNumber(dayMs), dayMs);
       if (row.status === 'pending') {
-        this.due.push(Math.max(plan.settledAt, soon()), { kind: 'recon-settle', branch: row.branch, dayMs, outcome: plan.outcome, shortfallInr: plan.shortfallInr });
+        this.due.push(Math.max(plan.settledAt, soon()), {
+          kind: 'recon-settle',
+          branch: row.branch,
+          dayMs,
+          outcome: plan.outcome,
+          shortfallInr: plan.shortfallInr,
+        });
       }
-      if (plan.outcome === 'exception' || row.status === 'exception') this.due.push(Math.max(plan.resolvedAt, soon()), { kind: 'recon-resolve', branch: row.branch, dayMs });
+      if (plan.outcome === 'exception' || row.status === 'exception')
+        this.due.push(Math.max(plan.resolvedAt, soon()), { kind: 'recon-resolve', branch: row.branch, dayMs });
     }
     if (pending.rowCount || unconfirmed.rowCount || open.rowCount) {
-      this.options.log(`resumed ${pending.rowCount} pending payments, ${unconfirmed.rowCount} unconfirmed collections, ${open.rowCount} open reconciliations`);
+      this.options.log(
+        `resumed ${pending.rowCount} pending payments, ${unconfirmed.rowCount} unconfirmed collections, ${open.rowCount} open reconciliations`,
+      );
     }
   }
 
@@ -277,13 +311,36 @@ export class Engine {
     }
   }
 
-  private payment(rng: Rng, branch: string, channel: Channel, loan: string, amountInr: number, createdAt: number, batchEnd: number, batch: Batch, conditions: ReturnType<Scenarios['paymentConditions']>): void {
+  private payment(
+    rng: Rng,
+    branch: string,
+    channel: Channel,
+    loan: string,
+    amountInr: number,
+    createdAt: number,
+    batchEnd: number,
+    batch: Batch,
+    conditions: ReturnType<Scenarios['paymentConditions']>,
+  ): void {
     const gateway = GATEWAY_CHANNELS.has(channel) ? rng.pick(GATEWAY_SHARES) : null;
     const reason = sampleOutcome(rng, channel, gateway, conditions);
     let completedAt = createdAt + Math.round(sampleProcessingSeconds(rng, channel, reason) * 1000);
-    if (SCHEDULED_CHANNELS.has(channel)) completedAt = Math.max(createdAt + 60_000, Math.min(completedAt, mandateAnsweredBy(createdAt) - Math.floor(rng.next() * 600_000)));
+    if (SCHEDULED_CHANNELS.has(channel))
+      completedAt = Math.max(createdAt + 60_000, Math.min(completedAt, mandateAnsweredBy(createdAt) - Math.floor(rng.next() * 600_000)));
     const status = reason ? 'failed' : 'success';
-    const row: store.PaymentRow = { id: 0, branch, channel, gateway, status: 'pending', reason: null, amountInr, loanRef: loan, officer: null, createdAt, completedAt: null };
+    const row: store.PaymentRow = {
+      id: 0,
+      branch,
+      channel,
+      gateway,
+      status: 'pending',
+      reason: null,
+      amountInr,
+      loanRef: loan,
+      officer: null,
+      createdAt,
+      completedAt: null,
+    };
     if (completedAt < batchEnd) {
       row.status = status;
       row.reason = reason;
@@ -309,7 +366,14 @@ export class Engine {
         const createdAt = Math.floor(slot + rng.next() * SLOT_MS);
         const { reason, answerSeconds } = sampleRegistration(rng, channel);
         const completedAt = createdAt + Math.round(answerSeconds * 1000);
-        const row: store.MandateRow = { branch: branch.code, channel, reason, loanRef: loanRef(branch.code, rng.int(this.loans[b]!)), createdAt, completedAt };
+        const row: store.MandateRow = {
+          branch: branch.code,
+          channel,
+          reason,
+          loanRef: loanRef(branch.code, rng.int(this.loans[b]!)),
+          createdAt,
+          completedAt,
+        };
         if (completedAt < batch.to) batch.mandates.push(row);
         else this.due.push(completedAt, { kind: 'mandate', row });
       }
@@ -321,8 +385,30 @@ export class Engine {
     const branch = this.options.branches[b]!.code;
     const officer = rng.pick(this.officerPicks[b]!);
     const otp = sampleOtp(rng);
-    const payment: store.PaymentRow = { id: 0, branch, channel: 'cash', gateway: null, status: 'pending', reason: null, amountInr, loanRef: loan, officer, createdAt: collectedAt, completedAt: null };
-    const collection: store.CollectionRow = { id: 0, paymentId: 0, branch, officer, loanRef: loan, amountInr, otp: otp.status, otpAttempts: otp.attempts, collectedAt };
+    const payment: store.PaymentRow = {
+      id: 0,
+      branch,
+      channel: 'cash',
+      gateway: null,
+      status: 'pending',
+      reason: null,
+      amountInr,
+      loanRef: loan,
+      officer,
+      createdAt: collectedAt,
+      completedAt: null,
+    };
+    const collection: store.CollectionRow = {
+      id: 0,
+      paymentId: 0,
+      branch,
+      officer,
+      loanRef: loan,
+      amountInr,
+      otp: otp.status,
+      otpAttempts: otp.attempts,
+      collectedAt,
+    };
     if (otp.status === 'verified') {
       this.due.push(confirmationTime(rng, collectedAt), { kind: 'confirm', collection, payment });
     } else {
@@ -373,7 +459,13 @@ export class Engine {
     for (const { at, item } of this.due.popDue(batch.to)) {
       switch (item.kind) {
         case 'complete':
-          batch.completions.push({ id: item.payment.id, branch: item.payment.branch, status: item.status, reason: item.reason, completedAt: at });
+          batch.completions.push({
+            id: item.payment.id,
+            branch: item.payment.branch,
+            status: item.status,
+            reason: item.reason,
+            completedAt: at,
+          });
           break;
         case 'confirm':
           batch.confirmations.push({ id: item.collection.id, at });
@@ -381,7 +473,14 @@ export class Engine {
           break;
         case 'recon-open': {
           const plan = reconciliationPlan(this.options.seed, item.branch, istDayNumber(item.dayMs), item.dayMs);
-          batch.opens.push({ branch: item.branch, day: istDate(item.dayMs), expectedInr: 0, dueAt: plan.dueAt, createdAt: at, dayMs: item.dayMs });
+          batch.opens.push({
+            branch: item.branch,
+            day: istDate(item.dayMs),
+            expectedInr: 0,
+            dueAt: plan.dueAt,
+            createdAt: at,
+            dayMs: item.dayMs,
+          });
           break;
         }
         case 'recon-settle':
@@ -435,7 +534,8 @@ export class Engine {
       }
       if (batch.opens.length) {
         // Collections are written before a day's reconciliation opens (19:00), so the database knows the day's cash.
-        for (const open of batch.opens) open.expectedInr = Math.round(((await this.cashCollected(client, open.dayMs)).get(open.branch) ?? 0) * 100) / 100;
+        for (const open of batch.opens)
+          open.expectedInr = Math.round(((await this.cashCollected(client, open.dayMs)).get(open.branch) ?? 0) * 100) / 100;
         await store.openReconciliations(client, batch.opens);
       }
       await store.settleReconciliations(client, batch.settles);
@@ -463,7 +563,13 @@ export class Engine {
       this.drainCarry += ((until - upFrom) / 1000) * this.drainPerSecond;
       const capacity = Math.floor(this.drainCarry);
       this.drainCarry -= capacity;
-      drained += await store.drainPostings(client, { from: upFrom, to: until, pickupSeconds: LMS_PICKUP_SECONDS, capacity, rejectPerMille: LMS_REJECT_PROBABILITY * 1000 });
+      drained += await store.drainPostings(client, {
+        from: upFrom,
+        to: until,
+        pickupSeconds: LMS_PICKUP_SECONDS,
+        capacity,
+        rejectPerMille: LMS_REJECT_PROBABILITY * 1000,
+      });
       upFrom = null;
     };
     for (let slot = from; slot < to; slot += SLOT_MS) {

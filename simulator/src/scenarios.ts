@@ -1,6 +1,15 @@
 // Demo scenarios switched on by hand (HTTP or CLI) on top of the incidents the model draws by
 // itself. Each runs from the simulated moment it starts until its simulated end.
-import { GATEWAYS, gatewayDegradations, lmsDowntime, readerOutages, within, inMaintenanceWindow, type Gateway, type PaymentConditions } from './model/index.ts';
+import {
+  GATEWAYS,
+  gatewayDegradations,
+  lmsDowntime,
+  readerOutages,
+  within,
+  inMaintenanceWindow,
+  type Gateway,
+  type PaymentConditions,
+} from './model/index.ts';
 
 export const SCENARIOS = ['lms_outage', 'gateway_outage', 'rfid_outage', 'slow_database'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -67,7 +76,8 @@ export class Scenarios {
     const down = new Set<Gateway>();
     const outage = this.active('gateway_outage', ms);
     if (outage?.gateway) down.add(outage.gateway);
-    if (this.naturalIncidents) for (const gateway of GATEWAYS) if (within(gatewayDegradations(this.seed, gateway, ms), ms)) down.add(gateway);
+    if (this.naturalIncidents)
+      for (const gateway of GATEWAYS) if (within(gatewayDegradations(this.seed, gateway, ms), ms)) down.add(gateway);
     return down;
   }
 

@@ -4,7 +4,18 @@ import { checkConnection, createPool, migrate, redact } from '@paywatch/database
 import { PORTS } from '@paywatch/runtime';
 import { startApi, DEMO_PASSWORD, type ApiServer, type SimulatedDecision } from './api.ts';
 import { Engine, type PaymentRouter } from './engine.ts';
-import { GATEWAYS, IST_OFFSET_MS, Rng, apiLoad, branchProfiles, istDate, LOGIN_FAILURE_PROBABILITY, loanRef, REQUESTS_PER_PAYMENT, type Gateway } from './model/index.ts';
+import {
+  GATEWAYS,
+  IST_OFFSET_MS,
+  Rng,
+  apiLoad,
+  branchProfiles,
+  istDate,
+  LOGIN_FAILURE_PROBABILITY,
+  loanRef,
+  REQUESTS_PER_PAYMENT,
+  type Gateway,
+} from './model/index.ts';
 import { Scenarios, type ScenarioName, type ScenarioState } from './scenarios.ts';
 import * as store from './store.ts';
 
@@ -79,13 +90,23 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const perBranchPerDay = options.paymentsPerBranchPerDay ?? DEFAULTS.paymentsPerBranchPerDay;
   const apiRate = options.apiRate ?? DEFAULTS.apiRate;
   const apiPoolMax = options.apiPoolMax ?? DEFAULTS.apiPoolMax;
-  const branches = branchProfiles({ seed, branches: options.branches ?? DEFAULTS.branches, officersPerBranch: options.officersPerBranch ?? DEFAULTS.officersPerBranch });
+  const branches = branchProfiles({
+    seed,
+    branches: options.branches ?? DEFAULTS.branches,
+    officersPerBranch: options.officersPerBranch ?? DEFAULTS.officersPerBranch,
+  });
   const fleetSize = branches.reduce((sum, b) => sum + b.size, 0);
-  const requestedStart = options.start === undefined ? undefined : typeof options.start === 'number' ? options.start : Date.parse(options.start);
-  if (requestedStart !== undefined && Number.isNaN(requestedStart)) throw new Error(`start ${JSON.stringify(options.start)} is not a time: use ISO 8601, e.g. 2026-03-02T09:00:00+05:30`);
+  const requestedStart =
+    options.start === undefined ? undefined : typeof options.start === 'number' ? options.start : Date.parse(options.start);
+  if (requestedStart !== undefined && Number.isNaN(requestedStart))
+    throw new Error(`start ${JSON.stringify(options.start)} is not a time: use ISO 8601, e.g. 2026-03-02T09:00:00+05:30`);
 
   const enginePool = createPool(options.databaseUrl, { applicationName: 'paywatch-simulator', max: 2 });
-  const apiPool = createPool(options.databaseUrl, { applicationName: 'paywatch-payments-api', max: apiPoolMax, connectionTimeoutMillis: 2000 });
+  const apiPool = createPool(options.databaseUrl, {
+    applicationName: 'paywatch-payments-api',
+    max: apiPoolMax,
+    connectionTimeoutMillis: 2000,
+  });
   const closePools = () => Promise.all([enginePool.end(), apiPool.end()]);
   let api: ApiServer | undefined;
   try {
@@ -94,7 +115,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const stored = await store.prepareSimulatorState(enginePool, requestedStart ?? Date.now());
     // Never simulate a stretch of time twice on the same database: continue where the last run stopped when that is later.
     const start = Math.max(stored, requestedStart ?? (speed === 1 ? Date.now() : stored));
-    if (stored > (requestedStart ?? stored)) log(`this database was simulated up to ${new Date(stored).toISOString()}; continuing from there`);
+    if (stored > (requestedStart ?? stored))
+      log(`this database was simulated up to ${new Date(stored).toISOString()}; continuing from there`);
 
     const scenarios = new Scenarios(seed, options.incidents ?? true);
     const engine = new Engine({ pool: enginePool, seed, branches, perBranchPerDay, scenarios, log });
@@ -156,7 +178,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
             const response = await fetch(`${apiUrl}/api/payments`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', 'x-client-id': payment.loanRef },
-              body: JSON.stringify({ branch: payment.branch, channel: payment.channel, amount_inr: payment.amountInr, loan_ref: payment.loanRef, simulated }),
+              body: JSON.stringify({
+                branch: payment.branch,
+                channel: payment.channel,
+                amount_inr: payment.amountInr,
+                loan_ref: payment.loanRef,
+                simulated,
+              }),
               signal: AbortSignal.timeout(30_000),
             });
             const body = (await response.json().catch(() => ({}))) as { id?: number };
@@ -169,7 +197,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
     let stopped = false;
     let lastTick = Date.now();
-    const traffic = startTraffic({ url: apiUrl, seed, now, apiRate, fleetSize, perBranchPerDay, branches: branches.map((b) => b.code), isStopped: () => stopped });
+    const traffic = startTraffic({
+      url: apiUrl,
+      seed,
+      now,
+      apiRate,
+      fleetSize,
+      perBranchPerDay,
+      branches: branches.map((b) => b.code),
+      isStopped: () => stopped,
+    });
 
     let loop: Promise<void> = Promise.resolve();
     if (!options.manualClock) {
@@ -197,15 +234,26 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           }
           const behind = now() - engine.now;
           if (behind > 5 * 60_000 && Date.now() - behindWarned > 60_000) {
-            log(`falling behind: written up to ${describe(engine.now)}, ${Math.round(behind / 1000)} simulated s behind the clock (speed ${speed} is too fast for this fleet on this database)`);
+            log(
+              `falling behind: written up to ${describe(engine.now)}, ${Math.round(behind / 1000)} simulated s behind the clock (speed ${speed} is too fast for this fleet on this database)`,
+            );
             behindWarned = Date.now();
           }
           if (progressMs > 0 && Date.now() - progress.at >= progressMs) {
-            const queue = await enginePool.query<{ n: number }>(`SELECT count(*)::int AS n FROM lms_postings WHERE status = 'pending'`).catch(() => ({ rows: [{ n: NaN }] }));
+            const queue = await enginePool
+              .query<{ n: number }>(`SELECT count(*)::int AS n FROM lms_postings WHERE status = 'pending'`)
+              .catch(() => ({ rows: [{ n: NaN }] }));
             log(
               `${describe(engine.now)}: ${engine.totals.payments - progress.payments} payments in the last ${Math.round((Date.now() - progress.at) / 1000)} s ` +
                 `(${engine.totals.payments} total), LMS queue ${queue.rows[0]?.n}, ${Math.round(engine.totals.writeMs / Math.max(1, engine.totals.batches))} ms/batch` +
-                `${scenarios.list(engine.now).length ? `, scenarios: ${scenarios.list(engine.now).map((s) => s.name).join(', ')}` : ''}`,
+                `${
+                  scenarios.list(engine.now).length
+                    ? `, scenarios: ${scenarios
+                        .list(engine.now)
+                        .map((s) => s.name)
+                        .join(', ')}`
+                    : ''
+                }`,
             );
             progress.at = Date.now();
             progress.payments = engine.totals.payments;

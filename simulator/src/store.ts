@@ -2,7 +2,16 @@
 // whatever the volume), against the reference schema. The fake payments API uses the same
 // insertPayments as the engine, so a payment looks the same whichever path wrote it.
 import type pg from 'pg';
-import type { BranchProfile, Channel, FailureReason, Gateway, MandateChannel, MandateFailure, OtpStatus, RfidResult } from './model/index.ts';
+import type {
+  BranchProfile,
+  Channel,
+  FailureReason,
+  Gateway,
+  MandateChannel,
+  MandateFailure,
+  OtpStatus,
+  RfidResult,
+} from './model/index.ts';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -81,10 +90,10 @@ export async function ensureFleet(db: Queryable, branches: BranchProfile[]): Pro
     [officers.map((o) => o[0]), officers.map((o) => o[1])],
   );
   const readers = branches.flatMap((b) => b.readers.map((id) => [id, b.code] as const));
-  await db.query(
-    `INSERT INTO rfid_readers (id, branch) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id) DO NOTHING`,
-    [readers.map((r) => r[0]), readers.map((r) => r[1])],
-  );
+  await db.query(`INSERT INTO rfid_readers (id, branch) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id) DO NOTHING`, [
+    readers.map((r) => r[0]),
+    readers.map((r) => r[1]),
+  ]);
 }
 
 export async function ensureTargets(db: Queryable, targets: Array<{ branch: string; day: string; targetInr: number }>): Promise<void> {
@@ -97,7 +106,11 @@ export async function ensureTargets(db: Queryable, targets: Array<{ branch: stri
 }
 
 /** Ids for rows the simulator is about to insert, so it can refer to them before they exist. */
-export async function reserveIds(db: Queryable, sequence: 'payments_id_seq' | 'field_collections_id_seq', count: number): Promise<number[]> {
+export async function reserveIds(
+  db: Queryable,
+  sequence: 'payments_id_seq' | 'field_collections_id_seq',
+  count: number,
+): Promise<number[]> {
   if (count === 0) return [];
   const result = await db.query<{ id: number }>(`SELECT nextval('${sequence}')::float8 AS id FROM generate_series(1, $1)`, [count]);
   return result.rows.map((row) => row.id);
@@ -124,7 +137,10 @@ export async function insertPayments(db: Queryable, rows: PaymentRow[]): Promise
     ],
   );
   const succeeded = rows.filter((r) => r.status === 'success');
-  await enqueuePostings(db, succeeded.map((r) => ({ paymentId: r.id, branch: r.branch, at: r.completedAt! })));
+  await enqueuePostings(
+    db,
+    succeeded.map((r) => ({ paymentId: r.id, branch: r.branch, at: r.completedAt! })),
+  );
 }
 
 export async function enqueuePostings(db: Queryable, postings: Array<{ paymentId: number; branch: string; at: number }>): Promise<void> {
@@ -145,7 +161,10 @@ export async function completePayments(db: Queryable, rows: CompletionRow[]): Pr
      WHERE p.id = u.id AND p.status = 'pending'`,
     [rows.map((r) => r.id), rows.map((r) => r.status), rows.map((r) => r.reason), rows.map((r) => iso(r.completedAt))],
   );
-  await enqueuePostings(db, rows.filter((r) => r.status === 'success').map((r) => ({ paymentId: r.id, branch: r.branch, at: r.completedAt })));
+  await enqueuePostings(
+    db,
+    rows.filter((r) => r.status === 'success').map((r) => ({ paymentId: r.id, branch: r.branch, at: r.completedAt })),
+  );
 }
 
 export async function insertCollections(db: Queryable, rows: CollectionRow[]): Promise<void> {
@@ -180,7 +199,13 @@ export async function insertVerifications(db: Queryable, rows: VerificationRow[]
   await db.query(
     `INSERT INTO rfid_verifications (branch, reader_id, result, latency_ms, verified_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[])`,
-    [rows.map((r) => r.branch), rows.map((r) => r.reader), rows.map((r) => r.result), rows.map((r) => r.latencyMs), rows.map((r) => iso(r.verifiedAt))],
+    [
+      rows.map((r) => r.branch),
+      rows.map((r) => r.reader),
+      rows.map((r) => r.result),
+      rows.map((r) => r.latencyMs),
+      rows.map((r) => iso(r.verifiedAt)),
+    ],
   );
 }
 
@@ -221,7 +246,10 @@ export async function readerHeartbeats(db: Queryable, at: number, downReaders: s
  * pick-up delay old. A few receipts are rejected for good (decided by a hash of the payment, so the
  * same payment is always rejected). Returns how many it finished.
  */
-export async function drainPostings(db: Queryable, options: { from: number; to: number; pickupSeconds: number; capacity: number; rejectPerMille: number }): Promise<number> {
+export async function drainPostings(
+  db: Queryable,
+  options: { from: number; to: number; pickupSeconds: number; capacity: number; rejectPerMille: number },
+): Promise<number> {
   if (options.capacity <= 0) return 0;
   const result = await db.query(
     `WITH next AS (
@@ -243,26 +271,44 @@ export async function drainPostings(db: Queryable, options: { from: number; to: 
   return result.rowCount ?? 0;
 }
 
-export async function openReconciliations(db: Queryable, rows: Array<{ branch: string; day: string; expectedInr: number; dueAt: number; createdAt: number }>): Promise<void> {
+export async function openReconciliations(
+  db: Queryable,
+  rows: Array<{ branch: string; day: string; expectedInr: number; dueAt: number; createdAt: number }>,
+): Promise<void> {
   if (!rows.length) return;
   await db.query(
     `INSERT INTO reconciliations (branch, business_date, status, expected_inr, due_at, created_at)
      SELECT r.branch, r.day, 'pending', r.expected, r.due, r.created
      FROM unnest($1::text[], $2::date[], $3::numeric[], $4::timestamptz[], $5::timestamptz[]) AS r(branch, day, expected, due, created)
      ON CONFLICT (branch, business_date) DO NOTHING`,
-    [rows.map((r) => r.branch), rows.map((r) => r.day), rows.map((r) => r.expectedInr), rows.map((r) => iso(r.dueAt)), rows.map((r) => iso(r.createdAt))],
+    [
+      rows.map((r) => r.branch),
+      rows.map((r) => r.day),
+      rows.map((r) => r.expectedInr),
+      rows.map((r) => iso(r.dueAt)),
+      rows.map((r) => iso(r.createdAt)),
+    ],
   );
 }
 
 /** Settles pending reconciliations: matched (resolved) or exception (open until resolved). */
-export async function settleReconciliations(db: Queryable, rows: Array<{ branch: string; day: string; outcome: 'matched' | 'exception'; shortfallInr: number; at: number }>): Promise<void> {
+export async function settleReconciliations(
+  db: Queryable,
+  rows: Array<{ branch: string; day: string; outcome: 'matched' | 'exception'; shortfallInr: number; at: number }>,
+): Promise<void> {
   if (!rows.length) return;
   await db.query(
     `UPDATE reconciliations r SET status = u.outcome, counted_inr = r.expected_inr - u.shortfall,
             resolved_at = CASE WHEN u.outcome = 'matched' THEN u.at END
      FROM unnest($1::text[], $2::date[], $3::text[], $4::numeric[], $5::timestamptz[]) AS u(branch, day, outcome, shortfall, at)
      WHERE r.branch = u.branch AND r.business_date = u.day AND r.status = 'pending'`,
-    [rows.map((r) => r.branch), rows.map((r) => r.day), rows.map((r) => r.outcome), rows.map((r) => r.shortfallInr), rows.map((r) => iso(r.at))],
+    [
+      rows.map((r) => r.branch),
+      rows.map((r) => r.day),
+      rows.map((r) => r.outcome),
+      rows.map((r) => r.shortfallInr),
+      rows.map((r) => iso(r.at)),
+    ],
   );
 }
 

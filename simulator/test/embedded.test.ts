@@ -11,7 +11,15 @@ const MONDAY = Date.parse('2026-03-16T00:00:00+05:30');
 test('the simulator and concurrent readers share the embedded database', async (t) => {
   const embedded = await startEmbeddedDatabase();
   t.after(() => embedded.stop());
-  const simulator = await startSimulator({ databaseUrl: embedded.url, manualClock: true, port: 0, apiRate: 0, branches: 8, start: MONDAY, log: () => {} });
+  const simulator = await startSimulator({
+    databaseUrl: embedded.url,
+    manualClock: true,
+    port: 0,
+    apiRate: 0,
+    branches: 8,
+    start: MONDAY,
+    log: () => {},
+  });
   t.after(() => simulator.stop());
   const readers = ['payments', 'lms', 'rfid'].map((name) => createPool(embedded.url, { applicationName: `exporter-${name}`, max: 2 }));
   t.after(() => Promise.all(readers.map((pool) => pool.end())));
@@ -23,7 +31,7 @@ test('the simulator and concurrent readers share the embedded database', async (
     let polls = 0;
     // Poll until a poll that started after the writing stopped has run: an earlier last poll may
     // have read just before the final batch committed.
-    for (let last = false; !last; ) {
+    for (let last = false; !last;) {
       last = !writing;
       const client = await pool.connect();
       try {
@@ -31,7 +39,10 @@ test('the simulator and concurrent readers share the embedded database', async (
         const upper = (await client.query<{ upper: Date }>('SELECT now AS upper FROM paywatch.clock')).rows[0]!.upper.toISOString();
         const view = ['payments', 'lms_postings', 'rfid_verifications'][i]!;
         const column = ['completed_at', 'finished_at', 'verified_at'][i]!;
-        const rows = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM paywatch.${view} WHERE ${column} > $1 AND ${column} <= $2`, [watermark, upper]);
+        const rows = await client.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM paywatch.${view} WHERE ${column} > $1 AND ${column} <= $2`,
+          [watermark, upper],
+        );
         await client.query('COMMIT');
         counted.set(view, (counted.get(view) ?? 0) + rows.rows[0]!.n);
         watermark = upper;
@@ -46,7 +57,10 @@ test('the simulator and concurrent readers share the embedded database', async (
   for (let hour = 1; hour <= 12; hour++) await simulator.advanceTo(MONDAY + hour * 3_600_000);
   writing = false;
   const polls = await Promise.all(reads);
-  assert.ok(polls.every((n) => n > 1), `every reader polled while the simulator wrote: ${polls.join(', ')}`);
+  assert.ok(
+    polls.every((n) => n > 1),
+    `every reader polled while the simulator wrote: ${polls.join(', ')}`,
+  );
 
   // Reading by the business clock, incrementally, counted every finished row exactly once.
   const truth = createPool(embedded.url, { applicationName: 'truth', max: 1 });

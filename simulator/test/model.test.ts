@@ -29,7 +29,8 @@ test('channel shares sum to one and every hour profile covers the day', () => {
 });
 
 test('daily rhythm: late-morning peak, quiet nights, mandate batch at 05:00-07:00 IST', () => {
-  const perHour = (channel: (typeof CHANNELS)[number], hour: number) => expectedAttemptsPerHour(channel, MONDAY_MID_MONTH + hour * 3_600_000, 1, 200);
+  const perHour = (channel: (typeof CHANNELS)[number], hour: number) =>
+    expectedAttemptsPerHour(channel, MONDAY_MID_MONTH + hour * 3_600_000, 1, 200);
   const selfService = (hour: number) => CHANNELS.filter((c) => !SCHEDULED_CHANNELS.has(c)).reduce((sum, c) => sum + perHour(c, hour), 0);
   assert.ok(selfService(11) > 15 * selfService(3), 'peak hour has many times the night');
   const peakHour = Array.from({ length: 24 }, (_, h) => h).sort((a, b) => selfService(b) - selfService(a))[0];
@@ -57,7 +58,10 @@ test('failure modes: mandates fail most, gateways next, UPI rarely', () => {
   assert.ok(successProbability('nach') < successProbability('card'));
   assert.ok(successProbability('card') < successProbability('upi'));
   assert.ok(successProbability('upi') > 0.98);
-  assert.ok(successProbability('card', 'gateway_a', { gatewaysDown: new Set(['gateway_a']), slowDatabase: false }) < 0.2, 'a down gateway times out');
+  assert.ok(
+    successProbability('card', 'gateway_a', { gatewaysDown: new Set(['gateway_a']), slowDatabase: false }) < 0.2,
+    'a down gateway times out',
+  );
 });
 
 test('the fleet and its targets are deterministic and branch i does not depend on the fleet size', () => {
@@ -82,7 +86,10 @@ test('random streams are reproducible and roughly right', () => {
   const a = Rng.of(42, 'x', 1);
   const b = Rng.of(42, 'x', 1);
   const drawsA = Array.from({ length: 50 }, () => a.next());
-  assert.deepEqual(drawsA, Array.from({ length: 50 }, () => b.next()));
+  assert.deepEqual(
+    drawsA,
+    Array.from({ length: 50 }, () => b.next()),
+  );
   const rng = Rng.of(1);
   const n = 20_000;
   let sum = 0;

@@ -6,7 +6,15 @@ import { test, type TestContext } from 'node:test';
 import { createTestDatabase } from '@paywatch/testing';
 import { waitFor } from '@paywatch/runtime';
 import { parseConfig } from '../src/config.ts';
-import { CHANNELS, MANDATE_CHANNELS, branchProfiles, expectedAttemptsPerHour, registrationsPerHour, registrationSuccessProbability, type Channel } from '../src/model/index.ts';
+import {
+  CHANNELS,
+  MANDATE_CHANNELS,
+  branchProfiles,
+  expectedAttemptsPerHour,
+  registrationsPerHour,
+  registrationSuccessProbability,
+  type Channel,
+} from '../src/model/index.ts';
 import { kpi } from '@paywatch/contract';
 import { startSimulator, type SimulatorOptions } from '../src/simulator.ts';
 
@@ -32,7 +40,11 @@ async function simulate(t: TestContext, label: string, options: Partial<Simulato
     await simulator.stop();
     await db.drop();
   });
-  return { db, simulator, query: async <T extends Record<string, unknown>>(sql: string, values: unknown[] = []) => (await db.pool.query<T>(sql, values)).rows };
+  return {
+    db,
+    simulator,
+    query: async <T extends Record<string, unknown>>(sql: string, values: unknown[] = []) => (await db.pool.query<T>(sql, values)).rows,
+  };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -45,7 +57,9 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
   // Channel shares against the model's expectation for this fleet and this day.
   const branches = branchProfiles({ seed: 42, branches: 30, officersPerBranch: 30 });
   const expected = new Map<Channel, number>(CHANNELS.map((c) => [c, 0]));
-  for (const branch of branches) for (let h = 0; h < 24; h++) for (const c of CHANNELS) expected.set(c, expected.get(c)! + expectedAttemptsPerHour(c, MONDAY + h * HOUR, branch.size, 200));
+  for (const branch of branches)
+    for (let h = 0; h < 24; h++)
+      for (const c of CHANNELS) expected.set(c, expected.get(c)! + expectedAttemptsPerHour(c, MONDAY + h * HOUR, branch.size, 200));
   const expectedTotal = [...expected.values()].reduce((a, b) => a + b, 0);
   const observed = await query<{ channel: Channel; n: number }>(
     `SELECT channel, count(*)::int AS n FROM payments WHERE created_at >= $1 AND created_at < $2 GROUP BY channel`,
@@ -57,7 +71,10 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
   for (const row of observed) {
     const share = row.n / total;
     const want = expected.get(row.channel)! / expectedTotal;
-    assert.ok(Math.abs(share - want) < 0.015 && Math.abs(share / want - 1) < 0.2, `${row.channel}: ${(share * 100).toFixed(1)} % vs model ${(want * 100).toFixed(1)} %`);
+    assert.ok(
+      Math.abs(share - want) < 0.015 && Math.abs(share / want - 1) < 0.2,
+      `${row.channel}: ${(share * 100).toFixed(1)} % vs model ${(want * 100).toFixed(1)} %`,
+    );
   }
 
   // Daily rhythm in IST: a late-morning peak many times the night; the mandate batch early morning.
@@ -66,22 +83,44 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
      FROM payments WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2`,
     [iso(MONDAY), iso(dayEnd)],
   );
-  const count = (hours: number[], channels: readonly Channel[]) => byHour.filter((r) => hours.includes(r.hour) && channels.includes(r.channel)).reduce((s, r) => s + r.n, 0);
+  const count = (hours: number[], channels: readonly Channel[]) =>
+    byHour.filter((r) => hours.includes(r.hour) && channels.includes(r.channel)).reduce((s, r) => s + r.n, 0);
   const selfService: Channel[] = ['upi', 'qr', 'bbps', 'card', 'netbanking'];
   assert.ok(count([10, 11, 12], selfService) > 10 * count([1, 2, 3], selfService), 'late morning has many times the volume of the night');
-  assert.ok(count([10, 11, 12], ['cash']) > 0 && count([0, 1, 2, 3, 4, 5, 6, 7, 20, 21, 22, 23], ['cash']) === 0, 'officers collect in field hours only');
-  const mandates = count(Array.from({ length: 24 }, (_, h) => h), ['nach', 'upi_autopay']);
+  assert.ok(
+    count([10, 11, 12], ['cash']) > 0 && count([0, 1, 2, 3, 4, 5, 6, 7, 20, 21, 22, 23], ['cash']) === 0,
+    'officers collect in field hours only',
+  );
+  const mandates = count(
+    Array.from({ length: 24 }, (_, h) => h),
+    ['nach', 'upi_autopay'],
+  );
   assert.ok(mandates > 100 && count([5, 6], ['nach', 'upi_autopay']) === mandates, 'NACH and AutoPay are presented 05:00-07:00 IST');
   const mandateOutcomes = await query<{ reason: string | null; last_hour: number; n: number }>(
     `SELECT failure_reason AS reason, max(extract(hour FROM completed_at AT TIME ZONE 'Asia/Kolkata'))::int AS last_hour, count(*)::int AS n
      FROM payments WHERE channel IN ('nach', 'upi_autopay') AND created_at < $1 GROUP BY 1 ORDER BY 1`,
     [iso(dayEnd)],
   );
-  assert.deepEqual(mandateOutcomes.map((r) => r.reason), ['insufficient_funds', 'mandate_error', null], 'mandates fail on insufficient funds and mandate errors');
-  assert.ok(mandateOutcomes.every((r) => r.last_hour <= 7), 'the batch is answered by early morning');
+  assert.deepEqual(
+    mandateOutcomes.map((r) => r.reason),
+    ['insufficient_funds', 'mandate_error', null],
+    'mandates fail on insufficient funds and mandate errors',
+  );
+  assert.ok(
+    mandateOutcomes.every((r) => r.last_hour <= 7),
+    'the batch is answered by early morning',
+  );
 
   // Cash: OTP in the field, pending until the branch confirms, then a success with a posting.
-  const cash = await query<{ otp: string; pending: number; success: number; failed: number; confirmed: number; consistent: number; n: number }>(
+  const cash = await query<{
+    otp: string;
+    pending: number;
+    success: number;
+    failed: number;
+    confirmed: number;
+    consistent: number;
+    n: number;
+  }>(
     `SELECT f.otp_status AS otp, count(*)::int AS n,
             count(*) FILTER (WHERE p.status = 'pending')::int AS pending,
             count(*) FILTER (WHERE p.status = 'success')::int AS success,
@@ -96,8 +135,9 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
   assert.ok(verified.n > 500);
   assert.equal(verified.consistent, verified.success, 'a confirmed collection is a successful cash payment completed at confirmation');
   assert.equal(verified.confirmed, verified.success);
-  assert.ok(verified.pending <= verified.n * 0.03, 'by noon the next day almost all of the day\'s cash is confirmed');
-  for (const row of cash.filter((r) => r.otp !== 'verified')) assert.equal(row.failed, row.n, 'failed and expired OTPs are failed payments');
+  assert.ok(verified.pending <= verified.n * 0.03, "by noon the next day almost all of the day's cash is confirmed");
+  for (const row of cash.filter((r) => r.otp !== 'verified'))
+    assert.equal(row.failed, row.n, 'failed and expired OTPs are failed payments');
   const unconfirmedAtEvening = await query<{ n: number }>(
     `SELECT count(*)::int AS n FROM field_collections WHERE otp_status = 'verified' AND collected_at < $1 AND (confirmed_at IS NULL OR confirmed_at > $1)`,
     [iso(MONDAY + 17 * HOUR)],
@@ -131,33 +171,56 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
     `SELECT b.has_rfid, count(*) FILTER (WHERE v.result = 'success')::int AS success, count(*)::int AS n
      FROM rfid_verifications v JOIN branches b ON b.code = v.branch GROUP BY 1`,
   );
-  assert.deepEqual(rfid.map((r) => r.has_rfid), [true]);
+  assert.deepEqual(
+    rfid.map((r) => r.has_rfid),
+    [true],
+  );
   assert.ok(rfid[0]!.n > 100 && rfid[0]!.success / rfid[0]!.n > 0.97);
-  const stale = await query<{ n: number }>(`SELECT count(*)::int AS n FROM rfid_readers WHERE last_seen_at IS NULL OR last_seen_at < $1`, [iso(MONDAY + 36 * HOUR - 60_000)]);
+  const stale = await query<{ n: number }>(`SELECT count(*)::int AS n FROM rfid_readers WHERE last_seen_at IS NULL OR last_seen_at < $1`, [
+    iso(MONDAY + 36 * HOUR - 60_000),
+  ]);
   assert.equal(stale[0]!.n, 0);
 
   // Mandate registrations: both channels, as many as the model expects, written only once
   // answered (never after the simulated clock), and as successful as the model says.
   let expectedMandates = 0;
-  for (const branch of branches) for (let h = 0; h < 24; h++) for (const c of MANDATE_CHANNELS) expectedMandates += registrationsPerHour(c, MONDAY + h * HOUR, branch.size);
+  for (const branch of branches)
+    for (let h = 0; h < 24; h++)
+      for (const c of MANDATE_CHANNELS) expectedMandates += registrationsPerHour(c, MONDAY + h * HOUR, branch.size);
   const registrations = await query<{ channel: string; n: number; success: number; late: number }>(
     `SELECT channel, count(*)::int AS n, count(*) FILTER (WHERE status = 'success')::int AS success,
             count(*) FILTER (WHERE completed_at > (SELECT now FROM paywatch.clock) OR completed_at < created_at)::int AS late
      FROM mandate_registrations WHERE created_at >= $1 AND created_at < $2 GROUP BY 1 ORDER BY 1`,
     [iso(MONDAY), iso(dayEnd)],
   );
-  assert.deepEqual(registrations.map((r) => r.channel), ['nach', 'upi_autopay']);
+  assert.deepEqual(
+    registrations.map((r) => r.channel),
+    ['nach', 'upi_autopay'],
+  );
   const mandateTotal = registrations.reduce((sum, r) => sum + r.n, 0);
-  assert.ok(Math.abs(mandateTotal / expectedMandates - 1) < 0.1, `${mandateTotal} registrations, model expects ${expectedMandates.toFixed(0)}`);
-  assert.equal(registrations.reduce((sum, r) => sum + r.late, 0), 0);
+  assert.ok(
+    Math.abs(mandateTotal / expectedMandates - 1) < 0.1,
+    `${mandateTotal} registrations, model expects ${expectedMandates.toFixed(0)}`,
+  );
+  assert.equal(
+    registrations.reduce((sum, r) => sum + r.late, 0),
+    0,
+  );
   // A normal day sits above the KPI's target in the model; a 30-branch day's few hundred draws
   // stay within 3 points of it.
   const mandateSuccess = registrations.reduce((sum, r) => sum + r.success, 0) / mandateTotal;
   for (const c of MANDATE_CHANNELS) assert.ok(registrationSuccessProbability(c) > kpi('mandate_registration_success_rate').target, c);
-  const modelSuccess = registrations.reduce((sum, r) => sum + r.n * registrationSuccessProbability(r.channel as (typeof MANDATE_CHANNELS)[number]), 0) / mandateTotal;
-  assert.ok(Math.abs(mandateSuccess - modelSuccess) < 0.03 && mandateSuccess < 1, `registration success ${(mandateSuccess * 100).toFixed(1)} %`);
+  const modelSuccess =
+    registrations.reduce((sum, r) => sum + r.n * registrationSuccessProbability(r.channel as (typeof MANDATE_CHANNELS)[number]), 0) /
+    mandateTotal;
+  assert.ok(
+    Math.abs(mandateSuccess - modelSuccess) < 0.03 && mandateSuccess < 1,
+    `registration success ${(mandateSuccess * 100).toFixed(1)} %`,
+  );
 
-  const targets = await query<{ n: number }>(`SELECT count(*)::int AS n FROM branch_daily_targets WHERE day IN ('2026-03-16', '2026-03-17') AND target_inr > 0`);
+  const targets = await query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM branch_daily_targets WHERE day IN ('2026-03-16', '2026-03-17') AND target_inr > 0`,
+  );
   assert.equal(targets[0]!.n, 60);
   const clock = await query<{ now: Date }>('SELECT now FROM paywatch.clock');
   assert.equal(clock[0]!.now.getTime(), MONDAY + 36 * HOUR, 'the business clock is the simulated one');
@@ -201,15 +264,22 @@ test('the payments API answers, fails as scenarios say, and /metrics exposes the
   const { simulator, query } = await simulate(t, 'sim_api');
   await simulator.advanceTo(MONDAY + 11 * HOUR);
   const url = simulator.url;
-  const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   const created = await post('/api/payments', { branch: 'BR0003', channel: 'card', amount_inr: 2500, loan_ref: 'LN-BR0003-000042' });
   assert.equal(created.status, 201);
   const payment = (await created.json()) as { id: number; status: string; gateway: string };
   assert.equal(payment.status, 'pending');
   assert.ok(payment.gateway === 'gateway_a' || payment.gateway === 'gateway_b');
-  assert.equal((await post('/api/payments', { branch: 'BR0003', channel: 'cash', amount_inr: 1, loan_ref: 'LN-BR0003-000042' })).status, 400);
-  assert.equal((await post('/api/payments', { branch: 'BR9999', channel: 'upi', amount_inr: 10, loan_ref: 'LN-BR9999-000001' })).status, 400);
+  assert.equal(
+    (await post('/api/payments', { branch: 'BR0003', channel: 'cash', amount_inr: 1, loan_ref: 'LN-BR0003-000042' })).status,
+    400,
+  );
+  assert.equal(
+    (await post('/api/payments', { branch: 'BR9999', channel: 'upi', amount_inr: 10, loan_ref: 'LN-BR9999-000001' })).status,
+    400,
+  );
 
   const loan = await fetch(`${url}/api/loans/LN-BR0003-000042`);
   assert.equal(loan.status, 200);
@@ -239,7 +309,10 @@ test('the payments API answers, fails as scenarios say, and /metrics exposes the
   assert.equal((await fetch(`${url}/gateways/gateway_a/health`)).status, 200);
   assert.equal((await fetch(`${url}/scenarios/meteor_strike`, { method: 'POST' })).status, 404);
   const active = (await (await fetch(`${url}/scenarios`)).json()) as { active: Array<{ name: string }> };
-  assert.deepEqual(active.active.map((s) => s.name), ['gateway_outage']);
+  assert.deepEqual(
+    active.active.map((s) => s.name),
+    ['gateway_outage'],
+  );
 
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const types: Record<string, string> = {
@@ -253,12 +326,21 @@ test('the payments API answers, fails as scenarios say, and /metrics exposes the
     simulator_scenario_active: 'gauge',
   };
   for (const [name, type] of Object.entries(types)) assert.match(metrics, new RegExp(`^# TYPE ${name} ${type}$`, 'm'), name);
-  assert.match(metrics, /^http_request_duration_seconds_bucket\{le="0.025",service="payments-api",route="\/api\/payments",method="POST",status="201"\} \d+$/m);
-  assert.match(metrics, /^http_request_duration_seconds_count\{service="payments-api",route="\/api\/loans\/:ref",method="GET",status="404"\} 1$/m);
+  assert.match(
+    metrics,
+    /^http_request_duration_seconds_bucket\{le="0.025",service="payments-api",route="\/api\/payments",method="POST",status="201"\} \d+$/m,
+  );
+  assert.match(
+    metrics,
+    /^http_request_duration_seconds_count\{service="payments-api",route="\/api\/loans\/:ref",method="GET",status="404"\} 1$/m,
+  );
   assert.match(metrics, /^auth_login_failures_total\{service="payments-api"\} 6$/m);
   assert.match(metrics, /^http_rate_limited_total\{service="payments-api",route="\/api\/login"\} 1$/m);
   assert.match(metrics, /^http_request_errors_total\{service="payments-api",route="\/health",kind="dependency"\} 1$/m);
-  assert.match(metrics, /^payment_gateway_request_duration_seconds_count\{gateway="gateway_[ab]",outcome="(success|declined|timeout|error)"\} 1$/m);
+  assert.match(
+    metrics,
+    /^payment_gateway_request_duration_seconds_count\{gateway="gateway_[ab]",outcome="(success|declined|timeout|error)"\} 1$/m,
+  );
   assert.match(metrics, /^app_db_pool_max\{service="payments-api"\} 10$/m);
   assert.match(metrics, /^app_db_pool_clients\{service="payments-api",state="waiting"\} 0$/m);
   assert.match(metrics, /^simulator_scenario_active\{scenario="gateway_outage"\} 1$/m);
@@ -286,13 +368,25 @@ test('same seed, same business; another seed, another', async (t) => {
 });
 
 test('on the real clock at high speed it keeps up and drives its own API', async (t) => {
-  const { simulator, query } = await simulate(t, 'sim_live', { manualClock: false, speed: 3600, tickMs: 100, apiRate: 50, start: MONDAY + 9 * HOUR, progressMs: 0 });
+  const { simulator, query } = await simulate(t, 'sim_live', {
+    manualClock: false,
+    speed: 3600,
+    tickMs: 100,
+    apiRate: 50,
+    start: MONDAY + 9 * HOUR,
+    progressMs: 0,
+  });
   await waitFor(() => simulator.engine.now >= MONDAY + 11 * HOUR, { what: 'two simulated hours written', timeoutMs: 30_000 });
   const metrics = await waitFor(
     async () => {
       const text = await (await fetch(`${simulator.url}/metrics`)).text();
-      return /^http_request_duration_seconds_count\{service="payments-api",route="\/api\/payments",method="POST",status="201"\} [1-9]/m.test(text) &&
-        /route="\/api\/loans\/:ref"/.test(text) && /route="\/health"/.test(text) ? text : false;
+      return /^http_request_duration_seconds_count\{service="payments-api",route="\/api\/payments",method="POST",status="201"\} [1-9]/m.test(
+        text,
+      ) &&
+        /route="\/api\/loans\/:ref"/.test(text) &&
+        /route="\/health"/.test(text)
+        ? text
+        : false;
     },
     { what: 'self-driven API traffic', timeoutMs: 20_000 },
   );
@@ -310,16 +404,31 @@ test('bad configuration stops it at start with a message saying what to fix', as
   assert.throws(() => parseConfig([], {}), /no database/);
   assert.throws(() => parseConfig(['--database-url', 'postgres://h/db', '--speed', 'fast'], {}), /--speed: expected a number/);
   assert.throws(() => parseConfig(['--database-url', 'postgres://h/db', '--scenario', 'flood:5'], {}), /unknown scenario "flood"/);
-  const config = parseConfig(['--speed', '60', '--branches=50', '--scenario', 'gateway_outage:10:gateway_b', '--no-incidents'], { DATABASE_URL: 'postgres://u@h:5432/db', PAYWATCH_SEED: '7' });
+  const config = parseConfig(['--speed', '60', '--branches=50', '--scenario', 'gateway_outage:10:gateway_b', '--no-incidents'], {
+    DATABASE_URL: 'postgres://u@h:5432/db',
+    PAYWATCH_SEED: '7',
+  });
   assert.deepEqual(
     { speed: config.speed, branches: config.branches, seed: config.seed, incidents: config.incidents, scenarios: config.scenarios },
     { speed: 60, branches: 50, seed: 7, incidents: false, scenarios: [{ name: 'gateway_outage', minutes: 10, gateway: 'gateway_b' }] },
   );
 
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'main.ts'), '--database-url', 'postgres://127.0.0.1:5432/x', '--speeed', '60'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DATABASE_URL: '' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, '..', 'src', 'main.ts'),
+      '--database-url',
+      'postgres://127.0.0.1:5432/x',
+      '--speeed',
+      '60',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DATABASE_URL: '' },
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const [code] = await once(child, 'exit');

@@ -30,7 +30,10 @@ const HEADER = (what: string) =>
 export function composePrometheusYaml(): string {
   const text = prometheusConfigYaml({ targets: COMPOSE_TARGETS, ruleFiles: ['/etc/prometheus/rules/*.yml'] });
   // Replace kpi's header (which speaks of the local defaults) with ours.
-  const body = text.split('\n').filter((line, i, lines) => !(line.startsWith('#') && lines.slice(0, i).every((l) => l.startsWith('#')))).join('\n');
+  const body = text
+    .split('\n')
+    .filter((line, i, lines) => !(line.startsWith('#') && lines.slice(0, i).every((l) => l.startsWith('#'))))
+    .join('\n');
   return `#${HEADER('Prometheus').split('\n').join('\n#')}\n${body.replace(/^\n+/, '\n')}`;
 }
 
@@ -40,7 +43,12 @@ export function composeAlertmanagerYaml(): string {
     templates: ['/etc/alertmanager/templates/*.tmpl'],
   }) as { global: Record<string, unknown>; receivers: Array<Record<string, unknown> & { name: string }> };
   // The demo's mail goes to Mailpit (no TLS, no login); chat and paging to the webhook sink.
-  config.global = { resolve_timeout: config.global.resolve_timeout ?? '5m', smtp_smarthost: MAIL_SINK, smtp_from: 'paywatch@paywatch.example', smtp_require_tls: false };
+  config.global = {
+    resolve_timeout: config.global.resolve_timeout ?? '5m',
+    smtp_smarthost: MAIL_SINK,
+    smtp_from: 'paywatch@paywatch.example',
+    smtp_require_tls: false,
+  };
   config.receivers = config.receivers.map((receiver) => {
     if (receiver.name === 'slack' || receiver.name === 'pagerduty') {
       return { name: receiver.name, webhook_configs: [{ url: `${ALERT_SINK}/alerts/${receiver.name}`, send_resolved: true }] };

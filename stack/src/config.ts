@@ -3,7 +3,17 @@
 // names, so a person's bookmarks and the docs agree.
 import { parseDatabaseUrl } from '@paywatch/database';
 import { RECEIVER_ENV } from '@paywatch/kpi';
-import { optionsUsage, OptionsError, parseOptions, PORTS, type OptionSpec, type OptionTable, type Ports, type PortSpec, type ServiceName } from '@paywatch/runtime';
+import {
+  optionsUsage,
+  OptionsError,
+  parseOptions,
+  PORTS,
+  type OptionSpec,
+  type OptionTable,
+  type Ports,
+  type PortSpec,
+  type ServiceName,
+} from '@paywatch/runtime';
 import { dataDir } from './paths.ts';
 
 export { PORTS, type Ports, type ServiceName };
@@ -52,15 +62,36 @@ export const OPTIONS = {
     help: 'a real payments database instead of the embedded one',
     check: (value: string, source: string) => void parseDatabaseUrl(value, source),
   },
-  simulate: { flag: 'simulate', type: 'boolean', help: 'run the simulator even with --database-url (writes demo rows into that database!)' },
-  backfillDays: { flag: 'backfill-days', type: 'integer', min: 0, max: 3650, help: 'days of simulated history on a first start (default 30, 0 with --database-url; 0 = none)' },
+  simulate: {
+    flag: 'simulate',
+    type: 'boolean',
+    help: 'run the simulator even with --database-url (writes demo rows into that database!)',
+  },
+  backfillDays: {
+    flag: 'backfill-days',
+    type: 'integer',
+    min: 0,
+    max: 3650,
+    help: 'days of simulated history on a first start (default 30, 0 with --database-url; 0 = none)',
+  },
   branches: { flag: 'branches', type: 'integer', min: 1, max: 9999, help: 'simulated branches (simulator default 500)' },
   officers: { flag: 'officers', type: 'integer', min: 1, max: 99, help: 'field officers per branch' },
   paymentsPerBranch: { flag: 'payments-per-branch', type: 'number', min: 0, help: 'repayment attempts per average branch per weekday' },
   speed: { flag: 'speed', type: 'number', min: 0, aboveMin: true, help: 'simulated time per real time (keep 1 with history)' },
   grafana: { flag: 'grafana', type: 'boolean', default: true, help: 'start Grafana when a binary is found (--no-grafana: never)' },
-  proxySecret: { flag: 'proxy-secret', env: 'PAYWATCH_PROXY_SECRET', type: 'string', default: DEMO_PROXY_SECRET, help: 'Grafana <-> scope proxy shared secret (the demo value only on 127.0.0.1)' },
-  demoPassword: { flag: null, type: 'string', default: 'paywatch-demo', help: 'password access sync gives the demo users of policy/policy.yml' },
+  proxySecret: {
+    flag: 'proxy-secret',
+    env: 'PAYWATCH_PROXY_SECRET',
+    type: 'string',
+    default: DEMO_PROXY_SECRET,
+    help: 'Grafana <-> scope proxy shared secret (the demo value only on 127.0.0.1)',
+  },
+  demoPassword: {
+    flag: null,
+    type: 'string',
+    default: 'paywatch-demo',
+    help: 'password access sync gives the demo users of policy/policy.yml',
+  },
   retention: { flag: 'retention', type: 'string', default: '45d', help: "Prometheus's --storage.tsdb.retention.time" },
   ...portOptions,
 } as const satisfies Record<string, OptionSpec>;
@@ -104,7 +135,10 @@ export function parseStackConfig(argv: string[], env: Readonly<Record<string, st
   for (const name of Object.keys(PORTS) as ServiceName[]) ports[name] = v[`${name}Port`] as number;
   const seen = new Map<number, string>();
   for (const [name, port] of Object.entries(ports)) {
-    if (seen.has(port)) throw new OptionsError(`port ${port} is given to both ${seen.get(port)} and ${name}: move one (${PORTS[name as ServiceName].env} or --${PORTS[name as ServiceName].flag})`);
+    if (seen.has(port))
+      throw new OptionsError(
+        `port ${port} is given to both ${seen.get(port)} and ${name}: move one (${PORTS[name as ServiceName].env} or --${PORTS[name as ServiceName].flag})`,
+      );
     seen.set(port, name);
   }
   const databaseUrl = v.databaseUrl;

@@ -59,7 +59,10 @@ export function layOutDashboards(target: string, dir = DASHBOARDS_DIR): PlacedDa
   const folders = policyFolders(loadPolicy());
   const placed = placeDashboards(dir, folders);
   const lost = placed.filter((dashboard) => !dashboard.folder);
-  if (lost.length) throw new Error(`dashboards without a folder (put them in plugin/src/dashboards/<folder>/ or tag them): ${lost.map((d) => d.relativePath).join(', ')}`);
+  if (lost.length)
+    throw new Error(
+      `dashboards without a folder (put them in plugin/src/dashboards/<folder>/ or tag them): ${lost.map((d) => d.relativePath).join(', ')}`,
+    );
   rmSync(target, { recursive: true, force: true });
   for (const folder of folders) mkdirSync(join(target, folder), { recursive: true });
   for (const dashboard of placed) copyFileSync(dashboard.file, join(target, dashboard.folder!, basename(dashboard.file)));

@@ -79,7 +79,9 @@ export class Launch {
     this.stoppers.push({ name: service.name, stop: () => service.stop() });
     void service.exited.then((code) => {
       if (!this.stopping) {
-        this.progress.warn(`${service.name} exited (code ${code}); its last output:\n${service.output().split('\n').slice(-15).join('\n')}`);
+        this.progress.warn(
+          `${service.name} exited (code ${code}); its last output:\n${service.output().split('\n').slice(-15).join('\n')}`,
+        );
         this.crash(service.name);
       }
     });

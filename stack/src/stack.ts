@@ -60,6 +60,9 @@ export async function startStack(config: StackConfig, progress: Progress = conso
     await syncAccess(launch, firstGrafanaStart);
   }
   await launch.stopIfAborted();
-  writeFileSync(join(launch.runDir, 'urls.json'), JSON.stringify({ ...launch.urls, database: databaseUrl.replace(/:[^:@/]*@/, ':***@') }, null, 2));
+  writeFileSync(
+    join(launch.runDir, 'urls.json'),
+    JSON.stringify({ ...launch.urls, database: databaseUrl.replace(/:[^:@/]*@/, ':***@') }, null, 2),
+  );
   return { config, urls: launch.urls, databaseUrl, skipped: launch.skipped, crashed: launch.crashed, stop: launch.stopAll };
 }

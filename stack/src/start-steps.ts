@@ -70,7 +70,8 @@ export async function checkPorts(launch: Launch, optional: Optional): Promise<vo
     needed.push('reports', ...(process.env.PAYWATCH_REPORTS_SMTP_URL ? [] : (['smtpSink', 'mailbox'] as const)));
     const busy: string[] = [];
     for (const name of needed) {
-      if (!(await portIsFree(config.ports[name]))) busy.push(`port ${config.ports[name]} (${PORTS[name].what}) is in use: set ${PORTS[name].env} or --${PORTS[name].flag}`);
+      if (!(await portIsFree(config.ports[name])))
+        busy.push(`port ${config.ports[name]} (${PORTS[name].what}) is in use: set ${PORTS[name].env} or --${PORTS[name].flag}`);
     }
     if (busy.length) throw new Error(busy.join('\n'));
   });
@@ -96,13 +97,19 @@ export async function prepareDatabase(launch: Launch): Promise<string> {
   const port = config.ports.database;
   const databaseUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await launch.step(`starting the embedded database (PGlite) on 127.0.0.1:${port}`, async () => {
-    const database = await launch.node('database', ENTRY_POINTS.database, ['--data-dir', join(config.dataDir, 'database'), '--port', String(port)]);
+    const database = await launch.node('database', ENTRY_POINTS.database, [
+      '--data-dir',
+      join(config.dataDir, 'database'),
+      '--port',
+      String(port),
+    ]);
     let exited: number | null | undefined;
     void database.exited.then((code) => (exited = code));
     await waitFor(
       async () => {
         if (launch.signal?.aborted) throw new Error('aborted');
-        if (exited !== undefined) throw new Error(`the embedded database exited (code ${exited}):\n${database.output().split('\n').slice(-10).join('\n')}`);
+        if (exited !== undefined)
+          throw new Error(`the embedded database exited (code ${exited}):\n${database.output().split('\n').slice(-10).join('\n')}`);
         const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 2000 });
         try {
           await client.connect();
@@ -172,7 +179,12 @@ export async function startExporters(launch: Launch, databaseUrl: string): Promi
     const lmsHealth = config.simulate ? ['--lms-health-url', `http://127.0.0.1:${ports.api}/lms/health`] : [];
     await Promise.all(
       (['payments', 'lms', 'rfid', 'pool'] as const).map(async (name) => {
-        await launch.node(`exporter-${name}`, ENTRY_POINTS.exporter, [name, '--database-url', databaseUrl, '--port', String(ports[name]), ...(name === 'lms' ? lmsHealth : [])], `http://127.0.0.1:${ports[name]}/metrics`);
+        await launch.node(
+          `exporter-${name}`,
+          ENTRY_POINTS.exporter,
+          [name, '--database-url', databaseUrl, '--port', String(ports[name]), ...(name === 'lms' ? lmsHealth : [])],
+          `http://127.0.0.1:${ports[name]}/metrics`,
+        );
         launch.urls[name] = `http://127.0.0.1:${ports[name]}`;
       }),
     );
@@ -184,7 +196,12 @@ export async function startAlerting(launch: Launch): Promise<void> {
   const { config } = launch;
   const { ports, dataDir } = config;
   await launch.step(`starting the alert sink on 127.0.0.1:${ports.alertSink}`, async () => {
-    await launch.node('alert-sink', ENTRY_POINTS.alertSink, ['--port', String(ports.alertSink), '--file', join(dataDir, 'alerts', 'notifications.jsonl')], `http://127.0.0.1:${ports.alertSink}/healthz`);
+    await launch.node(
+      'alert-sink',
+      ENTRY_POINTS.alertSink,
+      ['--port', String(ports.alertSink), '--file', join(dataDir, 'alerts', 'notifications.jsonl')],
+      `http://127.0.0.1:${ports.alertSink}/healthz`,
+    );
     launch.urls.alertSink = `http://127.0.0.1:${ports.alertSink}`;
   });
   await launch.step(
@@ -196,7 +213,13 @@ export async function startAlerting(launch: Launch): Promise<void> {
         mkdirSync(dirname(join(amDir, file)), { recursive: true });
         writeFileSync(join(amDir, file), content, file.startsWith('secrets/') ? { mode: 0o600 } : {});
       }
-      const alertmanager = await startAlertmanager({ dir: amDir, config: rendered.config, port: ports.alertmanager, gossip: false, onOutput: launch.logTo('alertmanager') });
+      const alertmanager = await startAlertmanager({
+        dir: amDir,
+        config: rendered.config,
+        port: ports.alertmanager,
+        gossip: false,
+        onOutput: launch.logTo('alertmanager'),
+      });
       const service = launch.track(alertmanager.service);
       launch.urls.alertmanager = `http://127.0.0.1:${ports.alertmanager}`;
       return service;
@@ -284,17 +307,25 @@ export async function startPrometheusStep(launch: Launch, optional: Optional, pr
 /** Scope proxy flags for Grafana 12's ID tokens: keys, issuer (root URL with its slash), org 1, bindings. */
 export function grafanaIdentityArgs(grafanaRoot: string, identitiesFile: string): string[] {
   return [
-    '--identity', 'grafana-id',
-    '--jwks-url', new URL('api/signing-keys/keys', grafanaRoot).href,
-    '--jwt-issuer', grafanaRoot,
-    '--jwt-audience', 'org:1',
-    '--identities', identitiesFile,
+    '--identity',
+    'grafana-id',
+    '--jwks-url',
+    new URL('api/signing-keys/keys', grafanaRoot).href,
+    '--jwt-issuer',
+    grafanaRoot,
+    '--jwt-audience',
+    'org:1',
+    '--identities',
+    identitiesFile,
   ];
 }
 
 /** Grafana's root URL (the ID token's issuer) and where access sync records whom each login is bound to. */
 export function grafanaIdentity(launch: Launch): { root: string; identities: string } {
-  return { root: `http://127.0.0.1:${launch.config.ports.grafana}/`, identities: join(launch.config.dataDir, 'grafana', 'identities.json') };
+  return {
+    root: `http://127.0.0.1:${launch.config.ports.grafana}/`,
+    identities: join(launch.config.dataDir, 'grafana', 'identities.json'),
+  };
 }
 
 /**
@@ -336,17 +367,36 @@ export async function startReports(launch: Launch): Promise<void> {
   }
   let smtpUrl = process.env.PAYWATCH_REPORTS_SMTP_URL;
   if (!smtpUrl) {
-    await launch.step(`starting the local SMTP sink on 127.0.0.1:${ports.smtpSink} (report e-mails at http://127.0.0.1:${ports.mailbox})`, async () => {
-      await launch.node('smtp-sink', ENTRY_POINTS.smtpSink, ['--smtp-port', String(ports.smtpSink), '--http-port', String(ports.mailbox), '--dir', join(dataDir, 'mail')], `http://127.0.0.1:${ports.mailbox}/healthz`);
-      launch.urls.mailbox = `http://127.0.0.1:${ports.mailbox}`;
-    });
+    await launch.step(
+      `starting the local SMTP sink on 127.0.0.1:${ports.smtpSink} (report e-mails at http://127.0.0.1:${ports.mailbox})`,
+      async () => {
+        await launch.node(
+          'smtp-sink',
+          ENTRY_POINTS.smtpSink,
+          ['--smtp-port', String(ports.smtpSink), '--http-port', String(ports.mailbox), '--dir', join(dataDir, 'mail')],
+          `http://127.0.0.1:${ports.mailbox}/healthz`,
+        );
+        launch.urls.mailbox = `http://127.0.0.1:${ports.mailbox}`;
+      },
+    );
     smtpUrl = `smtp://127.0.0.1:${ports.smtpSink}`;
   }
   await launch.step(`starting the report scheduler on 127.0.0.1:${ports.reports}`, async () => {
     await launch.node(
       'report-scheduler',
       ENTRY_POINTS.reportScheduler,
-      ['--prometheus-url', launch.urls.prometheus!, '--policy', join(repoRoot, 'policy', 'policy.yml'), '--smtp-url', smtpUrl!, '--data-dir', join(dataDir, 'reports'), '--port', String(ports.reports)],
+      [
+        '--prometheus-url',
+        launch.urls.prometheus!,
+        '--policy',
+        join(repoRoot, 'policy', 'policy.yml'),
+        '--smtp-url',
+        smtpUrl!,
+        '--data-dir',
+        join(dataDir, 'reports'),
+        '--port',
+        String(ports.reports),
+      ],
       `http://127.0.0.1:${ports.reports}/healthz`,
       { PAYWATCH_PROXY_SECRET: config.proxySecret },
     );
@@ -432,13 +482,22 @@ export async function syncAccess(launch: Launch, firstGrafanaStart: boolean): Pr
     // A Grafana made before identities were recorded: its users are the demo people access
     // sync made then, so bind them as they are (once; afterwards only users it creates).
     const upgrade = !firstGrafanaStart && !existsSync(identities) ? ['--adopt-existing'] : [];
-    const code = await main(['--grafana-url', launch.urls.grafana!, '--identities', identities, ...upgrade], launch.logTo('access-sync'), env);
+    const code = await main(
+      ['--grafana-url', launch.urls.grafana!, '--identities', identities, ...upgrade],
+      launch.logTo('access-sync'),
+      env,
+    );
     if (code !== 0) throw new Error(`access sync exited ${code}; see ${join(launch.logDir, 'access-sync.log')}`);
   });
 }
 
 function receiversFromEnvironment(): boolean {
-  return !!(process.env.PAYWATCH_SMTP_SMARTHOST || process.env.PAYWATCH_SLACK_WEBHOOK_URL || process.env.PAYWATCH_PAGERDUTY_ROUTING_KEY || process.env.PAYWATCH_SECRETS_DIR);
+  return !!(
+    process.env.PAYWATCH_SMTP_SMARTHOST ||
+    process.env.PAYWATCH_SLACK_WEBHOOK_URL ||
+    process.env.PAYWATCH_PAGERDUTY_ROUTING_KEY ||
+    process.env.PAYWATCH_SECRETS_DIR
+  );
 }
 
 /**
@@ -450,13 +509,17 @@ export function renderLocalAlertmanager(dir: string, sinkPort: number): { config
   const templatesDir = join(repoRoot, 'prometheus', 'templates');
   const templates: Record<string, string> = {};
   if (existsSync(templatesDir)) {
-    for (const name of readdirSync(templatesDir)) if (name.endsWith('.tmpl')) templates[name] = readFileSync(join(templatesDir, name), 'utf8');
+    for (const name of readdirSync(templatesDir))
+      if (name.endsWith('.tmpl')) templates[name] = readFileSync(join(templatesDir, name), 'utf8');
   }
   if (receiversFromEnvironment()) return renderAlertmanagerConfig(process.env, dir, templates);
   const files: Record<string, string> = {};
   for (const [name, content] of Object.entries(templates)) files[`templates/${name}`] = content;
   return {
-    config: alertmanagerConfigYaml({ receivers: { kind: 'webhook', url: (receiver) => `http://127.0.0.1:${sinkPort}/alerts/${receiver}` }, templates: Object.keys(templates).length ? ['templates/*.tmpl'] : [] }),
+    config: alertmanagerConfigYaml({
+      receivers: { kind: 'webhook', url: (receiver) => `http://127.0.0.1:${sinkPort}/alerts/${receiver}` },
+      templates: Object.keys(templates).length ? ['templates/*.tmpl'] : [],
+    }),
     files,
   };
 }

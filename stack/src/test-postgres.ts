@@ -76,7 +76,7 @@ async function freePort(from: number): Promise<number> {
 }
 
 export const HOW_TO_START_POSTGRES =
-  'Install Debian\'s postgresql (apt-get install postgresql) and run npm test as root, which starts a cluster by itself; ' +
+  "Install Debian's postgresql (apt-get install postgresql) and run npm test as root, which starts a cluster by itself; " +
   'or start a server on 127.0.0.1:5432 that lets user postgres in over TCP, or set PAYWATCH_TEST_DATABASE_URL ' +
   'to a server whose user may CREATE DATABASE.';
 
@@ -108,14 +108,24 @@ export async function ensureTestPostgres(log: (line: string) => void): Promise<T
   if (process.getuid?.() === 0) {
     const owner = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const group = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    if (owner.status !== 0) throw new Error('running as root, but there is no `postgres` user to run the server as (install Debian\'s postgresql)');
+    if (owner.status !== 0)
+      throw new Error("running as root, but there is no `postgres` user to run the server as (install Debian's postgresql)");
     chownSync(dir, Number(owner.stdout.trim()), Number(group.stdout.trim()));
   }
   const data = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   const started = Date.now();
   log(`PostgreSQL: none at 127.0.0.1:5432; starting a throwaway cluster (${bin}) on 127.0.0.1:${port} in ${dir}`);
-  const init = runAsOwner(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
+  const init = runAsOwner(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--encoding=UTF8',
+    '--locale=C',
+    '--no-sync',
+  ]);
   if (init.status !== 0) throw new Error(`initdb failed:\n${init.output}`);
   const options = [
     `-c listen_addresses=127.0.0.1`,

@@ -43,7 +43,12 @@ describe('access sync against the recorded Grafana API', () => {
     // Provisioning already made two of the folders, with Grafana's default permissions.
     grafana.provisionFolder('paywatch-folder-executive', 'executive');
     grafana.provisionFolder('paywatch-folder-branch', 'branch');
-    restore = withEnv({ GRAFANA_TOKEN: undefined, GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'demo-admin-password', PAYWATCH_DEMO_PASSWORD: 'demo-password' });
+    restore = withEnv({
+      GRAFANA_TOKEN: undefined,
+      GRAFANA_USER: 'admin',
+      GRAFANA_PASSWORD: 'demo-admin-password',
+      PAYWATCH_DEMO_PASSWORD: 'demo-password',
+    });
   });
   after(async () => {
     restore();
@@ -57,7 +62,10 @@ describe('access sync against the recorded Grafana API', () => {
     assert.match(output, /create user meera\.bm/);
     assert.match(output, /create team paywatch-branch-manager/);
     assert.match(output, /create folder operations \(uid paywatch-folder-operations\)/);
-    assert.match(output, /set permissions of folder paywatch-folder-branch: View for .*paywatch-branch-manager.*remove role:Editor, role:Viewer/);
+    assert.match(
+      output,
+      /set permissions of folder paywatch-folder-branch: View for .*paywatch-branch-manager.*remove role:Editor, role:Viewer/,
+    );
     assert.deepEqual(grafana.mutations(), [], 'a dry run sends no changing request');
   });
 
@@ -67,8 +75,15 @@ describe('access sync against the recorded Grafana API', () => {
     assert.match(output, /done; Grafana matches the policy/);
     const { users, teams, folders } = grafana.state;
     const desired = desiredState(policy);
-    for (const person of policy.people) assert.ok(users.some((u) => u.login === person.login), `user ${person.login}`);
-    assert.ok(users.some((u) => u.login === 'lakshmi.bm'), 'members of policy teams are created too');
+    for (const person of policy.people)
+      assert.ok(
+        users.some((u) => u.login === person.login),
+        `user ${person.login}`,
+      );
+    assert.ok(
+      users.some((u) => u.login === 'lakshmi.bm'),
+      'members of policy teams are created too',
+    );
     const role = (login: string) => users.find((u) => u.login === login)?.role;
     assert.equal(role('meera.bm'), 'Viewer');
     assert.equal(role('devi.ops'), 'Editor', 'devops may explore, which Grafana OSS allows Editors');
@@ -85,12 +100,22 @@ describe('access sync against the recorded Grafana API', () => {
       const folder = folders.find((f) => f.uid === want.uid);
       assert.ok(folder, `folder ${want.uid}`);
       assert.ok(!folder.perms.some((p) => p.role === 'Viewer' || p.role === 'Editor'), `${want.uid}: no access by org role`);
-      const viewers = folder.perms.filter((p) => p.teamId).map((p) => teams.find((t) => t.id === p.teamId)!.name).sort();
+      const viewers = folder.perms
+        .filter((p) => p.teamId)
+        .map((p) => teams.find((t) => t.id === p.teamId)!.name)
+        .sort();
       assert.deepEqual(viewers, want.viewerTeams, `${want.uid} viewers`);
-      assert.ok(folder.perms.filter((p) => p.teamId).every((p) => p.permission === 1), 'teams only view');
+      assert.ok(
+        folder.perms.filter((p) => p.teamId).every((p) => p.permission === 1),
+        'teams only view',
+      );
     }
     // Each role sees its own folders and not the others'.
-    const seenBy = (team: string) => folders.filter((f) => f.perms.some((p) => p.teamId === teams.find((t) => t.name === team)!.id)).map((f) => f.uid).sort();
+    const seenBy = (team: string) =>
+      folders
+        .filter((f) => f.perms.some((p) => p.teamId === teams.find((t) => t.name === team)!.id))
+        .map((f) => f.uid)
+        .sort();
     assert.deepEqual(seenBy(roleTeam('branch_manager')), [folderUid('branch')]);
     assert.deepEqual(seenBy(roleTeam('field_officer')), [folderUid('field')]);
     assert.deepEqual(seenBy(roleTeam('viewer')), [folderUid('status')]);
@@ -143,7 +168,12 @@ describe('access sync binds policy logins to the Grafana users it created (recor
   let policyFile: string;
   before(async () => {
     grafana = await startRecordedGrafana({ user: 'admin', password: 'demo-admin-password' });
-    restore = withEnv({ GRAFANA_TOKEN: undefined, GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'demo-admin-password', PAYWATCH_DEMO_PASSWORD: 'demo-password' });
+    restore = withEnv({
+      GRAFANA_TOKEN: undefined,
+      GRAFANA_USER: 'admin',
+      GRAFANA_PASSWORD: 'demo-admin-password',
+      PAYWATCH_DEMO_PASSWORD: 'demo-password',
+    });
     dir = mkdtempSync(join(tmpdir(), 'paywatch-access-sync-'));
     identities = join(dir, 'identities.json');
     policyFile = join(dir, 'policy.yml');
@@ -191,7 +221,10 @@ describe('access sync binds policy logins to the Grafana users it created (recor
 
   test('recorded Grafana API: a login added to the policy and taken by renaming before access sync runs is not bound', async () => {
     // A new team, added under `teams:` wherever that section sits in the file.
-    const withTeam = readFileSync(policyFile, 'utf8').replace(/^teams:\n/m, 'teams:\n  - { name: north, role: branch_manager, branches: [BR0042], members: [priya.bm] }\n');
+    const withTeam = readFileSync(policyFile, 'utf8').replace(
+      /^teams:\n/m,
+      'teams:\n  - { name: north, role: branch_manager, branches: [BR0042], members: [priya.bm] }\n',
+    );
     assert.match(withTeam, /name: north/, 'the policy has a teams: section to add to');
     writeFileSync(policyFile, withTeam);
     const mallory = grafana.state.users.find((u) => u.login === 'mallory')!;
@@ -204,7 +237,10 @@ describe('access sync binds policy logins to the Grafana users it created (recor
     // An operator who checked it is really priya vouches for the user.
     const adopted = await sync('--adopt', 'priya.bm');
     assert.equal(adopted.code, 0, adopted.output);
-    assert.deepEqual({ uid: readIdentities(identities).get('priya.bm')!.uid, how: readIdentities(identities).get('priya.bm')!.how }, { uid: mallory.uid, how: 'adopted' });
+    assert.deepEqual(
+      { uid: readIdentities(identities).get('priya.bm')!.uid, how: readIdentities(identities).get('priya.bm')!.how },
+      { uid: mallory.uid, how: 'adopted' },
+    );
     assert.ok(teamsOf(mallory.id).includes('north'));
   });
 
@@ -216,7 +252,10 @@ describe('access sync binds policy logins to the Grafana users it created (recor
 test('access sync refuses to run without credentials', async () => {
   const restore = withEnv({ GRAFANA_TOKEN: undefined, GRAFANA_USER: undefined, GRAFANA_PASSWORD: undefined });
   try {
-    await assert.rejects(main(['--grafana-url', 'http://127.0.0.1:9'], () => {}), /GRAFANA_TOKEN/);
+    await assert.rejects(
+      main(['--grafana-url', 'http://127.0.0.1:9'], () => {}),
+      /GRAFANA_TOKEN/,
+    );
   } finally {
     restore();
   }

@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { branchProfiles, expectedDailyCollectionInr, istDayStart, istParts } from '@paywatch/simulator/model';
-import { defaultRuleFiles, fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill, type BackfillResult } from '../src/backfill/run.ts';
+import {
+  defaultRuleFiles,
+  fillHistoryGap,
+  hasLiveData,
+  historyState,
+  recordLiveStart,
+  runBackfill,
+  type BackfillResult,
+} from '../src/backfill/run.ts';
 import { formatLabels, writeOpenMetrics } from '../src/backfill/openmetrics.ts';
 import { familyDefinition, seriesLabels } from '../src/backfill/families.ts';
 import { dependencyLevels, loadRecordingRules, longestWindowSeconds } from '../src/backfill/rules.ts';
@@ -26,8 +34,18 @@ test('OpenMetrics for promtool: families with metadata, series in time order, # 
     const files = [join(dir, 'a.om'), join(dir, 'b.om')];
     const result = writeOpenMetrics(
       [
-        { name: 'payments_total', type: 'counter', help: 'x', series: [1, 2, 3].map((i) => ({ labels: { branch: `BR000${i}`, channel: 'upi' }, times: [100, 200], values: [i, i + 1] })) },
-        { name: 'h_seconds', type: 'histogram', help: 'y', series: [{ name: 'h_seconds_bucket', labels: { le: '+Inf' }, times: [100], values: [5] }] },
+        {
+          name: 'payments_total',
+          type: 'counter',
+          help: 'x',
+          series: [1, 2, 3].map((i) => ({ labels: { branch: `BR000${i}`, channel: 'upi' }, times: [100, 200], values: [i, i + 1] })),
+        },
+        {
+          name: 'h_seconds',
+          type: 'histogram',
+          help: 'y',
+          series: [{ name: 'h_seconds_bucket', labels: { le: '+Inf' }, times: [100], values: [5] }],
+        },
       ],
       files,
     );
@@ -36,7 +54,14 @@ test('OpenMetrics for promtool: families with metadata, series in time order, # 
     assert.match(a, /^# HELP payments_total x\n# TYPE payments_total counter\npayments_total\{branch="BR0001",channel="upi"\} 1 100\n/);
     assert.ok(a.endsWith('# EOF\n') && readFileSync(files[1]!, 'utf8').endsWith('# EOF\n'));
     assert.equal(formatLabels({ b: 'x"y', a: 'p\\q' }), '{a="p\\\\q",b="x\\"y"}');
-    assert.throws(() => writeOpenMetrics([{ name: 'x', type: 'gauge', help: '', series: [{ labels: {}, times: [2, 1], values: [0, 0] }] }], [join(dir, 'c.om')]), /out of time order/);
+    assert.throws(
+      () =>
+        writeOpenMetrics(
+          [{ name: 'x', type: 'gauge', help: '', series: [{ labels: {}, times: [2, 1], values: [0, 0] }] }],
+          [join(dir, 'c.om')],
+        ),
+      /out of time order/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -45,9 +70,21 @@ test('OpenMetrics for promtool: families with metadata, series in time order, # 
 test('series are made only through the families the exporters declare, with their labels', () => {
   const payments = familyDefinition('payments_total');
   assert.deepEqual([payments.type, payments.job, [...payments.labelNames]], ['counter', 'payments', ['branch', 'channel', 'status']]);
-  assert.deepEqual(familyDefinition('http_request_duration_seconds').buckets, [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], "the payments API's own buckets");
-  assert.deepEqual(seriesLabels(payments, { branch: 'BR0001', channel: 'upi', status: 'success' }, { job: 'payments' }), { job: 'payments', branch: 'BR0001', channel: 'upi', status: 'success' });
-  assert.throws(() => seriesLabels(payments, { branch: 'BR0001', channel: 'upi' }, {}), /payments_total takes labels \(branch, channel, status\)/);
+  assert.deepEqual(
+    familyDefinition('http_request_duration_seconds').buckets,
+    [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    "the payments API's own buckets",
+  );
+  assert.deepEqual(seriesLabels(payments, { branch: 'BR0001', channel: 'upi', status: 'success' }, { job: 'payments' }), {
+    job: 'payments',
+    branch: 'BR0001',
+    channel: 'upi',
+    status: 'success',
+  });
+  assert.throws(
+    () => seriesLabels(payments, { branch: 'BR0001', channel: 'upi' }, {}),
+    /payments_total takes labels \(branch, channel, status\)/,
+  );
   assert.throws(() => familyDefinition('payments_made_up_total'), /no exporter declares/);
 });
 
@@ -84,11 +121,28 @@ test('the timeline: two samples in every 5-minute window over the dense stretch,
   assert.ok(times.filter((t) => t < timeline.denseFrom).every((t) => keepsFleet(timeline, t) === (t % 300 === 0)));
 });
 
-test('a first start\'s few minutes between the history and the first live scrape are not replayed', async () => {
+test("a first start's few minutes between the history and the first live scrape are not replayed", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'paywatch-small-gap-'));
   try {
     const end = 1_800_000_000;
-    writeFileSync(join(dir, 'backfill.json'), JSON.stringify({ days: 30, startSeconds: end - 30 * DAY, endSeconds: end, denseFromSeconds: end - 3 * 3600, branchStepSeconds: 43200, branchRecentStepSeconds: 43200, branchRecentFromSeconds: end - 2 * DAY, samples: 1, samplesWritten: 1, ruleSamples: 1, instances: {}, fleet: FLEET, liveStartSeconds: end + 4 * 60 }));
+    writeFileSync(
+      join(dir, 'backfill.json'),
+      JSON.stringify({
+        days: 30,
+        startSeconds: end - 30 * DAY,
+        endSeconds: end,
+        denseFromSeconds: end - 3 * 3600,
+        branchStepSeconds: 43200,
+        branchRecentStepSeconds: 43200,
+        branchRecentFromSeconds: end - 2 * DAY,
+        samples: 1,
+        samplesWritten: 1,
+        ruleSamples: 1,
+        instances: {},
+        fleet: FLEET,
+        liveStartSeconds: end + 4 * 60,
+      }),
+    );
     assert.equal(await fillHistoryGap({ prometheusDir: dir, now: (end + 10 * 3600) * 1000, log: () => {} }), 0);
     assert.equal(historyState(dir)!.gapFilledUntil, end, 'marked as done: nothing to fill');
   } finally {
@@ -117,7 +171,10 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
     assert.ok(result.samples > 300_000, `${result.samples} samples`);
     assert.equal(result.samples, result.samplesWritten, 'promtool reports as many samples as were written');
     assert.ok(result.ruleSamples > 10_000, `${result.ruleSamples} recording-rule samples`);
-    assert.ok(result.endSeconds > now / 1000 - DENSE_STEP - 1 && result.endSeconds <= now / 1000, 'the last sample is the last 150-second boundary before the start');
+    assert.ok(
+      result.endSeconds > now / 1000 - DENSE_STEP - 1 && result.endSeconds <= now / 1000,
+      'the last sample is the last 150-second boundary before the start',
+    );
     assert.ok(result.endSeconds - result.startSeconds >= 30 * DAY && result.endSeconds - result.startSeconds < 30 * DAY + 300);
     assert.deepEqual(historyState(dir), result);
   });
@@ -129,7 +186,10 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
   test('a backfill into a Prometheus that already has its own data is refused (it would overlap)', async () => {
     const other = mkdtempSync(join(tmpdir(), 'paywatch-live-'));
     try {
-      const live = await startPrometheus({ dir: other, config: 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs: [{ targets: ["127.0.0.1:9"] }]\n' });
+      const live = await startPrometheus({
+        dir: other,
+        config: 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs: [{ targets: ["127.0.0.1:9"] }]\n',
+      });
       await live.stop();
       assert.ok(hasLiveData(other));
       await assert.rejects(runBackfill({ prometheusDir: other, days: 1, ...FLEET, log: () => {} }), /already has data/);
@@ -141,7 +201,7 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
     }
   });
 
-  test('sum(increase(payment_amount_total[1d])) has a value on each of the last 30 days, shaped like the model\'s calendar', async () => {
+  test("sum(increase(payment_amount_total[1d])) has a value on each of the last 30 days, shaped like the model's calendar", async () => {
     // IST days: evaluate at each IST midnight, so each 1d window is one business day.
     const lastMidnight = istDayStart(result.endSeconds * 1000) / 1000;
     const fleet = branchProfiles(FLEET);
@@ -179,14 +239,24 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
       const vy = ys.reduce((sum, y) => sum + (y - my) ** 2, 0);
       return cov / Math.sqrt(vx * vy);
     })();
-    assert.ok(r > 0.9, `daily revenue follows the model's calendar (correlation ${r.toFixed(3)})\n${days.map((d) => `${d.date} wd${d.weekday} ${Math.round(d.revenue)} expected ${Math.round(d.expected)}`).join('\n')}`);
+    assert.ok(
+      r > 0.9,
+      `daily revenue follows the model's calendar (correlation ${r.toFixed(3)})\n${days.map((d) => `${d.date} wd${d.weekday} ${Math.round(d.revenue)} expected ${Math.round(d.expected)}`).join('\n')}`,
+    );
     // And the calendar's named features: Sundays are the quietest days of their week.
     const sundays = days.filter((d) => d.weekday === 0);
     const midWeek = days.filter((d) => d.weekday >= 2 && d.weekday <= 4 && d.dayOfMonth > 5 && d.dayOfMonth < 28);
     assert.ok(sundays.length >= 4 && midWeek.length >= 4);
-    assert.ok(mean(sundays.map((d) => d.revenue)) < 0.7 * mean(midWeek.map((d) => d.revenue)), 'Sundays collect much less than mid-week days');
+    assert.ok(
+      mean(sundays.map((d) => d.revenue)) < 0.7 * mean(midWeek.map((d) => d.revenue)),
+      'Sundays collect much less than mid-week days',
+    );
     const monthStart = days.filter((d) => d.dayOfMonth >= 1 && d.dayOfMonth <= 5 && d.weekday >= 1 && d.weekday <= 5);
-    if (monthStart.length) assert.ok(mean(monthStart.map((d) => d.revenue)) > mean(midWeek.map((d) => d.revenue)), 'month-start weekdays (EMI surge) collect more than mid-month ones');
+    if (monthStart.length)
+      assert.ok(
+        mean(monthStart.map((d) => d.revenue)) > mean(midWeek.map((d) => d.revenue)),
+        'month-start weekdays (EMI surge) collect more than mid-month ones',
+      );
   });
 
   test('the recording rules are in the history, evaluated by Prometheus from the raw history', async () => {
@@ -194,13 +264,30 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
     const dense = at - result.denseFromSeconds;
     // Every 5 minutes over the dense stretch, every 15 minutes before; NaN ratios at quiet night
     // hours are left out, and 5-minute rates need the dense stretch's raw samples.
-    const count = async (rule: string, seconds: number) => Number((await promQuery(prometheus.url, `max(count_over_time(${rule}[${seconds}s]))`, at))[0]?.value[1] ?? 0);
-    for (const rule of ['paywatch:payment_success_ratio:rate5m', 'paywatch:payment_amount_inr:rate5m', 'channel:payments:rate5m', 'paywatch:api_request_duration_seconds:p95_5m']) {
-      assert.ok((await count(rule, dense)) >= 0.6 * (dense / 300), `${rule}: ${await count(rule, dense)} samples over the last ${dense / 3600} h`);
+    const count = async (rule: string, seconds: number) =>
+      Number((await promQuery(prometheus.url, `max(count_over_time(${rule}[${seconds}s]))`, at))[0]?.value[1] ?? 0);
+    for (const rule of [
+      'paywatch:payment_success_ratio:rate5m',
+      'paywatch:payment_amount_inr:rate5m',
+      'channel:payments:rate5m',
+      'paywatch:api_request_duration_seconds:p95_5m',
+    ]) {
+      assert.ok(
+        (await count(rule, dense)) >= 0.6 * (dense / 300),
+        `${rule}: ${await count(rule, dense)} samples over the last ${dense / 3600} h`,
+      );
     }
     const older = (30 * DAY - dense) / 900;
-    for (const rule of ['paywatch:payment_amount_inr:increase1d', 'paywatch:availability:ratio_avg5m', 'paywatch:lms_posting_queue_depth:max5m', 'paywatch:db_connections_used:ratio']) {
-      assert.ok((await count(rule, 30 * DAY)) >= 0.99 * (older + dense / 300), `${rule}: ${await count(rule, 30 * DAY)} samples in 30 days`);
+    for (const rule of [
+      'paywatch:payment_amount_inr:increase1d',
+      'paywatch:availability:ratio_avg5m',
+      'paywatch:lms_posting_queue_depth:max5m',
+      'paywatch:db_connections_used:ratio',
+    ]) {
+      assert.ok(
+        (await count(rule, 30 * DAY)) >= 0.99 * (older + dense / 300),
+        `${rule}: ${await count(rule, 30 * DAY)} samples in 30 days`,
+      );
     }
     // (NaN when no payment finished in 5 minutes, as live: left out of the average.)
     const [ratio] = await promQuery(prometheus.url, `avg_over_time((paywatch:payment_success_ratio:rate5m >= 0)[${dense}s:300s])`, at);
@@ -225,7 +312,10 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
         const [stamp] = await promQuery(prometheus.url, `timestamp(${record})`, result.endSeconds - back);
         if (!stamp) {
           // Before the dense stretch, 5-minute rates over per-branch counters cannot be computed.
-          assert.ok(back > result.endSeconds - result.denseFromSeconds && /rate5m|increase1h/.test(record), `${record} has a sample ${back} s before the end`);
+          assert.ok(
+            back > result.endSeconds - result.denseFromSeconds && /rate5m|increase1h/.test(record),
+            `${record} has a sample ${back} s before the end`,
+          );
           continue;
         }
         const t = Number(stamp.value[1]);
@@ -234,22 +324,35 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
         assert.ok(recorded && computed, `${record} and its expression at ${t}`);
         const [a, b] = [Number(recorded.value[1]), Number(computed.value[1])];
         if (Number.isNaN(a) && Number.isNaN(b)) continue; // no payment finished in those 5 minutes: NaN both ways
-        assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${record} at ${new Date(t * 1000).toISOString()}: recorded ${a}, Prometheus computes ${b} from the raw history`);
+        assert.ok(
+          Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)),
+          `${record} at ${new Date(t * 1000).toISOString()}: recorded ${a}, Prometheus computes ${b} from the raw history`,
+        );
         compared++;
       }
     }
     assert.ok(compared >= 8, `${compared} comparisons of numbers`);
   });
 
-  test('the history has data up to the start: raw series and the dashboards\' recorded series', async () => {
+  test("the history has data up to the start: raw series and the dashboards' recorded series", async () => {
     const end = result.endSeconds;
-    for (const query of ['sum(payments_total)', 'paywatch:payment_success_ratio:rate5m', 'paywatch:payment_amount_inr:rate5m', 'paywatch:availability:ratio_avg5m', 'paywatch:payment_failures:increase1h']) {
+    for (const query of [
+      'sum(payments_total)',
+      'paywatch:payment_success_ratio:rate5m',
+      'paywatch:payment_amount_inr:rate5m',
+      'paywatch:availability:ratio_avg5m',
+      'paywatch:payment_failures:increase1h',
+    ]) {
       const [sample] = await promQuery(prometheus.url, `timestamp(${query})`, end);
-      assert.ok(sample && Number(sample.value[1]) > end - 300, `${query} has a sample in the last 5 minutes before the start (${sample?.value[1]} vs ${end})`);
+      assert.ok(
+        sample && Number(sample.value[1]) > end - 300,
+        `${query} has a sample in the last 5 minutes before the start (${sample?.value[1]} vs ${end})`,
+      );
     }
     // No hole: every 5 minutes of the last 6 hours the success-rate chart has a value.
     const holes: number[] = [];
-    for (let t = end - 6 * 3600; t <= end; t += 300) if (!(await promQuery(prometheus.url, 'paywatch:payment_amount_inr:rate5m', t)).length) holes.push(t);
+    for (let t = end - 6 * 3600; t <= end; t += 300)
+      if (!(await promQuery(prometheus.url, 'paywatch:payment_amount_inr:rate5m', t)).length) holes.push(t);
     assert.deepEqual(holes, [], 'no 5-minute step of the last 6 hours without the revenue rate');
   });
 
@@ -267,10 +370,17 @@ describe('a 30-day backfill imported into a real Prometheus', () => {
     assert.equal(await fillHistoryGap({ prometheusDir: dir, now: (liveStart + 10 * 3600) * 1000, log: () => {} }), 0, 'only once');
     prometheus = await startPrometheus({ dir, config: 'global:\n  scrape_interval: 15s\n', retention: '60d' });
     const at = state.gapFilledUntil!;
-    const [resets] = await promQuery(prometheus.url, 'sum(resets(payments_total[12h])) + sum(resets(payment_amount_total[12h])) + sum(resets(lms_postings_total[12h]))', at);
+    const [resets] = await promQuery(
+      prometheus.url,
+      'sum(resets(payments_total[12h])) + sum(resets(payment_amount_total[12h])) + sum(resets(lms_postings_total[12h]))',
+      at,
+    );
     assert.equal(Number(resets!.value[1]), 0, 'the filled series continue the history: no counter reset');
     const [rule] = await promQuery(prometheus.url, 'count_over_time(paywatch:availability:ratio_avg5m[3h])', at);
-    assert.ok(Number(rule?.value[1]) >= 35, `5-minute samples through the gap (${rule?.value[1]})\n${lines.join('\n')}\n${JSON.stringify(await promQuery(prometheus.url, 'count_over_time(probe_success[3h])', at))}\n${JSON.stringify(await promQuery(prometheus.url, 'count_over_time(paywatch:availability:ratio_avg5m[6h])', at))}`);
+    assert.ok(
+      Number(rule?.value[1]) >= 35,
+      `5-minute samples through the gap (${rule?.value[1]})\n${lines.join('\n')}\n${JSON.stringify(await promQuery(prometheus.url, 'count_over_time(probe_success[3h])', at))}\n${JSON.stringify(await promQuery(prometheus.url, 'count_over_time(paywatch:availability:ratio_avg5m[6h])', at))}`,
+    );
     const [ratio] = await promQuery(prometheus.url, 'count_over_time(paywatch:payment_success_ratio:rate5m[3h])', at);
     assert.ok(Number(ratio?.value[1]) >= 30, `the rules over rules through the gap too (${ratio?.value[1]})`);
     const [before] = await promQuery(prometheus.url, 'sum(payment_amount_total)', result.endSeconds);

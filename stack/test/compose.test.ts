@@ -48,7 +48,10 @@ test('every long-running service has a health check, and start-up waits on them'
   for (const [name, service] of Object.entries(services)) {
     for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
       assert.ok(services[dependency], `${name} depends on a service that exists (${dependency})`);
-      assert.ok(['service_healthy', 'service_completed_successfully'].includes(condition), `${name} waits for ${dependency} to be ready, not just started`);
+      assert.ok(
+        ['service_healthy', 'service_completed_successfully'].includes(condition),
+        `${name} waits for ${dependency} to be ready, not just started`,
+      );
     }
   }
 });
@@ -62,7 +65,8 @@ test('only what a user opens is published, and only on 127.0.0.1', () => {
     }
   }
   assert.deepEqual(Object.keys(published).sort(), ['alert-sink', 'grafana', 'mailpit', 'prometheus']);
-  for (const name of ['postgres', 'scope-proxy', 'exporter-payments', 'simulator', 'alertmanager']) assert.equal(services[name]!.ports, undefined, `${name} is not published`);
+  for (const name of ['postgres', 'scope-proxy', 'exporter-payments', 'simulator', 'alertmanager'])
+    assert.equal(services[name]!.ports, undefined, `${name} is not published`);
 });
 
 test('data lives in named volumes; every mounted file is in the repository', () => {
@@ -73,7 +77,10 @@ test('data lives in named volumes; every mounted file is in the repository', () 
         const path = join(repoRoot, source!);
         if (source === './plugin/dist') {
           // Built by `npm run build` in plugin/ (the README's first step); it is not committed.
-          assert.ok(JSON.parse(readFileSync(join(repoRoot, 'plugin', 'package.json'), 'utf8')).scripts.build, 'plugin/dist is built by plugin\'s build script');
+          assert.ok(
+            JSON.parse(readFileSync(join(repoRoot, 'plugin', 'package.json'), 'utf8')).scripts.build,
+            "plugin/dist is built by plugin's build script",
+          );
           continue;
         }
         assert.ok(existsSync(path), `${name} mounts ${source}, which exists`);
@@ -87,7 +94,10 @@ test('data lives in named volumes; every mounted file is in the repository', () 
     }
   }
   for (const stateful of ['postgres', 'prometheus', 'alertmanager', 'grafana']) {
-    assert.ok(services[stateful]!.volumes?.some((v) => !v.startsWith('.') && !v.startsWith('/')), `${stateful} keeps its data in a named volume`);
+    assert.ok(
+      services[stateful]!.volumes?.some((v) => !v.startsWith('.') && !v.startsWith('/')),
+      `${stateful} keeps its data in a named volume`,
+    );
   }
 });
 
@@ -107,19 +117,26 @@ test('Grafana gets the plugin, provisioning, settings and dashboards, and reache
   assert.equal(mounts.get('/var/lib/grafana/plugins/paywatch-paywatch-app'), './plugin/dist');
   assert.equal(mounts.get(grafana.environment!.PAYWATCH_DASHBOARDS_DIR), './plugin/src/dashboards');
   assert.equal(grafana.environment!.PAYWATCH_SCOPE_PROXY_URL, `http://${COMPOSE_TARGETS.scopeProxy}`);
-  assert.ok(!Object.values(grafana.environment!).some((value) => /prometheus:9090/.test(value)), 'Grafana is never told where Prometheus is');
+  assert.ok(
+    !Object.values(grafana.environment!).some((value) => /prometheus:9090/.test(value)),
+    'Grafana is never told where Prometheus is',
+  );
   assert.match(grafana.image!, /^grafana\/grafana(-oss)?:/, 'Grafana OSS');
 });
 
 // A login can be renamed by its user; the scope proxy binds each policy login to the Grafana user
 // access sync created, through Grafana's signed ID token (scope-proxy/src/identity.ts).
-test('the scope proxy trusts only Grafana\'s ID token, bound by access sync to one Grafana user per login', () => {
+test("the scope proxy trusts only Grafana's ID token, bound by access sync to one Grafana user per login", () => {
   const flag = (command: string[], name: string) => command[command.indexOf(name) + 1];
   const proxy = (services['scope-proxy']!.command ?? []) as string[];
   const sync = (services['access-sync']!.command ?? []) as string[];
   assert.equal(flag(proxy, '--identity'), 'grafana-id');
   assert.equal(flag(proxy, '--jwks-url'), 'http://grafana:3000/api/signing-keys/keys');
-  assert.equal(flag(proxy, '--jwt-issuer'), services.grafana!.environment!.GF_SERVER_ROOT_URL, 'Grafana 12 signs with its root URL (trailing slash) as issuer');
+  assert.equal(
+    flag(proxy, '--jwt-issuer'),
+    services.grafana!.environment!.GF_SERVER_ROOT_URL,
+    'Grafana 12 signs with its root URL (trailing slash) as issuer',
+  );
   assert.equal(flag(proxy, '--jwt-audience'), 'org:1');
   assert.equal(flag(proxy, '--identities'), flag(sync, '--identities'), 'the proxy reads the file access sync writes');
   const volumeOf = (service: string) => (services[service]!.volumes ?? []).find((v) => v.split(':')[1] === '/data')?.split(':')[0];
@@ -129,21 +146,25 @@ test('the scope proxy trusts only Grafana\'s ID token, bound by access sync to o
   assert.equal(services.grafana!.environment!.PAYWATCH_ALERTMANAGER_URL, undefined, 'no Alertmanager data source');
 });
 
-test('our processes run the repository\'s entry points', () => {
+test("our processes run the repository's entry points", () => {
   for (const [name, service] of Object.entries(services)) {
     if (!service.build) continue;
     const entry = Array.isArray(service.command) ? service.command[0]! : String(service.command);
     assert.ok(existsSync(join(repoRoot, entry)), `${name} runs ${entry}, which exists`);
   }
   const dockerfile = readFileSync(join(repoRoot, 'docker', 'paywatch.Dockerfile'), 'utf8');
-  for (const copy of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) assert.ok(existsSync(join(repoRoot, copy[1]!)), `Dockerfile copies ${copy[1]}, which exists`);
+  for (const copy of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm))
+    assert.ok(existsSync(join(repoRoot, copy[1]!)), `Dockerfile copies ${copy[1]}, which exists`);
 });
 
 test('Prometheus scrapes the compose services and loads the rules; the configs are fresh and valid', () => {
   for (const [path, content] of Object.entries(composeConfigFiles())) {
     assert.equal(readFileSync(join(repoRoot, path), 'utf8'), content, `${path} is up to date (npm run compose-configs)`);
   }
-  const prometheus = parse(readFileSync(join(repoRoot, 'docker', 'prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>; rule_files: string[] };
+  const prometheus = parse(readFileSync(join(repoRoot, 'docker', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+    rule_files: string[];
+  };
   const hosts = new Set(Object.keys(services));
   for (const job of prometheus.scrape_configs) {
     for (const target of job.static_configs.flatMap((c) => c.targets)) {
@@ -155,7 +176,9 @@ test('Prometheus scrapes the compose services and loads the rules; the configs a
   assert.ok(services.prometheus!.volumes!.includes('./prometheus/rules:/etc/prometheus/rules:ro'));
   const promtool = findTool('promtool');
   if (promtool) {
-    const check = spawnSync(promtool, ['check', 'config', '--syntax-only', join(repoRoot, 'docker', 'prometheus', 'prometheus.yml')], { encoding: 'utf8' });
+    const check = spawnSync(promtool, ['check', 'config', '--syntax-only', join(repoRoot, 'docker', 'prometheus', 'prometheus.yml')], {
+      encoding: 'utf8',
+    });
     assert.equal(check.status, 0, check.stdout + check.stderr);
   }
   const amtool = findTool('amtool');
@@ -177,7 +200,11 @@ test('docker compose accepts the file (when a compose client is installed)', (t)
     return;
   }
   for (const [command, ...args] of clients) {
-    const env: NodeJS.ProcessEnv = { ...process.env, PAYWATCH_PROXY_SECRET: 'test-secret-0123456789abcdef', GRAFANA_ADMIN_PASSWORD: 'test-admin-password' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PAYWATCH_PROXY_SECRET: 'test-secret-0123456789abcdef',
+      GRAFANA_ADMIN_PASSWORD: 'test-admin-password',
+    };
     const ok = spawnSync(command!, [...args, 'config', '-q'], { cwd: repoRoot, env, encoding: 'utf8' });
     assert.equal(ok.status, 0, `${command} ${args.join(' ')} config: ${ok.stderr}`);
     delete env.PAYWATCH_PROXY_SECRET;

@@ -74,7 +74,10 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
     config.speed = 20;
     config.paymentsPerBranch = 5000;
     const lines: string[] = [];
-    stack = await startStack(config, consoleProgress((line) => lines.push(line)));
+    stack = await startStack(
+      config,
+      consoleProgress((line) => lines.push(line)),
+    );
     const prometheus = stack.urls.prometheus!;
     // Live data behind every kind of panel: the recording rules of payments (by branch) and the
     // officers' collections, the probes, and the exporters' gauges.
@@ -92,7 +95,9 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
     ]) {
       await waitFor(
         async () => {
-          const body = (await (await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data: { result: unknown[] } };
+          const body = (await (await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
+            data: { result: unknown[] };
+          };
           return body.data.result.length > 0;
         },
         { timeoutMs: 180_000, intervalMs: 2000, what: `${query} to have data` },
@@ -128,7 +133,12 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
       headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
       body,
     });
-    const json = (await response.json()) as { data?: { resultType: string; result: Array<{ metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }> } };
+    const json = (await response.json()) as {
+      data?: {
+        resultType: string;
+        result: Array<{ metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }>;
+      };
+    };
     const result = json.data?.result ?? [];
     const series = result
       .map((s) => ({ metric: s.metric, values: s.values ?? (s.value ? [s.value] : []) }))
@@ -170,8 +180,13 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
       const attempt = await ask('sunil.bm', query);
       const baseline = await ask('sunil.bm', nowhere[i]!);
       assert.ok(attempt.status < 500, `${query.expr}: ${attempt.status}`);
-      assert.deepEqual(attempt, baseline, `"${query.panelTitle}" ${query.refId}: BR0001 in $branch changed sunil.bm's answer: ${query.expr}`);
-      for (const s of attempt.series) assert.ok(!s.metric.branch || ['BR0002', 'BR0003'].includes(s.metric.branch), `series of ${s.metric.branch} reached sunil.bm`);
+      assert.deepEqual(
+        attempt,
+        baseline,
+        `"${query.panelTitle}" ${query.refId}: BR0001 in $branch changed sunil.bm's answer: ${query.expr}`,
+      );
+      for (const s of attempt.series)
+        assert.ok(!s.metric.branch || ['BR0002', 'BR0003'].includes(s.metric.branch), `series of ${s.metric.branch} reached sunil.bm`);
       owner.set(query.panelTitle, (owner.get(query.panelTitle) ?? false) || hasData(await ask('meera.bm', query)));
     }
     // The test means something: the same queries do show BR0001's numbers to its own manager.
@@ -188,15 +203,22 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
       // anita.fo is BR0002-FO01; BR0001-FO01 is ravi.fo.
       const attempt = await ask('anita.fo', query);
       assert.ok(attempt.status < 500, `${query.expr}: ${attempt.status}`);
-      assert.deepEqual(attempt, await ask('anita.fo', nowhere[i]!), `"${query.panelTitle}" ${query.refId}: BR0001-FO01 in $officer changed anita.fo's answer: ${query.expr}`);
-      for (const s of attempt.series) assert.ok(!s.metric.officer || s.metric.officer === 'BR0002-FO01', `series of ${s.metric.officer} reached anita.fo`);
+      assert.deepEqual(
+        attempt,
+        await ask('anita.fo', nowhere[i]!),
+        `"${query.panelTitle}" ${query.refId}: BR0001-FO01 in $officer changed anita.fo's answer: ${query.expr}`,
+      );
+      for (const s of attempt.series)
+        assert.ok(!s.metric.officer || s.metric.officer === 'BR0002-FO01', `series of ${s.metric.officer} reached anita.fo`);
       if (!hasData(await ask('ravi.fo', query))) unseen.push(query.expr);
     }
     assert.deepEqual(unseen, [], 'ravi.fo sees his own numbers on every query of his dashboard');
   });
 
   test('the aggregate-only viewer gets its allowed aggregates and nothing else from the dashboards that are not for it', async () => {
-    const allowed = new Set((parse(readFileSync(join(repoRoot, 'policy', 'policy.yml'), 'utf8')) as { aggregate_metrics: string[] }).aggregate_metrics);
+    const allowed = new Set(
+      (parse(readFileSync(join(repoRoot, 'policy', 'policy.yml'), 'utf8')) as { aggregate_metrics: string[] }).aggregate_metrics,
+    );
     /** The metric names a query reads, by the official grammar. */
     const metrics = (expr: string) => {
       const names = new Set<string>();
@@ -212,12 +234,21 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
       assert.ok(viewer.status < 500, `${query.expr}: ${viewer.status}`);
       if (metrics(query.expr).every((name) => allowed.has(name))) {
         aggregateOnly++;
-        assert.deepEqual(viewer, await answer(`${stack.urls.prometheus}/api/v1`, query), `the viewer reads its aggregate ${query.expr} as Prometheus answers it`);
+        assert.deepEqual(
+          viewer,
+          await answer(`${stack.urls.prometheus}/api/v1`, query),
+          `the viewer reads its aggregate ${query.expr} as Prometheus answers it`,
+        );
       } else {
         refused++;
         // Nothing: refused, empty, or a constant the query itself supplies (`or vector(0)`).
-        const constantOnly = viewer.series.every((s) => Object.keys(s.metric).length === 0 && s.values.every(([, v]) => v === '0' || v === 'NaN'));
-        assert.ok(viewer.status >= 400 || constantOnly, `${query.uid} "${query.panelTitle}" answered the viewer: ${query.expr} -> ${JSON.stringify(viewer.series).slice(0, 300)}`);
+        const constantOnly = viewer.series.every(
+          (s) => Object.keys(s.metric).length === 0 && s.values.every(([, v]) => v === '0' || v === 'NaN'),
+        );
+        assert.ok(
+          viewer.status >= 400 || constantOnly,
+          `${query.uid} "${query.panelTitle}" answered the viewer: ${query.expr} -> ${JSON.stringify(viewer.series).slice(0, 300)}`,
+        );
       }
     }
     assert.ok(aggregateOnly > 5 && refused > 50, `${aggregateOnly} aggregate-only and ${refused} other queries`);

@@ -24,8 +24,14 @@ test('each wrapper module requires its upstream module, keeps the commands in to
       const path = pkg ? `${GO_TOOLS[tool].module}/${pkg}` : GO_TOOLS[tool].module;
       assert.ok(toolsGo.includes(`_ "${path}"`), `tools/${tool}/tools.go blank-imports ${path}`);
     }
-    const tracked = spawnSync('git', ['ls-files', '--others', '--cached', '--exclude-standard', join('tools', tool)], { cwd: repoRoot, encoding: 'utf8' });
-    const files = tracked.stdout.split('\n').filter(Boolean).map((file) => file.slice(`tools/${tool}/`.length));
+    const tracked = spawnSync('git', ['ls-files', '--others', '--cached', '--exclude-standard', join('tools', tool)], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    const files = tracked.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((file) => file.slice(`tools/${tool}/`.length));
     assert.deepEqual(files.sort(), ['go.mod', 'go.sum', 'tools.go'], `tools/${tool} holds only go.mod, go.sum and tools.go`);
   }
 });
@@ -49,9 +55,18 @@ test('Docker Compose runs the same Prometheus and Alertmanager as the local stac
 });
 
 test('the built Prometheus, promtool, Alertmanager and amtool report the pinned versions', () => {
-  for (const [tool, binary] of [['prometheus', 'prometheus'], ['prometheus', 'promtool'], ['alertmanager', 'alertmanager'], ['alertmanager', 'amtool']] as const) {
+  for (const [tool, binary] of [
+    ['prometheus', 'prometheus'],
+    ['prometheus', 'promtool'],
+    ['alertmanager', 'alertmanager'],
+    ['alertmanager', 'amtool'],
+  ] as const) {
     const result = spawnSync(requireTool(binary), ['--version'], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(`${result.stdout}${result.stderr}`, new RegExp(`version ${releaseOf(tool).replace(/\./g, '\\.')}\\b`), `${binary} --version`);
+    assert.match(
+      `${result.stdout}${result.stderr}`,
+      new RegExp(`version ${releaseOf(tool).replace(/\./g, '\\.')}\\b`),
+      `${binary} --version`,
+    );
   }
 });

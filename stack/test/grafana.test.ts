@@ -87,15 +87,27 @@ describe('through a real Grafana', () => {
     const saved = process.env.PAYWATCH_DEMO_PASSWORD;
     delete process.env.PAYWATCH_DEMO_PASSWORD; // the demo people get paywatch-demo
     try {
-      stack = await startStack(config, consoleProgress(() => undefined));
+      stack = await startStack(
+        config,
+        consoleProgress(() => undefined),
+      );
     } finally {
       if (saved !== undefined) process.env.PAYWATCH_DEMO_PASSWORD = saved;
     }
     assert.ok(stack.urls.grafana, 'the stack started Grafana');
     grafana = stack.urls.grafana!;
-    for (const query of ['branch:payment_success_ratio:rate5m{branch="BR0001"}', 'officer:field_collections:increase1d{officer="BR0001-FO01"}', 'paywatch:availability:ratio_avg5m']) {
+    for (const query of [
+      'branch:payment_success_ratio:rate5m{branch="BR0001"}',
+      'officer:field_collections:increase1d{officer="BR0001-FO01"}',
+      'paywatch:availability:ratio_avg5m',
+    ]) {
       await waitFor(
-        async () => ((await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data: { result: unknown[] } }).data.result.length > 0,
+        async () =>
+          (
+            (await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
+              data: { result: unknown[] };
+            }
+          ).data.result.length > 0,
         { timeoutMs: 180_000, intervalMs: 2000, what: `${query} to have data` },
       );
     }
@@ -108,7 +120,12 @@ describe('through a real Grafana', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  async function call(who: { login: string; password?: string } | { token: string } | null, method: string, path: string, body?: unknown): Promise<Reply> {
+  async function call(
+    who: { login: string; password?: string } | { token: string } | null,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Reply> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (who && 'token' in who) headers.authorization = `Bearer ${who.token}`;
     else if (who) headers.authorization = `Basic ${Buffer.from(`${who.login}:${who.password ?? PASSWORD}`).toString('base64')}`;
@@ -127,9 +144,24 @@ describe('through a real Grafana', () => {
   const admin = () => as('admin');
 
   /** A panel query as the browser sends it: /api/ds/query with the dashboard's data source. */
-  async function dsQuery(who: Parameters<typeof call>[0], expr: string, instant: boolean): Promise<{ status: number; series: Series[]; error?: string }> {
+  async function dsQuery(
+    who: Parameters<typeof call>[0],
+    expr: string,
+    instant: boolean,
+  ): Promise<{ status: number; series: Series[]; error?: string }> {
     const reply = await call(who, 'POST', '/api/ds/query', {
-      queries: [{ refId: 'A', datasource: { type: 'prometheus', uid: DATASOURCE }, expr, instant, range: !instant, intervalMs: 60_000, maxDataPoints: 60, format: 'time_series' }],
+      queries: [
+        {
+          refId: 'A',
+          datasource: { type: 'prometheus', uid: DATASOURCE },
+          expr,
+          instant,
+          range: !instant,
+          intervalMs: 60_000,
+          maxDataPoints: 60,
+          format: 'time_series',
+        },
+      ],
       from: String((at - 3600) * 1000),
       to: String(at * 1000),
     });
@@ -142,30 +174,43 @@ describe('through a real Grafana', () => {
       });
     }
     series.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
-    return { status: result?.status ?? reply.status, series, ...(result?.error || reply.status >= 400 ? { error: String(result?.error ?? reply.text) } : {}) };
+    return {
+      status: result?.status ?? reply.status,
+      series,
+      ...(result?.error || reply.status >= 400 ? { error: String(result?.error ?? reply.text) } : {}),
+    };
   }
   const hasData = (series: Series[]) => series.some((s) => s.values.some((v) => v !== null && !Number.isNaN(v)));
   const ask = (login: string, query: PanelQuery) => dsQuery(as(login), query.expr, !!query.instant);
   const whoamiPath = `/api/datasources/proxy/uid/${DATASOURCE}/api/v1/paywatch/whoami`;
 
-  test('real Grafana: the app\'s whoami through the data proxy and through a resource call is each person as the policy says', real, async () => {
-    for (const [role, person] of Object.entries(PEOPLE)) {
-      for (const path of [whoamiPath, `/api/datasources/uid/${DATASOURCE}/resources/api/v1/paywatch/whoami`]) {
-        const reply = await call(as(person.login), 'GET', path);
-        assert.equal(reply.status, 200, `${person.login} ${path}: ${reply.text}`);
-        const who = reply.json.data ?? reply.json;
-        assert.equal(who.login, person.login);
-        assert.equal(who.role, role);
-        assert.deepEqual(who.folders, policy.roles[role]!.folders);
+  test(
+    "real Grafana: the app's whoami through the data proxy and through a resource call is each person as the policy says",
+    real,
+    async () => {
+      for (const [role, person] of Object.entries(PEOPLE)) {
+        for (const path of [whoamiPath, `/api/datasources/uid/${DATASOURCE}/resources/api/v1/paywatch/whoami`]) {
+          const reply = await call(as(person.login), 'GET', path);
+          assert.equal(reply.status, 200, `${person.login} ${path}: ${reply.text}`);
+          const who = reply.json.data ?? reply.json;
+          assert.equal(who.login, person.login);
+          assert.equal(who.role, role);
+          assert.deepEqual(who.folders, policy.roles[role]!.folders);
+        }
       }
-    }
-  });
+    },
+  );
 
-  test('real Grafana: /api/ds/query carries who is asking (the same query counts 1 branch for meera.bm, 4 for asha.exec)', real, async () => {
-    const count = async (login: string) => (await dsQuery(as(login), 'count(count by (branch) (payments_total))', true)).series[0]?.values.at(-1);
-    assert.equal(await count('meera.bm'), 1);
-    assert.equal(await count('asha.exec'), 4);
-  });
+  test(
+    'real Grafana: /api/ds/query carries who is asking (the same query counts 1 branch for meera.bm, 4 for asha.exec)',
+    real,
+    async () => {
+      const count = async (login: string) =>
+        (await dsQuery(as(login), 'count(count by (branch) (payments_total))', true)).series[0]?.values.at(-1);
+      assert.equal(await count('meera.bm'), 1);
+      assert.equal(await count('asha.exec'), 4);
+    },
+  );
 
   test('real Grafana: every panel query of the dashboards each role may open has data', real, async () => {
     for (const dashboard of index.dashboards) {
@@ -179,7 +224,11 @@ describe('through a real Grafana', () => {
           assert.equal(answer.status, 200, `${dashboard.uid} "${query.panelTitle}" as ${person.login}: ${answer.error}`);
           (hasData(answer.series) ? withData : empty).add(query.panelTitle);
         }
-        assert.deepEqual([...empty].filter((t) => !withData.has(t) && !MAY_BE_EMPTY.has(t)), [], `${dashboard.uid} as ${person.login}: panels without data`);
+        assert.deepEqual(
+          [...empty].filter((t) => !withData.has(t) && !MAY_BE_EMPTY.has(t)),
+          [],
+          `${dashboard.uid} as ${person.login}: panels without data`,
+        );
       }
     }
   });
@@ -209,10 +258,20 @@ describe('through a real Grafana', () => {
       }
       for (const folder of ['executive', 'business', 'branch', 'field', 'operations', 'status']) {
         const reply = await call(as(person.login), 'GET', `/api/folders/${folderUid(folder)}`);
-        if (!folders.includes(folder)) assert.ok(reply.status === 403 || reply.status === 404, `${person.login} folder ${folder}: ${reply.status}`);
+        if (!folders.includes(folder))
+          assert.ok(reply.status === 403 || reply.status === 404, `${person.login} folder ${folder}: ${reply.status}`);
       }
-      const found = ((await call(as(person.login), 'GET', '/api/search?tag=paywatch')).json as Array<{ uid: string }>).map((d) => d.uid).sort();
-      assert.deepEqual(found, index.dashboards.filter((d) => folders.includes(d.folder)).map((d) => d.uid).sort(), `${person.login} search`);
+      const found = ((await call(as(person.login), 'GET', '/api/search?tag=paywatch')).json as Array<{ uid: string }>)
+        .map((d) => d.uid)
+        .sort();
+      assert.deepEqual(
+        found,
+        index.dashboards
+          .filter((d) => folders.includes(d.folder))
+          .map((d) => d.uid)
+          .sort(),
+        `${person.login} search`,
+      );
     }
   });
 
@@ -223,7 +282,7 @@ describe('through a real Grafana', () => {
     }
   });
 
-  test('real Grafana: no path shows another branch\'s alerts', real, async () => {
+  test("real Grafana: no path shows another branch's alerts", real, async () => {
     for (const login of ['meera.bm', 'ravi.fo', 'vikram.viewer']) {
       const datasources = (await call(as(login), 'GET', '/api/datasources')).json as Array<{ type: string }> | undefined;
       assert.ok(!(datasources ?? []).some((ds) => ds.type === 'alertmanager'), `${login}: no Alertmanager data source`);
@@ -245,8 +304,13 @@ describe('through a real Grafana', () => {
     }
   });
 
-  test('real Grafana: a person who renames their login to someone else\'s gets none of their scope', real, async () => {
-    const created = await call(admin(), 'POST', '/api/admin/users', { login: 'mallory', email: 'mallory@elsewhere.example', name: 'Mallory', password: 'mallory-pass-123' });
+  test("real Grafana: a person who renames their login to someone else's gets none of their scope", real, async () => {
+    const created = await call(admin(), 'POST', '/api/admin/users', {
+      login: 'mallory',
+      email: 'mallory@elsewhere.example',
+      name: 'Mallory',
+      password: 'mallory-pass-123',
+    });
     assert.equal(created.status, 200, created.text);
     const meera = await call(as('meera.bm'), 'PUT', '/api/user', { login: 'meera.k', email: 'meera.bm@paywatch.example', name: 'Meera' });
     assert.equal(meera.status, 200, meera.text);
@@ -259,26 +323,41 @@ describe('through a real Grafana', () => {
       const answer = await dsQuery(as_meera, 'sum by (branch) (payments_total)', true);
       assert.equal(hasData(answer.series), false, 'no numbers for the impostor');
     } finally {
-      await call({ login: 'meera.bm', password: 'mallory-pass-123' }, 'PUT', '/api/user', { login: 'mallory', email: 'mallory@elsewhere.example', name: 'Mallory' });
-      await call({ login: 'meera.k', password: PASSWORD }, 'PUT', '/api/user', { login: 'meera.bm', email: 'meera.bm@paywatch.example', name: 'Meera' });
+      await call({ login: 'meera.bm', password: 'mallory-pass-123' }, 'PUT', '/api/user', {
+        login: 'mallory',
+        email: 'mallory@elsewhere.example',
+        name: 'Mallory',
+      });
+      await call({ login: 'meera.k', password: PASSWORD }, 'PUT', '/api/user', {
+        login: 'meera.bm',
+        email: 'meera.bm@paywatch.example',
+        name: 'Meera',
+      });
     }
   });
 
-  test('real Grafana: anonymous requests, public dashboards, snapshots, service-account tokens and API keys get nothing', real, async () => {
-    assert.equal((await call(null, 'GET', whoamiPath)).status, 401);
-    assert.equal((await call(null, 'POST', '/api/ds/query', { queries: [] })).status, 401);
-    const publicDashboard = await call(admin(), 'POST', '/api/dashboards/uid/paywatch-executive/public-dashboards', { isEnabled: true, share: 'public' });
-    assert.ok(publicDashboard.status >= 400, `public dashboards are off: ${publicDashboard.status} ${publicDashboard.text}`);
-    const snapshot = await call(admin(), 'POST', '/api/snapshots', { dashboard: { title: 'x', panels: [] }, expires: 60 });
-    assert.ok(snapshot.status >= 400, `snapshots are off: ${snapshot.status}`);
-    const apiKey = await call(admin(), 'POST', '/api/auth/keys', { name: 'probe', role: 'Admin' });
-    assert.ok(apiKey.status >= 400, `API keys cannot be made: ${apiKey.status}`);
-    const account = await call(admin(), 'POST', '/api/serviceaccounts', { name: 'paywatch-probe', role: 'Admin' });
-    assert.equal(account.status, 201, account.text);
-    const token = await call(admin(), 'POST', `/api/serviceaccounts/${account.json.id}/tokens`, { name: 'probe' });
-    assert.equal(token.status, 200, token.text);
-    const bearer = { token: token.json.key as string };
-    assert.equal((await call(bearer, 'GET', whoamiPath)).status, 403, 'a service account is not a person of the policy');
-    assert.equal(hasData((await dsQuery(bearer, 'sum by (branch) (payments_total)', true)).series), false);
-  });
+  test(
+    'real Grafana: anonymous requests, public dashboards, snapshots, service-account tokens and API keys get nothing',
+    real,
+    async () => {
+      assert.equal((await call(null, 'GET', whoamiPath)).status, 401);
+      assert.equal((await call(null, 'POST', '/api/ds/query', { queries: [] })).status, 401);
+      const publicDashboard = await call(admin(), 'POST', '/api/dashboards/uid/paywatch-executive/public-dashboards', {
+        isEnabled: true,
+        share: 'public',
+      });
+      assert.ok(publicDashboard.status >= 400, `public dashboards are off: ${publicDashboard.status} ${publicDashboard.text}`);
+      const snapshot = await call(admin(), 'POST', '/api/snapshots', { dashboard: { title: 'x', panels: [] }, expires: 60 });
+      assert.ok(snapshot.status >= 400, `snapshots are off: ${snapshot.status}`);
+      const apiKey = await call(admin(), 'POST', '/api/auth/keys', { name: 'probe', role: 'Admin' });
+      assert.ok(apiKey.status >= 400, `API keys cannot be made: ${apiKey.status}`);
+      const account = await call(admin(), 'POST', '/api/serviceaccounts', { name: 'paywatch-probe', role: 'Admin' });
+      assert.equal(account.status, 201, account.text);
+      const token = await call(admin(), 'POST', `/api/serviceaccounts/${account.json.id}/tokens`, { name: 'probe' });
+      assert.equal(token.status, 200, token.text);
+      const bearer = { token: token.json.key as string };
+      assert.equal((await call(bearer, 'GET', whoamiPath)).status, 403, 'a service account is not a person of the policy');
+      assert.equal(hasData((await dsQuery(bearer, 'sum by (branch) (payments_total)', true)).series), false);
+    },
+  );
 });

@@ -60,7 +60,11 @@ describe('npm start from a clean checkout', () => {
     writeFileSync(join(grafanaHome, 'conf', 'defaults.ini'), '');
     const fakeGrafana = join(work, 'grafana');
     const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-    writeFileSync(fakeGrafana, `#!/bin/sh\nexec "${process.execPath}" --import ${tsxLoader} "${join(checkout, 'stack', 'test', 'support', 'fake-grafana.ts')}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      fakeGrafana,
+      `#!/bin/sh\nexec "${process.execPath}" --import ${tsxLoader} "${join(checkout, 'stack', 'test', 'support', 'fake-grafana.ts')}" "$@"\n`,
+      { mode: 0o755 },
+    );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PAYWATCH_DATA_DIR: join(work, 'data'),
@@ -78,7 +82,12 @@ describe('npm start from a clean checkout', () => {
       ports[name] = await freePort();
       env[spec.env] = String(ports[name]);
     }
-    child = spawn(process.execPath, ['--import', 'tsx', join(checkout, 'stack', 'src', 'cli', 'start.ts')], { cwd: checkout, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn(process.execPath, ['--import', 'tsx', join(checkout, 'stack', 'src', 'cli', 'start.ts')], {
+      cwd: checkout,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     let exited = false;
@@ -107,27 +116,42 @@ describe('npm start from a clean checkout', () => {
   test('Prometheus reports every target up and the rules loaded', async () => {
     const targets = await waitFor(
       async () => {
-        const body = (await (await fetch(`${url('prometheus')}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> } };
+        const body = (await (await fetch(`${url('prometheus')}/api/v1/targets`)).json()) as {
+          data: { activeTargets: Array<{ labels: Record<string, string>; health: string; lastError: string }> };
+        };
         const active = body.data.activeTargets;
         return active.length > 0 && active.every((t) => t.health === 'up') ? active : false;
       },
       { timeoutMs: 120_000, intervalMs: 1000, what: 'every target up' },
     );
     const jobs = new Set(targets.map((t) => t.labels.job));
-    for (const job of ['payments-api', 'payments', 'lms', 'rfid', 'pool', 'scope-proxy', 'prometheus', 'alertmanager', 'blackbox', 'node']) assert.ok(jobs.has(job), `job ${job} is scraped`);
+    for (const job of ['payments-api', 'payments', 'lms', 'rfid', 'pool', 'scope-proxy', 'prometheus', 'alertmanager', 'blackbox', 'node'])
+      assert.ok(jobs.has(job), `job ${job} is scraped`);
 
     const expected = readdirSync(join(checkout, 'prometheus', 'rules'))
       .filter((f) => f.endsWith('.yml'))
-      .flatMap((f) => (parse(readFileSync(join(checkout, 'prometheus', 'rules', f), 'utf8')) as { groups: Array<{ name: string; rules: unknown[] }> }).groups);
-    const rules = (await (await fetch(`${url('prometheus')}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string; rules: Array<{ health: string; name: string; lastError?: string }> }> } };
+      .flatMap(
+        (f) =>
+          (parse(readFileSync(join(checkout, 'prometheus', 'rules', f), 'utf8')) as { groups: Array<{ name: string; rules: unknown[] }> })
+            .groups,
+      );
+    const rules = (await (await fetch(`${url('prometheus')}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ name: string; rules: Array<{ health: string; name: string; lastError?: string }> }> };
+    };
     assert.deepEqual(rules.data.groups.map((g) => g.name).sort(), expected.map((g) => g.name).sort(), 'every rule group is loaded');
-    assert.equal(rules.data.groups.reduce((n, g) => n + g.rules.length, 0), expected.reduce((n, g) => n + g.rules.length, 0));
+    assert.equal(
+      rules.data.groups.reduce((n, g) => n + g.rules.length, 0),
+      expected.reduce((n, g) => n + g.rules.length, 0),
+    );
     const broken = rules.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
-    assert.deepEqual(broken.map((r) => `${r.name}: ${r.lastError}`), []);
+    assert.deepEqual(
+      broken.map((r) => `${r.name}: ${r.lastError}`),
+      [],
+    );
   });
 
   // With Grafana, the proxy trusts only Grafana's signed ID token, for the user access sync bound.
-  test('the scope proxy answers the same query differently for an executive and a branch manager (ID tokens of the stand-in Grafana\'s mock signer)', async () => {
+  test("the scope proxy answers the same query differently for an executive and a branch manager (ID tokens of the stand-in Grafana's mock signer)", async () => {
     const history = JSON.parse(readFileSync(join(work, 'data', 'prometheus', 'backfill.json'), 'utf8')) as { endSeconds: number };
     const launched = JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as { env: Record<string, string>; signingKey: JWK };
     const key = await importJWK(launched.signingKey, 'ES256');
@@ -143,7 +167,12 @@ describe('npm start from a clean checkout', () => {
     const ask = async (login: string, uid = bound.get(login)?.uid ?? 'unbound', extra: Record<string, string> = {}) =>
       fetch(`${url('scopeProxy')}/api/v1/query`, {
         method: 'POST',
-        headers: { 'X-Grafana-Id': await idToken(login, uid), 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET, 'content-type': 'application/x-www-form-urlencoded', ...extra },
+        headers: {
+          'X-Grafana-Id': await idToken(login, uid),
+          'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET,
+          'content-type': 'application/x-www-form-urlencoded',
+          ...extra,
+        },
         body: new URLSearchParams({ query: 'sum by (branch) (payment_amount_total)', time: String(history.endSeconds) }),
       });
     const branches = async (login: string) => {
@@ -155,44 +184,74 @@ describe('npm start from a clean checkout', () => {
     assert.deepEqual(await branches('asha.exec'), ['BR0001', 'BR0002', 'BR0003', 'BR0004'], 'the executive sees every branch');
     assert.deepEqual(await branches('meera.bm'), ['BR0001'], 'the branch manager of BR0001 sees BR0001 only');
     assert.equal((await ask('asha.exec', bound.get('meera.bm')!.uid!)).status, 403, 'meera renamed to asha.exec gets nothing');
-    const headerOnly = await fetch(`${url('scopeProxy')}/api/v1/query?query=up`, { headers: { 'X-Grafana-User': 'asha.exec', 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET } });
+    const headerOnly = await fetch(`${url('scopeProxy')}/api/v1/query?query=up`, {
+      headers: { 'X-Grafana-User': 'asha.exec', 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET },
+    });
     assert.equal(headerOnly.status, 401, 'the forgeable user header alone gets nothing when Grafana runs');
-    const anonymous = await fetch(`${url('scopeProxy')}/api/v1/query?query=up`, { headers: { 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET } });
+    const anonymous = await fetch(`${url('scopeProxy')}/api/v1/query?query=up`, {
+      headers: { 'X-Paywatch-Proxy-Secret': DEMO_PROXY_SECRET },
+    });
     assert.ok(anonymous.status >= 400, 'nobody unidentified');
   });
 
   test("the first start's dashboards have history up to the start: no hole before the first live data", async () => {
-    const history = JSON.parse(readFileSync(join(work, 'data', 'prometheus', 'backfill.json'), 'utf8')) as { endSeconds: number; liveStartSeconds: number };
-    assert.ok(history.liveStartSeconds - history.endSeconds < 600, `the history ends ${history.liveStartSeconds - history.endSeconds} s before Prometheus first started`);
+    const history = JSON.parse(readFileSync(join(work, 'data', 'prometheus', 'backfill.json'), 'utf8')) as {
+      endSeconds: number;
+      liveStartSeconds: number;
+    };
+    assert.ok(
+      history.liveStartSeconds - history.endSeconds < 600,
+      `the history ends ${history.liveStartSeconds - history.endSeconds} s before Prometheus first started`,
+    );
     const query = async (expr: string, time: number) => {
-      const body = (await (await fetch(`${url('prometheus')}/api/v1/query?${new URLSearchParams({ query: expr, time: String(time) })}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+      const body = (await (
+        await fetch(`${url('prometheus')}/api/v1/query?${new URLSearchParams({ query: expr, time: String(time) })}`)
+      ).json()) as { data: { result: Array<{ value: [number, string] }> } };
       return body.data.result;
     };
     // The recorded series the dashboards read, every 5 minutes of the 3 hours before the start.
     for (const rule of ['paywatch:payment_amount_inr:rate5m', 'paywatch:availability:ratio_avg5m', 'paywatch:payments:rate5m']) {
       const holes: string[] = [];
-      for (let t = history.endSeconds - 3 * 3600; t <= history.endSeconds; t += 300) if (!(await query(rule, t)).length) holes.push(new Date(t * 1000).toISOString());
+      for (let t = history.endSeconds - 3 * 3600; t <= history.endSeconds; t += 300)
+        if (!(await query(rule, t)).length) holes.push(new Date(t * 1000).toISOString());
       assert.deepEqual(holes, [], `${rule} has a value at every 5-minute step up to the start`);
     }
     // ... and on into the live data, the same series (a counter reset at the boundary, as after an exporter restart).
-    const live = await waitFor(async () => Number((await query('timestamp(paywatch:payment_amount_inr:rate5m)', Date.now() / 1000))[0]?.value[1] ?? 0) > history.liveStartSeconds, { timeoutMs: 120_000, intervalMs: 2000, what: 'a live evaluation of the revenue rate' });
+    const live = await waitFor(
+      async () =>
+        Number((await query('timestamp(paywatch:payment_amount_inr:rate5m)', Date.now() / 1000))[0]?.value[1] ?? 0) >
+        history.liveStartSeconds,
+      { timeoutMs: 120_000, intervalMs: 2000, what: 'a live evaluation of the revenue rate' },
+    );
     assert.ok(live);
     const now = Math.floor(Date.now() / 1000);
     const both = await query(`count_over_time(lms_posting_queue_depth[${now - (history.endSeconds - 3600)}s])`, now);
     assert.equal(both.length, 1, 'history and live scrapes are one series (same labels)');
-    assert.ok(Number(both[0]!.value[1]) >= 24 + 1, `the last hour of history (every 150 s) and the live scrapes: ${both[0]!.value[1]} samples`);
+    assert.ok(
+      Number(both[0]!.value[1]) >= 24 + 1,
+      `the last hour of history (every 150 s) and the live scrapes: ${both[0]!.value[1]} samples`,
+    );
     const [last] = await query('timestamp(lms_posting_queue_depth)', now);
     assert.ok(Number(last?.value[1]) > history.liveStartSeconds, 'the series goes on with live scrapes');
   });
 
   test('Grafana is started with provisioning, the app, per-audience dashboards and the proxy secret; access sync runs', () => {
-    const launched = JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as { argv: string[]; env: Record<string, string>; dashboards: Record<string, string[]>; plugin: string | null };
+    const launched = JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as {
+      argv: string[];
+      env: Record<string, string>;
+      dashboards: Record<string, string[]>;
+      plugin: string | null;
+    };
     assert.ok(launched.argv.includes(`--config=${join(checkout, 'docker', 'grafana', 'grafana.ini')}`), launched.argv.join(' '));
     assert.equal(launched.env.GF_PATHS_PROVISIONING, join(checkout, 'provisioning'));
     assert.equal(launched.env.GF_SERVER_HTTP_ADDR, '127.0.0.1');
     assert.equal(launched.env.PAYWATCH_SCOPE_PROXY_URL, url('scopeProxy'), 'the data source points at the scope proxy');
     assert.equal(launched.env.PAYWATCH_PROXY_SECRET, DEMO_PROXY_SECRET);
-    assert.equal(launched.env.PAYWATCH_ALERTMANAGER_URL, undefined, 'no Alertmanager data source: it would show every branch\'s alerts to everyone');
+    assert.equal(
+      launched.env.PAYWATCH_ALERTMANAGER_URL,
+      undefined,
+      "no Alertmanager data source: it would show every branch's alerts to everyone",
+    );
     assert.ok(!Object.values(launched.env).includes(url('prometheus')), 'Grafana is not told where Prometheus is');
     assert.deepEqual(Object.keys(launched.dashboards).sort(), ['branch', 'business', 'executive', 'field', 'operations', 'status']);
     for (const [folder, files] of Object.entries(launched.dashboards)) assert.ok(files.length > 0, `folder ${folder} has its dashboards`);
@@ -202,7 +261,8 @@ describe('npm start from a clean checkout', () => {
     assert.equal(launched.env.GF_SERVER_ROOT_URL, `${url('grafana')}/`, 'the ID token issuer the scope proxy expects');
     // The banner ends with Grafana and one demo login per role.
     const banner = output.slice(output.lastIndexOf('Ctrl-C stops everything.'));
-    for (const login of ['asha.exec', 'meera.bm', 'ravi.fo', 'vikram.viewer', 'devi.ops', 'farhan.fin']) assert.ok(banner.includes(login), `banner names ${login}`);
+    for (const login of ['asha.exec', 'meera.bm', 'ravi.fo', 'vikram.viewer', 'devi.ops', 'farhan.fin'])
+      assert.ok(banner.includes(login), `banner names ${login}`);
     assert.match(banner, /password paywatch-demo/);
   });
 
@@ -222,7 +282,9 @@ describe('npm start from a clean checkout', () => {
     }
     assert.ok(existsSync(join(work, 'data', 'prometheus', 'data')), 'the data directory stays for the next start');
     // The access sync made the stand-in Grafana match the policy.
-    const state = (JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as { state: { users: Array<{ login: string }>; teams: Array<{ name: string }> } }).state;
+    const state = (
+      JSON.parse(readFileSync(grafanaRecord(), 'utf8')) as { state: { users: Array<{ login: string }>; teams: Array<{ name: string }> } }
+    ).state;
     assert.ok(state.users.some((u) => u.login === 'meera.bm'));
     assert.ok(state.teams.some((t) => t.name === 'paywatch-branch-manager'));
   });
@@ -239,12 +301,22 @@ describe('npm start with DATABASE_URL (a real payments database)', () => {
     const { createTestDatabase } = await import('@paywatch/testing');
     database = await createTestDatabase('stack_real_db');
     work = mkdtempSync(join(tmpdir(), 'paywatch-realdb-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PAYWATCH_DATA_DIR: join(work, 'data'), DATABASE_URL: database.url, PAYWATCH_GRAFANA: '0' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PAYWATCH_DATA_DIR: join(work, 'data'),
+      DATABASE_URL: database.url,
+      PAYWATCH_GRAFANA: '0',
+    };
     for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>) {
       ports[name] = await freePort();
       env[spec.env] = String(ports[name]);
     }
-    child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack', 'src', 'cli', 'start.ts')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack', 'src', 'cli', 'start.ts')], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor(
@@ -267,7 +339,9 @@ describe('npm start with DATABASE_URL (a real payments database)', () => {
     assert.match(output, /connecting to DATABASE_URL: ok/);
     const targets = await waitFor(
       async () => {
-        const body = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> } };
+        const body = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as {
+          data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> };
+        };
         const active = body.data.activeTargets;
         return active.length > 0 && active.every((t) => t.health === 'up') ? active : false;
       },

@@ -14,13 +14,26 @@ import { OPTION_TABLE as STACK } from '../src/config.ts';
 const TABLES: OptionTable[] = [EXPORTER, SIMULATOR, PROXY, STACK, ACCESS_SYNC, REPORTS] as OptionTable[];
 
 /** Names kept because people and files outside Paywatch already use them (README, docker-compose.yml, Grafana's own). */
-const DOCUMENTED = new Set(['DATABASE_URL', 'LMS_HEALTH_URL', 'RFID_READER_TIMEOUT_SECONDS', 'GRAFANA_URL', 'PAYWATCH_IDENTITIES_FILE', 'PAYWATCH_SCOPE_PROXY_URL']);
+const DOCUMENTED = new Set([
+  'DATABASE_URL',
+  'LMS_HEALTH_URL',
+  'RFID_READER_TIMEOUT_SECONDS',
+  'GRAFANA_URL',
+  'PAYWATCH_IDENTITIES_FILE',
+  'PAYWATCH_SCOPE_PROXY_URL',
+]);
 /** Settings of the business's size and pace, shared by npm start, the simulator and the backfill. */
 const SHARED = new Set(['PAYWATCH_BRANCHES', 'PAYWATCH_OFFICERS', 'PAYWATCH_PAYMENTS_PER_BRANCH', 'PAYWATCH_SPEED', 'PAYWATCH_SEED']);
 const PORT_VARIABLES = new Set<string>(Object.values(PORTS).map((spec) => spec.env));
 
 /** A variable another program owns by its prefix (the report scheduler reads the scope proxy's PAYWATCH_PROXY_POLICY). */
-const OWNED = new Set(TABLES.flatMap((table) => Object.keys(table.options).map((key) => envOf(table, key)).filter((name): name is string => !!name && !!table.envPrefix && name.startsWith(table.envPrefix))));
+const OWNED = new Set(
+  TABLES.flatMap((table) =>
+    Object.keys(table.options)
+      .map((key) => envOf(table, key))
+      .filter((name): name is string => !!name && !!table.envPrefix && name.startsWith(table.envPrefix)),
+  ),
+);
 
 test('each setting has one variable: a name two programs read is the same setting, with the same type', () => {
   const seen = new Map<string, { table: string; type: string }>();
@@ -28,14 +41,25 @@ test('each setting has one variable: a name two programs read is the same settin
     for (const [key, spec] of Object.entries(table.options)) {
       const variable = envOf(table, key);
       if (!variable) continue;
-      const own = (table.envPrefix && variable.startsWith(table.envPrefix)) || DOCUMENTED.has(variable) || SHARED.has(variable) || PORT_VARIABLES.has(variable) || OWNED.has(variable);
+      const own =
+        (table.envPrefix && variable.startsWith(table.envPrefix)) ||
+        DOCUMENTED.has(variable) ||
+        SHARED.has(variable) ||
+        PORT_VARIABLES.has(variable) ||
+        OWNED.has(variable);
       assert.ok(own, `${table.component}'s ${key}: ${variable} is neither ${table.envPrefix}* nor a shared, port or documented name`);
       const before = seen.get(variable);
-      if (before) assert.equal(spec.type, before.type, `${variable} is a ${before.type} for ${before.table} but a ${spec.type} for ${table.component}`);
+      if (before)
+        assert.equal(
+          spec.type,
+          before.type,
+          `${variable} is a ${before.type} for ${before.table} but a ${spec.type} for ${table.component}`,
+        );
       seen.set(variable, { table: table.component, type: spec.type });
     }
   }
-  for (const retired of ['PAYWATCH_SCOPE_PROXY_PORT', 'SIMULATOR_BRANCHES', 'SIMULATOR_PORT', 'PAYWATCH_EMBEDDED_PORT']) assert.ok(!seen.has(retired), `${retired} is gone`);
+  for (const retired of ['PAYWATCH_SCOPE_PROXY_PORT', 'SIMULATOR_BRANCHES', 'SIMULATOR_PORT', 'PAYWATCH_EMBEDDED_PORT'])
+    assert.ok(!seen.has(retired), `${retired} is gone`);
 });
 
 test('the programs listen where the port table says by default', () => {
@@ -48,26 +72,75 @@ test('the programs listen where the port table says by default', () => {
 
 // Each entry point, run as people run it, with one malformed or unknown setting.
 const CASES: Array<{ program: string; args: string[]; env?: Record<string, string>; message: RegExp }> = [
-  { program: 'exporters/src/main.ts', args: ['payments', '--database-url', 'postgres://x@127.0.0.1/db', '--poll-interval', '3000000'], message: /--poll-interval: expected at most 2147483 seconds/ },
-  { program: 'exporters/src/main.ts', args: ['lms', '--lms-health-url', 'lms:8080'], env: { DATABASE_URL: 'postgres://x@127.0.0.1/db' }, message: /--lms-health-url: expected an http:\/\/ or https:\/\/ URL/ },
-  { program: 'simulator/src/main.ts', args: ['--branches', 'abc'], env: { DATABASE_URL: 'postgres://x@127.0.0.1/db' }, message: /--branches: expected a whole number, got "abc"/ },
-  { program: 'simulator/src/main.ts', args: [], env: { DATABASE_URL: 'postgres://x@127.0.0.1/db', PAYWATCH_SIMULATOR_SPEED: '60' }, message: /unknown environment variable PAYWATCH_SIMULATOR_SPEED/ },
-  { program: 'scope-proxy/src/main.ts', args: ['--policy', 'policy/policy.yml', '--upstream', '127.0.0.1:9090'], message: /--upstream: expected an http:\/\/ or https:\/\/ URL/ },
+  {
+    program: 'exporters/src/main.ts',
+    args: ['payments', '--database-url', 'postgres://x@127.0.0.1/db', '--poll-interval', '3000000'],
+    message: /--poll-interval: expected at most 2147483 seconds/,
+  },
+  {
+    program: 'exporters/src/main.ts',
+    args: ['lms', '--lms-health-url', 'lms:8080'],
+    env: { DATABASE_URL: 'postgres://x@127.0.0.1/db' },
+    message: /--lms-health-url: expected an http:\/\/ or https:\/\/ URL/,
+  },
+  {
+    program: 'simulator/src/main.ts',
+    args: ['--branches', 'abc'],
+    env: { DATABASE_URL: 'postgres://x@127.0.0.1/db' },
+    message: /--branches: expected a whole number, got "abc"/,
+  },
+  {
+    program: 'simulator/src/main.ts',
+    args: [],
+    env: { DATABASE_URL: 'postgres://x@127.0.0.1/db', PAYWATCH_SIMULATOR_SPEED: '60' },
+    message: /unknown environment variable PAYWATCH_SIMULATOR_SPEED/,
+  },
+  {
+    program: 'scope-proxy/src/main.ts',
+    args: ['--policy', 'policy/policy.yml', '--upstream', '127.0.0.1:9090'],
+    message: /--upstream: expected an http:\/\/ or https:\/\/ URL/,
+  },
   { program: 'scope-proxy/src/main.ts', args: ['--port', '99999'], message: /--port: expected a port number/ },
   { program: 'stack/src/cli/start.ts', args: ['--branches', 'abc'], message: /^paywatch: --branches: expected a whole number, got "abc"/ },
-  { program: 'stack/src/cli/start.ts', args: [], env: { PAYWATCH_SCOPE_PROXY_PORT: '9411' }, message: /unknown environment variable PAYWATCH_SCOPE_PROXY_PORT/ },
-  { program: 'stack/src/cli/start.ts', args: ['--database-url', 'localhost:5432'], message: /--database-url must start with postgres:\/\// },
-  { program: 'stack/src/cli/backfill.ts', args: ['--branches', 'abc'], message: /^backfill: --branches: expected a whole number, got "abc"/ },
+  {
+    program: 'stack/src/cli/start.ts',
+    args: [],
+    env: { PAYWATCH_SCOPE_PROXY_PORT: '9411' },
+    message: /unknown environment variable PAYWATCH_SCOPE_PROXY_PORT/,
+  },
+  {
+    program: 'stack/src/cli/start.ts',
+    args: ['--database-url', 'localhost:5432'],
+    message: /--database-url must start with postgres:\/\//,
+  },
+  {
+    program: 'stack/src/cli/backfill.ts',
+    args: ['--branches', 'abc'],
+    message: /^backfill: --branches: expected a whole number, got "abc"/,
+  },
   { program: 'stack/src/cli/backfill.ts', args: ['--owner', 'nobody'], message: /--owner: expected UID:GID/ },
   { program: 'reports/src/main.ts', args: ['--smtp-url', 'mailpit:1025'], message: /--smtp-url: expected a smtp:\/\/ or smtps:\/\/ URL/ },
-  { program: 'stack/src/cli/report.ts', args: ['--as', 'meera.bm', '--report', 'weekly', '--out', 'x.pdf'], message: /--report: expected one of executive-daily, branch-daily, finance-reconciliation, got "weekly"/ },
-  { program: 'stack/src/cli/access-sync.ts', args: ['--grafana-url', 'grafana:3000'], message: /--grafana-url: expected an http:\/\/ or https:\/\/ URL/ },
+  {
+    program: 'stack/src/cli/report.ts',
+    args: ['--as', 'meera.bm', '--report', 'weekly', '--out', 'x.pdf'],
+    message: /--report: expected one of executive-daily, branch-daily, finance-reconciliation, got "weekly"/,
+  },
+  {
+    program: 'stack/src/cli/access-sync.ts',
+    args: ['--grafana-url', 'grafana:3000'],
+    message: /--grafana-url: expected an http:\/\/ or https:\/\/ URL/,
+  },
 ];
 
 for (const { program, args, env, message } of CASES) {
   test(`${program} ${args.join(' ')} ${env ? JSON.stringify(env) : ''}: exits 2 saying what to fix`, () => {
     // A clean environment: only PATH and what the case sets, so the machine's own settings do not leak in.
-    const result = spawnSync(process.execPath, ['--import', 'tsx', program, ...args], { cwd: repoRoot, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', program, ...args], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(result.status, 2, `${result.stdout}${result.stderr}`);
     assert.match(`${result.stdout}${result.stderr}`, message);
   });

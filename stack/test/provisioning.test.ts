@@ -36,7 +36,9 @@ interface Datasource {
 }
 
 const datasources = (): Datasource[] =>
-  yamlFiles(join(provisioning, 'datasources')).flatMap((file) => (parse(readFileSync(file, 'utf8')) as { datasources?: Datasource[] }).datasources ?? []);
+  yamlFiles(join(provisioning, 'datasources')).flatMap(
+    (file) => (parse(readFileSync(file, 'utf8')) as { datasources?: Datasource[] }).datasources ?? [],
+  );
 
 /** Grafana's own INI: [section] key = value. */
 function ini(text: string): Record<string, Record<string, string>> {
@@ -82,17 +84,26 @@ test('no data source points at Prometheus directly', () => {
     assert.doesNotMatch(ds.url, /:9090\b|prometheus[:/]|PROMETHEUS/i, `${ds.name} must not reach Prometheus (${ds.url})`);
     if (ds.type === 'prometheus') assert.match(ds.url, /SCOPE_PROXY|scope-proxy|:9410/);
   }
-  assert.deepEqual(datasources().map((ds) => ds.type), ['prometheus'], 'the scope proxy is the only data source');
+  assert.deepEqual(
+    datasources().map((ds) => ds.type),
+    ['prometheus'],
+    'the scope proxy is the only data source',
+  );
 });
 
 // Grafana gives every Viewer alert.instances.external:read on every Alertmanager data source: one
 // would show every branch's alerts (labels, annotations with live values) to every role.
 test('no Alertmanager data source, and an old one is deleted', () => {
-  assert.ok(!datasources().some((ds) => ds.type === 'alertmanager'), 'an Alertmanager data source leaks every branch\'s alerts');
-  const deleted = yamlFiles(join(provisioning, 'datasources')).flatMap((file) => (parse(readFileSync(file, 'utf8')) as { deleteDatasources?: Array<{ name: string }> }).deleteDatasources ?? []);
-  assert.ok(deleted.some((ds) => ds.name === 'Paywatch Alertmanager'), 'installs provisioned before keep no Alertmanager data source');
+  assert.ok(!datasources().some((ds) => ds.type === 'alertmanager'), "an Alertmanager data source leaks every branch's alerts");
+  const deleted = yamlFiles(join(provisioning, 'datasources')).flatMap(
+    (file) => (parse(readFileSync(file, 'utf8')) as { deleteDatasources?: Array<{ name: string }> }).deleteDatasources ?? [],
+  );
+  assert.ok(
+    deleted.some((ds) => ds.name === 'Paywatch Alertmanager'),
+    'installs provisioned before keep no Alertmanager data source',
+  );
   const prometheus = datasources().find((ds) => ds.type === 'prometheus')!;
-  assert.equal(prometheus.jsonData?.manageAlerts, false, 'Grafana\'s Alerting UI does not manage the rules behind the scope proxy');
+  assert.equal(prometheus.jsonData?.manageAlerts, false, "Grafana's Alerting UI does not manage the rules behind the scope proxy");
 });
 
 test('the data source declares the Prometheus version docker-compose.yml runs', () => {
@@ -101,12 +112,20 @@ test('the data source declares the Prometheus version docker-compose.yml runs', 
   const version = /:v?(\d+\.\d+\.\d+)$/.exec(image)?.[1];
   assert.ok(version, `docker-compose.yml's prometheus image has a version tag (${image})`);
   const prometheus = datasources().find((ds) => ds.type === 'prometheus')!;
-  assert.equal(String(prometheus.jsonData?.prometheusVersion), version, 'provisioning/datasources/paywatch.yml prometheusVersion = the compose image\'s');
+  assert.equal(
+    String(prometheus.jsonData?.prometheusVersion),
+    version,
+    "provisioning/datasources/paywatch.yml prometheusVersion = the compose image's",
+  );
 });
 
 test('the app is enabled with the data sources it reads through', () => {
   const plugin = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', 'plugin.json'), 'utf8')) as { id: string };
-  const apps = yamlFiles(join(provisioning, 'plugins')).flatMap((file) => (parse(readFileSync(file, 'utf8')) as { apps?: Array<{ type: string; disabled?: boolean; jsonData?: Record<string, string> }> }).apps ?? []);
+  const apps = yamlFiles(join(provisioning, 'plugins')).flatMap(
+    (file) =>
+      (parse(readFileSync(file, 'utf8')) as { apps?: Array<{ type: string; disabled?: boolean; jsonData?: Record<string, string> }> })
+        .apps ?? [],
+  );
   const app = apps.find((a) => a.type === plugin.id);
   assert.ok(app, `provisioning enables ${plugin.id}`);
   assert.equal(app.disabled, false);
@@ -116,7 +135,14 @@ test('the app is enabled with the data sources it reads through', () => {
 });
 
 test('dashboards are provisioned into one folder per audience, the folders of policy.yml', () => {
-  const providers = yamlFiles(join(provisioning, 'dashboards')).flatMap((file) => (parse(readFileSync(file, 'utf8')) as { providers?: Array<{ folder: string; folderUid: string; allowUiUpdates?: boolean; options: { path: string } }> }).providers ?? []);
+  const providers = yamlFiles(join(provisioning, 'dashboards')).flatMap(
+    (file) =>
+      (
+        parse(readFileSync(file, 'utf8')) as {
+          providers?: Array<{ folder: string; folderUid: string; allowUiUpdates?: boolean; options: { path: string } }>;
+        }
+      ).providers ?? [],
+  );
   assert.deepEqual(providers.map((p) => p.folder).sort(), [...folders].sort(), 'one provider per policy folder');
   const desired = desiredState(policy);
   for (const provider of providers) {
@@ -127,11 +153,17 @@ test('dashboards are provisioned into one folder per audience, the folders of po
   }
   const placed = placeDashboards();
   assert.ok(placed.length >= folders.length, `bundled dashboards found in ${DASHBOARDS_DIR}`);
-  for (const dashboard of placed) assert.ok(dashboard.folder && folders.includes(dashboard.folder), `${dashboard.relativePath} is provisioned into a policy folder`);
-  for (const folder of folders) assert.ok(placed.some((d) => d.folder === folder), `folder ${folder} has a dashboard`);
+  for (const dashboard of placed)
+    assert.ok(dashboard.folder && folders.includes(dashboard.folder), `${dashboard.relativePath} is provisioned into a policy folder`);
+  for (const folder of folders)
+    assert.ok(
+      placed.some((d) => d.folder === folder),
+      `folder ${folder} has a dashboard`,
+    );
   // Folders and dashboards share one uid space in Grafana.
   const dashboardUids = new Set(placed.map((d) => d.uid));
-  for (const provider of providers) assert.ok(!dashboardUids.has(provider.folderUid), `folder uid ${provider.folderUid} differs from every dashboard uid`);
+  for (const provider of providers)
+    assert.ok(!dashboardUids.has(provider.folderUid), `folder uid ${provider.folderUid} differs from every dashboard uid`);
 });
 
 test('dashboards query only through a data source variable or the provisioned scope-proxy data source', () => {
@@ -151,7 +183,7 @@ test('grafana.ini: user header on, no anonymous access, no public dashboards or 
   assert.equal(settings['auth.anonymous']?.enabled, 'false');
   assert.equal(settings.users?.viewers_can_edit, 'false');
   assert.equal(settings.users?.allow_sign_up, 'false');
-  assert.equal(settings.snapshots?.enabled, 'false', 'snapshots would copy one scope\'s numbers to others');
+  assert.equal(settings.snapshots?.enabled, 'false', "snapshots would copy one scope's numbers to others");
   assert.equal(settings.snapshots?.external_enabled, 'false');
   assert.equal(settings.feature_toggles?.idForwarding, 'true', 'Grafana forwards its signed ID token (grafana-id mode)');
   assert.equal(settings.public_dashboards?.enabled, 'false', 'public dashboards (on by default in Grafana 12) run queries with no user');
@@ -164,7 +196,9 @@ test('grafana.ini: user header on, no anonymous access, no public dashboards or 
 // last imported (0 when never imported). The bundled dashboards carry revision 0, so enabling the
 // app imports none of them: the provisioned per-audience copies stay the only ones.
 test('the app does not make Grafana import its dashboards into the General folder', () => {
-  const plugin = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', 'plugin.json'), 'utf8')) as { includes?: Array<{ type: string; path?: string }> };
+  const plugin = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', 'plugin.json'), 'utf8')) as {
+    includes?: Array<{ type: string; path?: string }>;
+  };
   const included = (plugin.includes ?? []).filter((include) => include.type === 'dashboard');
   assert.equal(included.length, 6, 'the six dashboards stay bundled with the app');
   for (const include of included) {
@@ -180,7 +214,10 @@ test('the app does not make Grafana import its dashboards into the General folde
 test('dashboard links lead each role only to dashboards it may open', () => {
   const placed = placeDashboards();
   const folderOf = new Map(placed.map((d) => [d.uid, d.folder]));
-  const openers = (folder: string) => Object.entries(policy.roles).filter(([, role]) => role.folders.includes(folder)).map(([name]) => name);
+  const openers = (folder: string) =>
+    Object.entries(policy.roles)
+      .filter(([, role]) => role.folders.includes(folder))
+      .map(([name]) => name);
   const problems: string[] = [];
   for (const dashboard of placed) {
     const text = readFileSync(dashboard.file, 'utf8');
@@ -188,7 +225,8 @@ test('dashboard links lead each role only to dashboards it may open', () => {
       const target = folderOf.get(match[1]!);
       assert.ok(target, `${dashboard.relativePath} links to /d/${match[1]}, which is no bundled dashboard`);
       for (const role of openers(dashboard.folder!)) {
-        if (!policy.roles[role]!.folders.includes(target)) problems.push(`${dashboard.relativePath} → /d/${match[1]} (${target}): ${role} may open the first, not the second`);
+        if (!policy.roles[role]!.folders.includes(target))
+          problems.push(`${dashboard.relativePath} → /d/${match[1]} (${target}): ${role} may open the first, not the second`);
       }
     }
   }

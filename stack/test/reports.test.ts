@@ -18,7 +18,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { inr, istMinutes, periodOf, renderReports, ReportScheduler, scaledClock, startPdfPrinter, startSmtpSink, type PdfPrinter, type RenderedReport } from '@paywatch/reports';
+import {
+  inr,
+  istMinutes,
+  periodOf,
+  renderReports,
+  ReportScheduler,
+  scaledClock,
+  startPdfPrinter,
+  startSmtpSink,
+  type PdfPrinter,
+  type RenderedReport,
+} from '@paywatch/reports';
 import { startScopeProxy } from '@paywatch/scope-proxy';
 import { main as reportCommand } from '../src/cli/report.ts';
 import { DEMO_PROXY_SECRET, parseStackConfig, PORTS, type ServiceName, type StackConfig } from '../src/config.ts';
@@ -61,7 +72,10 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     for (const name of Object.keys(PORTS) as ServiceName[]) config.ports[name] = await freePort();
     config.speed = 20;
     config.paymentsPerBranch = 5000;
-    stack = await startStack(config, consoleProgress(() => undefined));
+    stack = await startStack(
+      config,
+      consoleProgress(() => undefined),
+    );
     proxy = { url: stack.urls.scopeProxy!, secret: DEMO_PROXY_SECRET };
     for (const query of [
       'paywatch:collected_today_inr:sum',
@@ -72,7 +86,9 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     ]) {
       await waitFor(
         async () => {
-          const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data: { result: unknown[] } };
+          const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
+            data: { result: unknown[] };
+          };
           return body.data.result.length > 0;
         },
         { timeoutMs: 180_000, intervalMs: 2000, what: `${query} to have data` },
@@ -91,7 +107,11 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const render = async (login: string, report: 'executive-daily' | 'branch-daily' | 'finance-reconciliation', target = proxy): Promise<Array<RenderedReport & { text: string }>> => {
+  const render = async (
+    login: string,
+    report: 'executive-daily' | 'branch-daily' | 'finance-reconciliation',
+    target = proxy,
+  ): Promise<Array<RenderedReport & { text: string }>> => {
     const reports = await renderReports({ proxy: target, login, report, now: () => at });
     return Promise.all(reports.map(async (r) => ({ ...r, text: pdfText(await printer.print(r.html, r.document), work) })));
   };
@@ -99,7 +119,11 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
   test("meera.bm's branch-daily PDF (npm run report) names BR0001 and no other branch", async () => {
     const out = join(work, 'out', 'meera.pdf');
     const lines: string[] = [];
-    const code = await reportCommand(['--as', 'meera.bm', '--report', 'branch-daily', '--out', out, '--proxy-url', proxy.url], (l) => lines.push(l), (l) => lines.push(l));
+    const code = await reportCommand(
+      ['--as', 'meera.bm', '--report', 'branch-daily', '--out', out, '--proxy-url', proxy.url],
+      (l) => lines.push(l),
+      (l) => lines.push(l),
+    );
     assert.equal(code, 0, lines.join('\n'));
     const text = pdfText(out, work);
     assert.deepEqual(branchesIn(text), ['BR0001'], text);
@@ -117,11 +141,27 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     // Prometheus B: BR0001's raw series exactly as A has them; every other branch's numbers
     // changed; a branch only B has. Branch-daily reads raw series only, so B needs no rules.
     const window = at - periodOf(undefined, at).start + 900; // today's IST day and the lookback before it
-    const families = ['branch_collected_today_inr', 'branch_daily_target_inr', 'reconciliation_pending', 'reconciliation_overdue', 'reconciliation_exceptions_open', 'payments_total', 'payment_amount_total', 'payment_failures_total', 'field_collections_total', 'field_collection_amount_total', 'field_collections_unconfirmed', 'lms_postings_total', 'lms_posting_queue_depth_by_branch'];
+    const families = [
+      'branch_collected_today_inr',
+      'branch_daily_target_inr',
+      'reconciliation_pending',
+      'reconciliation_overdue',
+      'reconciliation_exceptions_open',
+      'payments_total',
+      'payment_amount_total',
+      'payment_failures_total',
+      'field_collections_total',
+      'field_collection_amount_total',
+      'field_collections_unconfirmed',
+      'lms_postings_total',
+      'lms_posting_queue_depth_by_branch',
+    ];
     const lines: string[] = [];
     let otherSeries = 0;
     for (const name of families) {
-      const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(`${name}[${window}s]`)}&time=${at}`)).json()) as { data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } };
+      const body = (await (
+        await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(`${name}[${window}s]`)}&time=${at}`)
+      ).json()) as { data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } };
       lines.push(`# TYPE ${name} unknown`);
       for (const s of body.data.result) {
         const { __name__: _, ...labels } = s.metric;
@@ -130,7 +170,9 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
         const variants = own ? [labels] : labels.branch === 'BR0002' ? [labels, { ...labels, branch: 'BR0099' }] : [labels];
         if (!own) otherSeries++;
         for (const [i, l] of variants.entries()) {
-          const text = Object.entries(l).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+          const text = Object.entries(l)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(',');
           for (const [t, v] of s.values) lines.push(`${name}{${text}} ${own ? v : String(Number(v) * (3 + i) + 17)} ${t}`);
         }
       }
@@ -140,10 +182,21 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     const dir = join(work, 'twin');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'data.om'), `${lines.join('\n')}\n`);
-    const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], { encoding: 'utf8' });
+    const made = spawnSync(
+      requireTool('promtool'),
+      ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')],
+      { encoding: 'utf8' },
+    );
     assert.equal(made.status, 0, made.stderr);
     const twin = await startPrometheus({ dir, config: 'global:\n  evaluation_interval: 1m\n' });
-    const twinProxy = await startScopeProxy({ policyPath: POLICY, upstream: twin.url, port: await freePort(), secret: DEMO_PROXY_SECRET, watchPolicy: false, log: () => undefined });
+    const twinProxy = await startScopeProxy({
+      policyPath: POLICY,
+      upstream: twin.url,
+      port: await freePort(),
+      secret: DEMO_PROXY_SECRET,
+      watchPolicy: false,
+      log: () => undefined,
+    });
     try {
       const a = await render('meera.bm', 'branch-daily');
       const b = await render('meera.bm', 'branch-daily', { url: twinProxy.url, secret: DEMO_PROXY_SECRET });
@@ -163,7 +216,9 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     const [report] = await render('asha.exec', 'executive-daily');
     assert.ok(report);
     const value = async (q: string) => {
-      const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(q)}&time=${at}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+      const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(q)}&time=${at}`)).json()) as {
+        data: { result: Array<{ value: [number, string] }> };
+      };
       return Number(body.data.result[0]!.value[1]);
     };
     const collected = await value('paywatch:collected_today_inr:sum');
@@ -175,19 +230,41 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     assert.match(flat, /Revenue against target, last 30 days/);
     assert.match(flat, /Best \d/);
     assert.match(flat, /Worst \d/);
-    assert.deepEqual(branchesIn(flat).filter((b) => !/^BR000[1-5]$/.test(b)), [], 'only the fleet\'s branches');
+    assert.deepEqual(
+      branchesIn(flat).filter((b) => !/^BR000[1-5]$/.test(b)),
+      [],
+      "only the fleet's branches",
+    );
   });
 
   test('vikram.viewer asking for branch-daily is refused with a message and exit code 3, and gets no file', async () => {
     const out = join(work, 'out', 'vikram.pdf');
     const errors: string[] = [];
-    const code = await reportCommand(['--as', 'vikram.viewer', '--report', 'branch-daily', '--out', out, '--proxy-url', proxy.url], () => undefined, (l) => errors.push(l));
+    const code = await reportCommand(
+      ['--as', 'vikram.viewer', '--report', 'branch-daily', '--out', out, '--proxy-url', proxy.url],
+      () => undefined,
+      (l) => errors.push(l),
+    );
     assert.equal(code, 3);
     assert.match(errors.join('\n'), /refused: vikram\.viewer \(viewer.*cannot have the branch-daily report/);
     assert.throws(() => readFileSync(out));
     // Nor the fleet reports, nor for a branch manager.
-    assert.equal(await reportCommand(['--as', 'meera.bm', '--report', 'executive-daily', '--out', out, '--proxy-url', proxy.url], () => undefined, () => undefined), 3);
-    assert.equal(await reportCommand(['--as', 'ravi.fo', '--report', 'branch-daily', '--out', out, '--proxy-url', proxy.url], () => undefined, () => undefined), 3);
+    assert.equal(
+      await reportCommand(
+        ['--as', 'meera.bm', '--report', 'executive-daily', '--out', out, '--proxy-url', proxy.url],
+        () => undefined,
+        () => undefined,
+      ),
+      3,
+    );
+    assert.equal(
+      await reportCommand(
+        ['--as', 'ravi.fo', '--report', 'branch-daily', '--out', out, '--proxy-url', proxy.url],
+        () => undefined,
+        () => undefined,
+      ),
+      3,
+    );
   });
 
   test('the scheduler sends each person exactly their reports once, retries after an SMTP failure, and not again after a restart', async () => {
@@ -207,12 +284,32 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     const log: string[] = [];
     // The Chromium of the other tests, shared: the scheduler's stop() must not close it.
     const shared: PdfPrinter = { print: (html, doc) => printer.print(html, doc), close: async () => undefined };
-    const options = { proxy, policyFile, smtpUrl: sink.smtpUrl, dataDir, clock, checkEveryMs: 250, retryAfterSeconds: 30, printer: async () => shared, log: (line: string) => log.push(line) };
+    const options = {
+      proxy,
+      policyFile,
+      smtpUrl: sink.smtpUrl,
+      dataDir,
+      clock,
+      checkEveryMs: 250,
+      retryAfterSeconds: 30,
+      printer: async () => shared,
+      log: (line: string) => log.push(line),
+    };
     const scheduler = new ReportScheduler({ ...options, registry });
-    const expected = ['asha.exec executive-daily', 'farhan.fin finance-reconciliation', 'lakshmi.bm branch-daily', 'meera.bm branch-daily', 'sunil.bm branch-daily'];
+    const expected = [
+      'asha.exec executive-daily',
+      'farhan.fin finance-reconciliation',
+      'lakshmi.bm branch-daily',
+      'meera.bm branch-daily',
+      'sunil.bm branch-daily',
+    ];
     try {
       scheduler.start();
-      await waitFor(async () => sink.messages.length >= expected.length, { timeoutMs: 120_000, intervalMs: 250, what: 'every scheduled report to arrive' }).catch((error: Error) => {
+      await waitFor(async () => sink.messages.length >= expected.length, {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+        what: 'every scheduled report to arrive',
+      }).catch((error: Error) => {
         throw new Error(`${error.message}; the scheduler said:\n${log.join('\n')}`);
       });
       // Let the clock run on, well past the send time: nothing more may go out.
@@ -228,7 +325,10 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     // One PDF per branch of his, each about that branch (the header names his scope, both branches).
     const officersOf = (text: string) => [...new Set((text.match(/BR\d{4}-FO\d\d/g) ?? []).map((o) => o.slice(0, 6)))];
     const sunilTexts = sunil.attachments.map((a) => pdfText(a.content, work));
-    assert.deepEqual(sunilTexts.map((t) => /Branch daily report · (BR\d{4})/.exec(t)?.[1]), ['BR0002', 'BR0003']);
+    assert.deepEqual(
+      sunilTexts.map((t) => /Branch daily report · (BR\d{4})/.exec(t)?.[1]),
+      ['BR0002', 'BR0003'],
+    );
     assert.deepEqual(sunilTexts.map(officersOf), [['BR0002'], ['BR0003']]);
     const meera = sink.messages.find((m) => m.headers['x-paywatch-recipient'] === 'meera.bm')!;
     assert.deepEqual(branchesIn(pdfText(meera.attachments[0]!.content, work)), ['BR0001']);

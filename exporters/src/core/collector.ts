@@ -77,6 +77,9 @@ export const OFFICERS_VIEW: ViewRequirement = { view: 'paywatch.field_officers',
  */
 export async function startingLabelSets(db: Queryable, window: PollWindow, of: 'branches' | 'officers'): Promise<string[][]> {
   if (!window.baseline) return [];
-  if (of === 'branches') return (await db.query<{ branch: unknown }>('SELECT branch FROM paywatch.branches')).rows.map((row) => [label(row.branch)]);
-  return (await db.query<{ branch: unknown; officer: unknown }>('SELECT branch, officer FROM paywatch.field_officers WHERE active')).rows.map((row) => [label(row.branch), label(row.officer)]);
+  if (of === 'branches')
+    return (await db.query<{ branch: unknown }>('SELECT branch FROM paywatch.branches')).rows.map((row) => [label(row.branch)]);
+  return (
+    await db.query<{ branch: unknown; officer: unknown }>('SELECT branch, officer FROM paywatch.field_officers WHERE active')
+  ).rows.map((row) => [label(row.branch), label(row.officer)]);
 }

@@ -8,7 +8,12 @@ export const EXPORTER_NAMES = ['payments', 'lms', 'rfid', 'pool'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
 
 /** Each exporter's port, from the one port table. */
-export const DEFAULT_PORTS: Record<ExporterName, number> = { payments: PORTS.payments.port, lms: PORTS.lms.port, rfid: PORTS.rfid.port, pool: PORTS.pool.port };
+export const DEFAULT_PORTS: Record<ExporterName, number> = {
+  payments: PORTS.payments.port,
+  lms: PORTS.lms.port,
+  rfid: PORTS.rfid.port,
+  pool: PORTS.pool.port,
+};
 
 export interface ExporterOptions {
   /** postgres://user:password@host:5432/database (the database that has the paywatch.* views). */
@@ -45,11 +50,32 @@ export const OPTIONS = {
     check: (value: string, source: string) => void parseDatabaseUrl(value, source),
   },
   host: { flag: 'host', type: 'string', help: 'address to listen on (default 127.0.0.1)' },
-  port: { flag: 'port', type: 'port', help: `port to listen on (default ${EXPORTER_NAMES.map((name) => `${name} ${DEFAULT_PORTS[name]}`).join(', ')})` },
-  pollIntervalSeconds: { flag: 'poll-interval', env: 'PAYWATCH_EXPORTER_POLL_INTERVAL_SECONDS', type: 'seconds', min: 0, aboveMin: true, help: 'seconds between polls (default 5)' },
-  safetyLagSeconds: { flag: 'safety-lag', env: 'PAYWATCH_EXPORTER_SAFETY_LAG_SECONDS', type: 'seconds', help: 'seconds counters stay behind the database clock (default 30)' },
+  port: {
+    flag: 'port',
+    type: 'port',
+    help: `port to listen on (default ${EXPORTER_NAMES.map((name) => `${name} ${DEFAULT_PORTS[name]}`).join(', ')})`,
+  },
+  pollIntervalSeconds: {
+    flag: 'poll-interval',
+    env: 'PAYWATCH_EXPORTER_POLL_INTERVAL_SECONDS',
+    type: 'seconds',
+    min: 0,
+    aboveMin: true,
+    help: 'seconds between polls (default 5)',
+  },
+  safetyLagSeconds: {
+    flag: 'safety-lag',
+    env: 'PAYWATCH_EXPORTER_SAFETY_LAG_SECONDS',
+    type: 'seconds',
+    help: 'seconds counters stay behind the database clock (default 30)',
+  },
   poolMax: { flag: 'pool-max', type: 'integer', min: 1, max: 100, help: 'connections in the exporter pool (default 2)' },
-  lmsHealthUrl: { flag: 'lms-health-url', env: 'LMS_HEALTH_URL', type: 'url', help: 'LMS health endpoint for lms_up (lms only; without it lms_up is 1, see exporters/README.md)' },
+  lmsHealthUrl: {
+    flag: 'lms-health-url',
+    env: 'LMS_HEALTH_URL',
+    type: 'url',
+    help: 'LMS health endpoint for lms_up (lms only; without it lms_up is 1, see exporters/README.md)',
+  },
   rfidReaderTimeoutSeconds: {
     flag: 'rfid-reader-timeout',
     env: 'RFID_READER_TIMEOUT_SECONDS',
@@ -85,7 +111,10 @@ export function parseExporterName(value: string | undefined): ExporterName {
 }
 
 /** Reads `<exporter> [--flag value | --flag=value]...` and the environment into options. */
-export function parseCommandLine(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): { name: ExporterName; options: ExporterOptions } {
+export function parseCommandLine(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { name: ExporterName; options: ExporterOptions } {
   const parsed = parseOptions(OPTION_TABLE, argv, env);
   if (parsed.help) throw new ConfigError(usage());
   const name = parseExporterName(parsed.positionals[0]);
@@ -121,7 +150,9 @@ export function validateOptions(name: ExporterName, options: Partial<ExporterOpt
     if (!known.has(key)) throw new ConfigError(`unknown exporter option ${JSON.stringify(key)}: known ones are ${[...known].join(', ')}`);
   }
   if (!options.databaseUrl) {
-    throw new ConfigError('no database: set DATABASE_URL or --database-url to postgres://user@host:5432/database (the database with the paywatch.* views)');
+    throw new ConfigError(
+      'no database: set DATABASE_URL or --database-url to postgres://user@host:5432/database (the database with the paywatch.* views)',
+    );
   }
   for (const [key, spec] of Object.entries(OPTIONS) as Array<[OptionKey, OptionSpec]>) {
     const value = options[key];

@@ -71,7 +71,9 @@ async function checkViews(db: Queryable, collectors: Collector[]): Promise<void>
     for (const { view, columns } of requirements) {
       const found = await db.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [view]);
       if (!found.rows[0]?.oid) {
-        throw new ConfigError(`view ${view} not found: run the migrations (database/migrations) or create the view described in docs/schema.md`);
+        throw new ConfigError(
+          `view ${view} not found: run the migrations (database/migrations) or create the view described in docs/schema.md`,
+        );
       }
       const sample = (await db.query(`SELECT * FROM ${view} WHERE false`)) as unknown as { fields: Array<{ name: string }> };
       const have = new Set(sample.fields.map((field) => field.name));
@@ -83,7 +85,11 @@ async function checkViews(db: Queryable, collectors: Collector[]): Promise<void>
   }
 }
 
-export async function runExporter(name: ExporterName, options: ExporterOptions, makeCollectors: (options: ResolvedOptions) => Collector[]): Promise<RunningExporter> {
+export async function runExporter(
+  name: ExporterName,
+  options: ExporterOptions,
+  makeCollectors: (options: ResolvedOptions) => Collector[],
+): Promise<RunningExporter> {
   const config = resolveOptions(name, options);
   const { log } = config;
   const collectors = makeCollectors(config);
@@ -164,7 +170,15 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
         );
         const row = clock.rows[0]!;
         const baseline = watermark === '-infinity';
-        window = { from: watermark, to: row.to, now: row.now, baseline, today: row.today, todayStart: row.today_start, newDay: !baseline && row.today !== today };
+        window = {
+          from: watermark,
+          to: row.to,
+          now: row.now,
+          baseline,
+          today: row.today,
+          todayStart: row.today_start,
+          newDay: !baseline && row.today !== today,
+        };
         for (const collector of collectors) applies.push(await collector.poll(client, window));
         await client.query('COMMIT');
       } catch (error) {
@@ -189,7 +203,9 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
     lastPollSeconds = seconds;
     if (window.baseline) {
       const series = families.reduce((total, family) => total + family.size, 0);
-      log(`${name} exporter: loaded the database's totals up to ${window.to} in ${seconds.toFixed(2)} s (${series} series); polling every ${config.pollIntervalSeconds} s`);
+      log(
+        `${name} exporter: loaded the database's totals up to ${window.to} in ${seconds.toFixed(2)} s (${series} series); polling every ${config.pollIntervalSeconds} s`,
+      );
     }
   }
 
@@ -197,7 +213,9 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
     lastSuccess.set(labels, Date.now() / 1000);
     sourceUpGauge.set(labels, 1);
     if (sourceUp === false) {
-      log(`${name} exporter: database reachable again after ${Math.round((Date.now() - downSince) / 1000)} s; counters caught up from the watermark (nothing lost, nothing counted twice)`);
+      log(
+        `${name} exporter: database reachable again after ${Math.round((Date.now() - downSince) / 1000)} s; counters caught up from the watermark (nothing lost, nothing counted twice)`,
+      );
     }
     sourceUp = true;
   }
@@ -211,7 +229,9 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
     if (sourceUp !== false) {
       downSince = Date.now();
       const reason = fatalReason(error, config.databaseUrl) ?? `${describe(error)} (${redact(config.databaseUrl)})`;
-      log(`${name} exporter: database unavailable: ${reason}; serving the last values with paywatch_exporter_source_up 0, retrying every ${config.pollIntervalSeconds} s`);
+      log(
+        `${name} exporter: database unavailable: ${reason}; serving the last values with paywatch_exporter_source_up 0, retrying every ${config.pollIntervalSeconds} s`,
+      );
     }
     sourceUp = false;
   }
@@ -272,8 +292,10 @@ export async function runExporter(name: ExporterName, options: ExporterOptions, 
   } catch (error) {
     await pool.end().catch(() => {});
     const code = (error as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw new ConfigError(`${name} exporter: port ${config.port} on ${config.host} is in use: choose another with --port`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new ConfigError(`${name} exporter: cannot listen on ${config.host}: check --host`);
+    if (code === 'EADDRINUSE')
+      throw new ConfigError(`${name} exporter: port ${config.port} on ${config.host} is in use: choose another with --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new ConfigError(`${name} exporter: cannot listen on ${config.host}: check --host`);
     throw error;
   }
   const address = server.address();

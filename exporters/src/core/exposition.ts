@@ -75,7 +75,12 @@ abstract class Family<V> {
     const key = this.key(labels);
     let found = this.index.get(key);
     if (!found) {
-      found = { labels: [...labels], value: initial(), prefix: `${this.name}${renderLabels(this.labelNames, labels)}`, chunk: Math.floor(this.ordered.length / CHUNK_SERIES) };
+      found = {
+        labels: [...labels],
+        value: initial(),
+        prefix: `${this.name}${renderLabels(this.labelNames, labels)}`,
+        chunk: Math.floor(this.ordered.length / CHUNK_SERIES),
+      };
       this.index.set(key, found);
       this.ordered.push(found);
       this.dirty.add(found.chunk);
@@ -149,7 +154,12 @@ export class CounterFamily extends Family<number> {
    * `scale`: the counter is kept in integer units of 1/scale (money in paise: scale 100) so that
    * adding deltas poll after poll stays exact; it is exported divided by scale.
    */
-  constructor(name: string, help: string, labelNames: readonly string[], readonly scale = 1) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    readonly scale = 1,
+  ) {
     if (!name.endsWith('_total')) throw new Error(`counter ${name} must end in _total`);
     super(name, 'counter', help, labelNames);
   }
@@ -299,10 +309,12 @@ export function gaugeFor(def: MetricFamily, options: { help?: string } = {}): Ga
 
 export function histogramFor(def: MetricFamily): HistogramFamily {
   expectType(def, 'histogram');
-  if (!def.buckets?.length) throw new Error(`histogram ${def.name} declares no buckets in the contract: add them to contract/src/families.ts`);
+  if (!def.buckets?.length)
+    throw new Error(`histogram ${def.name} declares no buckets in the contract: add them to contract/src/families.ts`);
   return new HistogramFamily(def.name, def.help, def.labels, def.buckets);
 }
 
 function expectType(def: MetricFamily, type: MetricType): void {
-  if (def.type !== type) throw new Error(`${def.name} is a ${def.type} in the contract, built here as a ${type}: fix the collector or contract/src/families.ts`);
+  if (def.type !== type)
+    throw new Error(`${def.name} is a ${def.type} in the contract, built here as a ${type}: fix the collector or contract/src/families.ts`);
 }

@@ -21,7 +21,10 @@ export function dropScopedSeries(answer: QueryAnswer): { answer: QueryAnswer; dr
 }
 
 /** A label listing without the scope labels' names; label values of a scope label: none. */
-export function dropScopedLabels(answer: { status: string; data?: unknown }, labelName: string | undefined): { status: string; data?: unknown } {
+export function dropScopedLabels(
+  answer: { status: string; data?: unknown },
+  labelName: string | undefined,
+): { status: string; data?: unknown } {
   if (!Array.isArray(answer.data)) return answer;
   if (labelName !== undefined) return (SCOPED_LABELS as readonly string[]).includes(labelName) ? { ...answer, data: [] } : answer;
   return { ...answer, data: answer.data.filter((name) => !(SCOPED_LABELS as readonly string[]).includes(name as string)) };

@@ -23,7 +23,11 @@ export async function handleMetadata(call: Call, deps: Deps): Promise<Reply> {
   let visible: Set<string>;
   if (scope.kind === 'aggregate') visible = new Set(scope.metrics);
   else {
-    const names = await deps.upstream.call('/api/v1/label/__name__/values', new URLSearchParams({ 'match[]': scopeSelector(scope)! }), 'GET');
+    const names = await deps.upstream.call(
+      '/api/v1/label/__name__/values',
+      new URLSearchParams({ 'match[]': scopeSelector(scope)! }),
+      'GET',
+    );
     visible = new Set(parseAnswer<{ data?: string[] }>(names.body).data ?? []);
   }
   return json(filterMetadata(parseAnswer(answer.body), visible));

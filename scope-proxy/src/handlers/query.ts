@@ -28,7 +28,13 @@ export async function handleQuery(call: Call, deps: Deps): Promise<Reply> {
   if (call.scope.kind !== 'aggregate' || answer.status !== 200 || call.endpoint === 'query_exemplars') return relay(answer);
   // The aggregate scope's selectors name series only; drop any per-branch one (filters/aggregate.ts).
   const { answer: kept, dropped } = dropScopedSeries(parseAnswer<QueryAnswer>(answer.body));
-  if (dropped > 0) deps.emit({ level: 'error', msg: 'per-branch series dropped from an aggregate answer: an allow-listed rule carries branch or officer', login: call.login, dropped });
+  if (dropped > 0)
+    deps.emit({
+      level: 'error',
+      msg: 'per-branch series dropped from an aggregate answer: an allow-listed rule carries branch or officer',
+      login: call.login,
+      dropped,
+    });
   return json(kept);
 }
 
@@ -39,5 +45,8 @@ export async function handleQuery(call: Call, deps: Deps): Promise<Reply> {
 function checkTimeout(value: string, upstreamTimeoutMs: number): void {
   const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : /^(\d+(ms|y|w|d|h|m|s))+$/.test(value) ? durationSeconds(value) : NaN;
   const max = upstreamTimeoutMs / 1000;
-  if (!(seconds >= 1 && seconds <= max)) throw badRequest(`timeout must be a duration between 1s and ${max}s (the proxy's own limit), got ${JSON.stringify(value.slice(0, 40))}`);
+  if (!(seconds >= 1 && seconds <= max))
+    throw badRequest(
+      `timeout must be a duration between 1s and ${max}s (the proxy's own limit), got ${JSON.stringify(value.slice(0, 40))}`,
+    );
 }

@@ -26,7 +26,10 @@ export function apiPaymentsPerHour(ms: number, fleetSize: number, perBranchPerDa
   return total;
 }
 
-const SELF_SERVICE_SHARE = CHANNELS.filter((c) => c !== 'cash' && !SCHEDULED_CHANNELS.has(c)).reduce((sum, c) => sum + CHANNEL_SHARES[c], 0);
+const SELF_SERVICE_SHARE = CHANNELS.filter((c) => c !== 'cash' && !SCHEDULED_CHANNELS.has(c)).reduce(
+  (sum, c) => sum + CHANNEL_SHARES[c],
+  0,
+);
 
 /** 0..1: how busy the API is compared with a month-start weekday peak hour. */
 export function apiLoad(ms: number, fleetSize: number, perBranchPerDay: number): number {

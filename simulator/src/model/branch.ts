@@ -57,7 +57,13 @@ export function branchProfiles({ seed, branches, officersPerBranch }: FleetOptio
 export function expectedDailyCollectionInr(branch: BranchProfile, dayMs: number, perBranchPerDay: number): number {
   let total = 0;
   for (const channel of CHANNELS) {
-    total += perBranchPerDay * branch.size * CHANNEL_SHARES[channel] * dayFactor(channel, dayMs) * meanAmountInr(channel) * successProbability(channel);
+    total +=
+      perBranchPerDay *
+      branch.size *
+      CHANNEL_SHARES[channel] *
+      dayFactor(channel, dayMs) *
+      meanAmountInr(channel) *
+      successProbability(channel);
   }
   return total;
 }

@@ -21,7 +21,9 @@ export interface IstParts {
 
 export function istParts(ms: number): IstParts {
   const shifted = new Date(ms + IST_OFFSET_MS);
-  const hourOfDay = (shifted.getUTCHours() * 3600_000 + shifted.getUTCMinutes() * 60_000 + shifted.getUTCSeconds() * 1000 + shifted.getUTCMilliseconds()) / HOUR_MS;
+  const hourOfDay =
+    (shifted.getUTCHours() * 3600_000 + shifted.getUTCMinutes() * 60_000 + shifted.getUTCSeconds() * 1000 + shifted.getUTCMilliseconds()) /
+    HOUR_MS;
   return {
     year: shifted.getUTCFullYear(),
     month: shifted.getUTCMonth() + 1,

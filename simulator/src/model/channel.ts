@@ -11,7 +11,15 @@ export type Channel = (typeof CHANNELS)[number];
 export { GATEWAYS };
 export type Gateway = (typeof GATEWAYS)[number];
 
-export const FAILURE_REASONS = ['insufficient_funds', 'mandate_error', 'gateway_timeout', 'declined', 'otp_failed', 'technical_error', 'cancelled'] as const;
+export const FAILURE_REASONS = [
+  'insufficient_funds',
+  'mandate_error',
+  'gateway_timeout',
+  'declined',
+  'otp_failed',
+  'technical_error',
+  'cancelled',
+] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** Share of a typical weekday's repayment attempts by channel (sums to 1). */
@@ -39,7 +47,9 @@ export const GATEWAY_SHARES: ReadonlyArray<readonly [Gateway, number]> = [
 // Relative activity per IST hour (0-23). Customers pay from their phones through the day with a
 // late-morning peak and quiet nights; officers collect cash in field hours; the mandate batch is
 // presented between 05:00 and 07:00.
-const SELF_SERVICE = [0.15, 0.08, 0.05, 0.05, 0.06, 0.1, 0.3, 0.6, 1.0, 1.6, 2.3, 2.6, 2.3, 1.9, 1.8, 1.8, 1.7, 1.6, 1.5, 1.4, 1.2, 0.9, 0.6, 0.3];
+const SELF_SERVICE = [
+  0.15, 0.08, 0.05, 0.05, 0.06, 0.1, 0.3, 0.6, 1.0, 1.6, 2.3, 2.6, 2.3, 1.9, 1.8, 1.8, 1.7, 1.6, 1.5, 1.4, 1.2, 0.9, 0.6, 0.3,
+];
 const FIELD = [0, 0, 0, 0, 0, 0, 0, 0, 0.3, 1.0, 2.2, 2.6, 2.2, 1.4, 1.8, 1.8, 1.5, 0.9, 0.3, 0, 0, 0, 0, 0];
 const MANDATE_BATCH = [0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -122,38 +132,74 @@ export interface PaymentConditions {
 export const NORMAL_CONDITIONS: PaymentConditions = { gatewaysDown: new Set(), slowDatabase: false };
 
 /** Probability of each failure reason for one attempt; the rest succeed. Cash is decided by OTP. */
-export function failureProbabilities(channel: Channel, gateway: Gateway | null, conditions: PaymentConditions = NORMAL_CONDITIONS): Array<[FailureReason, number]> {
+export function failureProbabilities(
+  channel: Channel,
+  gateway: Gateway | null,
+  conditions: PaymentConditions = NORMAL_CONDITIONS,
+): Array<[FailureReason, number]> {
   const slow = conditions.slowDatabase ? 0.03 : 0;
   switch (channel) {
     case 'cash':
       return [['otp_failed', 0.025]];
     case 'upi':
-      return [['technical_error', 0.006 + slow], ['declined', 0.003], ['cancelled', 0.003]];
+      return [
+        ['technical_error', 0.006 + slow],
+        ['declined', 0.003],
+        ['cancelled', 0.003],
+      ];
     case 'qr':
-      return [['technical_error', 0.005 + slow], ['cancelled', 0.004]];
+      return [
+        ['technical_error', 0.005 + slow],
+        ['cancelled', 0.004],
+      ];
     case 'bbps':
       return [['technical_error', 0.008 + slow]];
     case 'upi_autopay':
-      return [['insufficient_funds', 0.03], ['mandate_error', 0.01]];
+      return [
+        ['insufficient_funds', 0.03],
+        ['mandate_error', 0.01],
+      ];
     case 'nach':
-      return [['insufficient_funds', 0.045], ['mandate_error', 0.012]];
+      return [
+        ['insufficient_funds', 0.045],
+        ['mandate_error', 0.012],
+      ];
     case 'card':
     case 'netbanking': {
-      if (gateway && conditions.gatewaysDown.has(gateway)) return [['gateway_timeout', 0.85], ['declined', 0.01]];
+      if (gateway && conditions.gatewaysDown.has(gateway))
+        return [
+          ['gateway_timeout', 0.85],
+          ['declined', 0.01],
+        ];
       return channel === 'card'
-        ? [['gateway_timeout', 0.006 + slow], ['declined', 0.018]]
-        : [['gateway_timeout', 0.008 + slow], ['declined', 0.01]];
+        ? [
+            ['gateway_timeout', 0.006 + slow],
+            ['declined', 0.018],
+          ]
+        : [
+            ['gateway_timeout', 0.008 + slow],
+            ['declined', 0.01],
+          ];
     }
   }
 }
 
 /** Probability that an attempt on the channel succeeds under normal conditions. */
-export function successProbability(channel: Channel, gateway: Gateway | null = null, conditions: PaymentConditions = NORMAL_CONDITIONS): number {
+export function successProbability(
+  channel: Channel,
+  gateway: Gateway | null = null,
+  conditions: PaymentConditions = NORMAL_CONDITIONS,
+): number {
   return 1 - failureProbabilities(channel, gateway, conditions).reduce((sum, [, p]) => sum + p, 0);
 }
 
 /** Draws the outcome of one attempt: null for success, else the failure reason. */
-export function sampleOutcome(rng: Rng, channel: Channel, gateway: Gateway | null, conditions: PaymentConditions = NORMAL_CONDITIONS): FailureReason | null {
+export function sampleOutcome(
+  rng: Rng,
+  channel: Channel,
+  gateway: Gateway | null,
+  conditions: PaymentConditions = NORMAL_CONDITIONS,
+): FailureReason | null {
   let x = rng.next();
   for (const [reason, p] of failureProbabilities(channel, gateway, conditions)) {
     if (x < p) return reason;

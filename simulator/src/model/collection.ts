@@ -29,7 +29,10 @@ export function officerWeight(seed: number, officer: string): number {
  */
 export function confirmationTime(rng: Rng, collectedMs: number): number {
   const { hourOfDay } = istParts(collectedMs);
-  let at = hourOfDay < 17 ? istTime(collectedMs, 17, 30) + rng.next() * 2.5 * HOUR_MS : istTime(collectedMs + DAY_MS, 9, 30) + rng.next() * 1.5 * HOUR_MS;
+  let at =
+    hourOfDay < 17
+      ? istTime(collectedMs, 17, 30) + rng.next() * 2.5 * HOUR_MS
+      : istTime(collectedMs + DAY_MS, 9, 30) + rng.next() * 1.5 * HOUR_MS;
   if (rng.chance(0.01)) at += DAY_MS;
   return Math.max(at, collectedMs + 60_000);
 }

@@ -25,8 +25,16 @@ export function registrationsPerHour(channel: MandateChannel, ms: number, size: 
 
 /** Outcomes under normal conditions; the rest succeed. */
 const FAILURES: Record<MandateChannel, ReadonlyArray<readonly [MandateFailure, number]>> = {
-  upi_autopay: [['customer_abandoned', 0.015], ['rejected_by_bank', 0.007], ['technical_error', 0.003]],
-  nach: [['invalid_details', 0.012], ['rejected_by_bank', 0.01], ['technical_error', 0.003]],
+  upi_autopay: [
+    ['customer_abandoned', 0.015],
+    ['rejected_by_bank', 0.007],
+    ['technical_error', 0.003],
+  ],
+  nach: [
+    ['invalid_details', 0.012],
+    ['rejected_by_bank', 0.01],
+    ['technical_error', 0.003],
+  ],
 };
 
 /** Probability that a registration on the channel succeeds under normal conditions. */

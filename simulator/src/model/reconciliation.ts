@@ -27,7 +27,14 @@ export function reconciliationPlan(seed: number, branch: string, dayNumber: numb
   const roll = rng.next();
   if (roll < 0.03) {
     const settledAt = istTime(next, 10) + rng.next() * 1.5 * HOUR_MS;
-    return { createdAt, dueAt, settledAt, outcome: 'exception', resolvedAt: settledAt + (1 + rng.int(3)) * DAY_MS, shortfallInr: 100 * (1 + rng.int(50)) };
+    return {
+      createdAt,
+      dueAt,
+      settledAt,
+      outcome: 'exception',
+      resolvedAt: settledAt + (1 + rng.int(3)) * DAY_MS,
+      shortfallInr: 100 * (1 + rng.int(50)),
+    };
   }
   const settledAt = roll < 0.08 ? istTime(next, 13) + rng.next() * 4 * HOUR_MS : istTime(next, 9, 30) + rng.next() * 2 * HOUR_MS;
   return { createdAt, dueAt, settledAt, outcome: 'matched', resolvedAt: settledAt, shortfallInr: 0 };

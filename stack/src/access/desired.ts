@@ -87,7 +87,9 @@ export function desiredState(policy: Policy, emailDomain = 'paywatch.example'): 
 
   return {
     users: [...users.values()].sort((a, b) => a.login.localeCompare(b.login)),
-    teams: [...teams.entries()].map(([name, members]) => ({ name, members: [...members].sort() })).sort((a, b) => a.name.localeCompare(b.name)),
+    teams: [...teams.entries()]
+      .map(([name, members]) => ({ name, members: [...members].sort() }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     folders,
   };
 }

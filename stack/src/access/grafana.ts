@@ -11,7 +11,9 @@ export interface GrafanaCredentials {
 export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): GrafanaCredentials {
   if (env.GRAFANA_TOKEN) return { token: env.GRAFANA_TOKEN };
   if (env.GRAFANA_USER && env.GRAFANA_PASSWORD) return { user: env.GRAFANA_USER, password: env.GRAFANA_PASSWORD };
-  throw new Error('set GRAFANA_TOKEN (a service account token with Admin role) or GRAFANA_USER and GRAFANA_PASSWORD (a Grafana server admin, needed to create users)');
+  throw new Error(
+    'set GRAFANA_TOKEN (a service account token with Admin role) or GRAFANA_USER and GRAFANA_PASSWORD (a Grafana server admin, needed to create users)',
+  );
 }
 
 export class GrafanaError extends Error {

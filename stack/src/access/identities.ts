@@ -35,7 +35,13 @@ function bindingOf(user: OrgUser, how: 'created' | 'adopted'): IdentityBinding {
  * The bindings for the desired users, given Grafana's users now and the logins this run created.
  * Run before applying (created empty) to find the blocked logins, and after, to bind new users.
  */
-export function resolveBindings(desired: DesiredState, users: OrgUser[], current: Map<string, IdentityBinding>, created: Set<string>, options: BindingOptions): BindingResult {
+export function resolveBindings(
+  desired: DesiredState,
+  users: OrgUser[],
+  current: Map<string, IdentityBinding>,
+  created: Set<string>,
+  options: BindingOptions,
+): BindingResult {
   const byLogin = new Map(users.map((user) => [user.login, user]));
   const bindings = new Map<string, IdentityBinding>();
   const blocked = new Set<string>();
@@ -46,12 +52,16 @@ export function resolveBindings(desired: DesiredState, users: OrgUser[], current
     if (binding) {
       bindings.set(login, binding);
       if (!user) {
-        notes.push(`${login}: the Grafana user bound to this login (id ${binding.id ?? '?'}) no longer holds it (renamed or deleted); the scope proxy refuses ${login} until that user is renamed back, or the binding is removed from the identities file and access sync runs again`);
+        notes.push(
+          `${login}: the Grafana user bound to this login (id ${binding.id ?? '?'}) no longer holds it (renamed or deleted); the scope proxy refuses ${login} until that user is renamed back, or the binding is removed from the identities file and access sync runs again`,
+        );
       } else if (matches(binding, user)) {
         bindings.set(login, { ...binding, ...(user.uid ? { uid: user.uid } : {}), id: user.userId });
       } else {
         blocked.add(login);
-        notes.push(`${login}: held by Grafana user id ${user.userId}, not by the user access sync bound (id ${binding.id ?? '?'}): someone renamed their login to it? They get no team and no numbers; rename or remove them in Grafana`);
+        notes.push(
+          `${login}: held by Grafana user id ${user.userId}, not by the user access sync bound (id ${binding.id ?? '?'}): someone renamed their login to it? They get no team and no numbers; rename or remove them in Grafana`,
+        );
       }
       continue;
     }
@@ -62,7 +72,9 @@ export function resolveBindings(desired: DesiredState, users: OrgUser[], current
       notes.push(`${login}: existing Grafana user id ${user.userId} adopted (bound by the operator's word)`);
     } else {
       blocked.add(login);
-      notes.push(`${login}: exists in Grafana (user id ${user.userId}) but access sync did not create it, so it is not bound: check it is that person, then run access sync with --adopt ${login}. Until then it gets no team and no numbers`);
+      notes.push(
+        `${login}: exists in Grafana (user id ${user.userId}) but access sync did not create it, so it is not bound: check it is that person, then run access sync with --adopt ${login}. Until then it gets no team and no numbers`,
+      );
     }
   }
   return { bindings, blocked, notes };

@@ -46,12 +46,23 @@ export function loadPolicy(path = POLICY_FILE): Policy {
       // may explore still becomes an Editor (Grafana OSS allows Explore to Editors only).
       [...checked.roles].map(([name, role]) => [
         name,
-        { scope: role.scope, folders: role.folders, explore: role.explore, ...(role.grafanaRole !== 'Viewer' ? { grafana_role: role.grafanaRole } : {}) },
+        {
+          scope: role.scope,
+          folders: role.folders,
+          explore: role.explore,
+          ...(role.grafanaRole !== 'Viewer' ? { grafana_role: role.grafanaRole } : {}),
+        },
       ]),
     ),
     people: [...checked.bindings.values()]
       .filter((binding) => binding.source === 'person')
-      .map(({ login, role, branches, branch, officer }) => ({ login, role, branches, ...(branch ? { branch } : {}), ...(officer ? { officer } : {}) })),
+      .map(({ login, role, branches, branch, officer }) => ({
+        login,
+        role,
+        branches,
+        ...(branch ? { branch } : {}),
+        ...(officer ? { officer } : {}),
+      })),
     teams: checked.teams.map(({ name, role, branches, members }) => ({ name, role, branches, members })),
   };
 }

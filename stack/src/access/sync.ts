@@ -79,7 +79,8 @@ export function planFrom(desired: DesiredState, observed: Observed): Action[] {
     const current = observed.teams.get(team.name);
     if (!current) actions.push({ kind: 'create-team', team: team.name });
     for (const login of team.members) if (!current?.members.has(login)) actions.push({ kind: 'add-member', team: team.name, login });
-    for (const login of current?.members.keys() ?? []) if (!team.members.includes(login)) actions.push({ kind: 'remove-member', team: team.name, login });
+    for (const login of current?.members.keys() ?? [])
+      if (!team.members.includes(login)) actions.push({ kind: 'remove-member', team: team.name, login });
   }
   for (const folder of desired.folders) {
     const current = observed.folders.get(folder.uid);
@@ -108,7 +109,12 @@ export interface ApplyOptions {
  * Applies the plan in order (users, teams, members, folders, permissions). Returns the logins it
  * created as new Grafana users (the only ones it may bind without an operator's word).
  */
-export async function apply(grafana: GrafanaClient, desired: DesiredState, actions: Action[], options: ApplyOptions = {}): Promise<Set<string>> {
+export async function apply(
+  grafana: GrafanaClient,
+  desired: DesiredState,
+  actions: Action[],
+  options: ApplyOptions = {},
+): Promise<Set<string>> {
   const createdLogins = new Set<string>();
   const log = options.log ?? console.log;
   const userIds = new Map((await grafana.orgUsers()).map((user) => [user.login, user.userId]));
@@ -137,7 +143,9 @@ export async function apply(grafana: GrafanaClient, desired: DesiredState, actio
           // The login exists in Grafana but not in this organisation: add it instead.
           if (!(error instanceof GrafanaError) || error.status !== 412) {
             if (error instanceof GrafanaError && (error.status === 401 || error.status === 403)) {
-              throw new Error(`${error.message}\ncreating users needs a Grafana server admin: use GRAFANA_USER/GRAFANA_PASSWORD of the admin, not a token`);
+              throw new Error(
+                `${error.message}\ncreating users needs a Grafana server admin: use GRAFANA_USER/GRAFANA_PASSWORD of the admin, not a token`,
+              );
             }
             throw error;
           }

@@ -37,7 +37,8 @@ export function reasonsOf(channel: Channel): FailureReason[] {
   const reasons = new Set<FailureReason>();
   const gateways: Array<Gateway | null> = GATEWAY_CHANNELS.has(channel) ? [...GATEWAYS] : [null];
   for (const gateway of gateways) {
-    for (const [reason] of failureProbabilities(channel, gateway, { gatewaysDown: new Set(GATEWAYS), slowDatabase: false })) reasons.add(reason);
+    for (const [reason] of failureProbabilities(channel, gateway, { gatewaysDown: new Set(GATEWAYS), slowDatabase: false }))
+      reasons.add(reason);
     for (const [reason] of failureProbabilities(channel, gateway)) reasons.add(reason);
   }
   return [...reasons].sort();
@@ -95,7 +96,11 @@ export interface Business {
   posted: number;
 }
 
-export function openBusiness(series: SeriesSet, fleet: BranchProfile[], options: { seed: number; startSeconds: number; readerOutages: (reader: string) => Episode[] }): Business {
+export function openBusiness(
+  series: SeriesSet,
+  fleet: BranchProfile[],
+  options: { seed: number; startSeconds: number; readerOutages: (reader: string) => Episode[] },
+): Business {
   const rng = (key: string) => Rng.of(options.seed, 'backfill', key, options.startSeconds);
   const branches = fleet.map((branch): BranchTracks => {
     const channels = CHANNEL_LIST.map((channel) => {
@@ -195,7 +200,8 @@ export function stepPayments(business: Business, step: StepContext): number {
           tracks.reasons.get(reason)!.value += 1;
           failed += 1;
         }
-        if (channel === 'cash') entry.cashPending[h < 17 ? 0 : 1] += expected * path.successShare; // OTP-verified cash waits for the branch
+        if (channel === 'cash')
+          entry.cashPending[h < 17 ? 0 : 1] += expected * path.successShare; // OTP-verified cash waits for the branch
         else success += rng.poisson(expected * path.successShare);
       }
       if (channel === 'cash') success += confirmCash(entry.cashPending, h, step.dtSeconds, rng);

@@ -19,7 +19,13 @@ export interface FamilyDefinition {
 }
 
 /** blackbox_exporter's probe result: the prober's own family, not Paywatch's. */
-const PROBE_SUCCESS: FamilyDefinition = { job: JOBS.blackbox.name, name: 'probe_success', type: 'gauge', help: 'Displays whether or not the probe was a success', labelNames: [] };
+const PROBE_SUCCESS: FamilyDefinition = {
+  job: JOBS.blackbox.name,
+  name: 'probe_success',
+  type: 'gauge',
+  help: 'Displays whether or not the probe was a success',
+  labelNames: [],
+};
 
 const definition = (job: string, family: MetricFamily): FamilyDefinition => ({
   job,
@@ -36,7 +42,9 @@ let cache: Map<string, FamilyDefinition> | undefined;
 export function familyDefinitions(): Map<string, FamilyDefinition> {
   cache ??= new Map(
     [
-      ...(Object.entries(EXPORTER_FAMILIES) as Array<[keyof typeof EXPORTER_FAMILIES, readonly MetricFamily[]]>).flatMap(([key, families]) => families.map((family) => definition(JOBS[key].name, family))),
+      ...(Object.entries(EXPORTER_FAMILIES) as Array<[keyof typeof EXPORTER_FAMILIES, readonly MetricFamily[]]>).flatMap(
+        ([key, families]) => families.map((family) => definition(JOBS[key].name, family)),
+      ),
       ...PAYMENTS_API_FAMILIES.map((family) => definition(JOBS.paymentsApi.name, family)),
       PROBE_SUCCESS,
     ].map((family) => [family.name, family]),
@@ -47,7 +55,10 @@ export function familyDefinitions(): Map<string, FamilyDefinition> {
 /** The definition of one family; throws when the contract declares none of that name. */
 export function familyDefinition(name: string): FamilyDefinition {
   const family = familyDefinitions().get(name);
-  if (!family) throw new Error(`no exporter declares the metric family ${name} (@paywatch/contract): the history only writes families the live stack exposes`);
+  if (!family)
+    throw new Error(
+      `no exporter declares the metric family ${name} (@paywatch/contract): the history only writes families the live stack exposes`,
+    );
   return family;
 }
 
@@ -55,7 +66,11 @@ export function familyDefinition(name: string): FamilyDefinition {
  * Labels of one series of `family`: its own label values (checked against the family's label
  * names) plus the scrape's target labels.
  */
-export function seriesLabels(family: FamilyDefinition, own: Record<string, string>, target: Record<string, string>): Record<string, string> {
+export function seriesLabels(
+  family: FamilyDefinition,
+  own: Record<string, string>,
+  target: Record<string, string>,
+): Record<string, string> {
   const names = Object.keys(own);
   const expected = family.labelNames.filter((name) => name !== 'le');
   if (names.length !== expected.length || !expected.every((name) => name in own)) {

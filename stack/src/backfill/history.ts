@@ -12,7 +12,20 @@
 //                      business (business.ts) and the platform (platform.ts) move on, and every
 //                      series whose timeline keeps that time records its value
 //   4. collectFamilies the families with their samples, ready for OpenMetrics
-import { branchProfiles, DAY_MS, episodesBetween, gatewayDegradations, GATEWAYS, istParts, lmsDowntime, readerOutages, within, type BranchProfile, type Episode, type Gateway } from '@paywatch/simulator/model';
+import {
+  branchProfiles,
+  DAY_MS,
+  episodesBetween,
+  gatewayDegradations,
+  GATEWAYS,
+  istParts,
+  lmsDowntime,
+  readerOutages,
+  within,
+  type BranchProfile,
+  type Episode,
+  type Gateway,
+} from '@paywatch/simulator/model';
 import { openBusiness, settlePostings, stepMandates, stepOutbox, stepPayments, stepVerifications, type Business } from './business.ts';
 import type { Family } from './openmetrics.ts';
 import { openPlatform, sampleGauges, stepApi, type Platform } from './platform.ts';
@@ -65,9 +78,20 @@ function planIncidents(seed: number, timeline: Timeline): Incidents {
 }
 
 /** Step 2: the series, labelled as the live scrapes label them. */
-function openSeries(options: HistoryOptions, fleet: BranchProfile[], incidents: Incidents): { series: SeriesSet; business: Business; platform: Platform } {
+function openSeries(
+  options: HistoryOptions,
+  fleet: BranchProfile[],
+  incidents: Incidents,
+): { series: SeriesSet; business: Business; platform: Platform } {
   const inst = options.instances;
-  const instanceOf: Record<string, string> = { payments: inst.payments, lms: inst.lms, rfid: inst.rfid, pool: inst.pool, 'payments-api': inst.api, blackbox: inst.blackbox };
+  const instanceOf: Record<string, string> = {
+    payments: inst.payments,
+    lms: inst.lms,
+    rfid: inst.rfid,
+    pool: inst.pool,
+    'payments-api': inst.api,
+    blackbox: inst.blackbox,
+  };
   const series = new SeriesSet((family) => ({ job: family.job, instance: instanceOf[family.job]! }));
   const start = options.timeline.startSeconds;
   return {
@@ -103,7 +127,13 @@ function replayModel(options: HistoryOptions, incidents: Incidents, business: Bu
       stepOutbox(business, step, succeeded);
       stepApi(platform, { mid, dtSeconds, fleetSize: business.fleetSize, perBranchPerDay });
     }
-    sampleGauges(platform, t, { queue: business.queue, fleetSize: business.fleetSize, perBranchPerDay, lmsDown: incidents.lmsDown, gatewayDown: incidents.gatewayDown });
+    sampleGauges(platform, t, {
+      queue: business.queue,
+      fleetSize: business.fleetSize,
+      perBranchPerDay,
+      lmsDown: incidents.lmsDown,
+      gatewayDown: incidents.gatewayDown,
+    });
     if (keepsBranch(timeline, t)) {
       settlePostings(business);
       for (const track of business.tracks) track.keep(t);

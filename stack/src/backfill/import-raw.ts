@@ -12,7 +12,9 @@ import { ProgressBar } from './progress.ts';
 
 function runPromtool(promtool: string, input: string, output: string): Promise<{ samples: number; blocks: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', input, output], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', input, output], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -43,7 +45,10 @@ export interface ImportResult {
 }
 
 /** Writes `families` as OpenMetrics under `workDir`, imports them, moves the blocks into `into`. */
-export async function importRaw(families: Family[], options: { workDir: string; into: string; stream?: NodeJS.WriteStream; log: (line: string) => void }): Promise<ImportResult> {
+export async function importRaw(
+  families: Family[],
+  options: { workDir: string; into: string; stream?: NodeJS.WriteStream; log: (line: string) => void },
+): Promise<ImportResult> {
   const promtool = requireTool('promtool');
   const { workDir, log } = options;
   mkdirSync(workDir, { recursive: true });

@@ -2,14 +2,29 @@
 // connections, the health probes (payments API, LMS, each gateway), and the payments API's request
 // latency histogram, whose durations are drawn from the same model the live API sleeps by
 // (simulator/src/model/api.ts: dbSeconds).
-import { apiLoad, apiPaymentsPerHour, dbSeconds, GATEWAYS, inMaintenanceWindow, REQUESTS_PER_PAYMENT, Rng, within, type Episode, type Gateway } from '@paywatch/simulator/model';
+import {
+  apiLoad,
+  apiPaymentsPerHour,
+  dbSeconds,
+  GATEWAYS,
+  inMaintenanceWindow,
+  REQUESTS_PER_PAYMENT,
+  Rng,
+  within,
+  type Episode,
+  type Gateway,
+} from '@paywatch/simulator/model';
 import { JOBS } from '@paywatch/contract';
 import type { HistogramTracks, SeriesSet, Track } from './series.ts';
 
 /** The payments API labels its own series service="payments-api", as its scrape job is named. */
 const API_SERVICE = JOBS.paymentsApi.name;
 /** The API's routes (as its route templates) and the method each answers. */
-const API_METHOD: Record<keyof typeof REQUESTS_PER_PAYMENT, string> = { '/api/payments': 'POST', '/api/login': 'POST', '/api/loans/:ref': 'GET' };
+const API_METHOD: Record<keyof typeof REQUESTS_PER_PAYMENT, string> = {
+  '/api/payments': 'POST',
+  '/api/login': 'POST',
+  '/api/loans/:ref': 'GET',
+};
 /** Server errors among API requests outside the maintenance window. */
 const API_ERROR_SHARE = 0.0015;
 /** Latency draws per route, status and step; the bucket shares of n requests follow these. */
@@ -27,14 +42,23 @@ export interface Platform {
 }
 
 export function openPlatform(series: SeriesSet, options: { seed: number; startSeconds: number; apiHost: string }): Platform {
-  const dbConnections = new Map(['active', 'idle', 'idle_in_transaction', 'other'].map((state) => [state, series.track('db_connections', { state })]));
+  const dbConnections = new Map(
+    ['active', 'idle', 'idle_in_transaction', 'other'].map((state) => [state, series.track('db_connections', { state })]),
+  );
   // The blackbox job's targets and the labels its scrape config gives each (prometheus.yml).
   const targets: Array<{ service: string; gateway?: Gateway; target: string }> = [
     { service: 'payments-api', target: `http://${options.apiHost}/health` },
     { service: 'lms', target: `http://${options.apiHost}/lms/health` },
     ...GATEWAYS.map((gateway) => ({ service: 'gateway', gateway, target: `http://${options.apiHost}/gateways/${gateway}/health` })),
   ];
-  const probes = targets.map((probe) => ({ ...probe, track: series.track('probe_success', {}, { target: probe.target, service: probe.service, ...(probe.gateway ? { gateway: probe.gateway } : {}) }) }));
+  const probes = targets.map((probe) => ({
+    ...probe,
+    track: series.track(
+      'probe_success',
+      {},
+      { target: probe.target, service: probe.service, ...(probe.gateway ? { gateway: probe.gateway } : {}) },
+    ),
+  }));
   const api = (Object.keys(REQUESTS_PER_PAYMENT) as Array<keyof typeof REQUESTS_PER_PAYMENT>).flatMap((route) =>
     (['200', '500'] as const).map((status) => ({
       route,
@@ -53,12 +77,23 @@ export function openPlatform(series: SeriesSet, options: { seed: number; startSe
   };
   return {
     ...platform,
-    tracks: [platform.queueDepth, platform.lmsUp, platform.dbMax, ...dbConnections.values(), ...probes.map((p) => p.track), ...api.flatMap((a) => [...a.histogram.buckets, a.histogram.sum, a.histogram.count])],
+    tracks: [
+      platform.queueDepth,
+      platform.lmsUp,
+      platform.dbMax,
+      ...dbConnections.values(),
+      ...probes.map((p) => p.track),
+      ...api.flatMap((a) => [...a.histogram.buckets, a.histogram.sum, a.histogram.count]),
+    ],
   };
 }
 
 /** Gauges and probes as a scrape at t would read them. */
-export function sampleGauges(platform: Platform, t: number, state: { queue: number; fleetSize: number; perBranchPerDay: number; lmsDown: Episode[]; gatewayDown: Map<Gateway, Episode[]> }): void {
+export function sampleGauges(
+  platform: Platform,
+  t: number,
+  state: { queue: number; fleetSize: number; perBranchPerDay: number; lmsDown: Episode[]; gatewayDown: Map<Gateway, Episode[]> },
+): void {
   const ms = t * 1000;
   const lmsDown = within(state.lmsDown, ms);
   platform.queueDepth.value = Math.round(state.queue);

@@ -18,7 +18,9 @@ export class ProgressBar {
     if (this.tty && this.stream) {
       const width = 30;
       const filled = Math.round(f * width);
-      this.stream.write(`\r${this.title} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(f * 100)).padStart(3)}% ${detail}\x1b[K`);
+      this.stream.write(
+        `\r${this.title} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(f * 100)).padStart(3)}% ${detail}\x1b[K`,
+      );
       return;
     }
     const decile = Math.floor(f * 10);

@@ -46,8 +46,14 @@ export interface RecordingRule {
 /** The recording rules of the rule files (alerting rules are not history). */
 export function loadRecordingRules(files: string[]): RecordingRule[] {
   return files.flatMap((file) => {
-    const doc = parse(readFileSync(file, 'utf8')) as { groups?: Array<{ name: string; rules: Array<{ record?: string; expr: string; labels?: Record<string, string> }> }> };
-    return (doc.groups ?? []).flatMap((group) => group.rules.filter((rule) => rule.record).map((rule) => ({ record: rule.record!, expr: String(rule.expr), labels: rule.labels, group: group.name })));
+    const doc = parse(readFileSync(file, 'utf8')) as {
+      groups?: Array<{ name: string; rules: Array<{ record?: string; expr: string; labels?: Record<string, string> }> }>;
+    };
+    return (doc.groups ?? []).flatMap((group) =>
+      group.rules
+        .filter((rule) => rule.record)
+        .map((rule) => ({ record: rule.record!, expr: String(rule.expr), labels: rule.labels, group: group.name })),
+    );
   });
 }
 
@@ -103,7 +109,9 @@ function run(command: string, args: string[]): Promise<string> {
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${text.slice(-3000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${text.slice(-3000)}`)),
+    );
   });
 }
 
@@ -134,7 +142,8 @@ export function longestWindowSeconds(rules: RecordingRule[]): number {
   const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
   let longest = 0;
   for (const rule of rules) {
-    for (const match of rule.expr.matchAll(/\[(\d+)(ms|s|m|h|d|w|y)(?::[^\]]*)?\]/g)) longest = Math.max(longest, Number(match[1]) * unit[match[2]!]!);
+    for (const match of rule.expr.matchAll(/\[(\d+)(ms|s|m|h|d|w|y)(?::[^\]]*)?\]/g))
+      longest = Math.max(longest, Number(match[1]) * unit[match[2]!]!);
   }
   return longest;
 }

@@ -134,9 +134,14 @@ export function defaultRuleFiles(): string[] {
 /** Step 1: refuse to write history into a directory that has some, or data of Prometheus's own. */
 function refuseOverlap(options: BackfillOptions): void {
   const previous = historyState(options.prometheusDir);
-  if (previous && !options.force) throw new Error(`${options.prometheusDir} already has ${previous.days} days of backfilled history (${MARKER}); use --force to add another`);
+  if (previous && !options.force)
+    throw new Error(
+      `${options.prometheusDir} already has ${previous.days} days of backfilled history (${MARKER}); use --force to add another`,
+    );
   if (!previous && hasLiveData(options.prometheusDir) && !options.force) {
-    throw new Error(`Prometheus in ${options.prometheusDir} already has data: simulated history would overlap it. Use a fresh data directory, or --force`);
+    throw new Error(
+      `Prometheus in ${options.prometheusDir} already has data: simulated history would overlap it. Use a fresh data directory, or --force`,
+    );
   }
 }
 
@@ -149,9 +154,18 @@ function chooseEnd(options: BackfillOptions): { endSeconds: number; firstStart: 
 }
 
 function instancesOf(options: BackfillOptions): Instances {
-  const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
+  const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') =>
+    options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
   const at = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.instances?.[name] ?? `127.0.0.1:${port(name)}`;
-  return { payments: at('payments'), lms: at('lms'), rfid: at('rfid'), pool: at('pool'), api: at('api'), blackbox: at('blackbox'), apiHost: at('api') };
+  return {
+    payments: at('payments'),
+    lms: at('lms'),
+    rfid: at('rfid'),
+    pool: at('pool'),
+    api: at('api'),
+    blackbox: at('blackbox'),
+    apiHost: at('api'),
+  };
 }
 
 /** The rule stretches of a timeline: every rule over the dense stretch, the fleet-wide ones before. */
@@ -183,7 +197,14 @@ async function importWithRules(options: {
     const served = join(serverDir, 'data');
     // 5. importRaw
     const raw = await importRaw(options.families, { workDir: join(work, 'raw'), into: served, stream: options.progress, log: options.log });
-    const context = options.contextFamilies?.length ? await importRaw(options.contextFamilies, { workDir: join(work, 'context'), into: served, stream: options.progress, log: options.log }) : undefined;
+    const context = options.contextFamilies?.length
+      ? await importRaw(options.contextFamilies, {
+          workDir: join(work, 'context'),
+          into: served,
+          stream: options.progress,
+          log: options.log,
+        })
+      : undefined;
     // 6. recordRules
     const bar = new ProgressBar('backfill: recording rules (promtool create-blocks-from rules)', options.progress, options.log);
     await recordRuleHistory({
@@ -232,7 +253,13 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   refuseOverlap(options);
   const { endSeconds, firstStart } = chooseEnd(options);
   const fleet = branchProfiles(fleetOptions);
-  const timeline = chooseTimeline({ endSeconds, days: options.days, budget: options.sampleBudget ?? DEFAULT_BUDGET, branchSeries: branchSeriesCount(fleet), fleetSeries: fleetSeriesCount() });
+  const timeline = chooseTimeline({
+    endSeconds,
+    days: options.days,
+    budget: options.sampleBudget ?? DEFAULT_BUDGET,
+    branchSeries: branchSeriesCount(fleet),
+    fleetSeries: fleetSeriesCount(),
+  });
   const hours = (seconds: number) => `${Math.round((seconds / 3600) * 10) / 10} h`;
   log(
     `backfill: ${options.days} days (${new Date(timeline.startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}${firstStart ? ', up to now: Prometheus holds nothing yet' : ', 3 hours before now: Prometheus has data'}), ${fleet.length} branches; ` +
@@ -241,7 +268,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
 
   const instances = instancesOf(options);
   const bar = new ProgressBar('backfill: simulating', options.progress, log);
-  const history = buildHistory({ ...fleetOptions, timeline, instances, onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`) });
+  const history = buildHistory({
+    ...fleetOptions,
+    timeline,
+    instances,
+    onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
+  });
   bar.finish();
 
   const imported = await importWithRules({
@@ -271,7 +303,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     instances,
   };
   writeMarker(options.prometheusDir, summary);
-  log(`backfill: imported ${summary.samples.toLocaleString('en')} raw and ${summary.ruleSamples.toLocaleString('en')} recording-rule samples (${summary.series} raw series, ${summary.blocks} blocks) into ${join(options.prometheusDir, 'data')} (${summary.seconds} s)`);
+  log(
+    `backfill: imported ${summary.samples.toLocaleString('en')} raw and ${summary.ruleSamples.toLocaleString('en')} recording-rule samples (${summary.series} raw series, ${summary.blocks} blocks) into ${join(options.prometheusDir, 'data')} (${summary.seconds} s)`,
+  );
   return summary;
 }
 
@@ -309,7 +343,13 @@ function slice(families: Family[], from: number, to: number): Family[] {
  * hole (from the replayed raw history). Returns the samples imported, or 0 when there is nothing
  * to do yet.
  */
-export async function fillHistoryGap(options: { prometheusDir: string; now?: number; ruleFiles?: string[]; log?: (line: string) => void; progress?: NodeJS.WriteStream }): Promise<number> {
+export async function fillHistoryGap(options: {
+  prometheusDir: string;
+  now?: number;
+  ruleFiles?: string[];
+  log?: (line: string) => void;
+  progress?: NodeJS.WriteStream;
+}): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
   const state = historyState(options.prometheusDir);
   if (!state?.liveStartSeconds || !state.instances || state.gapFilledUntil || state.denseFromSeconds === undefined) return 0;
@@ -322,7 +362,9 @@ export async function fillHistoryGap(options: { prometheusDir: string; now?: num
     return 0;
   }
   if (now - gapEnd < HEAD_RANGE_SECONDS + 60) {
-    log(`backfill: the ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h between the history and the first live data is filled on a start after ${new Date((gapEnd + HEAD_RANGE_SECONDS + 60) * 1000).toISOString()}`);
+    log(
+      `backfill: the ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h between the history and the first live data is filled on a start after ${new Date((gapEnd + HEAD_RANGE_SECONDS + 60) * 1000).toISOString()}`,
+    );
     return 0;
   }
   const started = Date.now();
@@ -335,7 +377,12 @@ export async function fillHistoryGap(options: { prometheusDir: string; now?: num
     branchRecentFrom: state.branchRecentFromSeconds,
   };
   const bar = new ProgressBar('backfill: replaying the model up to the first live start', options.progress, log);
-  const history = buildHistory({ ...state.fleet, timeline, instances: state.instances, onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`) });
+  const history = buildHistory({
+    ...state.fleet,
+    timeline,
+    instances: state.instances,
+    onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
+  });
   bar.finish();
   const ruleFiles = options.ruleFiles ?? defaultRuleFiles();
   // The rules over the hole read up to their longest window before it: that stretch of the
@@ -358,6 +405,8 @@ export async function fillHistoryGap(options: { prometheusDir: string; now?: num
     samplesWritten: state.samplesWritten + imported.samplesWritten,
     ruleSamples: (state.ruleSamples ?? 0) + imported.ruleSamples,
   });
-  log(`backfill: filled ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h up to the first live start: ${imported.samples.toLocaleString('en')} raw and ${imported.ruleSamples.toLocaleString('en')} rule samples (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  log(
+    `backfill: filled ${((gapEnd - state.endSeconds) / 3600).toFixed(1)} h up to the first live start: ${imported.samples.toLocaleString('en')} raw and ${imported.ruleSamples.toLocaleString('en')} rule samples (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
   return imported.samples;
 }

@@ -77,7 +77,13 @@ const DENSE_SPANS = [7 * DAY, 2 * DAY, DAY, 12 * HOUR, 6 * HOUR, 3 * HOUR, HOUR]
  * that fits with 12-hour steps before it, then the finest per-branch step that still fits (30
  * minutes over the last 2 days when the older step allows it).
  */
-export function chooseTimeline(options: { endSeconds: number; days: number; budget: number; branchSeries: number; fleetSeries: number }): Timeline {
+export function chooseTimeline(options: {
+  endSeconds: number;
+  days: number;
+  budget: number;
+  branchSeries: number;
+  fleetSeries: number;
+}): Timeline {
   const { endSeconds, budget, branchSeries, fleetSeries } = options;
   const startSeconds = Math.floor((endSeconds - Math.round(options.days * DAY)) / STEP) * STEP;
   const make = (span: number, step: number, recentStep: number): Timeline => ({
@@ -90,7 +96,8 @@ export function chooseTimeline(options: { endSeconds: number; days: number; budg
   });
   const fits = (timeline: Timeline) => samplesOf(timeline, branchSeries, fleetSeries) <= budget;
   const coarsest = BRANCH_STEPS[BRANCH_STEPS.length - 1]!;
-  const span = DENSE_SPANS.find((s) => fits(make(Math.min(s, endSeconds - startSeconds), coarsest, coarsest))) ?? DENSE_SPANS[DENSE_SPANS.length - 1]!;
+  const span =
+    DENSE_SPANS.find((s) => fits(make(Math.min(s, endSeconds - startSeconds), coarsest, coarsest))) ?? DENSE_SPANS[DENSE_SPANS.length - 1]!;
   const dense = Math.min(span, endSeconds - startSeconds);
   for (const step of BRANCH_STEPS) {
     for (const recent of [BRANCH_STEPS[0]!, step]) {

@@ -23,7 +23,13 @@ export const OPTIONS = {
     type: 'string',
     help: "record the Grafana user bound to each policy login, for the scope proxy's --identity grafana-id; a login held by a user access sync did not create is left out until an operator vouches for it",
   },
-  adopt: { flag: 'adopt', env: null, type: 'list', default: [], help: 'vouch for the existing Grafana user holding this policy login (repeatable)' },
+  adopt: {
+    flag: 'adopt',
+    env: null,
+    type: 'list',
+    default: [],
+    help: 'vouch for the existing Grafana user holding this policy login (repeatable)',
+  },
   adoptExisting: { flag: 'adopt-existing', env: null, type: 'boolean', default: false, help: 'vouch for every existing user' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -38,7 +44,11 @@ PAYWATCH_DEMO_PASSWORD: the password of the demo users it creates (else random, 
 };
 
 /** Runs access sync with these arguments and this environment (read, never written); returns the exit status. */
-export async function main(argv: string[], log: (line: string) => void = console.log, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function main(
+  argv: string[],
+  log: (line: string) => void = console.log,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseOptions(OPTION_TABLE, argv, env);
@@ -75,7 +85,7 @@ export async function main(argv: string[], log: (line: string) => void = console
   const before = identitiesFile ? resolveBindings(wanted, await grafana.orgUsers(), current, new Set(), bindingOptions) : undefined;
   const desired = before ? withoutBlocked(wanted, before.blocked) : wanted;
   for (const note of before?.notes ?? []) log(`access sync: ${note}`);
-  if (!identitiesFile) log('access sync: not recording identities (no --identities): the scope proxy\'s grafana-id mode needs them');
+  if (!identitiesFile) log("access sync: not recording identities (no --identities): the scope proxy's grafana-id mode needs them");
 
   const actions = await plan(grafana, desired);
   if (values.dryRun) {
@@ -105,7 +115,9 @@ export async function main(argv: string[], log: (line: string) => void = console
     for (const note of after.notes) if (!before.notes.includes(note)) log(`access sync: ${note}`);
     const changed = JSON.stringify([...after.bindings].sort()) !== JSON.stringify([...current].sort());
     if (changed) writeIdentities(identitiesFile, after.bindings, values.grafanaUrl);
-    log(`access sync: ${after.bindings.size} of ${wanted.users.length} policy logins bound to their Grafana user in ${identitiesFile}${changed ? '' : ' (unchanged)'}`);
+    log(
+      `access sync: ${after.bindings.size} of ${wanted.users.length} policy logins bound to their Grafana user in ${identitiesFile}${changed ? '' : ' (unchanged)'}`,
+    );
     if (before.blocked.size) {
       log(`access sync: ${before.blocked.size} logins left out until fixed: ${[...before.blocked].join(', ')}`);
       return 1;

@@ -15,17 +15,68 @@ import { COMPOSE_TARGETS } from '../compose.ts';
  * npm start and the simulator read, so the history matches the live simulator's business.
  */
 export const OPTIONS = {
-  days: { flag: 'days', env: 'PAYWATCH_BACKFILL_DAYS', type: 'integer', min: 1, max: 3650, default: 30, help: 'days of history, up to now when Prometheus holds nothing yet, else ending 3 hours ago' },
-  dataDir: { flag: 'data-dir', env: 'PAYWATCH_DATA_DIR', type: 'string', help: "the stack's data directory (default .data); blocks go to DIR/prometheus/data" },
+  days: {
+    flag: 'days',
+    env: 'PAYWATCH_BACKFILL_DAYS',
+    type: 'integer',
+    min: 1,
+    max: 3650,
+    default: 30,
+    help: 'days of history, up to now when Prometheus holds nothing yet, else ending 3 hours ago',
+  },
+  dataDir: {
+    flag: 'data-dir',
+    env: 'PAYWATCH_DATA_DIR',
+    type: 'string',
+    help: "the stack's data directory (default .data); blocks go to DIR/prometheus/data",
+  },
   prometheusDir: { flag: 'prometheus-dir', env: null, type: 'string', help: "Prometheus's directory directly (blocks to D/data)" },
-  branches: { flag: 'branches', env: 'PAYWATCH_BRANCHES', type: 'integer', min: 1, max: 9999, help: `the simulator's branches (default ${FLEET_DEFAULTS.branches})` },
+  branches: {
+    flag: 'branches',
+    env: 'PAYWATCH_BRANCHES',
+    type: 'integer',
+    min: 1,
+    max: 9999,
+    help: `the simulator's branches (default ${FLEET_DEFAULTS.branches})`,
+  },
   seed: { flag: 'seed', env: 'PAYWATCH_SEED', type: 'integer', min: 0, help: `the simulator's seed (default ${FLEET_DEFAULTS.seed})` },
-  paymentsPerBranch: { flag: 'payments-per-branch', env: 'PAYWATCH_PAYMENTS_PER_BRANCH', type: 'number', min: 0, help: "the simulator's repayment attempts per average branch per weekday" },
-  officers: { flag: 'officers', env: 'PAYWATCH_OFFICERS', type: 'integer', min: 1, max: 99, help: "the simulator's field officers per branch" },
-  budget: { flag: 'budget', env: null, type: 'integer', min: 1, help: 'most raw samples to write; the steps are chosen to fit (default 4000000)' },
+  paymentsPerBranch: {
+    flag: 'payments-per-branch',
+    env: 'PAYWATCH_PAYMENTS_PER_BRANCH',
+    type: 'number',
+    min: 0,
+    help: "the simulator's repayment attempts per average branch per weekday",
+  },
+  officers: {
+    flag: 'officers',
+    env: 'PAYWATCH_OFFICERS',
+    type: 'integer',
+    min: 1,
+    max: 99,
+    help: "the simulator's field officers per branch",
+  },
+  budget: {
+    flag: 'budget',
+    env: null,
+    type: 'integer',
+    min: 1,
+    help: 'most raw samples to write; the steps are chosen to fit (default 4000000)',
+  },
   force: { flag: 'force', env: null, type: 'boolean', default: false, help: 'add history although this data directory already has some' },
-  ifMissing: { flag: 'if-missing', env: null, type: 'boolean', default: false, help: 'do nothing (exit 0) when this data directory already has history' },
-  compose: { flag: 'compose', env: null, type: 'boolean', default: false, help: "label the series as docker-compose.yml's Prometheus scrapes them (service names)" },
+  ifMissing: {
+    flag: 'if-missing',
+    env: null,
+    type: 'boolean',
+    default: false,
+    help: 'do nothing (exit 0) when this data directory already has history',
+  },
+  compose: {
+    flag: 'compose',
+    env: null,
+    type: 'boolean',
+    default: false,
+    help: "label the series as docker-compose.yml's Prometheus scrapes them (service names)",
+  },
   owner: {
     flag: 'owner',
     env: null,
@@ -75,10 +126,14 @@ try {
     officersPerBranch: values.officers,
     sampleBudget: values.budget,
     force: values.force,
-    ...(values.compose ? { instances: { payments: c.payments, lms: c.lms, rfid: c.rfid, pool: c.pool, api: c.paymentsApi, blackbox: c.blackbox } } : {}),
+    ...(values.compose
+      ? { instances: { payments: c.payments, lms: c.lms, rfid: c.rfid, pool: c.pool, api: c.paymentsApi, blackbox: c.blackbox } }
+      : {}),
   });
   if (owner) chownTree(prometheusDir, owner[0]!, owner[1]!);
-  console.log(`backfill: done: ${result.samples} raw and ${result.ruleSamples} recording-rule samples imported (${result.series} raw series, ${result.blocks} blocks) in ${result.seconds} s; restart Prometheus if it is running`);
+  console.log(
+    `backfill: done: ${result.samples} raw and ${result.ruleSamples} recording-rule samples imported (${result.series} raw series, ${result.blocks} blocks) in ${result.seconds} s; restart Prometheus if it is running`,
+  );
 } catch (error) {
   console.error(`backfill: ${(error as Error).message}`);
   process.exit(1);

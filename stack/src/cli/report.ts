@@ -33,8 +33,18 @@ export const OPTIONS = {
   out: { flag: 'out', env: null, type: 'string', help: 'where the PDF goes; the e-mail body (HTML) goes next to it as FILE.html' },
   date: { flag: 'date', env: null, type: 'string', help: 'the IST day to report on (default: today, so far)' },
   branch: { flag: 'branch', env: null, type: 'string', help: 'branch-daily for one branch (required for people who see every branch)' },
-  proxyUrl: { flag: 'proxy-url', env: 'PAYWATCH_SCOPE_PROXY_URL', type: 'url', help: "a scope proxy in header mode (default: the running local stack's)" },
-  prometheusUrl: { flag: 'prometheus-url', env: null, type: 'url', help: "read through a scope proxy of this command's own in front of this Prometheus" },
+  proxyUrl: {
+    flag: 'proxy-url',
+    env: 'PAYWATCH_SCOPE_PROXY_URL',
+    type: 'url',
+    help: "a scope proxy in header mode (default: the running local stack's)",
+  },
+  prometheusUrl: {
+    flag: 'prometheus-url',
+    env: null,
+    type: 'url',
+    help: "read through a scope proxy of this command's own in front of this Prometheus",
+  },
   htmlOnly: { flag: 'html-only', env: null, type: 'boolean', default: false, help: 'skip the PDF (no Chromium needed)' },
   secret: { flag: null, env: 'PAYWATCH_PROXY_SECRET', type: 'string', default: DEMO_PROXY_SECRET, help: "the scope proxy's shared secret" },
 } as const satisfies Record<string, OptionSpec>;
@@ -60,7 +70,16 @@ export async function main(
     return 0;
   }
   const v = parsed.values;
-  const values = { as: v.as, report: v.report, out: v.out, date: v.date, branch: v.branch, 'proxy-url': v.proxyUrl, 'prometheus-url': v.prometheusUrl, 'html-only': v.htmlOnly };
+  const values = {
+    as: v.as,
+    report: v.report,
+    out: v.out,
+    date: v.date,
+    branch: v.branch,
+    'proxy-url': v.proxyUrl,
+    'prometheus-url': v.prometheusUrl,
+    'html-only': v.htmlOnly,
+  };
   const missing = (['as', 'report', 'out'] as const).filter((k) => !values[k]);
   if (missing.length) {
     error(`report: missing ${missing.map((k) => `--${k}`).join(', ')}\n${USAGE}`);
@@ -87,12 +106,27 @@ export async function main(
   let own: ScopeProxy | undefined;
   if (values['prometheus-url']) {
     proxy.secret = randomBytes(24).toString('hex');
-    own = await startScopeProxy({ policyPath: join(repoRoot, 'policy', 'policy.yml'), upstream: String(values['prometheus-url']), host: '127.0.0.1', port: 0, secret: proxy.secret, identityMode: 'header', watchPolicy: false, log: () => undefined });
+    own = await startScopeProxy({
+      policyPath: join(repoRoot, 'policy', 'policy.yml'),
+      upstream: String(values['prometheus-url']),
+      host: '127.0.0.1',
+      port: 0,
+      secret: proxy.secret,
+      identityMode: 'header',
+      watchPolicy: false,
+      log: () => undefined,
+    });
     proxy.url = own.url;
   }
   let rendered: RenderedReport[];
   try {
-    rendered = await renderReports({ proxy, login: String(values.as), report, date: values.date as string | undefined, branch: values.branch as string | undefined });
+    rendered = await renderReports({
+      proxy,
+      login: String(values.as),
+      report,
+      date: values.date as string | undefined,
+      branch: values.branch as string | undefined,
+    });
   } catch (e) {
     if (e instanceof ReportRefused) {
       error(`report refused: ${e.message}`);
@@ -116,7 +150,10 @@ export async function main(
       await printer.close();
     }
   }
-  for (const r of rendered) log(`${r.document.report} for ${r.document.subject} as ${r.document.recipient.login}: ${values['html-only'] ? '' : `${pathFor(r)}.pdf, `}${pathFor(r)}.html (${r.queries} queries)`);
+  for (const r of rendered)
+    log(
+      `${r.document.report} for ${r.document.subject} as ${r.document.recipient.login}: ${values['html-only'] ? '' : `${pathFor(r)}.pdf, `}${pathFor(r)}.html (${r.queries} queries)`,
+    );
   return 0;
 }
 

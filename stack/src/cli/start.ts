@@ -10,7 +10,8 @@ import { consoleProgress, startStack } from '../stack.ts';
 function demoLogins(): string[] {
   const seen = new Map<string, string>();
   const policy = loadPolicy();
-  for (const person of policy.people) if (!seen.has(person.role) && policy.roles[person.role]?.grafana_role !== 'Admin') seen.set(person.role, person.login);
+  for (const person of policy.people)
+    if (!seen.has(person.role) && policy.roles[person.role]?.grafana_role !== 'Admin') seen.set(person.role, person.login);
   return [...seen].map(([role, login]) => `${login} (${role.replace(/_/g, ' ')})`);
 }
 

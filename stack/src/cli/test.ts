@@ -2,7 +2,7 @@
 // ("paywatch: N passed, N failed"). Installs the Debian tools the tests need first.
 //   npm test                       everything
 //   npm test -- exporters scope    only node test files whose path contains one of the words
-//   npm test -- lint               the root lint (also part of a whole run)
+//   npm test -- lint               the root lint and Prettier check (also part of a whole run)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,10 @@ function testFiles(dir = repoRoot): string[] {
   return found.sort();
 }
 
-const missing = ensureTools(['prometheus', 'promtool', 'alertmanager', 'amtool', 'blackbox', 'nodeExporter', 'chromium', 'pdftotext', 'pdftoppm'], log);
+const missing = ensureTools(
+  ['prometheus', 'promtool', 'alertmanager', 'amtool', 'blackbox', 'nodeExporter', 'chromium', 'pdftotext', 'pdftoppm'],
+  log,
+);
 if (missing.length) {
   for (const name of missing) log(`missing ${name}: ${TOOLS[name].hint}`);
   log('the tests need these tools; install them and run again.');
@@ -81,6 +84,9 @@ if (filters.length === 0) {
 if (filters.length === 0 || filters.includes('lint')) {
   const ok = run('lint', process.execPath, [join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '.']);
   steps.push({ name: 'lint', ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
+  // The layout is Prettier's (npm run format rewrites it); a file off that layout fails here.
+  const formatted = run('format', process.execPath, [join(repoRoot, 'node_modules/prettier/bin/prettier.cjs'), '--check', '**/*.{ts,mjs}']);
+  steps.push({ name: 'format', ok: formatted, passed: formatted ? 1 : 0, failed: formatted ? 0 : 1 });
 }
 
 const files = testFiles().filter((file) => filters.length === 0 || filters.some((word) => relative(repoRoot, file).includes(word)));
@@ -92,10 +98,13 @@ if (files.some((file) => /thanos/.test(relative(repoRoot, file)))) {
 if (files.length > 0) {
   const tap = join(mkdtempSync(join(tmpdir(), 'paywatch-test-')), 'results.tap');
   const ok = run('node tests', process.execPath, [
-    '--import', 'tsx',
+    '--import',
+    'tsx',
     '--test',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
     ...files.map((file) => relative(repoRoot, file)),
   ]);
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';

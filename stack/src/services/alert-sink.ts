@@ -38,7 +38,12 @@ export async function startAlertSink(options: { port?: number; host?: string; fi
           receivedAt: new Date().toISOString(),
           receiver: decodeURIComponent(url.pathname.slice('/alerts/'.length)),
           status: payload.status ?? 'unknown',
-          alerts: (payload.alerts ?? []).map((a) => ({ status: a.status, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt })),
+          alerts: (payload.alerts ?? []).map((a) => ({
+            status: a.status,
+            labels: a.labels,
+            annotations: a.annotations,
+            startsAt: a.startsAt,
+          })),
         };
         notifications.push(notification);
         if (notifications.length > 1000) notifications.shift();
@@ -60,9 +65,15 @@ export async function startAlertSink(options: { port?: number; host?: string; fi
     if (req.method === 'GET' && url.pathname === '/') {
       const rows = [...notifications]
         .reverse()
-        .map((n) => `<tr><td>${escape(n.receivedAt)}</td><td><b>${escape(n.receiver)}</b></td><td>${escape(n.status)}</td><td>${n.alerts
-          .map((a) => `${escape(a.labels.alertname ?? '')} ${escape(a.labels.incident_class ?? '')} ${escape(a.labels.branch ?? '')}: ${escape(a.annotations.summary ?? '')}`)
-          .join('<br>')}</td></tr>`)
+        .map(
+          (n) =>
+            `<tr><td>${escape(n.receivedAt)}</td><td><b>${escape(n.receiver)}</b></td><td>${escape(n.status)}</td><td>${n.alerts
+              .map(
+                (a) =>
+                  `${escape(a.labels.alertname ?? '')} ${escape(a.labels.incident_class ?? '')} ${escape(a.labels.branch ?? '')}: ${escape(a.annotations.summary ?? '')}`,
+              )
+              .join('<br>')}</td></tr>`,
+        )
         .join('\n');
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
         `<!doctype html><title>Paywatch alert sink</title><meta http-equiv="refresh" content="15">

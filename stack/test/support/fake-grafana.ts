@@ -21,7 +21,9 @@ const record = {
   argv: process.argv.slice(2),
   cwd: process.cwd(),
   env: Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('GF_') || key.startsWith('PAYWATCH_'))),
-  dashboards: existsSync(dashboards) ? Object.fromEntries(readdirSync(dashboards).map((folder) => [folder, readdirSync(join(dashboards, folder))])) : {},
+  dashboards: existsSync(dashboards)
+    ? Object.fromEntries(readdirSync(dashboards).map((folder) => [folder, readdirSync(join(dashboards, folder))]))
+    : {},
   plugin: existsSync(join(plugins, 'paywatch-paywatch-app')) ? realpathSync(join(plugins, 'paywatch-paywatch-app')) : null,
   signingKey: { ...(await exportJWK(pair.privateKey)), kid: 'fake-grafana-1', alg: 'ES256' },
 };
@@ -38,10 +40,13 @@ const server = createServer((req, res) => {
     res.end(JSON.stringify(publicKeys));
     return;
   }
-  const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
-  });
+  const forward = request(
+    { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
   req.pipe(forward);
 });
 server.listen(Number(env.GF_SERVER_HTTP_PORT), env.GF_SERVER_HTTP_ADDR ?? '127.0.0.1');

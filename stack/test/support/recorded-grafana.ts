@@ -7,12 +7,37 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 
-interface User { id: number; uid: string; login: string; email: string; name: string; role: string }
-interface TeamRec { id: number; name: string; members: number[] }
-interface Perm { userId: number; teamId: number; role: string; permission: number }
-interface FolderRec { id: number; uid: string; title: string; perms: Perm[] }
+interface User {
+  id: number;
+  uid: string;
+  login: string;
+  email: string;
+  name: string;
+  role: string;
+}
+interface TeamRec {
+  id: number;
+  name: string;
+  members: number[];
+}
+interface Perm {
+  userId: number;
+  teamId: number;
+  role: string;
+  permission: number;
+}
+interface FolderRec {
+  id: number;
+  uid: string;
+  title: string;
+  perms: Perm[];
+}
 
-export interface RecordedRequest { method: string; path: string; body: unknown }
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
 
 export interface RecordedGrafana {
   url: string;
@@ -50,9 +75,20 @@ export async function startRecordedGrafana(options: { user?: string; password?: 
     return folder;
   };
   const folderJson = (folder: FolderRec) => ({
-    id: folder.id, uid: folder.uid, title: folder.title, url: `/dashboards/f/${folder.uid}/${folder.title.toLowerCase()}`,
-    hasAcl: false, canSave: true, canEdit: true, canAdmin: true, canDelete: true, createdBy: 'admin', created: STAMP,
-    updatedBy: 'admin', updated: STAMP, version: 1,
+    id: folder.id,
+    uid: folder.uid,
+    title: folder.title,
+    url: `/dashboards/f/${folder.uid}/${folder.title.toLowerCase()}`,
+    hasAcl: false,
+    canSave: true,
+    canEdit: true,
+    canAdmin: true,
+    canDelete: true,
+    createdBy: 'admin',
+    created: STAMP,
+    updatedBy: 'admin',
+    updated: STAMP,
+    version: 1,
   });
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -77,17 +113,54 @@ export async function startRecordedGrafana(options: { user?: string; password?: 
     if (route === 'GET /api/user') {
       const me = users.find((u) => u.id === caller);
       if (!me) return send(res, 404, { message: 'user not found' });
-      return send(res, 200, { id: me.id, uid: me.uid, email: me.email, name: me.name, login: me.login, theme: '', orgId: 1, isGrafanaAdmin: true, isDisabled: false, isExternal: false, authLabels: [], updatedAt: STAMP, createdAt: STAMP, avatarUrl: '' });
+      return send(res, 200, {
+        id: me.id,
+        uid: me.uid,
+        email: me.email,
+        name: me.name,
+        login: me.login,
+        theme: '',
+        orgId: 1,
+        isGrafanaAdmin: true,
+        isDisabled: false,
+        isExternal: false,
+        authLabels: [],
+        updatedAt: STAMP,
+        createdAt: STAMP,
+        avatarUrl: '',
+      });
     }
     if (route === 'GET /api/org/users') {
-      return send(res, 200, users.map((u) => ({ orgId: 1, userId: u.id, uid: u.uid, email: u.email, avatarUrl: '/avatar/46d229b033af06a191ff2267bca9ae56', login: u.login, role: u.role, lastSeenAt: STAMP, lastSeenAtAge: '< 1m' })));
+      return send(
+        res,
+        200,
+        users.map((u) => ({
+          orgId: 1,
+          userId: u.id,
+          uid: u.uid,
+          email: u.email,
+          avatarUrl: '/avatar/46d229b033af06a191ff2267bca9ae56',
+          login: u.login,
+          role: u.role,
+          lastSeenAt: STAMP,
+          lastSeenAtAge: '< 1m',
+        })),
+      );
     }
     if (route === 'POST /api/admin/users') {
       if (!caller) return send(res, 403, { message: 'You are not allowed to perform this action' });
-      if (users.some((u) => u.login === body.login || u.email === body.email)) return send(res, 412, { message: 'User with same login or email already exists' });
+      if (users.some((u) => u.login === body.login || u.email === body.email))
+        return send(res, 412, { message: 'User with same login or email already exists' });
       const id = nextId++;
       // Grafana 11+ gives each user a random, immutable uid (14 characters).
-      const user = { id, uid: `u${id.toString(36).padStart(4, '0')}${Buffer.from(body.login).toString('hex').slice(0, 9)}`, login: body.login, email: body.email, name: body.name, role: 'Viewer' };
+      const user = {
+        id,
+        uid: `u${id.toString(36).padStart(4, '0')}${Buffer.from(body.login).toString('hex').slice(0, 9)}`,
+        login: body.login,
+        email: body.email,
+        name: body.name,
+        role: 'Viewer',
+      };
       users.push(user);
       return send(res, 200, { id: user.id, message: 'User created' });
     }
@@ -104,7 +177,20 @@ export async function startRecordedGrafana(options: { user?: string; password?: 
       const perPage = Number(url.searchParams.get('perpage') ?? 1000);
       const page = Number(url.searchParams.get('page') ?? 1);
       const slice = found.slice((page - 1) * perPage, page * perPage);
-      return send(res, 200, { totalCount: found.length, teams: slice.map((t) => ({ id: t.id, orgId: 1, name: t.name, email: '', avatarUrl: '/avatar/3f49c15916554246daa714b9bd0ee398', memberCount: t.members.length, permission: 0 })), page, perPage });
+      return send(res, 200, {
+        totalCount: found.length,
+        teams: slice.map((t) => ({
+          id: t.id,
+          orgId: 1,
+          name: t.name,
+          email: '',
+          avatarUrl: '/avatar/3f49c15916554246daa714b9bd0ee398',
+          memberCount: t.members.length,
+          permission: 0,
+        })),
+        page,
+        perPage,
+      });
     }
     if (route === 'POST /api/teams') {
       if (teams.some((t) => t.name === body.name)) return send(res, 409, { message: 'Team name taken' });
@@ -115,10 +201,25 @@ export async function startRecordedGrafana(options: { user?: string; password?: 
     const team = parts[1] === 'teams' ? teams.find((t) => t.id === Number(parts[2])) : undefined;
     if (route === 'GET /api/teams/:id/members') {
       if (!team) return send(res, 404, { message: 'Team not found' });
-      return send(res, 200, team.members.map((id) => {
-        const u = users.find((x) => x.id === id)!;
-        return { orgId: 1, teamId: team.id, userId: id, auth_module: '', email: u.email, name: u.name, login: u.login, avatarUrl: '/avatar/x', labels: [], permission: 0 };
-      }));
+      return send(
+        res,
+        200,
+        team.members.map((id) => {
+          const u = users.find((x) => x.id === id)!;
+          return {
+            orgId: 1,
+            teamId: team.id,
+            userId: id,
+            auth_module: '',
+            email: u.email,
+            name: u.name,
+            login: u.login,
+            avatarUrl: '/avatar/x',
+            labels: [],
+            permission: 0,
+          };
+        }),
+      );
     }
     if (route === 'POST /api/teams/:id/members') {
       if (!team) return send(res, 404, { message: 'Team not found' });
@@ -144,15 +245,34 @@ export async function startRecordedGrafana(options: { user?: string; password?: 
     if (parts[1] === 'folders' && parts[3] === 'permissions') {
       if (!folder) return send(res, 404, { message: 'folder not found', status: 'not-found' });
       if (method === 'GET') {
-        return send(res, 200, folder.perms.map((p, i) => {
-          const u = users.find((x) => x.id === p.userId);
-          const t = teams.find((x) => x.id === p.teamId);
-          return {
-            id: i + 1, folderId: folder.id, created: STAMP, updated: STAMP, userId: p.userId, userLogin: u?.login ?? '', userEmail: u?.email ?? '',
-            teamId: p.teamId, team: t?.name ?? '', role: p.role, permission: p.permission, permissionName: PERMISSION_NAMES[p.permission],
-            uid: folder.uid, title: folder.title, slug: folder.title.toLowerCase(), isFolder: true, url: `/dashboards/f/${folder.uid}/`, inherited: false,
-          };
-        }));
+        return send(
+          res,
+          200,
+          folder.perms.map((p, i) => {
+            const u = users.find((x) => x.id === p.userId);
+            const t = teams.find((x) => x.id === p.teamId);
+            return {
+              id: i + 1,
+              folderId: folder.id,
+              created: STAMP,
+              updated: STAMP,
+              userId: p.userId,
+              userLogin: u?.login ?? '',
+              userEmail: u?.email ?? '',
+              teamId: p.teamId,
+              team: t?.name ?? '',
+              role: p.role,
+              permission: p.permission,
+              permissionName: PERMISSION_NAMES[p.permission],
+              uid: folder.uid,
+              title: folder.title,
+              slug: folder.title.toLowerCase(),
+              isFolder: true,
+              url: `/dashboards/f/${folder.uid}/`,
+              inherited: false,
+            };
+          }),
+        );
       }
       if (method === 'POST') {
         const items = (body?.items ?? []) as Array<{ userId?: number; teamId?: number; role?: string; permission: number }>;
@@ -160,7 +280,12 @@ export async function startRecordedGrafana(options: { user?: string; password?: 
           if (item.role === 'Admin') return send(res, 400, { message: 'Cannot set permissions for Admin role' });
           if (item.teamId && !teams.some((t) => t.id === item.teamId)) return send(res, 400, { message: 'Team not found' });
         }
-        folder.perms = items.map((item) => ({ userId: item.userId ?? 0, teamId: item.teamId ?? 0, role: item.role ?? '', permission: item.permission }));
+        folder.perms = items.map((item) => ({
+          userId: item.userId ?? 0,
+          teamId: item.teamId ?? 0,
+          role: item.role ?? '',
+          permission: item.permission,
+        }));
         return send(res, 200, { message: 'Folder permissions updated' });
       }
     }
