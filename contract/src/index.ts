@@ -86,3 +86,4 @@ export {
   type MaintenanceWindow,
 } from './maintenance.ts';
 export { KPIS, kpi, thresholdSteps, type Direction, type Kpi, type KpiId, type ThresholdStep, type Unit } from './kpis.ts';
+export { NODE_REAL_FILESYSTEMS, NODE_SERIES, pgQuerySeries, POSTGRES_QUERIES, POSTGRES_SERIES, type PostgresQuery } from './servers.ts';

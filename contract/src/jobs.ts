@@ -20,6 +20,7 @@ export const JOBS = {
   pool: { name: 'pool', port: 'pool', what: 'database pool exporter' },
   scopeProxy: { name: 'scope-proxy', port: 'scopeProxy', what: 'the scope proxy' },
   node: { name: 'node', port: 'node', what: 'host metrics (node_exporter)' },
+  postgres: { name: 'postgres', port: 'postgres', what: 'the database server (postgres_exporter)' },
   prometheus: { name: 'prometheus', port: 'prometheus', what: 'Prometheus itself' },
   alertmanager: { name: 'alertmanager', port: 'alertmanager', what: 'Alertmanager' },
   blackboxExporter: { name: 'blackbox-exporter', port: 'blackbox', what: "the blackbox prober's own metrics" },
@@ -47,4 +48,8 @@ export const SELECTORS = {
   exporters: `job=~"${EXPORTER_JOBS.map((j) => j.name).join('|')}"`,
   /** The payments engine's API as it labels itself (`service`). */
   paymentsApi: 'service="payments-api"',
+  /** The database server, as postgres_exporter sees it. */
+  postgres: `job="${JOBS.postgres.name}"`,
+  /** Host metrics (node_exporter). */
+  node: `job="${JOBS.node.name}"`,
 } as const;

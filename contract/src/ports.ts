@@ -25,6 +25,12 @@ export const PORTS = {
   alertmanager: { env: 'PAYWATCH_ALERTMANAGER_PORT', flag: 'alertmanager-port', port: 9093, what: 'Alertmanager' },
   blackbox: { env: 'PAYWATCH_BLACKBOX_PORT', flag: 'blackbox-port', port: 9115, what: 'blackbox prober' },
   node: { env: 'PAYWATCH_NODE_EXPORTER_PORT', flag: 'node-exporter-port', port: 9100, what: 'host metrics (node_exporter)' },
+  postgres: {
+    env: 'PAYWATCH_POSTGRES_EXPORTER_PORT',
+    flag: 'postgres-exporter-port',
+    port: 9187,
+    what: 'database server metrics (postgres_exporter)',
+  },
   grafana: { env: 'PAYWATCH_GRAFANA_PORT', flag: 'grafana-port', port: 3000, what: 'Grafana' },
   reports: { env: 'PAYWATCH_REPORTS_PORT', flag: 'reports-port', port: 9430, what: 'report scheduler (metrics)' },
   smtpSink: { env: 'PAYWATCH_SMTP_SINK_PORT', flag: 'smtp-sink-port', port: 9425, what: 'local SMTP sink (report e-mails)' },

@@ -11,6 +11,7 @@ import { metricsDoc } from './metrics-doc.ts';
 import { withAggregateMetrics } from './policy-aggregate.ts';
 import { withThresholdTable } from './runbook-tables.ts';
 import { blackboxConfigYaml, prometheusConfigYaml } from './prometheus-config.ts';
+import { postgresExporterQueriesYaml } from './postgres-exporter.ts';
 import { ruleFiles, type RuleOptions } from './rules.ts';
 import { ruleTestFiles } from './rule-tests.ts';
 
@@ -23,6 +24,7 @@ export function generatedFiles(options: RuleOptions = {}, root = repoRoot): Reco
   for (const [name, content] of Object.entries(ruleTestFiles())) files[`prometheus/tests/${name}`] = content;
   files['prometheus/prometheus.yml'] = prometheusConfigYaml();
   files['prometheus/blackbox.yml'] = blackboxConfigYaml();
+  files['prometheus/postgres-exporter.yml'] = postgresExporterQueriesYaml();
   files['prometheus/alertmanager.yml'] = committedAlertmanagerYaml();
   files['docs/metrics.md'] = metricsDoc();
   files['policy/policy.yml'] = withAggregateMetrics(readFileSync(join(root, 'policy/policy.yml'), 'utf8'));

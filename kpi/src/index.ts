@@ -23,3 +23,4 @@ export {
   type Targets,
 } from './prometheus-config.ts';
 export { generatedFiles, staleFiles } from './generate.ts';
+export { postgresExporterQueriesYaml } from './postgres-exporter.ts';

@@ -16,6 +16,8 @@ export interface Targets {
   pool: string;
   scopeProxy: string;
   node: string;
+  /** postgres_exporter, watching the system of record's server. */
+  postgres: string;
   blackbox: string;
   alertmanager: string;
   prometheus: string;
@@ -32,6 +34,7 @@ export const DEFAULT_TARGETS: Targets = {
   pool: defaultAddress(JOBS.pool.port),
   scopeProxy: defaultAddress(JOBS.scopeProxy.port),
   node: defaultAddress(JOBS.node.port),
+  postgres: defaultAddress(JOBS.postgres.port),
   blackbox: defaultAddress(JOBS.blackboxExporter.port),
   alertmanager: defaultAddress(JOBS.alertmanager.port),
   prometheus: defaultAddress(JOBS.prometheus.port),
@@ -63,7 +66,7 @@ export interface PrometheusConfigOptions {
   evaluationInterval?: string;
   /** Blackbox probe interval; default the alerts' (OPERATIONAL_THRESHOLDS.probeIntervalSeconds). */
   probeInterval?: string;
-  /** Jobs to leave out (e.g. `node` where no node exporter runs). */
+  /** Jobs to leave out (e.g. `node` or `postgres` where that exporter does not run). */
   omitJobs?: string[];
 }
 
@@ -87,6 +90,7 @@ export function prometheusConfig(options: PrometheusConfigOptions = {}): Record<
     job(JOBS.pool.name, t.pool),
     job(JOBS.scopeProxy.name, t.scopeProxy),
     job(JOBS.node.name, t.node),
+    job(JOBS.postgres.name, t.postgres),
     job(JOBS.prometheus.name, t.prometheus),
     job(JOBS.alertmanager.name, t.alertmanager),
     job(JOBS.blackboxExporter.name, t.blackbox),

@@ -15,6 +15,7 @@ export const COMPOSE_TARGETS: Targets = {
   pool: 'exporter-pool:9404',
   scopeProxy: 'scope-proxy:9410',
   node: 'node-exporter:9100',
+  postgres: 'postgres-exporter:9187',
   blackbox: 'blackbox:9115',
   alertmanager: 'alertmanager:9093',
   prometheus: 'prometheus:9090',

@@ -51,7 +51,7 @@ export async function startStack(config: StackConfig, progress: Progress = conso
   await startSimulator(launch, databaseUrl);
   await startExporters(launch, databaseUrl);
   await startAlerting(launch);
-  await startProbers(launch, optional);
+  await startProbers(launch, optional, databaseUrl);
   await startPrometheusStep(launch, optional, promDir);
   await startScopeProxyStep(launch, optional);
   await startReports(launch);

@@ -6,7 +6,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync,
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { alertmanagerConfigYaml, renderAlertmanagerConfig, blackboxConfigYaml, prometheusConfigYaml } from '@paywatch/kpi';
+import {
+  alertmanagerConfigYaml,
+  renderAlertmanagerConfig,
+  blackboxConfigYaml,
+  postgresExporterQueriesYaml,
+  prometheusConfigYaml,
+} from '@paywatch/kpi';
 import { startAlertmanager, startPrometheus, startService, waitFor, findTool, ensureTools, TOOLS, type ToolName } from '@paywatch/runtime';
 import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill } from './backfill/run.ts';
 import { PORTS, type ServiceName } from './config.ts';
@@ -29,14 +35,16 @@ export const ENTRY_POINTS = {
 export interface Optional {
   blackbox: boolean;
   node: boolean;
+  /** postgres_exporter, watching the system of record's server. */
+  postgres: boolean;
   grafana?: string;
 }
 
 /** Outside programs: from PATH, named by env, or installed from Debian's packages. */
 export async function checkTools(launch: Launch): Promise<Optional> {
   const required: ToolName[] = ['prometheus', 'promtool', 'alertmanager'];
-  const optional: ToolName[] = ['blackbox', 'nodeExporter'];
-  await launch.step('checking Prometheus, Alertmanager, blackbox prober, node_exporter', async () => {
+  const optional: ToolName[] = ['blackbox', 'nodeExporter', 'postgresExporter'];
+  await launch.step('checking Prometheus, Alertmanager, blackbox prober, node_exporter, postgres_exporter', async () => {
     const missing = ensureTools([...required, ...optional], (line) => launch.progress.info(line));
     const fatal = missing.filter((name) => required.includes(name));
     if (fatal.length) throw new Error(fatal.map((name) => `missing ${name}: ${TOOLS[name].hint}`).join('\n'));
@@ -47,7 +55,12 @@ export async function checkTools(launch: Launch): Promise<Optional> {
   });
   const grafana = launch.config.grafana ? findTool('grafana') : undefined;
   if (launch.config.grafana && !grafana) launch.skipped.push({ name: 'grafana', why: TOOLS.grafana.hint });
-  return { blackbox: !!findTool('blackbox'), node: !!findTool('nodeExporter'), ...(grafana ? { grafana } : {}) };
+  return {
+    blackbox: !!findTool('blackbox'),
+    node: !!findTool('nodeExporter'),
+    postgres: !!findTool('postgresExporter'),
+    ...(grafana ? { grafana } : {}),
+  };
 }
 
 async function portIsFree(port: number): Promise<boolean> {
@@ -66,6 +79,7 @@ export async function checkPorts(launch: Launch, optional: Optional): Promise<vo
     if (!config.databaseUrl) needed.push('database');
     if (optional.blackbox) needed.push('blackbox');
     if (optional.node) needed.push('node');
+    if (optional.postgres) needed.push('postgres');
     if (optional.grafana) needed.push('grafana');
     needed.push('reports', ...(process.env.PAYWATCH_REPORTS_SMTP_URL ? [] : (['smtpSink', 'mailbox'] as const)));
     const busy: string[] = [];
@@ -228,8 +242,18 @@ export async function startAlerting(launch: Launch): Promise<void> {
   );
 }
 
-/** The blackbox prober and node_exporter, when installed. */
-export async function startProbers(launch: Launch, optional: Optional): Promise<void> {
+/**
+ * postgres_exporter's connection string for the system of record: lib/pq, unlike node-pg, asks for
+ * TLS unless told otherwise, so a URL without `sslmode` gets node-pg's default (no TLS).
+ */
+export function postgresExporterDsn(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  if (!url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'disable');
+  return url.href;
+}
+
+/** The blackbox prober, node_exporter and postgres_exporter, when installed. */
+export async function startProbers(launch: Launch, optional: Optional, databaseUrl: string): Promise<void> {
   const { ports } = launch.config;
   if (optional.blackbox) {
     await launch.step(`starting the blackbox prober on 127.0.0.1:${ports.blackbox}`, async () => {
@@ -261,6 +285,24 @@ export async function startProbers(launch: Launch, optional: Optional): Promise<
       launch.urls.node = `http://127.0.0.1:${ports.node}`;
     });
   }
+  if (optional.postgres) {
+    await launch.step(`starting postgres_exporter (the database server) on 127.0.0.1:${ports.postgres}`, async () => {
+      const queries = join(launch.runDir, 'postgres-exporter.yml');
+      writeFileSync(queries, postgresExporterQueriesYaml());
+      launch.track(
+        await startService({
+          name: 'postgres-exporter',
+          command: findTool('postgresExporter')!,
+          args: [`--web.listen-address=127.0.0.1:${ports.postgres}`, `--extend.query-path=${queries}`],
+          // The connection string (with its password, if any) stays out of the process list.
+          env: { ...process.env, DATA_SOURCE_NAME: postgresExporterDsn(databaseUrl) },
+          readyUrl: `http://127.0.0.1:${ports.postgres}/metrics`,
+          onOutput: launch.logTo('postgres-exporter'),
+        }),
+      );
+      launch.urls.postgres = `http://127.0.0.1:${ports.postgres}`;
+    });
+  }
 }
 
 /** Prometheus, scraping what this start runs, with the committed rules. */
@@ -272,6 +314,7 @@ export async function startPrometheusStep(launch: Launch, optional: Optional, pr
     if (!config.simulate) omitJobs.push('payments-api', 'blackbox'); // a real engine is scraped where it runs: add its job
     if (!optional.blackbox) omitJobs.push('blackbox', 'blackbox-exporter');
     if (!optional.node) omitJobs.push('node');
+    if (!optional.postgres) omitJobs.push('postgres');
     const addr = (name: ServiceName) => `127.0.0.1:${ports[name]}`;
     const yaml = prometheusConfigYaml({
       targets: {
@@ -282,6 +325,7 @@ export async function startPrometheusStep(launch: Launch, optional: Optional, pr
         pool: addr('pool'),
         scopeProxy: addr('scopeProxy'),
         node: addr('node'),
+        postgres: addr('postgres'),
         blackbox: addr('blackbox'),
         alertmanager: addr('alertmanager'),
         prometheus: addr('prometheus'),

@@ -125,8 +125,29 @@ describe('npm start from a clean checkout', () => {
       { timeoutMs: 120_000, intervalMs: 1000, what: 'every target up' },
     );
     const jobs = new Set(targets.map((t) => t.labels.job));
-    for (const job of ['payments-api', 'payments', 'lms', 'rfid', 'pool', 'scope-proxy', 'prometheus', 'alertmanager', 'blackbox', 'node'])
+    for (const job of [
+      'payments-api',
+      'payments',
+      'lms',
+      'rfid',
+      'pool',
+      'scope-proxy',
+      'prometheus',
+      'alertmanager',
+      'blackbox',
+      'node',
+      'postgres',
+    ])
       assert.ok(jobs.has(job), `job ${job} is scraped`);
+    // postgres_exporter reaches the system of record (the embedded server here) and runs its queries.
+    const pg = (await (
+      await fetch(`${url('prometheus')}/api/v1/query?query=${encodeURIComponent('pg_up{job="postgres"} + on() pg_lock_waits_sessions')}`)
+    ).json()) as { data: { result: Array<{ value: [number, string] }> } };
+    assert.deepEqual(
+      pg.data.result.map((r) => r.value[1]),
+      ['1'],
+      'pg_up is 1 and the extra queries answer (no lock waits)',
+    );
 
     const expected = readdirSync(join(checkout, 'prometheus', 'rules'))
       .filter((f) => f.endsWith('.yml'))
