@@ -300,6 +300,48 @@ export const EXPORTER_POOL_CLIENTS = family(
 
 // ---- the payments engine's API (the simulator plays it) ------------------------------------
 
+export const EXPORTER_ROWS_REFUSED_TOTAL = family(
+  'paywatch_exporter_rows_refused_total',
+  'counter',
+  ['exporter', 'view', 'reason'],
+  'Rows of a contract view the exporter refused to count (each also logged)',
+  'count',
+  {
+    doc: 'rows the exporter refused to count, by view and `reason`: `branch_missing`, `channel_unknown`, `status_unknown`, `amount_invalid` (NULL, zero or negative, or at least 10^12 INR), `amount_overflow` (a group whose sum in paise is not an exact number); each poll that refuses rows logs one line. Counters are never half-updated: the other rows of the poll are counted',
+  },
+);
+export const EXPORTER_LATE_ROWS_TOTAL = family(
+  'paywatch_exporter_late_rows_total',
+  'counter',
+  ['exporter', 'view'],
+  'Rows counted later than the safety lag after their business timestamp (late commits)',
+  'count',
+  {
+    doc: 'rows counted more than the safety lag (`--safety-lag`, default 30 s) after their business timestamp (`completed_at`, `collected_at`, `finished_at`, `verified_at`): late gateway webhooks, NACH return files, a long transaction, a lagging replica. Counted exactly once all the same (commit order, docs/schema.md); `view` = the contract view without its schema',
+  },
+);
+export const EXPORTER_ROW_LATENESS_SECONDS = family(
+  'paywatch_exporter_row_lateness_seconds',
+  'histogram',
+  ['exporter', 'view'],
+  "Seconds from a row's business timestamp to the poll that counted it",
+  'seconds',
+  {
+    buckets: [5, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400],
+    doc: "business clock at the poll that counted a row − the row's business timestamp (0 for a timestamp in the future), rows read in commit order only",
+  },
+);
+export const EXPORTER_SOURCE_BEHIND = family(
+  'paywatch_exporter_source_behind',
+  'gauge',
+  ['exporter'],
+  '1 while the database is behind what was already counted (a lagging replica after a failover): counting waits',
+  'bool',
+  {
+    doc: '1 while the database shows fewer committed transactions than the exporter already counted (failover to a replica that lags): counters wait for it to catch up rather than count anything twice',
+  },
+);
+
 export const HTTP_REQUEST_DURATION_SECONDS = family(
   'http_request_duration_seconds',
   'histogram',
@@ -512,6 +554,10 @@ export const EXPORTER_HEALTH_FAMILIES = [
   EXPORTER_POLL_ERRORS_TOTAL,
   EXPORTER_LAST_SUCCESS_TIMESTAMP_SECONDS,
   EXPORTER_POOL_CLIENTS,
+  EXPORTER_ROWS_REFUSED_TOTAL,
+  EXPORTER_LATE_ROWS_TOTAL,
+  EXPORTER_ROW_LATENESS_SECONDS,
+  EXPORTER_SOURCE_BEHIND,
 ] as const;
 
 export const PAYMENTS_API_FAMILIES = [

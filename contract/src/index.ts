@@ -60,6 +60,10 @@ export {
   EXPORTER_POLL_ERRORS_TOTAL,
   EXPORTER_LAST_SUCCESS_TIMESTAMP_SECONDS,
   EXPORTER_POOL_CLIENTS,
+  EXPORTER_ROWS_REFUSED_TOTAL,
+  EXPORTER_LATE_ROWS_TOTAL,
+  EXPORTER_ROW_LATENESS_SECONDS,
+  EXPORTER_SOURCE_BEHIND,
   HTTP_REQUEST_DURATION_SECONDS,
   HTTP_REQUEST_ERRORS_TOTAL,
   AUTH_LOGIN_FAILURES_TOTAL,
@@ -87,3 +91,4 @@ export {
 } from './maintenance.ts';
 export { KPIS, kpi, thresholdSteps, type Direction, type Kpi, type KpiId, type ThresholdStep, type Unit } from './kpis.ts';
 export { NODE_REAL_FILESYSTEMS, NODE_SERIES, pgQuerySeries, POSTGRES_QUERIES, POSTGRES_SERIES, type PostgresQuery } from './servers.ts';
+export { PAYMENT_CHANNELS, PAYMENT_TERMINAL_STATUSES, type PaymentChannel, type PaymentTerminalStatus } from './vocabulary.ts';

@@ -36,7 +36,19 @@ test('migrations apply in order on an empty database, once, and define the contr
   );
   assert.deepEqual(
     columns.rows.map((r) => r.column_name),
-    ['id', 'branch', 'channel', 'gateway', 'status', 'failure_reason', 'amount_inr', 'officer', 'created_at', 'completed_at'],
+    [
+      'id',
+      'branch',
+      'channel',
+      'gateway',
+      'status',
+      'failure_reason',
+      'amount_inr',
+      'officer',
+      'created_at',
+      'completed_at',
+      'recorded_xid',
+    ],
   );
   const clock = await db.pool.query<{ skew: number }>(
     `SELECT abs(extract(epoch FROM (SELECT now FROM paywatch.clock) - now()))::float8 AS skew`,

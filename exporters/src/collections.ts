@@ -15,19 +15,19 @@ export function collectionsCollector(): Collector {
       { view: 'paywatch.field_collections', columns: ['branch', 'officer', 'amount_inr', 'otp_status', 'collected_at', 'confirmed_at'] },
       OFFICERS_VIEW,
     ],
+    counts: [{ view: 'paywatch.field_collections', time: 'collected_at' }],
     families: [collections, amount, unconfirmed],
 
     async poll(db, window) {
-      // Counted by collected_at (its index), in the window. An officer with no collections has
+      // Counted once each (in commit order, or by collected_at). An officer with no collections has
       // no series until their first one: series exist exactly for what the rows say, before and
       // after a restart alike.
       const collected = await db.query(
         `SELECT branch, officer, otp_status, count(*) AS n,
                 coalesce(sum(amount_inr * 100) FILTER (WHERE otp_status = 'verified'), 0)::int8 AS paise
          FROM paywatch.field_collections
-         WHERE collected_at > $1::timestamptz AND collected_at <= $2::timestamptz
+         WHERE ${window.counted('paywatch.field_collections', 'collected_at')}
          GROUP BY branch, officer, otp_status`,
-        [window.from, window.to],
       );
       // Awaiting branch confirmation: by the partial index on unconfirmed verified collections.
       const waiting = await db.query(

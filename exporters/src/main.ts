@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const { name, options } = parsed;
   let exporter;
   try {
-    exporter = await startExporter(name, options);
+    // Serve /metrics at once (source_up 0) and load the totals behind it: a scrape never waits.
+    exporter = await startExporter(name, { ...options, waitForTotals: false });
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : `${name} exporter failed to start: ${(error as Error).stack ?? error}`);
     process.exit(error instanceof ConfigError ? 2 : 1);

@@ -10,16 +10,16 @@ export function mandatesCollector(): Collector {
   return {
     name: 'mandate registrations',
     requires: [{ view: 'paywatch.mandate_registrations', columns: ['branch', 'channel', 'status', 'completed_at'] }],
+    counts: [{ view: 'paywatch.mandate_registrations', time: 'completed_at' }],
     families: [registrations],
 
     async poll(db, window) {
-      // By the completed_at index, in the window: a registration is counted once, when answered.
+      // A registration is counted once, when answered (in commit order, or by completed_at).
       const answered = await db.query(
         `SELECT branch, channel, status, count(*) AS n
          FROM paywatch.mandate_registrations
-         WHERE completed_at > $1::timestamptz AND completed_at <= $2::timestamptz AND status IN ('success', 'failed')
+         WHERE ${window.counted('paywatch.mandate_registrations', 'completed_at')} AND completed_at IS NOT NULL AND status IN ('success', 'failed')
          GROUP BY branch, channel, status`,
-        [window.from, window.to],
       );
       return () => {
         for (const row of answered.rows) registrations.add([label(row.branch), label(row.channel), label(row.status)], num(row.n));

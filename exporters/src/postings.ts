@@ -32,6 +32,7 @@ export function postingsCollector(options: { lmsHealthUrl?: string }): Collector
   return {
     name: 'lms postings',
     requires: [{ view: 'paywatch.lms_postings', columns: ['branch', 'status', 'enqueued_at', 'finished_at'] }, BRANCHES_VIEW],
+    counts: [{ view: 'paywatch.lms_postings', time: 'finished_at' }],
     families: [depth, depthByBranch, postings, oldest, up],
 
     async inspect(_db, log) {
@@ -49,9 +50,8 @@ export function postingsCollector(options: { lmsHealthUrl?: string }): Collector
       const finished = await db.query(
         `SELECT branch, status, count(*) AS n
          FROM paywatch.lms_postings
-         WHERE finished_at > $1::timestamptz AND finished_at <= $2::timestamptz AND status IN ('posted', 'failed')
+         WHERE ${window.counted('paywatch.lms_postings', 'finished_at')} AND finished_at IS NOT NULL AND status IN ('posted', 'failed')
          GROUP BY branch, status`,
-        [window.from, window.to],
       );
       // The queue itself, by the partial index on pending postings: its cost is the queue's length.
       const queue = await db.query(

@@ -24,6 +24,7 @@ export function readersCollector(options: { rfidReaderTimeoutSeconds: number }):
       { view: 'paywatch.rfid_verifications', columns: ['branch', 'result', 'latency_ms', 'verified_at'] },
       { view: 'paywatch.rfid_readers', columns: ['reader', 'branch', 'last_seen_at'] },
     ],
+    counts: [{ view: 'paywatch.rfid_verifications', time: 'verified_at' }],
     families: [verifications, duration, readerUp, readers],
 
     async poll(db, window) {
@@ -32,9 +33,8 @@ export function readersCollector(options: { rfidReaderTimeoutSeconds: number }):
                 ${bucketColumns('seconds', VERIFICATION_BUCKETS)}
          FROM (SELECT branch, result, latency_ms / 1000.0 AS seconds
                FROM paywatch.rfid_verifications
-               WHERE verified_at > $1::timestamptz AND verified_at <= $2::timestamptz) v
+               WHERE ${window.counted('paywatch.rfid_verifications', 'verified_at')}) v
          GROUP BY branch, result`,
-        [window.from, window.to],
       );
       // One row per installed reader: a few per RFID branch, read whole.
       const installed = await db.query(

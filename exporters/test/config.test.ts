@@ -175,3 +175,48 @@ test('the command line serves, and stops cleanly on SIGTERM', async (t) => {
   assert.equal(await service.exited, 0, service.output());
   assert.match(service.output(), /payments exporter: serving http:\/\/127\.0\.0\.1:\d+\/metrics/);
 });
+
+test('faults found by probing: each message names the real cause, and no password is printed', async (t) => {
+  await t.test('an invalid DATABASE_URL is reported without its password', () => {
+    assert.throws(
+      () => parseCommandLine(['payments'], { DATABASE_URL: 'postgres://paywatch:s3cret-pw@db host:5432/payments' }),
+      (error: Error) => error instanceof ConfigError && !error.message.includes('s3cret-pw') && /\*\*\*/.test(error.message),
+    );
+  });
+  await t.test('a poll interval beyond what a timer holds (2,147,483 s) is refused, not run as a 1 ms loop', () => {
+    assert.throws(
+      () => parseCommandLine(['payments', '--poll-interval', '2147484'], { DATABASE_URL: URL_OK }),
+      (error: Error) => error instanceof ConfigError && /--poll-interval/.test(error.message),
+    );
+  });
+
+  const defer = cleanups(t);
+  const db = await testDatabase('exporter_clock_faults');
+  defer(() => db.drop());
+  await t.test('a clock view with no rows: the message names the clock, and the database is not blamed', async () => {
+    await db.pool.query(`CREATE OR REPLACE VIEW paywatch.clock AS SELECT now() AS now WHERE false`);
+    const lines: string[] = [];
+    const exporter = await startExporter('payments', {
+      databaseUrl: db.url,
+      port: 0,
+      pollIntervalSeconds: 3600,
+      log: (l) => lines.push(l),
+    });
+    defer(() => exporter.stop());
+    assert.equal(exporter.sourceUp(), false);
+    assert.ok(
+      lines.some((line) => /poll failed: paywatch\.clock returned 0 rows: it must return exactly one row/.test(line)),
+      lines.join('\n'),
+    );
+    assert.ok(!lines.some((line) => /database unavailable/.test(line)), lines.join('\n'));
+    await db.pool.query(`CREATE OR REPLACE VIEW paywatch.clock AS SELECT now() AS now`);
+    assert.equal(await exporter.poll(), true, 'back once the view is fixed');
+  });
+  await t.test('a clock column of the wrong type names the column and the type it needs', async () => {
+    await db.pool.query(`DROP VIEW paywatch.clock; CREATE VIEW paywatch.clock AS SELECT localtimestamp AS now`);
+    await assert.rejects(
+      startExporter('payments', { databaseUrl: db.url, port: 0, log: quiet }),
+      (error: Error) => error instanceof ConfigError && /column now of view paywatch\.clock is not a timestamptz/.test(error.message),
+    );
+  });
+});

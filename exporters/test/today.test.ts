@@ -9,7 +9,7 @@ import { paymentsCollector } from '../src/payments.ts';
 function stub(terminal: Array<Record<string, unknown>>): Queryable {
   return {
     async query<R>(text: string) {
-      if (text.includes('FROM paywatch.payments') && text.includes('completed_at >')) return { rows: terminal as R[] };
+      if (text.includes('FROM paywatch.payments') && text.includes('AS refusal')) return { rows: terminal as R[] };
       return { rows: [] as R[] };
     },
   };
@@ -17,6 +17,7 @@ function stub(terminal: Array<Record<string, unknown>>): Queryable {
 
 const row = (branch: string, paise: number, todayPaise: number) => ({
   branch,
+  refusal: null,
   channel: 'upi',
   status: 'success',
   failure_reason: null,
@@ -33,6 +34,8 @@ const window = (today: string, newDay: boolean, baseline = false): PollWindow =>
   today,
   todayStart: `${today} 00:00+05:30`,
   newDay,
+  counted: () => 'true',
+  refuse: () => assert.fail('no row is refused here'),
 });
 
 test("today's collections add up within a day and restart at 0 on the next", async () => {

@@ -7,10 +7,13 @@ export interface Queryable {
 }
 
 /**
- * The slice of time one poll reads. Counters count rows whose timestamp is in (from, to]:
- * `from` is the previous poll's `to` (the watermark), '-infinity' on the first poll after a start
- * (the baseline: the database's totals), and `to` is the business clock (`paywatch.clock`: now()
- * on a real payments database, the simulated clock in a simulation) minus the safety lag.
+ * What one poll reads. Counters count the rows `counted(view, time)` selects: on the first poll
+ * after a start (the baseline) every row the database has; afterwards the rows made countable
+ * since the previous poll. Views that carry `recorded_xid` (docs/schema.md, "Reading in commit
+ * order") are read in commit order: rows whose transaction was not visible in the previous poll's
+ * snapshot, however old their business timestamp. Views without it are read by time: rows whose
+ * `time` column is in (from, to], where `from` is the previous poll's `to` (the watermark) and
+ * `to` is the business clock (`paywatch.clock`) minus the safety lag.
  * Timestamps are kept as PostgreSQL's own text so they round-trip with microsecond precision
  * (a JS Date would drop the microseconds and count a row twice or never).
  */
@@ -21,12 +24,20 @@ export interface PollWindow {
   now: string;
   /** true on the first poll after a start: counters are being loaded from the database's totals. */
   baseline: boolean;
-  /** The IST business day that contains `to` (YYYY-MM-DD). */
+  /** The IST business day that contains the clock minus the safety lag (YYYY-MM-DD). */
   today: string;
   /** Start of that business day as a timestamptz text. */
   todayStart: string;
   /** The business day changed since the previous poll: per-day gauges start again from 0. */
   newDay: boolean;
+  /**
+   * SQL condition (no parameters) selecting the rows of `view` this poll counts; `time` is the
+   * view's business timestamp column (the watermark's column when the view is read by time).
+   * The view must be one the collector lists in `counts`.
+   */
+  counted(view: string, time: string): string;
+  /** Rows of `view` refused (not counted), by reason: metered and logged once per poll by the core. */
+  refuse(view: string, reason: string, rows: number): void;
 }
 
 export interface ViewRequirement {
@@ -40,12 +51,18 @@ export interface Collector {
   name: string;
   /** Contract views and the columns this collector reads; checked at start. */
   requires: ViewRequirement[];
+  /**
+   * The views whose rows this collector counts, each with its business timestamp column: read in
+   * commit order when the view has `recorded_xid`, else by that column; their lateness is metered.
+   */
+  counts?: Array<{ view: string; time: string }>;
   /** The families this collector owns, in exposition order. */
   families: AnyFamily[];
   /**
    * Reads the database for one poll, inside the poll's read-only transaction, and returns a
    * function that applies the results. Nothing is applied unless the whole poll succeeded, so a
-   * poll that fails half-way counts nothing (the next poll reads the same window again).
+   * poll that fails half-way counts nothing (the next poll reads the same window again). The
+   * returned function must not throw: whatever could be wrong with a row is checked before.
    */
   poll(db: Queryable, window: PollWindow): Promise<() => void>;
   /** Called once a poll fails (the database went away), e.g. to set db_up to 0. */

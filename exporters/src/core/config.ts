@@ -34,6 +34,11 @@ export interface ExporterOptions {
   rfidReaderTimeoutSeconds?: number;
   /** Where log lines go (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * In-process only: resolve startExporter once the database's totals are loaded (default true,
+   * what tests want). The command line serves /metrics at once, with source_up 0 until then.
+   */
+  waitForTotals?: boolean;
 }
 
 /** A configuration mistake (the runtime's OptionsError): main.ts exits 2 with its message. */
@@ -141,11 +146,12 @@ export interface ResolvedOptions {
   lmsHealthUrl?: string;
   rfidReaderTimeoutSeconds: number;
   log: (line: string) => void;
+  waitForTotals: boolean;
 }
 
 /** Checks options given in code (startExporter) the same way as the command line. */
 export function validateOptions(name: ExporterName, options: Partial<ExporterOptions>): ExporterOptions {
-  const known = new Set<string>([...Object.keys(OPTIONS), 'log']);
+  const known = new Set<string>([...Object.keys(OPTIONS), 'log', 'waitForTotals']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new ConfigError(`unknown exporter option ${JSON.stringify(key)}: known ones are ${[...known].join(', ')}`);
   }
@@ -177,5 +183,6 @@ export function resolveOptions(name: ExporterName, options: ExporterOptions): Re
     lmsHealthUrl: options.lmsHealthUrl,
     rfidReaderTimeoutSeconds: options.rfidReaderTimeoutSeconds ?? 120,
     log: options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)),
+    waitForTotals: options.waitForTotals ?? true,
   };
 }

@@ -15,14 +15,18 @@ import {
   EXPORTER_LAST_SUCCESS_TIMESTAMP_SECONDS,
   EXPORTER_POLL_DURATION_SECONDS,
   EXPORTER_POLL_ERRORS_TOTAL,
+  EXPORTER_LATE_ROWS_TOTAL,
   EXPORTER_POOL_CLIENTS,
+  EXPORTER_ROWS_REFUSED_TOTAL,
+  EXPORTER_ROW_LATENESS_SECONDS,
+  EXPORTER_SOURCE_BEHIND,
   EXPORTER_SOURCE_UP,
   promOptions,
 } from '@paywatch/contract';
 import { redact } from '@paywatch/database';
 import type { Collector, PollWindow, Queryable, ViewRequirement } from './collector.ts';
 import { ConfigError, resolveOptions, type ExporterName, type ExporterOptions, type ResolvedOptions } from './config.ts';
-import { renderFamilies } from './exposition.ts';
+import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor, renderFamilies } from './exposition.ts';
 
 /** The IST business day: the contract's "today" for collections and targets. IST has no DST. */
 export const BUSINESS_TIME_ZONE = 'Asia/Kolkata';
@@ -49,6 +53,12 @@ const FATAL_SQLSTATES: Record<string, string> = {
   '42501': 'permission denied: grant the exporter role SELECT on the paywatch.* views (docs/schema.md)',
 };
 
+/** An error that came from the database or the connection (not from the exporter's own code). */
+function isSourceError(error: unknown): boolean {
+  const e = error as { code?: unknown; severity?: unknown };
+  return typeof e?.code === 'string' || typeof e?.severity === 'string' || /connect|terminat|timeout|ECONN/i.test(describe(error));
+}
+
 function describe(error: unknown): string {
   const e = error as { message?: string; code?: string };
   return e?.message ? e.message : String(error);
@@ -66,7 +76,27 @@ function fatalReason(error: unknown, databaseUrl: string): string | undefined {
 /** Every exporter reads the business clock; collectors add the views of their domain. */
 const CLOCK_VIEW: ViewRequirement = { view: 'paywatch.clock', columns: ['now'] };
 
-async function checkViews(db: Queryable, collectors: Collector[]): Promise<void> {
+/** The column that gives a view's rows their commit order (docs/schema.md, "Reading in commit order"). */
+export const COMMIT_ORDER_COLUMN = 'recorded_xid';
+
+/** pg type OIDs of the columns the exporters compute with. */
+const TIMESTAMPTZ = 1184;
+const XID8 = 5069;
+
+/** PostgreSQL 13 brought xid8 and pg_snapshot, which commit-order reads need. */
+const COMMIT_ORDER_SERVER_VERSION = 130000;
+
+interface SourceShape {
+  /** Counted views read in commit order (they have recorded_xid and the server has pg_snapshot). */
+  commitOrder: Set<string>;
+}
+
+/**
+ * Checks that every view and column the collectors need exists with a usable type, and finds
+ * which counted views can be read in commit order. Each mistake gets a message naming it.
+ */
+async function checkViews(db: Queryable, collectors: Collector[]): Promise<SourceShape> {
+  const types = new Map<string, Map<string, number>>();
   for (const requirements of [[CLOCK_VIEW], ...collectors.map((collector) => collector.requires)]) {
     for (const { view, columns } of requirements) {
       const found = await db.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [view]);
@@ -75,15 +105,54 @@ async function checkViews(db: Queryable, collectors: Collector[]): Promise<void>
           `view ${view} not found: run the migrations (database/migrations) or create the view described in docs/schema.md`,
         );
       }
-      const sample = (await db.query(`SELECT * FROM ${view} WHERE false`)) as unknown as { fields: Array<{ name: string }> };
-      const have = new Set(sample.fields.map((field) => field.name));
+      const sample = (await db.query(`SELECT * FROM ${view} WHERE false`)) as unknown as {
+        fields: Array<{ name: string; dataTypeID: number }>;
+      };
+      const have = new Map(sample.fields.map((field) => [field.name, field.dataTypeID]));
+      types.set(view, have);
       const missing = columns.filter((column) => !have.has(column));
       if (missing.length) {
         throw new ConfigError(`view ${view} has no column ${missing.join(', ')}: give it the columns described in docs/schema.md`);
       }
     }
   }
+  const timestamp = (view: string, column: string) => {
+    const type = types.get(view)?.get(column);
+    if (type !== undefined && type !== TIMESTAMPTZ) {
+      throw new ConfigError(
+        `column ${column} of view ${view} is not a timestamptz (pg type ${type}): give it the type described in docs/schema.md (a timestamp without time zone: \`${column} AT TIME ZONE '<its zone>'\`)`,
+      );
+    }
+  };
+  timestamp(CLOCK_VIEW.view, 'now');
+  const version = Number((await db.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]?.v ?? 0);
+  const commitOrder = new Set<string>();
+  for (const { view, time } of collectors.flatMap((collector) => collector.counts ?? [])) {
+    timestamp(view, time);
+    const type = types.get(view)?.get(COMMIT_ORDER_COLUMN);
+    if (type === undefined || version < COMMIT_ORDER_SERVER_VERSION) continue;
+    if (type !== XID8) {
+      throw new ConfigError(
+        `column ${COMMIT_ORDER_COLUMN} of view ${view} is not an xid8 (pg type ${type}): set it with pg_current_xact_id() as docs/schema.md describes, or leave it out to read the view by time`,
+      );
+    }
+    commitOrder.add(view);
+  }
+  return { commitOrder };
 }
+
+/** A text PostgreSQL produced (a timestamp, a snapshot) as an SQL literal. */
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** `paywatch.payments` → `payments`: the `view` label. */
+function viewLabel(view: string): string {
+  return view.replace(/^paywatch\./, '');
+}
+
+/** How late rows are metered: a cheap aggregate over the rows this poll counts. */
+const LATENESS_BUCKETS = EXPORTER_ROW_LATENESS_SECONDS.buckets;
 
 export async function runExporter(
   name: ExporterName,
@@ -93,7 +162,19 @@ export async function runExporter(
   const config = resolveOptions(name, options);
   const { log } = config;
   const collectors = makeCollectors(config);
-  const families = collectors.flatMap((collector) => collector.families);
+  const counted = collectors.flatMap((collector) => collector.counts ?? []);
+
+  // The core's own database-derived families: late rows, refused rows, a source behind.
+  const lateRows = counterFor(EXPORTER_LATE_ROWS_TOTAL);
+  const lateness = histogramFor(EXPORTER_ROW_LATENESS_SECONDS);
+  const refusedRows = counterFor(EXPORTER_ROWS_REFUSED_TOTAL);
+  const sourceBehind = gaugeFor(EXPORTER_SOURCE_BEHIND);
+  for (const { view } of counted) {
+    lateRows.add([name, viewLabel(view)], 0);
+    lateness.add([name, viewLabel(view)], [], 0, 0);
+  }
+  sourceBehind.set([name], 0);
+  const families = [...collectors.flatMap((collector) => collector.families), lateRows, lateness, refusedRows, sourceBehind];
 
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
@@ -135,11 +216,16 @@ export async function runExporter(
   pollErrors.inc(labels, 0);
   lastSuccess.set(labels, 0);
 
+  /** The time watermark: the previous poll's upper edge (views read by time). */
   let watermark = '-infinity';
+  /** The commit-order watermark: the previous poll's snapshot and its xmin (views read in commit order). */
+  let snapshot: { text: string; xmin: string } | undefined;
+  let shape: SourceShape | undefined;
   let today: string | undefined;
-  let viewsChecked = false;
   let sourceUp: boolean | undefined;
   let downSince = 0;
+  let behind = false;
+  let clockBehind = false;
   let cached = renderFamilies(families);
   let polls = 0;
   let lastPollSeconds = 0;
@@ -147,29 +233,75 @@ export async function runExporter(
   async function pollOnce(): Promise<void> {
     const started = performance.now();
     const client = await pool.connect();
+    // A checked-out client has no 'error' listener of the pool's: without this one, a connection
+    // terminated mid-poll (failover, pg_terminate_backend) would be an uncaught 'error' that ends
+    // the process. The query in flight fails too, and that fails the poll.
+    const onClientError = () => {};
+    client.on('error', onClientError);
     const applies: Array<() => void> = [];
+    const refusals: Array<{ view: string; reason: string; rows: number }> = [];
     let window: PollWindow;
+    let next: { text: string; xmin: string } | undefined;
+    let late: Array<{ view: string; row: Record<string, unknown> }> = [];
+    let nowBehind = false;
+    let clockNowBehind = false;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
-        if (!viewsChecked) {
-          await checkViews(client, collectors);
+        if (!shape) {
+          shape = await checkViews(client, collectors);
           for (const collector of collectors) await collector.inspect?.(client, log);
+          logShape(shape);
         }
-        // The window's upper bound is the database's own clock minus the safety lag (rows
-        // committed up to that long after their timestamp are still counted; the tradeoff is in
-        // exporters/README.md, "Counting"), never before the watermark (a clock stepping back
-        // must not make counters go back).
-        const clock = await client.query<{ now: string; to: string; today: string; today_start: string }>(
-          `SELECT w.now::text AS now, w.upper::text AS "to",
-                  (w.upper AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date::text AS today,
-                  (((w.upper AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date)::timestamp AT TIME ZONE '${BUSINESS_TIME_ZONE}')::text AS today_start
-           FROM (SELECT c.now, GREATEST(c.now - make_interval(secs => $1::float8), $2::timestamptz) AS upper
+        const commitOrder = shape.commitOrder;
+        // The time window's upper bound is the business clock minus the safety lag (rows
+        // committed up to that long after their timestamp are still counted by views read by
+        // time), never before the watermark (a clock stepping back must not make counters go
+        // back). Views read in commit order do not depend on the clock at all.
+        const clock = await client.query<{
+          now: string;
+          to: string;
+          today: string;
+          today_start: string;
+          behind: boolean;
+          snapshot: string | null;
+          xmin: string | null;
+        }>(
+          `SELECT w.now::text AS now, w.upper::text AS "to", w.raw < $2::timestamptz AS behind,
+                  (w.raw AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date::text AS today,
+                  (((w.raw AT TIME ZONE '${BUSINESS_TIME_ZONE}')::date)::timestamp AT TIME ZONE '${BUSINESS_TIME_ZONE}')::text AS today_start,
+                  ${commitOrder.size ? 'pg_current_snapshot()::text' : 'NULL::text'} AS snapshot,
+                  ${commitOrder.size ? 'pg_snapshot_xmin(pg_current_snapshot())::text' : 'NULL::text'} AS xmin
+           FROM (SELECT c.now, c.now - make_interval(secs => $1::float8) AS raw,
+                        GREATEST(c.now - make_interval(secs => $1::float8), $2::timestamptz) AS upper
                  FROM paywatch.clock c) w`,
           [config.safetyLagSeconds, watermark],
         );
-        const row = clock.rows[0]!;
+        const row = clock.rows[0];
+        if (!row || clock.rows.length > 1 || row.now === null) {
+          throw new Error(
+            `paywatch.clock returned ${clock.rows.length} rows${row && row.now === null ? ' (now is NULL)' : ''}: it must return exactly one row with the business clock (on a real database CREATE VIEW paywatch.clock AS SELECT now() AS now; docs/schema.md)`,
+          );
+        }
+        clockNowBehind = row.behind;
         const baseline = watermark === '-infinity';
+        if (row.snapshot && row.xmin) {
+          next = { text: row.snapshot, xmin: row.xmin };
+          if (snapshot) {
+            // Does this snapshot see everything the previous one saw? Not when the exporter now
+            // reads a replica that lags behind the server it read before (failover): counting
+            // then waits, so that nothing is counted twice when the replica catches up.
+            const covers = await client.query<{ covers: boolean }>(
+              `SELECT pg_snapshot_xmax(c) >= pg_snapshot_xmax(p)
+                      AND NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(c) x
+                                      WHERE x < pg_snapshot_xmax(p) AND x NOT IN (SELECT pg_snapshot_xip(p))) AS covers
+               FROM (SELECT $1::pg_snapshot AS c, $2::pg_snapshot AS p) s`,
+              [next.text, snapshot.text],
+            );
+            nowBehind = !covers.rows[0]?.covers;
+          }
+        }
+        const previous = snapshot;
         window = {
           from: watermark,
           to: row.to,
@@ -178,22 +310,88 @@ export async function runExporter(
           today: row.today,
           todayStart: row.today_start,
           newDay: !baseline && row.today !== today,
+          counted(view, time) {
+            if (commitOrder.has(view)) {
+              if (baseline || !previous) return 'true';
+              if (nowBehind) return 'false';
+              return `(${COMMIT_ORDER_COLUMN} >= ${literal(previous.xmin)}::xid8 AND NOT pg_visible_in_snapshot(${COMMIT_ORDER_COLUMN}, ${literal(previous.text)}::pg_snapshot))`;
+            }
+            if (baseline) return `(${time} <= ${literal(row.to)}::timestamptz)`;
+            return `(${time} > ${literal(watermark)}::timestamptz AND ${time} <= ${literal(row.to)}::timestamptz)`;
+          },
+          refuse(view, reason, rows) {
+            if (rows > 0) refusals.push({ view, reason, rows });
+          },
         };
         for (const collector of collectors) applies.push(await collector.poll(client, window));
+        // How late the rows read in commit order came: rows whose timestamp was already behind
+        // the previous poll's time edge would have been missed by a read by time.
+        if (!baseline && previous && !nowBehind) {
+          for (const { view, time } of counted) {
+            if (!commitOrder.has(view)) continue;
+            const result = await client.query(
+              `SELECT count(*) AS n, count(*) FILTER (WHERE at <= $2::timestamptz) AS late, coalesce(sum(seconds), 0)::float8 AS seconds,
+                      ${bucketColumns('seconds', LATENESS_BUCKETS)}
+               FROM (SELECT ${time} AS at, greatest(0, extract(epoch FROM $1::timestamptz - ${time}))::float8 AS seconds
+                     FROM ${view} WHERE ${window.counted(view, time)} AND ${time} IS NOT NULL) r`,
+              [row.now, watermark],
+            );
+            late.push({ view, row: result.rows[0] ?? {} });
+          }
+        }
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         throw error;
       }
+      client.removeListener('error', onClientError);
       client.release();
     } catch (error) {
-      // A connection that failed is not given back to the pool.
+      // A connection that failed is not given back to the pool (and keeps its listener: a
+      // destroyed connection may still report its end).
       client.release(error instanceof Error ? error : new Error(String(error)));
+      late = [];
       throw error;
     }
-    // Only a poll that read everything changes anything.
+    // Only a poll that read everything changes anything, and then all of it (appliers do not throw).
     for (const apply of applies) apply();
-    viewsChecked = true;
+    for (const { view, row } of late) {
+      const n = Number(row.n ?? 0);
+      if (!n) continue;
+      lateRows.add([name, viewLabel(view)], Number(row.late ?? 0));
+      lateness.add([name, viewLabel(view)], bucketValues(row, LATENESS_BUCKETS), n, Number(row.seconds ?? 0));
+    }
+    if (refusals.length) {
+      const byReason = new Map<string, number>();
+      for (const { view, reason, rows } of refusals) {
+        refusedRows.add([name, viewLabel(view), reason], rows);
+        byReason.set(`${view} (${reason})`, (byReason.get(`${view} (${reason})`) ?? 0) + rows);
+      }
+      log(
+        `${name} exporter: refused ${[...byReason]
+          .sort()
+          .map(([what, rows]) => `${rows} row(s) of ${what}`)
+          .join(
+            ', ',
+          )}: not counted (paywatch_exporter_rows_refused_total); fix the rows or the view's mapping (docs/schema.md, "Rows the exporters refuse")`,
+      );
+    }
+    if (nowBehind !== behind) {
+      log(
+        nowBehind
+          ? `${name} exporter: the database has not yet committed everything already counted (a replica that lags behind the server read before?): counters wait for it to catch up, nothing is counted twice (paywatch_exporter_source_behind 1)`
+          : `${name} exporter: the database caught up with what was counted; counting resumes`,
+      );
+    }
+    behind = nowBehind;
+    sourceBehind.set([name], behind ? 1 : 0);
+    if (clockNowBehind && !clockBehind) {
+      log(
+        `${name} exporter: the business clock (paywatch.clock) is behind the last poll's edge ${watermark}: it jumped ahead before. Views read in commit order count on; views read by time wait until the clock passes that edge`,
+      );
+    }
+    clockBehind = clockNowBehind;
+    if (next && !behind) snapshot = next;
     watermark = window.to;
     today = window.today;
     cached = renderFamilies(families);
@@ -204,7 +402,16 @@ export async function runExporter(
     if (window.baseline) {
       const series = families.reduce((total, family) => total + family.size, 0);
       log(
-        `${name} exporter: loaded the database's totals up to ${window.to} in ${seconds.toFixed(2)} s (${series} series); polling every ${config.pollIntervalSeconds} s`,
+        `${name} exporter: loaded the database's totals up to ${next ? `snapshot ${next.text}` : window.to} in ${seconds.toFixed(2)} s (${series} series); polling every ${config.pollIntervalSeconds} s`,
+      );
+    }
+  }
+
+  function logShape({ commitOrder }: SourceShape): void {
+    const byTime = counted.filter(({ view }) => !commitOrder.has(view)).map(({ view }) => view);
+    if (byTime.length) {
+      log(
+        `${name} exporter: ${byTime.join(', ')} ${byTime.length > 1 ? 'have' : 'has'} no ${COMMIT_ORDER_COLUMN} column (or the server is older than PostgreSQL 13): read by time with a ${config.safetyLagSeconds} s safety lag, so a row committed later than that after its timestamp is counted only at the next start; add the column (docs/schema.md, "Reading in commit order") to count every row once however late`,
       );
     }
   }
@@ -230,7 +437,7 @@ export async function runExporter(
       downSince = Date.now();
       const reason = fatalReason(error, config.databaseUrl) ?? `${describe(error)} (${redact(config.databaseUrl)})`;
       log(
-        `${name} exporter: database unavailable: ${reason}; serving the last values with paywatch_exporter_source_up 0, retrying every ${config.pollIntervalSeconds} s`,
+        `${name} exporter: ${isSourceError(error) ? 'database unavailable' : 'poll failed'}: ${reason}; serving the last values with paywatch_exporter_source_up 0, retrying every ${config.pollIntervalSeconds} s`,
       );
     }
     sourceUp = false;
@@ -250,11 +457,24 @@ export async function runExporter(
   let inflight: Promise<boolean> = Promise.resolve(true);
   const poll = () => (inflight = inflight.then(pollSafely, pollSafely));
 
-  // First poll before listening, so the first scrape has the database's totals. A configuration
-  // mistake stops here; an unreachable database does not (it may come up after the exporter).
+  // Check the configuration before listening: a mistake (a missing view, refused credentials)
+  // stops here; an unreachable database does not (it may come up after the exporter).
   try {
-    await pollOnce();
-    recordSuccess();
+    const client = await pool.connect();
+    const onClientError = () => {};
+    client.on('error', onClientError);
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      shape = await checkViews(client, collectors);
+      for (const collector of collectors) await collector.inspect?.(client, log);
+      await client.query('COMMIT');
+      client.removeListener('error', onClientError);
+      client.release();
+      logShape(shape);
+    } catch (error) {
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
   } catch (error) {
     const fatal = fatalReason(error, config.databaseUrl);
     if (fatal) {
@@ -263,6 +483,10 @@ export async function runExporter(
     }
     recordFailure(error);
   }
+  // Loading the totals (the first poll) can take long on a big table: the process serves
+  // /metrics meanwhile, with paywatch_exporter_source_up 0, unless told to wait (tests).
+  const loaded = shape ? poll() : Promise.resolve(false);
+  if (config.waitForTotals) await loaded;
 
   const app = express();
   app.disable('x-powered-by');
