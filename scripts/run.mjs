@@ -2,6 +2,10 @@
 // Entry point of `npm start` and `npm test` on a fresh clone. It has no dependencies of its own:
 // it installs the npm packages when they are missing or stale, then hands over to the TypeScript
 // command in stack/ (which installs the Debian tools it needs and does the real work).
+// `npm test` needs the Grafana plugin's own packages (its type check, lint, Jest and build run);
+// `npm start` does not unless there is a Grafana to load the app into: the start step for Grafana
+// runs `node scripts/run.mjs plugin` (install the plugin's packages, build plugin/dist) the first
+// time, so a start without Grafana skips the plugin's two-to-three-minute install.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const command = process.argv[2];
-if (command !== 'start' && command !== 'test') {
-  console.error(`usage: node scripts/run.mjs start|test [args]  (got ${JSON.stringify(command)})`);
+if (command !== 'start' && command !== 'test' && command !== 'plugin') {
+  console.error(`usage: node scripts/run.mjs start|test|plugin [args]  (got ${JSON.stringify(command)})`);
   process.exit(2);
 }
 
@@ -36,9 +40,17 @@ function ensureNpmPackages(dir) {
   writeFileSync(stamp, hash);
 }
 
-ensureNpmPackages(root);
 // The Grafana plugin keeps its own create-plugin toolchain and lock file.
-if (existsSync(join(root, 'plugin', 'package.json'))) ensureNpmPackages(join(root, 'plugin'));
+const plugin = join(root, 'plugin');
+if (command === 'plugin') {
+  ensureNpmPackages(plugin);
+  console.log('paywatch: building the Grafana app (plugin/dist) ...');
+  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: plugin, stdio: 'inherit' });
+  if (built.status !== 0) console.error('paywatch: the plugin build failed; fix the error above, then: cd plugin && npm run build');
+  process.exit(built.status ?? 1);
+}
+ensureNpmPackages(root);
+if (command === 'test') ensureNpmPackages(plugin);
 
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const result = spawnSync(process.execPath, [tsx, join(root, 'stack', 'src', 'cli', `${command}.ts`), ...process.argv.slice(3)], {

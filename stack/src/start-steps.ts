@@ -2,6 +2,7 @@
 // tools, ports, database, history, simulator, exporters, alerting, probers, Prometheus, scope
 // proxy, report scheduler, Grafana, access sync. Each runs through Launch.step (numbered progress, stop all on
 // failure) and records what later steps need in launch.urls or its return value.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -474,8 +475,14 @@ export async function startGrafana(launch: Launch, grafanaBin: string): Promise<
       const pluginLink = join(plugins, 'paywatch-paywatch-app');
       rmSync(pluginLink, { force: true, recursive: true });
       const pluginDist = join(repoRoot, 'plugin', 'dist');
+      if (!existsSync(pluginDist)) {
+        // npm start installs the plugin's packages only now, when a Grafana will load the app.
+        progress.info("building the Paywatch app for Grafana (first time only: the plugin's npm packages, then plugin/dist)");
+        spawnSync(process.execPath, [join(repoRoot, 'scripts', 'run.mjs'), 'plugin'], { cwd: repoRoot, stdio: 'inherit' });
+      }
       if (existsSync(pluginDist)) symlinkSync(pluginDist, pluginLink);
-      else progress.warn('plugin/dist is missing (build it: cd plugin && npm run build); Grafana starts without the Paywatch app');
+      else
+        progress.warn('plugin/dist is missing (build it: cd plugin && npm ci && npm run build); Grafana starts without the Paywatch app');
       const isNew = grafanaBin.endsWith('/grafana');
       launch.track(
         await startService({

@@ -53,6 +53,12 @@ describe('npm start from a clean checkout', () => {
     // so they point into the clone).
     const copy = spawnSync('cp', ['-al', join(repoRoot, 'node_modules'), join(checkout, 'node_modules')], { encoding: 'utf8' });
     assert.equal(copy.status, 0, copy.stderr);
+    // The plugin's packages too (npm test installed them), so that npm start, finding a Grafana and
+    // no plugin/dist, only builds the app rather than downloading its packages again.
+    const pluginPackages = spawnSync('cp', ['-al', join(repoRoot, 'plugin', 'node_modules'), join(checkout, 'plugin', 'node_modules')], {
+      encoding: 'utf8',
+    });
+    assert.equal(pluginPackages.status, 0, `${pluginPackages.stderr} (run npm test, which installs the plugin's packages first)`);
     // No Grafana server can run here: a stand-in binary records how it was launched and answers
     // the access sync with the recorded Grafana API.
     const grafanaHome = join(work, 'grafana-home');
@@ -276,7 +282,10 @@ describe('npm start from a clean checkout', () => {
     assert.ok(!Object.values(launched.env).includes(url('prometheus')), 'Grafana is not told where Prometheus is');
     assert.deepEqual(Object.keys(launched.dashboards).sort(), ['branch', 'business', 'executive', 'field', 'operations', 'status']);
     for (const [folder, files] of Object.entries(launched.dashboards)) assert.ok(files.length > 0, `folder ${folder} has its dashboards`);
-    if (existsSync(join(checkout, 'plugin', 'dist'))) assert.equal(launched.plugin, join(checkout, 'plugin', 'dist'));
+    // A fresh clone has no plugin/dist: npm start built it because there is a Grafana to load it.
+    assert.match(output, /building the Paywatch app for Grafana/);
+    assert.equal(launched.plugin, join(checkout, 'plugin', 'dist'));
+    assert.ok(existsSync(join(checkout, 'plugin', 'dist', 'plugin.json')), 'the built app has its plugin.json');
     assert.match(output, /access sync: Grafana users, teams and folder permissions from policy\/policy.yml: ok/);
     assert.ok(output.includes(`Grafana          ${url('grafana')}`));
     assert.equal(launched.env.GF_SERVER_ROOT_URL, `${url('grafana')}/`, 'the ID token issuer the scope proxy expects');
