@@ -52,7 +52,7 @@ const MAY_BE_EMPTY = new Set(['Active critical alerts', 'Active alerts', 'Branch
 interface Reply {
   status: number;
   text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any; // the Grafana API answers many shapes; each test reads the fields it asserts
 }
 
 /** A series as Grafana's data frames carry it: labels and values, comparable with deepEqual. */
