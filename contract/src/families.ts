@@ -634,6 +634,17 @@ export function familyMeaning(f: MetricFamily): string {
 /** Every family Paywatch declares. */
 export const ALL_FAMILIES: readonly MetricFamily[] = METRIC_SOURCES.flatMap((s) => s.families);
 
+/**
+ * prom-client's default process metrics that every Paywatch process leaves out: gauges named
+ * `_total`, which `promtool check metrics` rejects. The same numbers are in nodejs_active_handles,
+ * nodejs_active_requests and nodejs_active_resources (by type).
+ */
+export const DEFAULT_METRICS_LEFT_OUT: readonly string[] = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** A family as prom-client's metric options (name, help, labelNames, buckets). */
 export function promOptions<L extends string>(
   f: MetricFamily & { labels: readonly L[] },

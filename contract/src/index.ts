@@ -5,6 +5,7 @@ export {
   family,
   familyMeaning,
   promOptions,
+  DEFAULT_METRICS_LEFT_OUT,
   rfidReaderUpHelp,
   sourceHeading,
   ALL_FAMILIES,

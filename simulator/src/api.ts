@@ -13,6 +13,7 @@ import {
   HTTP_REQUEST_DURATION_SECONDS,
   HTTP_REQUEST_ERRORS_TOTAL,
   PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS,
+  DEFAULT_METRICS_LEFT_OUT,
   promOptions,
   SIMULATOR_SCENARIO_ACTIVE,
 } from '@paywatch/contract';
@@ -82,6 +83,7 @@ export interface ApiMetrics {
 export function createApiMetrics(context: Pick<ApiContext, 'pool' | 'poolMax' | 'scenarios' | 'now'>): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  for (const name of DEFAULT_METRICS_LEFT_OUT) registry.removeSingleMetric(name);
   // Names, help, labels and buckets are the contract's (@paywatch/contract).
   const duration = new Histogram({ ...promOptions(HTTP_REQUEST_DURATION_SECONDS), registers: [registry] });
   const errors = new Counter({ ...promOptions(HTTP_REQUEST_ERRORS_TOTAL), registers: [registry] });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createTestDatabase } from '@paywatch/testing';
-import { waitFor } from '@paywatch/runtime';
+import { requireTool, waitFor } from '@paywatch/runtime';
 import { parseConfig } from '../src/config.ts';
 import {
   CHANNELS,
@@ -345,6 +345,10 @@ test('the payments API answers, fails as scenarios say, and /metrics exposes the
   assert.match(metrics, /^app_db_pool_clients\{service="payments-api",state="waiting"\} 0$/m);
   assert.match(metrics, /^simulator_scenario_active\{scenario="gateway_outage"\} 1$/m);
   assert.match(metrics, /^simulator_scenario_active\{scenario="lms_outage"\} 0$/m);
+  // Prometheus's own linter has nothing to say about the payments API's exposition.
+  const lint = spawnSync(requireTool('promtool'), ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+  assert.equal(lint.status, 0, `promtool check metrics failed:\n${lint.stdout}${lint.stderr}`);
+  assert.equal(`${lint.stdout}${lint.stderr}`.trim(), '', `promtool reported:\n${lint.stdout}${lint.stderr}`);
   assert.equal((await fetch(`${url}/scenarios/gateway_outage`, { method: 'DELETE' })).status, 200);
   assert.match(await (await fetch(`${url}/metrics`)).text(), /^simulator_scenario_active\{scenario="gateway_outage"\} 0$/m);
 });
