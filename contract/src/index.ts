@@ -85,6 +85,7 @@ export { defaultAddress, PORTS, type PortName, type PortSpec } from './ports.ts'
 export {
   describeMaintenance,
   inMaintenanceWindow,
+  maintenancePromql,
   maintenanceTimeIntervals,
   MAINTENANCE,
   type AlertmanagerTimeRange,

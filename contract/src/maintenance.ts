@@ -1,7 +1,8 @@
 // The monthly planned maintenance window, from the requirements: the second Sunday of the month,
-// 02:00-05:00 IST. The simulator takes the payments engine down for it and Alertmanager mutes
-// warnings and information for it; both are derived from this one definition, and a test checks
-// that they agree on every hour of a year (prometheus/test/maintenance.test.ts).
+// 02:00-05:00 IST. The simulator takes the payments engine down for it, Prometheus records it
+// (maintenancePromql: the alerts it explains are inhibited) and Alertmanager mutes warnings and
+// information for it; all are derived from this one definition, and tests check that they agree
+// on every half hour of a year (prometheus/test/maintenance.test.ts).
 //
 // No imports: the Grafana app (plugin/) may read this file by path.
 
@@ -58,6 +59,27 @@ export function maintenanceTimeIntervals(w: MaintenanceWindow = MAINTENANCE): Al
       location: w.location,
     },
   ];
+}
+
+/**
+ * The window as a PromQL expression: 1 (no labels) while the window is on, nothing otherwise;
+ * `afterMinutes` extends it past its end (the aftermath of a planned downtime). Prometheus reads only
+ * its own clock here (time() shifted to the window's zone), so the expression needs no series, does
+ * not depend on rule evaluation order, and evaluates the same over backfilled history as live.
+ */
+export function maintenancePromql(w: MaintenanceWindow = MAINTENANCE, afterMinutes = 0): string {
+  const local = `vector(time() + ${w.utcOffsetMinutes * 60})`;
+  const first = (w.occurrence - 1) * 7 + 1;
+  const end = w.endHour * 60 + afterMinutes;
+  if (end > 24 * 60)
+    throw new Error(`the maintenance window plus ${afterMinutes} min crosses midnight: extend maintenancePromql to the next day`);
+  const minuteOfDay = `(hour(${local}) * 60 + minute(${local}))`;
+  return [
+    'vector(1)',
+    `(day_of_week(${local}) == ${w.weekday})`,
+    `(day_of_month(${local}) >= ${first} <= ${first + 6})`,
+    `(${minuteOfDay} >= ${w.startHour * 60} < ${end})`,
+  ].join(' and on () ');
 }
 
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];

@@ -12,9 +12,9 @@ import {
   RECONCILIATION_EXCEPTIONS_OPEN,
   RECONCILIATION_OVERDUE,
   RFID_READER_UP,
-  RFID_READERS,
   SELECTORS,
 } from '@paywatch/contract';
+import { RFID_READER_SEEN } from './recording.ts';
 
 export type Severity = 'critical' | 'warning' | 'info';
 /**
@@ -43,6 +43,12 @@ export interface AlertDefinition {
   expr: (threshold: number) => string;
   /** How long the condition must hold before the alert fires. */
   for: string;
+  /**
+   * How far back the data the expression reads reaches (its longest rate or average window): an
+   * outage keeps showing in it that long after it ends. Used to keep the planned maintenance's
+   * aftermath quiet (maintenance.ts); absent: the alert reads the present only.
+   */
+  dataWindow?: string;
   levels: AlertLevel[];
   /** Whether the alert is about one branch (its series carry `branch`). */
   perBranch?: boolean;
@@ -94,6 +100,7 @@ export const ALERTS: AlertDefinition[] = [
     // The KPI's series: the real-time channels' ratio (see recording.ts for why not all channels).
     expr: (t) => `${success.series} < ${t}`,
     for: '5m',
+    dataWindow: '5m',
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: success.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: success.critical },
@@ -112,6 +119,7 @@ export const ALERTS: AlertDefinition[] = [
     perBranch: true,
     expr: (t) => `branch:payment_actionable_failures:increase1h > ${t}`,
     for: '5m',
+    dataWindow: '1h',
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: failures.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: failures.critical },
@@ -128,6 +136,7 @@ export const ALERTS: AlertDefinition[] = [
     team: 'payments',
     expr: (t) => `paywatch:payment_system_errors:increase5m > ${t}`,
     for: '0s',
+    dataWindow: '5m',
     levels: [{ severity: 'critical', incidentClass: 'Sev2', threshold: failures.critical }],
     summary: (t) => `More than ${t} payment errors in 5 minutes`,
     description: (t) =>
@@ -157,6 +166,7 @@ export const ALERTS: AlertDefinition[] = [
     team: 'platform',
     expr: (t) => `${errors.series} > ${t}`,
     for: '5m',
+    dataWindow: '5m',
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: errors.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: errors.critical! },
@@ -173,6 +183,7 @@ export const ALERTS: AlertDefinition[] = [
     team: 'platform',
     expr: (t) => `${latency.series} > ${t}`,
     for: '5m',
+    dataWindow: '5m',
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: latency.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: latency.critical! },
@@ -204,6 +215,7 @@ export const ALERTS: AlertDefinition[] = [
     team: 'platform',
     expr: (t) => `paywatch:availability:ratio_avg1h < ${t}`,
     for: '5m',
+    dataWindow: '1h',
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: availability.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: availability.critical! },
@@ -323,7 +335,8 @@ export const ALERTS: AlertDefinition[] = [
     name: 'RfidSystemOffline',
     category: 'rfid',
     team: 'branch-operations',
-    expr: () => `sum(${RFID_READER_UP.name}) == 0 and on () sum(${RFID_READERS.name}) > 0`,
+    // Only readers seen alive count: before the first heartbeats (a fresh start) nothing is offline.
+    expr: () => `sum(${RFID_READER_UP.name}) == 0 and on () count(${RFID_READER_SEEN}) > 0`,
     for: '5m',
     levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
     summary: () => 'The RFID system is offline',
@@ -338,7 +351,8 @@ export const ALERTS: AlertDefinition[] = [
     category: 'rfid',
     team: 'branch-operations',
     perBranch: true,
-    expr: () => `${RFID_READER_UP.name} == 0`,
+    // A reader is offline once it has been seen alive: a fresh start or a new reader is not an outage.
+    expr: () => `${RFID_READER_UP.name} == 0 and on (branch, reader) ${RFID_READER_SEEN}`,
     for: '10m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
     summary: () => 'RFID reader {{ $labels.reader }} at {{ $labels.branch }} is offline',

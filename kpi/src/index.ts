@@ -24,3 +24,5 @@ export {
 } from './prometheus-config.ts';
 export { generatedFiles, staleFiles } from './generate.ts';
 export { postgresExporterQueriesYaml } from './postgres-exporter.ts';
+export { aftermathOf, causedByMaintenance, MAINTENANCE_ALERT, maintenanceAlertRules, maintenanceSources, NOBODY } from './maintenance.ts';
+export { CRITICAL_GROUP_INTERVAL } from './alertmanager.ts';

@@ -20,6 +20,7 @@ import {
   HTTP_REQUEST_ERRORS_TOTAL,
   LMS_POSTINGS_TOTAL,
   LMS_POSTING_QUEUE_DEPTH,
+  maintenancePromql,
   PAYMENTS_TOTAL,
   PAYMENT_AMOUNT_TOTAL,
   PAYMENT_FAILURES_TOTAL,
@@ -71,6 +72,12 @@ function ratio(part: string, whole: string, by: string): string {
   const sumBy = by ? `sum by (${by}) ` : 'sum ';
   return `(${sumBy}(${part}) or ${sumBy}(${whole}) * 0) / ${sumBy}(${whole})`;
 }
+
+/** 1 for each reader that has sent a heartbeat since monitoring began (RfidReaderOffline reads it). */
+export const RFID_READER_SEEN = 'reader:rfid_reader_seen:bool';
+
+/** 1 while the planned maintenance window is on (kpi/src/maintenance.ts). */
+export const MAINTENANCE_RECORD = 'paywatch:maintenance_window:active';
 
 export const RECORDING_GROUPS: RecordingGroup[] = [
   {
@@ -304,6 +311,15 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
         record: 'paywatch:rfid_success_ratio:rate5m',
         expr: ratio('branch:rfid_verifications:rate5m{result="success"}', 'branch:rfid_verifications:rate5m', ''),
       },
+      {
+        record: RFID_READER_SEEN,
+        expr:
+          `max by (branch, reader) (${RFID_READER_UP.name} == 1)` +
+          ` or (max by (branch, reader) (last_over_time(${RFID_READER_SEEN}[1d])) and on (branch, reader) ${RFID_READER_UP.name})`,
+        note:
+          'A latch: 1 once the reader has sent a heartbeat while watched, kept while the exporter still reports the reader (a day of history bridges a restart). ' +
+          'A reader never seen is not offline, it has not started: a fresh start reads every reader as silent until the first heartbeats.',
+      },
       { record: 'branch:rfid_readers_up:sum', expr: `sum by (branch) (${RFID_READER_UP.name})` },
       { record: 'paywatch:rfid_readers_up:ratio', expr: `sum(${RFID_READER_UP.name}) / sum(${RFID_READERS.name})` },
     ],
@@ -349,6 +365,16 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
         note: 'Every server connection counts against max_connections, idle ones included.',
       },
       { record: 'state:db_connections:sum', expr: `sum by (state) (${DB_CONNECTIONS.name})` },
+    ],
+  },
+  {
+    name: 'paywatch.maintenance',
+    rules: [
+      {
+        record: MAINTENANCE_RECORD,
+        expr: maintenancePromql(),
+        note: "1 during the contract's planned maintenance window, from Prometheus's own clock (history and live agree); absent otherwise. Read by PlannedMaintenance (maintenance.ts).",
+      },
     ],
   },
 ];

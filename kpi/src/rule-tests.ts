@@ -34,7 +34,8 @@ export interface RecordingCase {
   name: string;
   input: Series[];
   evalTime: string;
-  checks: Array<{ expr: string; samples: Array<{ labels: string; value: number }> }>;
+  /** A check may name its own evaluation time (default: the case's). */
+  checks: Array<{ expr: string; evalTime?: string; samples: Array<{ labels: string; value: number }> }>;
 }
 
 export interface TestFile {
@@ -445,15 +446,27 @@ const MINUTE_CASES: AlertCase[] = [
     alert: 'RfidSystemOffline',
     name: 'no reader anywhere has a heartbeat',
     input: [
-      s('rfid_reader_up{branch="BR0001", reader="BR0001-R1"}', '0x10'),
-      s('rfid_reader_up{branch="BR0002", reader="BR0002-R1"}', '0x10'),
+      s('rfid_reader_up{branch="BR0001", reader="BR0001-R1"}', '1 0x10'),
+      s('rfid_reader_up{branch="BR0002", reader="BR0002-R1"}', '1 0x10'),
       s('rfid_readers{branch="BR0001"}', '1x10'),
       s('rfid_readers{branch="BR0002"}', '1x10'),
     ],
-    evalTime: '6m',
+    evalTime: '7m',
     expect: [
       { incidentClass: 'Sev2', description: 'No RFID reader at any branch has sent a heartbeat for 5 minutes (2 readers installed).' },
     ],
+  },
+  {
+    alert: 'RfidSystemOffline',
+    name: 'a fresh start: no reader seen yet (no heartbeat since monitoring began)',
+    input: [
+      s('rfid_reader_up{branch="BR0001", reader="BR0001-R1"}', '0x15'),
+      s('rfid_reader_up{branch="BR0002", reader="BR0002-R1"}', '0x15'),
+      s('rfid_readers{branch="BR0001"}', '1x15'),
+      s('rfid_readers{branch="BR0002"}', '1x15'),
+    ],
+    evalTime: '12m',
+    expect: [],
   },
   {
     alert: 'RfidSystemOffline',
@@ -479,6 +492,13 @@ const MINUTE_CASES: AlertCase[] = [
         description: 'Reader BR0003-R2 at branch BR0003 has not sent a heartbeat for 10 minutes.',
       },
     ],
+  },
+  {
+    alert: 'RfidReaderOffline',
+    name: 'a fresh start: a reader not seen yet is not offline',
+    input: [s('rfid_reader_up{branch="BR0003", reader="BR0003-R2", instance="127.0.0.1:9403", job="rfid"}', '0x20')],
+    evalTime: '15m',
+    expect: [],
   },
   {
     alert: 'RfidReaderOffline',
@@ -1060,6 +1080,54 @@ const RECORDING_1D: RecordingCase = {
   ],
 };
 
+// The planned maintenance window from Prometheus's clock. Epoch time starts on Thursday 1970-01-01,
+// so Sunday 1970-01-11 is a second Sunday: its 02:00-05:00 IST is 9d20h30m-9d23h30m (UTC). No input
+// series: the rule reads time() only.
+const active = 'paywatch:maintenance_window:active';
+const MAINTENANCE_CASE: RecordingCase = {
+  name: 'the planned maintenance window: second Sunday of the month, 02:00-05:00 IST, and its aftermath',
+  input: [],
+  evalTime: '9d20h30m',
+  checks: [
+    { expr: active, evalTime: '2d21h', samples: [] }, // first Sunday, 02:30 IST
+    { expr: active, evalTime: '8d21h', samples: [] }, // Saturday the 10th, 02:30 IST
+    { expr: active, evalTime: '9d20h15m', samples: [] }, // 01:45 IST
+    { expr: active, evalTime: '9d20h30m', samples: [{ labels: active, value: 1 }] }, // 02:00 IST
+    { expr: active, evalTime: '9d23h15m', samples: [{ labels: active, value: 1 }] }, // 04:45 IST
+    { expr: active, evalTime: '9d23h30m', samples: [] }, // 05:00 IST: over
+    {
+      expr: 'count by (aftermath) (ALERTS{alertname="PlannedMaintenance", alertstate="firing"})',
+      evalTime: '9d23h15m',
+      samples: [
+        { labels: '{aftermath="0m"}', value: 1 },
+        { labels: '{aftermath="7m"}', value: 1 },
+        { labels: '{aftermath="62m"}', value: 1 },
+      ],
+    },
+    {
+      // 05:00 IST: the outage itself is no longer explained; its symptoms still are.
+      expr: 'count by (aftermath) (ALERTS{alertname="PlannedMaintenance", alertstate="firing"})',
+      evalTime: '9d23h30m',
+      samples: [
+        { labels: '{aftermath="7m"}', value: 1 },
+        { labels: '{aftermath="62m"}', value: 1 },
+      ],
+    },
+    {
+      // 05:15 IST: only the symptoms over an hour's data are.
+      expr: 'count by (aftermath) (ALERTS{alertname="PlannedMaintenance", alertstate="firing"})',
+      evalTime: '9d23h45m',
+      samples: [{ labels: '{aftermath="62m"}', value: 1 }],
+    },
+    {
+      // 06:15 IST: nothing left of it.
+      expr: 'count(ALERTS{alertname="PlannedMaintenance"})',
+      evalTime: '10d0h45m',
+      samples: [],
+    },
+  ],
+};
+
 export const RULE_TEST_FILES: TestFile[] = [
   { file: 'alerts-1m.test.yml', interval: '1m', alertCases: MINUTE_CASES, recordingCases: [] },
   { file: 'alerts-probes.test.yml', interval: '15s', alertCases: PROBE_CASES, recordingCases: [] },
@@ -1070,6 +1138,7 @@ export const RULE_TEST_FILES: TestFile[] = [
     recordingCases: [RECORDING_5M, RECORDING_NO_ERRORS, RECORDING_1H, RECORDING_MANDATES],
   },
   { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D] },
+  { file: 'maintenance.test.yml', interval: '15m', alertCases: [], recordingCases: [MAINTENANCE_CASE] },
 ];
 
 function renderLabels(text: string, labels: Record<string, string>): string {
@@ -1111,7 +1180,7 @@ function testFileYaml(file: TestFile): string {
       input_series: c.input,
       promql_expr_test: c.checks.map((check) => ({
         expr: check.expr,
-        eval_time: c.evalTime,
+        eval_time: check.evalTime ?? c.evalTime,
         exp_samples: check.samples,
       })),
     });

@@ -1,6 +1,7 @@
 // Prometheus rule files from the recording-rule and alert definitions: prometheus/rules/*.yml.
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import { ALERTS, type AlertDefinition, type AlertLevel } from './alerts.ts';
+import { maintenanceAlertRules } from './maintenance.ts';
 import { RECORDING_GROUPS } from './recording.ts';
 
 export interface RuleOptions {
@@ -110,12 +111,16 @@ export function alertRulesYaml(options: RuleOptions = {}): string {
   return stringify(
     yamlDocument(
       {
-        groups: categories.map((category) => ({
-          name: `paywatch.alerts.${category}`,
-          rules: ALERTS.filter((a) => a.category === category).flatMap((alert) =>
-            alert.levels.map((level) => alertRule(alert, level, options)),
-          ),
-        })),
+        groups: [
+          ...categories.map((category) => ({
+            name: `paywatch.alerts.${category}`,
+            rules: ALERTS.filter((a) => a.category === category).flatMap((alert) =>
+              alert.levels.map((level) => alertRule(alert, level, options)),
+            ),
+          })),
+          // Not an incident: the source of the maintenance inhibitions, routed to nobody.
+          { name: 'paywatch.alerts.maintenance', rules: maintenanceAlertRules() },
+        ],
       },
       GENERATED_HEADER,
     ),

@@ -129,6 +129,23 @@ export async function postAlerts(alertmanagerUrl: string, alerts: PostedAlert[],
   if (!response.ok) throw new Error(`posting alerts: ${response.status} ${await response.text()}`);
 }
 
+/** Resolves alerts as Prometheus does when their condition clears: the same labels with endsAt now. */
+export async function resolveAlerts(alertmanagerUrl: string, alerts: PostedAlert[], started: Date): Promise<void> {
+  const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(
+      alerts.map((a) => ({
+        labels: a.labels,
+        annotations: a.annotations ?? {},
+        startsAt: started.toISOString(),
+        endsAt: new Date().toISOString(),
+      })),
+    ),
+  });
+  if (!response.ok) throw new Error(`resolving alerts: ${response.status} ${await response.text()}`);
+}
+
 /** Creates a silence (the acknowledgement) for alerts with these exact labels. */
 export async function silence(alertmanagerUrl: string, labels: Record<string, string>): Promise<string> {
   const now = Date.now();

@@ -1,0 +1,130 @@
+// `npm start` (stack/src/cli/start.ts) from this checkout on free ports and a fresh data directory,
+// for tests and benchmarks that watch the whole stack: what it printed, where each service listens,
+// and a stop that sends Ctrl-C like a terminal (then kills what is left of its process group).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, PORTS, repoRoot, waitFor, type ServiceName } from '@paywatch/runtime';
+
+export interface RunningStack {
+  dataDir: string;
+  ports: Record<ServiceName, number>;
+  url(name: ServiceName): string;
+  output(): string;
+  /** When `npm start` was launched (epoch ms). */
+  launchedAt: number;
+  /** Ctrl-C, then whatever of the group is still alive is killed. Keeps the data directory. */
+  stop(): Promise<void>;
+  /** stop() and delete the data directory (when this module made it). */
+  dispose(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** PAYWATCH_* settings (branches, backfill days …); ports and the data directory are set here. */
+  env?: Record<string, string>;
+  /** Reuse a data directory (a restart); by default a fresh one. */
+  dataDir?: string;
+  /** Reuse ports (a restart on the same addresses). */
+  ports?: Record<ServiceName, number>;
+  readyTimeoutMs?: number;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const ownDir = !options.dataDir;
+  const dataDir = options.dataDir ?? join(mkdtempSync(join(tmpdir(), 'paywatch-run-')), 'data');
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0', PAYWATCH_GRAFANA: '0', ...options.env, PAYWATCH_DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  const ports = {} as Record<ServiceName, number>;
+  for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>) {
+    ports[name] = options.ports?.[name] ?? (await freePort());
+    env[spec.env] = String(ports[name]);
+  }
+  const launchedAt = Date.now();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack', 'src', 'cli', 'start.ts')], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const stop = async () => {
+    if (!child.pid) return;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const exited = once(child, 'exit').then(() => true);
+      const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000).unref());
+      if (!(await Promise.race([exited, timedOut]))) child.kill('SIGKILL');
+    }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is gone: everything stopped
+    }
+  };
+  const stack: RunningStack = {
+    dataDir,
+    ports,
+    url: (name) => `http://127.0.0.1:${ports[name]}`,
+    output: () => output,
+    launchedAt,
+    stop,
+    dispose: async () => {
+      await stop();
+      if (ownDir) rmSync(join(dataDir, '..'), { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+        return output.includes('Paywatch is running');
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 600_000, intervalMs: 500, what: 'the stack to start' },
+    );
+  } catch (error) {
+    await stack.dispose();
+    throw error;
+  }
+  return stack;
+}
+
+export interface AlertSeries {
+  alertname: string;
+  alertstate: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * Every ALERTS series (pending or firing) Prometheus had in the last `seconds` up to `at`, by its
+ * identity (labels without alertstate; the states it was seen in are joined). `last_over_time`
+ * sees a series that existed for a single evaluation, which polling could miss.
+ */
+export async function alertsSeen(prometheusUrl: string, seconds: number, at = Date.now() / 1000): Promise<AlertSeries[]> {
+  const query = `last_over_time(ALERTS[${Math.ceil(seconds)}s])`;
+  const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query, time: String(at) })}`);
+  const body = (await response.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string> }> } };
+  if (body.status !== 'success') throw new Error(`Prometheus refused ${query}: ${body.error}`);
+  const byIdentity = new Map<string, AlertSeries>();
+  for (const { metric } of body.data.result) {
+    const { alertstate = '', __name__: _name, ...labels } = metric;
+    const key = JSON.stringify(Object.entries(labels).sort());
+    const seen = byIdentity.get(key);
+    if (seen) seen.alertstate = [...new Set([...seen.alertstate.split(','), alertstate])].sort().join(',');
+    else byIdentity.set(key, { alertname: labels.alertname ?? '', alertstate, labels });
+  }
+  return [...byIdentity.values()].sort((a, b) => a.alertname.localeCompare(b.alertname));
+}
+
+/** "RfidReaderOffline ×284 (pending)" lines, for messages and benchmark output. */
+export function summarizeAlerts(alerts: AlertSeries[]): string[] {
+  const counts = new Map<string, number>();
+  for (const a of alerts) {
+    const key = `${a.alertname} ${a.labels.incident_class ?? ''} (${a.alertstate})`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => `${n} × ${key}`);
+}
