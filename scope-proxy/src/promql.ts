@@ -461,7 +461,9 @@ class Converter {
   }
 }
 
-function assertNoErrors(source: string, top: SyntaxNode) {
+/** Refuses a tree with error nodes; returns the [from, to) of every string literal in it. */
+function checkTree(source: string, top: SyntaxNode): number[] {
+  const literals: number[] = [];
   const cursor = top.cursor();
   do {
     if (cursor.type.isError) {
@@ -469,7 +471,9 @@ function assertNoErrors(source: string, top: SyntaxNode) {
         `syntax error at char ${cursor.from + 1}: ${clip(source.slice(Math.max(0, cursor.from - 10), cursor.from + 20)) || 'end of query'}`,
       );
     }
+    if (cursor.name === 'StringLiteral') literals.push(cursor.from, cursor.to);
   } while (cursor.next());
+  return literals;
 }
 
 /**
@@ -478,25 +482,127 @@ function assertNoErrors(source: string, top: SyntaxNode) {
  * garbage (32 KB of `}` took 1–2.5 s of the event loop), and garbage is mostly unbalanced.
  */
 export function checkBrackets(source: string): void {
+  scanQuery(source);
+}
+
+/**
+ * checkBrackets, also returning where the string literals are ([from, to) of each whole literal,
+ * quotes included), or undefined when a literal is not plain (escapes, line breaks, unterminated):
+ * only queries whose literals are all plain have a shape (shapeOf).
+ */
+function scanQuery(source: string): number[] | undefined {
   const open: string[] = [];
-  const closing: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  let spans: number[] | undefined = [];
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
     if (c === '"' || c === "'" || c === '`') {
       // Skip the string; an unterminated one is left to the grammar (it fails fast on those).
       let j = i + 1;
-      while (j < source.length && source[j] !== c) j += c !== '`' && source[j] === '\\' ? 2 : 1;
+      let plain = true;
+      while (j < source.length && source[j] !== c) {
+        const d = source[j]!;
+        if (d === '\\' || d === '\n' || d === '\r') plain = false;
+        j += c !== '`' && d === '\\' ? 2 : 1;
+      }
+      if (plain && j < source.length) spans?.push(i, j + 1);
+      else spans = undefined;
       i = j;
     } else if (c === '#') {
       while (i < source.length && source[i] !== '\n') i++;
     } else if (c === '(' || c === '[' || c === '{') {
       open.push(c);
       if (open.length > MAX_BRACKET_DEPTH) throw new PromQLError(`query nested deeper than ${MAX_BRACKET_DEPTH} brackets`);
-    } else if (c in closing) {
-      if (open.pop() !== closing[c]) throw new PromQLError(`syntax error at char ${i + 1}: unbalanced '${c}'`);
+    } else if (c === ')' || c === ']' || c === '}') {
+      if (open.pop() !== (c === ')' ? '(' : c === ']' ? '[' : '{'))
+        throw new PromQLError(`syntax error at char ${i + 1}: unbalanced '${c}'`);
     }
   }
   if (open.length) throw new PromQLError(`syntax error at end of query: unclosed '${open[open.length - 1]}'`);
+  return spans;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes. Dashboards send the same queries for every user with other label values (another
+// branch, another officer), and the rewriter parses each twice (the caller's text, then our
+// printed text to verify it): the grammar's parse was ~65% of a never-seen rewrite. A query's
+// *shape* is its text with the body of every string literal blanked to as many `x`s: queries of
+// one shape get the same syntax tree from the grammar, node for node and position for position,
+// as long as each literal is plain (no escape, no line break, closed): the grammar's string token
+// is `"` (anything but \, line break or the quote)* `"` (the same for ' and `), so it ends at the
+// same closing quote whatever the plain body holds, and nothing outside the literals differs.
+// So the grammar's tree is kept per shape, and a query of a known shape is converted (every check
+// of the converter runs on its own text: string decoding, label names, functions) over that tree.
+// A tree is kept only when the grammar's own string literals are exactly the spans our scan found
+// (so a scan that misread the text can never lend its tree to another query), and only for trees
+// without errors.
+
+interface Shape {
+  /** [from, to) of each string literal, as scanned and as the grammar read it. */
+  spans: number[];
+  tree: ReturnType<typeof parseTree>;
+}
+
+const SHAPE_ENTRIES = 4096;
+/** Rough bytes per character of query kept (key text plus the grammar's tree buffers). */
+const SHAPE_BYTES_PER_CHAR = 40;
+const SHAPE_MAX_BYTES = 16 * 1024 * 1024;
+const SHAPEABLE_LENGTH = 8 * 1024;
+const shapes = new Map<string, Shape>();
+let shapeBytes = 0;
+
+function shapeKey(source: string, spans: number[]): string {
+  let key = '';
+  let at = 0;
+  for (let k = 0; k < spans.length; k += 2) {
+    const from = spans[k]!;
+    const to = spans[k + 1]!;
+    key += source.slice(at, from + 1) + 'x'.repeat(to - from - 2);
+    at = to - 1;
+  }
+  return key + source.slice(at);
+}
+
+function sameSpans(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The shape memo's size, for tests and the benchmark. */
+export function shapeMemoStats(): { entries: number; bytes: number; maxBytes: number } {
+  return { entries: shapes.size, bytes: shapeBytes, maxBytes: SHAPE_MAX_BYTES };
+}
+
+/** Forgets every shape (tests compare the converter over remembered and fresh trees). */
+export function clearShapes(): void {
+  shapes.clear();
+  shapeBytes = 0;
+}
+
+/** The grammar's tree for `source`: parsed, checked for errors, and remembered by shape when it may be. */
+function treeFor(source: string) {
+  const spans = scanQuery(source);
+  const key = spans !== undefined && source.length <= SHAPEABLE_LENGTH ? shapeKey(source, spans) : undefined;
+  if (key !== undefined) {
+    const known = shapes.get(key);
+    if (known !== undefined && sameSpans(known.spans, spans!)) {
+      shapes.delete(key);
+      shapes.set(key, known);
+      return known.tree;
+    }
+  }
+  const tree = parseTree(source);
+  const literals = checkTree(source, tree.topNode);
+  if (key !== undefined && sameSpans(literals, spans!)) {
+    shapes.set(key, { spans: spans!, tree });
+    shapeBytes += SHAPE_BYTES_PER_CHAR * key.length;
+    while (shapes.size > SHAPE_ENTRIES || shapeBytes > SHAPE_MAX_BYTES) {
+      const oldest = shapes.keys().next().value!;
+      shapeBytes -= SHAPE_BYTES_PER_CHAR * oldest.length;
+      shapes.delete(oldest);
+    }
+  }
+  return tree;
 }
 
 /**
@@ -535,10 +641,7 @@ export const MAX_QUERY_LENGTH = 32 * 1024;
 export function parsePromQL(source: string, maxLength = MAX_QUERY_LENGTH): Expr {
   if (source.length > maxLength) throw new PromQLError(`query longer than ${maxLength} characters`);
   if (!source.trim()) throw new PromQLError('empty query');
-  checkBrackets(source);
-  const tree = parseTree(source);
-  const top = tree.topNode;
-  assertNoErrors(source, top);
+  const top = treeFor(source).topNode;
   if (top.name !== 'PromQL') throw new PromQLError('not a PromQL expression');
   const converter = new Converter(source);
   const kids = converter.children(top);

@@ -1,0 +1,132 @@
+// The parser keeps the grammar's tree per query shape (string literal bodies blanked, promql.ts
+// "Shapes"). These tests hold it to one promise: a query parsed over a remembered tree reads
+// exactly as the same query parsed from scratch (the same tree, or the same refusal), whatever the
+// new literals hold, and queries whose literals are not plain never share a tree.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parser } from '@prometheus-io/lezer-promql';
+import { clearShapes, parsePromQL, shapeMemoStats } from '../src/promql.ts';
+import { rewriteQuery, type Scope } from '../src/scope.ts';
+import { QueryGenerator, rng } from './generator.ts';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
+const branch: Scope = { kind: 'branch', branches: ['BR0001'] };
+
+type Outcome = { ok: unknown } | { error: string };
+
+function outcome(run: () => unknown): Outcome {
+  try {
+    return { ok: run() };
+  } catch (error) {
+    return { error: `${(error as Error).name}: ${(error as Error).message}` };
+  }
+}
+
+/** Parses `query` over whatever tree `primer` left behind, and from scratch; both must agree. */
+function agree(primer: string, query: string, run: (q: string) => unknown = (q) => parsePromQL(q)) {
+  clearShapes();
+  outcome(() => run(primer));
+  const remembered = outcome(() => run(query));
+  clearShapes();
+  const fresh = outcome(() => run(query));
+  assert.deepEqual(remembered, fresh, `${JSON.stringify(query)} after ${JSON.stringify(primer)}`);
+  return remembered;
+}
+
+// What a new literal body may hold: anything plain, especially what would mean something outside a
+// string (brackets, comment and quote characters of the other kinds, operators, keywords, non-ASCII).
+const BODY_CHARS = ['a', 'Z', '0', '}', '{', ')', '(', ']', '[', '#', ',', ' ', '=', '~', '|', '.', '*', '+', '-', 'é', 'ß', '\u200b', ':'];
+
+/** `query` with every plain string literal's body replaced by other characters of the same length. */
+function reshuffle(query: string, random: () => number): string {
+  const literals: Array<{ from: number; to: number }> = [];
+  parser.parse(query).iterate({
+    enter(node) {
+      if (node.name === 'StringLiteral') literals.push({ from: node.from, to: node.to });
+    },
+  });
+  let out = '';
+  let at = 0;
+  for (const { from, to } of literals) {
+    const text = query.slice(from, to);
+    const quote = text[0]!;
+    if (text.length < 2 || text[text.length - 1] !== quote || /[\\\n\r]/.test(text.slice(1, -1))) continue;
+    const others = BODY_CHARS.filter((c) => c !== quote).concat(quote === '"' ? ["'", '`'] : quote === "'" ? ['"', '`'] : ['"', "'"]);
+    let body = '';
+    for (let i = 1; i < text.length - 1; i++) body += others[Math.floor(random() * others.length)];
+    out += query.slice(at, from + 1) + body;
+    at = to - 1;
+  }
+  return out + query.slice(at);
+}
+
+describe('parser: trees remembered by shape', () => {
+  test('a generated query with new literal bodies parses and rewrites as it does from scratch', () => {
+    const random = rng(SEED);
+    const gen = new QueryGenerator(random, {
+      metrics: ['payments_total', 'branch:payments:rate5m', 'db_up', 'paywatch:payments:rate5m'],
+      nameRegexes: ['.+', 'pay.*', 'payments_total|db_up'],
+      labelValues: { branch: ['BR0001', 'BR0002'], officer: ['BR0001-FO01'], channel: ['upi', 'card'], status: ['success', 'failed'] },
+      writeLabels: ['branch', 'officer', 'channel'],
+      breakProbability: 0.2,
+      end: 1_800_000_000,
+    });
+    let changed = 0;
+    let parsed = 0;
+    for (let i = 0; i < 1500; i++) {
+      const query = gen.next();
+      const variant = reshuffle(query, random);
+      if (variant !== query) changed++;
+      if ('ok' in agree(query, variant)) parsed++;
+      agree(query, variant, (q) => rewriteQuery(q, branch, { cache: false }));
+    }
+    // The test means something only if many variants differ and many parse.
+    assert.ok(changed > 500, `only ${changed} variants differ from their query`);
+    assert.ok(parsed > 300, `only ${parsed} variants parse`);
+  });
+
+  test('literal bodies that look like syntax stay literals', () => {
+    const cases: Array<[string, string]> = [
+      ['x{a="bbbbbbbbbb"}', 'x{a="} or y{a=\'"}'],
+      ['x{a="bbbbbbbbbb"}', 'x{a="\'} # {b=\'"}'],
+      ["x{a='bbbbbbb'}", "x{a='\"}) or ('}"],
+      ['x{a=`bbbbbbbbb`}', 'x{a=`"} or y{"`}'],
+      ['label_replace(x, "dst", "$1", "src", "(.*)")', 'label_replace(x, "dst", "$1", "src", "}])")'],
+      ['{"payments_total", "branch"="BR0001"}', '{"payments_total", "officer"="BR0001"}'],
+      ['{"payments_total", "branch"="BR0001"}', '{"payments_total", "bran ch"="BR0001"}'],
+      ['x # "a comment"\n', 'x # "a}comment"\n'],
+    ];
+    for (const [primer, query] of cases) agree(primer, query);
+    // The quoted label name with a space is refused from scratch and over a remembered tree alike.
+    assert.ok('error' in agree(cases[6]![0], cases[6]![1]));
+    // And one with another label name reads as that name.
+    const read = agree(cases[5]![0], cases[5]![1]) as { ok: { kind: string; matchers: Array<{ name: string }> } };
+    assert.deepEqual(
+      read.ok.matchers.map((m) => m.name),
+      ['__name__', 'officer'],
+    );
+  });
+
+  test('literals with escapes or line breaks, and unterminated ones, never share a tree', () => {
+    clearShapes();
+    for (const query of ['x{a="b\\"c"}', 'x{a=`b\nc`}', "x{a='b\\'c'}", 'x{a="bc"} or y{b="c\\x41"}']) {
+      outcome(() => parsePromQL(query));
+    }
+    assert.equal(shapeMemoStats().entries, 0);
+    // An unterminated literal is refused as before.
+    assert.throws(() => parsePromQL('x{a="bc}'), /syntax error|unclosed|unbalanced/);
+    // A plain one is remembered, once per shape.
+    parsePromQL('x{a="BR0001"}');
+    parsePromQL('x{a="BR0002"}');
+    assert.equal(shapeMemoStats().entries, 1);
+  });
+
+  test('the memo is bounded by bytes and entries', () => {
+    clearShapes();
+    for (let i = 0; i < 6000; i++) parsePromQL(`x{a="b"} + ${i}`);
+    const stats = shapeMemoStats();
+    assert.ok(stats.entries <= 4096, `${stats.entries} entries`);
+    assert.ok(stats.bytes <= stats.maxBytes);
+    clearShapes();
+  });
+});
