@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { alertsFromRules } from '../src/filters/alerts.ts';
-import { dropScopedLabels, dropScopedSeries } from '../src/filters/aggregate.ts';
+import { dropScopedLabels, dropScopedSeries, mayCarryScopedLabels } from '../src/filters/aggregate.ts';
 import { filterMetadata, type MetadataAnswer } from '../src/filters/metadata.ts';
 import { filterRules, type RulesAnswer } from '../src/filters/rules.ts';
 import { filterSeries, type SeriesAnswer } from '../src/filters/series.ts';
@@ -72,6 +72,28 @@ describe('response filters against golden answers (testdata/)', () => {
     filterRules(given, scopeOf('meera.bm'));
     alertsFromRules(given, scopeOf('meera.bm'));
     assert.equal(JSON.stringify(given), before);
+  });
+
+  test('aggregate answers: only bytes that could name branch or officer are read at all', () => {
+    const may = (text: string) => mayCarryScopedLabels(Buffer.from(text));
+    // Whatever JSON text decodes to a series with either label must be caught by the byte check.
+    const carrying = [
+      '{"metric":{"branch":"BR0001"}}',
+      '{"metric":{"officer":"x"}}',
+      '{"metric":{"\\u0062ranch":"BR0001"}}',
+      '{"metric":{"offic\\u0065r":"x"}}',
+      '{"metric":{"\\u006F\\u0066ficer":"x"}}',
+    ];
+    for (const text of carrying) {
+      const metric = (JSON.parse(text) as { metric: Record<string, string> }).metric;
+      assert.ok('branch' in metric || 'officer' in metric, text);
+      assert.equal(may(text), true, text);
+    }
+    // Names that merely contain the words, and values, do not decode to the labels.
+    assert.equal(may('{"metric":{"__name__":"paywatch:payment_actionable_failures_worst_branch:increase1h","branches":"2"}}'), false);
+    assert.equal(may('{"status":"success","data":{"resultType":"matrix","result":[]}}'), false);
+    // A value spelled exactly like a label name is read (cautious: the filter then decides).
+    assert.equal(may('{"metric":{"kind":"branch"}}'), true);
   });
 
   test('aggregate answers: a series carrying branch or officer is dropped, their names unlisted', () => {

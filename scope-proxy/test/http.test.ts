@@ -33,6 +33,10 @@ const ALERTS = [
   alert({ branch: 'BR0001', officer: 'BR0001-FO01' }, 'pending'),
 ];
 
+const FLEET = '{"metric":{"__name__":"paywatch:payment_actionable_failures_worst_branch:increase1h"},"value":[1,"3"]}';
+const FLEET_ONLY = `{"status":"success","data":{"resultType":"vector","result":[${FLEET}]}}`;
+const MISRECORDED = `{"status":"success","data":{"resultType":"vector","result":[${FLEET},{"metric":{"__name__":"x","branch":"BR0002"},"value":[1,"9"]},{"metric":{"__name__":"x","\\u0062ranch":"BR0003"},"value":[1,"8"]},{"metric":{"officer":"BR0001-FO01"},"value":[1,"1"]}]}}`;
+
 /** A canned Prometheus: fixed answers, and it records what the proxy asked. */
 function cannedPrometheus(seen: string[]) {
   return createServer((req, res) => {
@@ -78,6 +82,16 @@ function cannedPrometheus(seen: string[]) {
         case '/api/v1/label/__name__/values':
           return json({ status: 'success', data: ['payments_total'] });
         case '/api/v1/query':
+          if (new URLSearchParams(body).get('query')?.includes('misrecorded')) {
+            // A rule recorded against its contract: per-branch series, one with its label name
+            // escaped (\u0062 is "b"), as any JSON encoder may write it.
+            res.writeHead(200, { 'content-type': 'application/json' });
+            return res.end(MISRECORDED);
+          }
+          if (new URLSearchParams(body).get('query')?.includes('fleet_only')) {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            return res.end(FLEET_ONLY);
+          }
           if (new URLSearchParams(body).get('query')?.includes('boom'))
             return json({ status: 'error', errorType: 'internal', error: 'boom' }, 500);
           return json({ status: 'success', data: { resultType: 'vector', result: [] } });
@@ -125,6 +139,27 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
     await proxy?.stop();
     upstream?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('aggregate scope: per-branch series in an answer are dropped (escaped names too); clean answers relayed byte for byte', async () => {
+    const ask = (query: string) =>
+      rawRequest(proxy.url, { method: 'POST', path: '/api/v1/query', body: form([['query', query]]) }, 'vikram.viewer');
+    const clean = await ask('fleet_only');
+    assert.equal(clean.status, 200);
+    assert.equal(clean.body, FLEET_ONLY);
+    logs.length = 0;
+    const leaky = await ask('misrecorded');
+    assert.equal(leaky.status, 200);
+    assert.deepEqual(leaky.json.data.result, [JSON.parse(FLEET)]);
+    const logged = logs.map((l) => JSON.parse(l)).find((l) => /per-branch series dropped/.test(l.msg));
+    assert.equal(logged?.dropped, 3);
+    // A branch manager's answers are Prometheus's as received (the scope is in the query).
+    const meera = await rawRequest(
+      proxy.url,
+      { method: 'POST', path: '/api/v1/query', body: form([['query', 'misrecorded']]) },
+      'meera.bm',
+    );
+    assert.equal(meera.body, MISRECORDED);
   });
 
   test('whoami: role, scope, folders from the policy', async () => {

@@ -12,6 +12,20 @@ export interface QueryAnswer {
 
 const scoped = (metric: Record<string, string> | undefined) => SCOPED_LABELS.some((l) => metric?.[l]);
 
+// What a JSON answer must hold to name a scope label: the name as a whole JSON string, or a \u
+// escape (the only JSON escape that can spell a letter). Anything else cannot decode to one.
+const SCOPED_NAMES = SCOPED_LABELS.map((l) => Buffer.from(JSON.stringify(l)));
+const UNICODE_ESCAPE = Buffer.from('\\u');
+
+/**
+ * Whether Prometheus's answer (its bytes, as received) could carry a branch or officer label at
+ * all. Almost every aggregate answer cannot, and is then relayed as received: no decode, no
+ * filtering, no re-encode (those were most of the viewer's cost in the proxy).
+ */
+export function mayCarryScopedLabels(body: Buffer): boolean {
+  return body.includes(UNICODE_ESCAPE) || SCOPED_NAMES.some((name) => body.includes(name));
+}
+
 /** Vector and matrix results without per-branch or per-officer series; how many were dropped. */
 export function dropScopedSeries(answer: QueryAnswer): { answer: QueryAnswer; dropped: number } {
   const result = answer.data?.result;

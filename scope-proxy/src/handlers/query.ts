@@ -3,7 +3,7 @@
 import { badRequest } from '../errors.ts';
 import { durationSeconds } from '../cost.ts';
 import { rewriteQuery } from '../scope.ts';
-import { dropScopedSeries, type QueryAnswer } from '../filters/aggregate.ts';
+import { dropScopedSeries, mayCarryScopedLabels, type QueryAnswer } from '../filters/aggregate.ts';
 import { json, relay, type Call, type Deps, type Reply } from '../handler.ts';
 import { parseAnswer } from '../upstream.ts';
 
@@ -26,7 +26,9 @@ export async function handleQuery(call: Call, deps: Deps): Promise<Reply> {
   }
   const answer = await deps.upstream.call(`/api/v1/${call.endpoint}`, params, 'POST');
   if (call.scope.kind !== 'aggregate' || answer.status !== 200 || call.endpoint === 'query_exemplars') return relay(answer);
-  // The aggregate scope's selectors name series only; drop any per-branch one (filters/aggregate.ts).
+  // The aggregate scope's selectors name series only; drop any per-branch one (filters/aggregate.ts),
+  // reading the answer only when its bytes could hold one.
+  if (!mayCarryScopedLabels(answer.body)) return relay(answer);
   const { answer: kept, dropped } = dropScopedSeries(parseAnswer<QueryAnswer>(answer.body));
   if (dropped > 0)
     deps.emit({
