@@ -6,6 +6,8 @@
 import {
   EXPORTER_SOURCE_UP,
   DB_UP,
+  EXPORTER_LATE_ROWS_TOTAL,
+  EXPORTER_ROW_LATENESS_SECONDS,
   kpi,
   LMS_POSTING_QUEUE_DEPTH,
   LMS_UP,
@@ -70,6 +72,14 @@ export const OPERATIONAL_THRESHOLDS = {
   lmsQueueGrowingMinDepth: 50,
   /** Open reconciliation exceptions at one branch that call for attention. */
   reconciliationExceptionsOpen: 5,
+  /**
+   * Share of the rows counted in the last hour that arrived later than the exporters' safety lag
+   * after their business timestamp (late webhooks, return files, long transactions, a lagging
+   * replica): counted exactly once all the same, but the business sees them late.
+   */
+  lateRowsRatio: 0.05,
+  /** Late rows in the hour below which the share means nothing (a quiet hour, one late webhook). */
+  lateRowsMinPerHour: 10,
   /** Blackbox probe interval; "three failed checks in a row" = failing for two more intervals. */
   probeIntervalSeconds: 15,
 } as const;
@@ -416,6 +426,22 @@ export const ALERTS: AlertDefinition[] = [
     summary: () => 'Many reconciliation exceptions at {{ $labels.branch }}',
     description: (t) => '{{ $labels.branch }} has {{ $value | printf "%.0f" }} open reconciliation exceptions' + ` (threshold ${t}).`,
     impact: 'Mismatches between collected and recorded amounts are piling up: possible cash loss or fraud, and delayed books.',
+  },
+  {
+    name: 'LateRowsGrowing',
+    category: 'payments',
+    team: 'payments',
+    expr: (t) =>
+      `sum by (view) (increase(${EXPORTER_LATE_ROWS_TOTAL.name}[1h])) / sum by (view) (increase(${EXPORTER_ROW_LATENESS_SECONDS.name}_count[1h])) > ${t}` +
+      ` and sum by (view) (increase(${EXPORTER_LATE_ROWS_TOTAL.name}[1h])) >= ${OPERATIONAL_THRESHOLDS.lateRowsMinPerHour}`,
+    for: '15m',
+    levels: [{ severity: 'warning', incidentClass: 'Sev3', threshold: OPERATIONAL_THRESHOLDS.lateRowsRatio }],
+    summary: (t) => `More than ${pct(t)} of {{ $labels.view }} rows arrive late`,
+    description: (t) =>
+      `{{ $value | humanizePercentage }} of the {{ $labels.view }} rows counted in the last hour were committed later than the exporters' safety lag after their business timestamp (threshold ${pct(t)}, at least ${OPERATIONAL_THRESHOLDS.lateRowsMinPerHour} rows).`,
+    impact:
+      'Payments reach the dashboards and alerts late (counted exactly once, but after the fact): success rates and collections look low, then jump; webhooks, return files or a replica are lagging.',
+    dependsOn: ['database'],
   },
   {
     name: 'ExporterDown',

@@ -654,6 +654,52 @@ const MINUTE_CASES: AlertCase[] = [
     expect: [],
   },
   {
+    alert: 'LateRowsGrowing',
+    name: 'a fifth of the payments counted in the hour came late (a webhook backlog)',
+    input: [
+      s('paywatch_exporter_late_rows_total{exporter="payments", view="payments", job="payments", instance="127.0.0.1:9401"}', '0+20x90'),
+      s(
+        'paywatch_exporter_row_lateness_seconds_count{exporter="payments", view="payments", job="payments", instance="127.0.0.1:9401"}',
+        '0+100x90',
+      ),
+      s('paywatch_exporter_late_rows_total{exporter="lms", view="lms_postings", job="lms", instance="127.0.0.1:9402"}', '0x90'),
+      s(
+        'paywatch_exporter_row_lateness_seconds_count{exporter="lms", view="lms_postings", job="lms", instance="127.0.0.1:9402"}',
+        '0+100x90',
+      ),
+    ],
+    evalTime: '80m',
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        labels: { view: 'payments' },
+        description:
+          "20% of the payments rows counted in the last hour were committed later than the exporters' safety lag after their business timestamp (threshold 5%, at least 10 rows).",
+      },
+    ],
+  },
+  {
+    alert: 'LateRowsGrowing',
+    name: '4% late, and a quiet hour with a few late rows: no alert',
+    input: [
+      s('paywatch_exporter_late_rows_total{exporter="payments", view="payments", job="payments", instance="127.0.0.1:9401"}', '0+4x90'),
+      s(
+        'paywatch_exporter_row_lateness_seconds_count{exporter="payments", view="payments", job="payments", instance="127.0.0.1:9401"}',
+        '0+100x90',
+      ),
+      s(
+        'paywatch_exporter_late_rows_total{exporter="payments", view="mandate_registrations", job="payments", instance="127.0.0.1:9401"}',
+        '0 0+0.1x89',
+      ),
+      s(
+        'paywatch_exporter_row_lateness_seconds_count{exporter="payments", view="mandate_registrations", job="payments", instance="127.0.0.1:9401"}',
+        '0 0+0.2x89',
+      ),
+    ],
+    evalTime: '80m',
+    expect: [],
+  },
+  {
     alert: 'ExporterDown',
     name: 'exporters answering',
     input: [s('up{job="rfid", instance="127.0.0.1:9403"}', '1 1 1 1 1')],
