@@ -5,6 +5,7 @@
 // and its inhibition rules come from `rootCause` / `dependsOn` here.
 import {
   EXPORTER_SOURCE_UP,
+  JOBS,
   DB_UP,
   EXPORTER_LATE_ROWS_TOTAL,
   EXPORTER_ROW_LATENESS_SECONDS,
@@ -17,6 +18,7 @@ import {
   SELECTORS,
 } from '@paywatch/contract';
 import { RFID_READER_SEEN } from './recording.ts';
+import { durationSeconds } from './rules.ts';
 
 export type Severity = 'critical' | 'warning' | 'info';
 /**
@@ -51,6 +53,13 @@ export interface AlertDefinition {
    * aftermath quiet (maintenance.ts); absent: the alert reads the present only.
    */
   dataWindow?: string;
+  /**
+   * The expression reads rates of counters (or a gauge's derivative) over `dataWindow`. Right after
+   * Prometheus starts that window straddles the edge of the backfilled history, whose counters count
+   * from another base than the live exporters' totals (a jump or a reset, and a few live samples):
+   * the alert waits until Prometheus has scraped a whole window of live data.
+   */
+  startupGuard?: boolean;
   levels: AlertLevel[];
   /** Whether the alert is about one branch (its series carry `branch`). */
   perBranch?: boolean;
@@ -111,6 +120,7 @@ export const ALERTS: AlertDefinition[] = [
     expr: (t) => `${success.series} < ${t}`,
     for: '5m',
     dataWindow: '5m',
+    startupGuard: true,
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: success.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: success.critical },
@@ -130,6 +140,7 @@ export const ALERTS: AlertDefinition[] = [
     expr: (t) => `branch:payment_actionable_failures:increase1h > ${t}`,
     for: '5m',
     dataWindow: '1h',
+    startupGuard: true,
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: failures.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: failures.critical },
@@ -147,6 +158,7 @@ export const ALERTS: AlertDefinition[] = [
     expr: (t) => `paywatch:payment_system_errors:increase5m > ${t}`,
     for: '0s',
     dataWindow: '5m',
+    startupGuard: true,
     levels: [{ severity: 'critical', incidentClass: 'Sev2', threshold: failures.critical }],
     summary: (t) => `More than ${t} payment errors in 5 minutes`,
     description: (t) =>
@@ -160,6 +172,8 @@ export const ALERTS: AlertDefinition[] = [
     team: 'payments',
     expr: (t) => `${processing.series} > ${t}`,
     for: '10m',
+    dataWindow: '5m',
+    startupGuard: true,
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: processing.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: processing.critical! },
@@ -177,6 +191,7 @@ export const ALERTS: AlertDefinition[] = [
     expr: (t) => `${errors.series} > ${t}`,
     for: '5m',
     dataWindow: '5m',
+    startupGuard: true,
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: errors.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: errors.critical! },
@@ -194,6 +209,7 @@ export const ALERTS: AlertDefinition[] = [
     expr: (t) => `${latency.series} > ${t}`,
     for: '5m',
     dataWindow: '5m',
+    startupGuard: true,
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: latency.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: latency.critical! },
@@ -308,6 +324,8 @@ export const ALERTS: AlertDefinition[] = [
     team: 'lms-integration',
     expr: (t) => `paywatch:lms_posting_failure_ratio:rate15m > ${t}`,
     for: '5m',
+    dataWindow: '15m',
+    startupGuard: true,
     levels: [{ severity: 'warning', incidentClass: 'Sev3', threshold: OPERATIONAL_THRESHOLDS.lmsPostingFailureRatio }],
     summary: (t) => `More than ${pct(t)} of LMS receipt postings fail`,
     description: (t) =>
@@ -334,6 +352,8 @@ export const ALERTS: AlertDefinition[] = [
     expr: () =>
       `paywatch:lms_posting_queue_depth:deriv5m > 0 and on () max(lms_posting_queue_depth) > ${OPERATIONAL_THRESHOLDS.lmsQueueGrowingMinDepth}`,
     for: '15m',
+    dataWindow: '5m',
+    startupGuard: true,
     levels: [{ severity: 'critical', incidentClass: 'Sev2' }],
     summary: () => 'The LMS posting queue has been growing for 15 minutes',
     description: () =>
@@ -376,6 +396,8 @@ export const ALERTS: AlertDefinition[] = [
     team: 'branch-operations',
     expr: (t) => `${rfid.series} < ${t}`,
     for: '10m',
+    dataWindow: '5m',
+    startupGuard: true,
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: rfid.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: rfid.critical! },
@@ -392,6 +414,8 @@ export const ALERTS: AlertDefinition[] = [
     team: 'payments',
     expr: (t) => `${mandates.series} < ${t}`,
     for: '15m',
+    dataWindow: '1h',
+    startupGuard: true,
     levels: [
       { severity: 'warning', incidentClass: 'Sev3', threshold: mandates.warning },
       { severity: 'critical', incidentClass: 'Sev2', threshold: mandates.critical! },
@@ -469,6 +493,18 @@ export const ALERTS: AlertDefinition[] = [
     impact: "People who rely on the daily e-mail (executives, finance, branch managers) do not get today's figures.",
   },
 ];
+
+/** Prometheus's own start, from its self-scrape (absent: no guard, the alert works as without it). */
+const PROMETHEUS_STARTED = `max(process_start_time_seconds{job="${JOBS.prometheus.name}"})`;
+
+/** The rule's expression for one threshold: the alert's condition, with its start-up guard. */
+export function alertExpr(alert: AlertDefinition, threshold: number): string {
+  const condition = alert.expr(threshold);
+  if (!alert.startupGuard) return condition;
+  if (!alert.dataWindow)
+    throw new Error(`${alert.name} has a startup guard but no dataWindow: say how long a window of live data it needs`);
+  return `(${condition}) unless on () (time() - ${PROMETHEUS_STARTED} < ${durationSeconds(alert.dataWindow)})`;
+}
 
 export function alertByName(name: string): AlertDefinition {
   const found = ALERTS.find((a) => a.name === name);

@@ -123,6 +123,13 @@ const MINUTE_CASES: AlertCase[] = [
   },
   {
     alert: 'PaymentSuccessRateLow',
+    name: 'Prometheus started at 4 min: nothing fires before a whole 5-minute window of live data, plus the 5 minutes of for',
+    input: [...payments(85, 15), s('process_start_time_seconds{job="prometheus", instance="127.0.0.1:9090"}', '240x30')],
+    evalTime: '13m',
+    expect: [],
+  },
+  {
+    alert: 'PaymentSuccessRateLow',
     name: '91% success: just above the page threshold, warning and critical only',
     input: payments(91, 9),
     evalTime: '15m',

@@ -1,6 +1,6 @@
 // Prometheus rule files from the recording-rule and alert definitions: prometheus/rules/*.yml.
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
-import { ALERTS, type AlertDefinition, type AlertLevel } from './alerts.ts';
+import { ALERTS, alertExpr, type AlertDefinition, type AlertLevel } from './alerts.ts';
 import { maintenanceAlertRules } from './maintenance.ts';
 import { RECORDING_GROUPS } from './recording.ts';
 
@@ -51,7 +51,7 @@ export function alertRule(alert: AlertDefinition, level: AlertLevel, options: Ru
   const t = level.threshold ?? NaN;
   return {
     alert: alert.name,
-    expr: alert.expr(t),
+    expr: alertExpr(alert, t),
     for: scaled(alert.for, options.forScale ?? 1),
     labels: {
       severity: level.severity,

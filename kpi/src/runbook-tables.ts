@@ -3,7 +3,7 @@
 // runbook cannot state another threshold than the alert uses. The rest of a runbook is prose
 // written by hand; only the part between the markers is rewritten.
 import { LADDER } from './alertmanager.ts';
-import type { AlertDefinition } from './alerts.ts';
+import { alertExpr, type AlertDefinition } from './alerts.ts';
 import { aftermathOf, causedByMaintenance } from './maintenance.ts';
 
 export const TABLE_START =
@@ -25,7 +25,7 @@ function who(alert: AlertDefinition, incidentClass: string): string {
 
 export function thresholdTable(alert: AlertDefinition): string {
   const rows = alert.levels.map((level) => {
-    const expr = alert.expr(level.threshold ?? NaN).replace(/\|/g, '\\|');
+    const expr = alertExpr(alert, level.threshold ?? NaN).replace(/\|/g, '\\|');
     return `| ${level.severity} | \`${expr}\` | ${alert.for} | ${level.incidentClass} | ${who(alert, level.incidentClass)} |`;
   });
   return [TABLE_START, '| level | fires when | for | class | who hears it, after |', '|---|---|---|---|---|', ...rows, TABLE_END].join(
