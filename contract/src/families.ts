@@ -328,7 +328,7 @@ export const EXPORTER_ROW_LATENESS_SECONDS = family(
   'seconds',
   {
     buckets: [5, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400],
-    doc: "business clock at the poll that counted a row − the row's business timestamp (0 for a timestamp in the future), rows read in commit order only",
+    doc: "business clock at the poll that read a row − the row's business timestamp (0 for a timestamp in the future), for every row read in commit order (refused ones too)",
   },
 );
 export const EXPORTER_SOURCE_BEHIND = family(
