@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { parse } from 'yaml';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { readIdentities } from '@paywatch/scope-proxy';
@@ -294,6 +295,54 @@ describe('npm start from a clean checkout', () => {
     for (const login of ['asha.exec', 'meera.bm', 'ravi.fo', 'vikram.viewer', 'devi.ops', 'farhan.fin'])
       assert.ok(banner.includes(login), `banner names ${login}`);
     assert.match(banner, /password paywatch-demo/);
+  });
+
+  test('a payment of a new branch committed with completed_at 10 minutes in the past reaches payments_total once, without a restart', async () => {
+    const db = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${ports.database}/postgres` });
+    await db.connect();
+    const started = Date.now();
+    try {
+      // Ten minutes before the business clock (the simulator's), as a late webhook would deliver it.
+      await db.query(`INSERT INTO branches (code, name, region) VALUES ('BR9901', 'Late Webhook Branch', 'North')`);
+      await db.query(
+        `INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at, completed_at)
+         SELECT 'BR9901', 'upi', 'success', 1234.5, 'LN-LATE', now - interval '11 minutes', now - interval '10 minutes' FROM paywatch.clock`,
+      );
+    } finally {
+      await db.end();
+    }
+    const query = async (promql: string) => {
+      const body = (await (await fetch(`${url('prometheus')}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as {
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
+      return body.data.result;
+    };
+    const seen = await waitFor(async () => ((await query('payments_total{branch="BR9901", status="success"} > 0')).length ? true : false), {
+      timeoutMs: 300_000,
+      intervalMs: 2000,
+      what: 'the late payment in payments_total',
+    });
+    assert.ok(seen);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    console.log(`# the late payment of BR9901 reached Prometheus's payments_total ${seconds} s after its commit`);
+    // Two more scrapes later it is still exactly one payment, and it was counted as a late row.
+    const scraped = (await query('timestamp(payments_total{branch="BR9901", channel="upi", status="success"})'))[0]!.value[1];
+    await waitFor(
+      async () => (await query('timestamp(payments_total{branch="BR9901", channel="upi", status="success"})'))[0]!.value[1] !== scraped,
+      {
+        timeoutMs: 120_000,
+        intervalMs: 2000,
+        what: 'another scrape',
+      },
+    );
+    const counted = await query('payments_total{branch="BR9901"}');
+    assert.deepEqual(
+      counted.filter((r) => r.value[1] !== '0').map((r) => [r.metric.channel, r.metric.status, r.value[1]]),
+      [['upi', 'success', '1']],
+    );
+    assert.equal(counted.length, 16, 'every channel x status of the new branch has a series (at 0 but this one)');
+    assert.equal((await query('payment_amount_total{branch="BR9901", channel="upi"}'))[0]!.value[1], '1234.5');
+    assert.ok(Number((await query('sum(paywatch_exporter_late_rows_total{view="payments"})'))[0]!.value[1]) >= 1, 'counted as a late row');
   });
 
   test('Ctrl-C stops every process it started', async () => {
