@@ -64,6 +64,24 @@ export const PAYMENT_FAILURES_TOTAL = family(
     doc: 'failed payments by reason: `insufficient_funds`, `mandate_error`, `gateway_timeout`, `declined`, `otp_failed`, `technical_error`, `cancelled`',
   },
 );
+export const PAYMENT_REVERSALS_TOTAL = family(
+  'payment_reversals_total',
+  'counter',
+  ['branch', 'channel', 'reason'],
+  'Payments reported successful and reversed afterwards (returns, chargebacks, refunds)',
+  'count',
+  {
+    doc: 'payments first reported `success` and reversed afterwards, as events of their own (`paywatch.payment_reversals`), by `reason`: `nach_return`, `autopay_return`, `chargeback`, `gateway_reversal`, `refund`. `payments_total` stays as first reported; the settled success rate subtracts these',
+  },
+);
+export const PAYMENT_REVERSED_AMOUNT_TOTAL = family(
+  'payment_reversed_amount_total',
+  'counter',
+  ['branch', 'channel'],
+  'INR of payments reversed after they were reported successful',
+  'inr',
+  { doc: 'INR of reversed payments: `payment_amount_total` minus this is what was collected and kept' },
+);
 export const PAYMENT_PROCESSING_SECONDS = family(
   'payment_processing_seconds',
   'histogram',
@@ -532,6 +550,8 @@ export const EXPORTER_FAMILIES = {
     PAYMENT_AMOUNT_TOTAL,
     PAYMENT_FAILURES_TOTAL,
     PAYMENT_PROCESSING_SECONDS,
+    PAYMENT_REVERSALS_TOTAL,
+    PAYMENT_REVERSED_AMOUNT_TOTAL,
     PAYMENTS_PENDING,
     FIELD_COLLECTIONS_TOTAL,
     FIELD_COLLECTION_AMOUNT_TOTAL,

@@ -31,6 +31,8 @@ export {
   PAYMENT_AMOUNT_TOTAL,
   PAYMENT_FAILURES_TOTAL,
   PAYMENT_PROCESSING_SECONDS,
+  PAYMENT_REVERSALS_TOTAL,
+  PAYMENT_REVERSED_AMOUNT_TOTAL,
   PAYMENTS_PENDING,
   FIELD_COLLECTIONS_TOTAL,
   FIELD_COLLECTION_AMOUNT_TOTAL,
@@ -93,4 +95,11 @@ export {
 } from './maintenance.ts';
 export { KPIS, kpi, thresholdSteps, type Direction, type Kpi, type KpiId, type ThresholdStep, type Unit } from './kpis.ts';
 export { NODE_REAL_FILESYSTEMS, NODE_SERIES, pgQuerySeries, POSTGRES_QUERIES, POSTGRES_SERIES, type PostgresQuery } from './servers.ts';
-export { PAYMENT_CHANNELS, PAYMENT_TERMINAL_STATUSES, type PaymentChannel, type PaymentTerminalStatus } from './vocabulary.ts';
+export {
+  PAYMENT_CHANNELS,
+  PAYMENT_REVERSAL_REASONS,
+  PAYMENT_TERMINAL_STATUSES,
+  type PaymentChannel,
+  type PaymentReversalReason,
+  type PaymentTerminalStatus,
+} from './vocabulary.ts';

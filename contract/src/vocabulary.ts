@@ -9,3 +9,7 @@ export type PaymentChannel = (typeof PAYMENT_CHANNELS)[number];
 /** The terminal values of `paywatch.payments.status` (`pending` is the other one). */
 export const PAYMENT_TERMINAL_STATUSES = ['success', 'failed'] as const;
 export type PaymentTerminalStatus = (typeof PAYMENT_TERMINAL_STATUSES)[number];
+
+/** `paywatch.payment_reversals.reason`: why a payment reported successful was reversed afterwards. */
+export const PAYMENT_REVERSAL_REASONS = ['nach_return', 'autopay_return', 'chargeback', 'gateway_reversal', 'refund'] as const;
+export type PaymentReversalReason = (typeof PAYMENT_REVERSAL_REASONS)[number];

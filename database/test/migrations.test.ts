@@ -25,6 +25,7 @@ test('migrations apply in order on an empty database, once, and define the contr
       'field_officers',
       'lms_postings',
       'mandate_registrations',
+      'payment_reversals',
       'payments',
       'reconciliations',
       'rfid_readers',

@@ -8,6 +8,7 @@ import { paymentsCollector } from './payments.ts';
 import { poolCollector } from './pool.ts';
 import { postingsCollector } from './postings.ts';
 import { readersCollector } from './readers.ts';
+import { reversalsCollector } from './reversals.ts';
 import { reconciliationsCollector } from './reconciliations.ts';
 
 export {
@@ -23,7 +24,7 @@ export type { RunningExporter } from './core/exporter.ts';
 
 /** Which collectors make up each exporter: one process per system. */
 export const EXPORTERS: Record<ExporterName, (options: ResolvedOptions) => Collector[]> = {
-  payments: () => [paymentsCollector(), collectionsCollector(), reconciliationsCollector(), mandatesCollector()],
+  payments: () => [paymentsCollector(), reversalsCollector(), collectionsCollector(), reconciliationsCollector(), mandatesCollector()],
   lms: (options) => [postingsCollector(options)],
   rfid: (options) => [readersCollector(options)],
   pool: () => [poolCollector()],

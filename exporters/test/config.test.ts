@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { freePort, repoRoot, startService } from '@paywatch/runtime';
+import { freePort, repoRoot, startService, waitFor } from '@paywatch/runtime';
 import { ConfigError, parseCommandLine, startExporter } from '../src/index.ts';
 import { cleanups, testDatabase } from './fixtures.ts';
 
@@ -168,6 +168,12 @@ test('the command line serves, and stops cleanly on SIGTERM', async (t) => {
     readyUrl: `http://127.0.0.1:${port}/healthz`,
   });
   defer(() => service.stop());
+  // It serves at once (source_up 0) and loads the totals behind that: wait for its first poll.
+  await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { polls: number }).polls > 0, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+    what: 'the first poll',
+  });
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   assert.match(text, /# TYPE payments_total counter/);
   assert.match(text, /paywatch_exporter_source_up\{exporter="payments"\} 1/);

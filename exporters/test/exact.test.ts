@@ -302,3 +302,31 @@ test('/metrics is served before the totals are loaded, with source_up 0 until th
   assert.equal(value(after, 'paywatch_exporter_source_up', {}), 1);
   assert.equal(value(after, 'payments_total', { branch: 'BR0001', channel: 'upi', status: 'success' }), 1);
 });
+
+test('a reversal is an event of its own: payments_total stays as first reported, payment_reversals_total counts it, once, across a restart', async (t) => {
+  const defer = cleanups(t);
+  const db = await testDatabase('exporter_reversals');
+  defer(() => db.drop());
+  await seedReferenceData(db.pool);
+  const options = { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, log: () => {} };
+  const first = await startExporter('payments', options);
+  await db.pool.query(`INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at, completed_at)
+    VALUES ('BR0001', 'nach', 'success', 2500, 'LN-R', now() - interval '1 day 1 hour', now() - interval '1 day')`);
+  assert.equal(await first.poll(), true);
+  // The bank's return file, a day later, carries the original debit.
+  await db.pool.query(`INSERT INTO payment_reversals (payment_id, branch, channel, reason, amount_inr, reversed_at)
+    SELECT id, branch, channel, 'nach_return', amount_inr, now() FROM payments WHERE loan_ref = 'LN-R'`);
+  assert.equal(await first.poll(), true);
+  assert.equal(await first.poll(), true);
+  let samples = await scrape(first.url);
+  assert.equal(value(samples, 'payments_total', { branch: 'BR0001', channel: 'nach', status: 'success' }), 1, 'as first reported');
+  assert.equal(value(samples, 'payment_reversals_total', { branch: 'BR0001', channel: 'nach', reason: 'nach_return' }), 1);
+  assert.equal(value(samples, 'payment_reversed_amount_total', { branch: 'BR0001', channel: 'nach' }), 2500);
+  await first.stop();
+  const second = await startExporter('payments', options);
+  defer(() => second.stop());
+  samples = await scrape(second.url);
+  assert.equal(value(samples, 'payments_total', { branch: 'BR0001', channel: 'nach', status: 'success' }), 1);
+  assert.equal(value(samples, 'payment_reversals_total', { branch: 'BR0001', channel: 'nach', reason: 'nach_return' }), 1);
+  assertMatchesTruth(samples, (await groundTruth(db.pool)).payments);
+});

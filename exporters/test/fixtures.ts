@@ -249,6 +249,16 @@ export async function groundTruth(db: pg.Pool) {
         `status <> 'pending'`,
         PROCESSING_BOUNDS,
       )),
+      payment_reversals_total: await truth(
+        db,
+        `SELECT branch, channel, reason, count(*) AS value FROM payment_reversals GROUP BY 1, 2, 3`,
+        ['branch', 'channel', 'reason'],
+      ),
+      payment_reversed_amount_total: await truth(
+        db,
+        `SELECT branch, channel, sum(amount_inr) AS value FROM payment_reversals GROUP BY 1, 2`,
+        ['branch', 'channel'],
+      ),
       payments_pending: await truth(db, `SELECT branch, channel, count(*) AS value FROM payments WHERE status = 'pending' GROUP BY 1, 2`, [
         'branch',
         'channel',
