@@ -3,7 +3,7 @@
 //   npm test                       everything
 //   npm test -- exporters scope    only node test files whose path contains one of the words
 //   npm test -- lint               the root lint and Prettier check (also part of a whole run)
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -13,7 +13,13 @@ import { repoRoot } from '../paths.ts';
 
 const filters = process.argv.slice(2);
 const started = Date.now();
-const steps: Array<{ name: string; ok: boolean; passed: number; failed: number }> = [];
+interface Step {
+  name: string;
+  ok: boolean;
+  passed: number;
+  failed: number;
+}
+const steps: Step[] = [];
 /** The environment every test process gets (the test PostgreSQL's URL among it). */
 const testEnv: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
 
@@ -95,23 +101,49 @@ const files = testFiles().filter((file) => filters.length === 0 || filters.some(
 if (files.some((file) => /thanos/.test(relative(repoRoot, file)))) {
   for (const name of ensureTools(['thanos'], log)) log(`missing ${name}: ${TOOLS[name].hint}`);
 }
-if (files.length > 0) {
-  const tap = join(mkdtempSync(join(tmpdir(), 'paywatch-test-')), 'results.tap');
-  const ok = run('node tests', process.execPath, [
+/** Node's test runner over some files: its arguments, with a TAP copy of the results to count. */
+function nodeTestArgs(selected: string[], tap: string, destination: string): string[] {
+  return [
     '--import',
     'tsx',
     '--test',
     '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
+    `--test-reporter-destination=${destination}`,
     '--test-reporter=tap',
     `--test-reporter-destination=${tap}`,
-    ...files.map((file) => relative(repoRoot, file)),
-  ]);
+    ...selected.map((file) => relative(repoRoot, file)),
+  ];
+}
+
+function countTap(name: string, tap: string, ok: boolean, fileCount: number): Step {
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const count = (word: string) => Number(new RegExp(`^# ${word} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-  const passed = count('pass');
   const failed = count('fail') + (ok ? 0 : count('fail') === 0 ? 1 : 0);
-  steps.push({ name: `node tests (${files.length} files)`, ok, passed, failed });
+  return { name: `${name} (${fileCount} files)`, ok, passed: count('pass'), failed };
+}
+
+// Watches: tests that observe a real stack for a stretch of real time (Prometheus's own uptime)
+// and spend it waiting, not computing. They run in a process of their own beside everything else,
+// their output kept in a file and printed at the end, so that their minutes of waiting do not add
+// to the run's length.
+const WATCHES = ['stack/test/quiet-start.test.ts'];
+const watches = files.filter((file) => WATCHES.includes(relative(repoRoot, file)));
+const direct = files.filter((file) => !watches.includes(file));
+const results = mkdtempSync(join(tmpdir(), 'paywatch-test-'));
+let watching: { done: Promise<boolean>; output: string; tap: string } | undefined;
+if (watches.length > 0) {
+  const output = join(results, 'watches.txt');
+  const tap = join(results, 'watches.tap');
+  log(`watches, beside the rest (output at the end): ${watches.map((file) => relative(repoRoot, file)).join(' ')}`);
+  const child = spawn(process.execPath, nodeTestArgs(watches, tap, output), { cwd: repoRoot, stdio: 'ignore', env: testEnv });
+  const done = new Promise<boolean>((resolve) => child.on('exit', (code) => resolve(code === 0)));
+  process.on('exit', () => child.kill('SIGTERM'));
+  watching = { done, output, tap };
+}
+if (direct.length > 0) {
+  const tap = join(results, 'results.tap');
+  const ok = run('node tests', process.execPath, nodeTestArgs(direct, tap, 'stdout'));
+  steps.push(countTap('node tests', tap, ok, direct.length));
 }
 
 const plugin = join(repoRoot, 'plugin');
@@ -125,6 +157,14 @@ if (filters.length === 0 && existsSync(join(plugin, 'package.json'))) {
     const failed = jest ? jestCount('failed') + (ok || jestCount('failed') > 0 ? 0 : 1) : ok ? 0 : 1;
     steps.push({ name: `plugin ${script}${jest ? ' (Jest)' : ''}`, ok, passed, failed });
   }
+}
+
+if (watching) {
+  log('waiting for the watches to end ...');
+  const ok = await watching.done;
+  log('watches: their output');
+  if (existsSync(watching.output)) process.stdout.write(readFileSync(watching.output, 'utf8'));
+  steps.push(countTap('watches', watching.tap, ok, watches.length));
 }
 
 const seconds = Math.round((Date.now() - started) / 1000);
