@@ -55,7 +55,13 @@ export class Upstream {
           path: target,
           agent: https ? undefined : this.agent,
           headers:
-            method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(encoded) } : {},
+            method === 'POST'
+              ? {
+                  'content-type': 'application/x-www-form-urlencoded',
+                  'content-length': Buffer.byteLength(encoded),
+                  'accept-encoding': 'identity',
+                }
+              : { 'accept-encoding': 'identity' },
           timeout: this.timeoutMs,
         },
         (response) => {
@@ -92,6 +98,18 @@ export class Upstream {
                   kind === 'upstream_timeout'
                     ? `Prometheus gave up on the query: it timed out (${detail})`
                     : `Prometheus upstream answered ${status}: ${detail}`,
+                ),
+              );
+              return;
+            }
+            // The proxy asks for no compression; an upstream that compresses anyway would hide
+            // every label from the filters that read the bytes (fail closed).
+            const encoding = response.headers['content-encoding'];
+            if (encoding && encoding !== 'identity') {
+              reject(
+                new ProxyError(
+                  'upstream_failed',
+                  `Prometheus upstream answered with content-encoding ${encoding}, which the proxy does not accept`,
                 ),
               );
               return;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,6 +89,11 @@ function cannedPrometheus(seen: string[]) {
             res.writeHead(200, { 'content-type': 'application/json' });
             return res.end(MISRECORDED);
           }
+          if (new URLSearchParams(body).get('query')?.includes('compressed')) {
+            // An upstream that compresses though nobody asked: its bytes hide every label.
+            res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+            return res.end(gzipSync(MISRECORDED));
+          }
           if (new URLSearchParams(body).get('query')?.includes('fleet_only')) {
             res.writeHead(200, { 'content-type': 'application/json' });
             return res.end(FLEET_ONLY);
@@ -160,6 +166,11 @@ describe('scope proxy HTTP contract (canned Prometheus upstream)', () => {
       'meera.bm',
     );
     assert.equal(meera.body, MISRECORDED);
+    // A compressed answer is refused, not relayed unread; the proxy asked for none.
+    const compressed = await ask('compressed');
+    assert.equal(compressed.status, 502);
+    assert.doesNotMatch(compressed.body, /BR000/);
+    assert.ok(seen.some((line) => line.includes('compressed')));
   });
 
   test('whoami: role, scope, folders from the policy', async () => {
