@@ -81,7 +81,11 @@ export {
   SCOPE_PROXY_POLICY_LAST_RELOAD_SUCCESS,
 } from './families.ts';
 export { AGGREGATE_SERIES } from './aggregate.ts';
-export { RECORDING_RULES, RECORDING_RULES_HEADING, type RecordingRuleContract } from './recording-rules.ts';
+import { RECORDING_RULES as FIXED_RECORDING_RULES } from './recording-rules.ts';
+import { SERVER_RECORDING_RULES } from './servers.ts';
+export { RECORDING_RULES_HEADING, type RecordingRuleContract } from './recording-rules.ts';
+/** Every recording rule others depend on by name: the payments business's and the machines'. */
+export const RECORDING_RULES = [...FIXED_RECORDING_RULES, ...SERVER_RECORDING_RULES];
 export { EXPORTER_JOBS, GATEWAYS, JOBS, SELECTORS, type JobKey, type ProbedService, type ScrapeJob } from './jobs.ts';
 export { defaultAddress, PORTS, type PortName, type PortSpec } from './ports.ts';
 export {
@@ -94,7 +98,18 @@ export {
   type MaintenanceWindow,
 } from './maintenance.ts';
 export { KPIS, kpi, thresholdSteps, type Direction, type Kpi, type KpiId, type ThresholdStep, type Unit } from './kpis.ts';
-export { NODE_REAL_FILESYSTEMS, NODE_SERIES, pgQuerySeries, POSTGRES_QUERIES, POSTGRES_SERIES, type PostgresQuery } from './servers.ts';
+export {
+  DATABASE_HOST_LABEL,
+  NODE_REAL_FILESYSTEMS,
+  NODE_SERIES,
+  pgQuerySeries,
+  POSTGRES_QUERIES,
+  POSTGRES_SERIES,
+  SERVER_RECORDING_RULES,
+  SERVER_RULES,
+  SERVER_THRESHOLDS,
+  type PostgresQuery,
+} from './servers.ts';
 export {
   PAYMENT_CHANNELS,
   PAYMENT_REVERSAL_REASONS,

@@ -3,7 +3,9 @@
 // names, and postgres_exporter's extra queries (the ones it has no built-in collector for) are
 // declared here and written into its queries file (prometheus/postgres-exporter.yml, generated).
 //
-// No imports: the Grafana app (plugin/, its own npm project and bundler) reads this file by path.
+// No imports (but of types): the Grafana app (plugin/, its own npm project and bundler) reads this file by path.
+
+import type { RecordingRuleContract } from './recording-rules.ts';
 
 /** node_exporter's series the host rules read. */
 export const NODE_SERIES = {
@@ -94,3 +96,80 @@ export function pgQuerySeries<K extends keyof typeof POSTGRES_QUERIES>(
 ): string {
   return `${POSTGRES_QUERIES[query].name}_${String(column)}`;
 }
+
+/** The label the scrape config puts on node_exporter's target on the database server's host. */
+export const DATABASE_HOST_LABEL = { name: 'role', value: 'database' } as const;
+
+/**
+ * Thresholds of the server alerts that are not KPIs (the requirements put no number on them):
+ * chosen here, read by the alerts, their runbooks and the dashboards' colours.
+ */
+export const SERVER_THRESHOLDS = {
+  /** Average time of one disk read or write over 5 minutes: 100 ms is slow even for a disk array. */
+  diskLatencySeconds: 0.1,
+  /** Average requests in flight on one disk over 5 minutes (the weighted I/O time's rate). */
+  diskQueueLength: 4,
+  /** "Filling up": the last `storageTrendWindow` of free space, extended this many hours, reaches 0 ... */
+  storageForecastHours: 24,
+  storageTrendWindow: '6h',
+  /** ... and less than this share is free already (a new, mostly empty disk being filled is not news). */
+  storageForecastBelowFree: 0.4,
+  /** A session waiting this long for a lock another holds. */
+  lockWaitSeconds: 60,
+  /** An open transaction this old: holds locks and keeps vacuum from cleaning up. */
+  longTransactionSeconds: { warning: 300, critical: 1800 },
+  /** How far a standby is behind its primary. */
+  replicationLagSeconds: { warning: 30, critical: 300 },
+  /** Share of the 2^31 transaction IDs used since the oldest unfrozen one (PostgreSQL stops writes near 1). */
+  wraparoundRatio: { warning: 0.5, critical: 0.75 },
+} as const;
+
+/**
+ * The recording rules kpi/ makes from these series, per host, disk, filesystem or database: the
+ * alerts and the Operations dashboard read them by these names (the fleet-wide KPI series are the
+ * KPI spec's, kpis.ts).
+ */
+export const SERVER_RULES = {
+  cpu: 'instance:node_cpu_used:ratio5m',
+  memory: 'instance:node_memory_used:ratio',
+  filesystemFree: 'instance_mountpoint:node_filesystem_free:ratio',
+  diskReadLatency: 'instance_device:node_disk_read_latency_seconds:avg5m',
+  diskWriteLatency: 'instance_device:node_disk_write_latency_seconds:avg5m',
+  diskQueue: 'instance_device:node_disk_queue_length:avg5m',
+  deadlocks: 'datname:pg_deadlocks:increase5m',
+  cacheHit: 'paywatch:pg_cache_hit:ratio5m',
+} as const;
+
+/**
+ * The rules above and the KPI series of the machines, as recording rules others depend on by name
+ * (docs/metrics.md, the plugin's catalogue). The KPI series are written again here because the
+ * Grafana app reads this file without imports; kpi's test fails when they differ from kpis.ts
+ * (every contract rule must be recorded, and the KPIs' series are what kpi records). Host rules
+ * also carry the target's `role` where it has one (`role="database"` on the database server's host).
+ */
+export const SERVER_RECORDING_RULES: readonly RecordingRuleContract[] = [
+  { name: SERVER_RULES.cpu, labels: ['instance', 'job'], doc: 'share of CPU time not idle over 5 minutes, per host (node_exporter)' },
+  { name: 'paywatch:host_cpu_used:max_ratio5m', labels: [], doc: 'CPU used on the busiest host: the CPU KPI' },
+  {
+    name: 'paywatch:database_host_cpu_used:max_ratio5m',
+    labels: [],
+    doc: 'CPU used on the database server\'s host (`role="database"`): its KPI and alert',
+  },
+  { name: SERVER_RULES.memory, labels: ['instance', 'job'], doc: 'share of memory not available (1 − MemAvailable / MemTotal), per host' },
+  { name: 'paywatch:host_memory_used:max_ratio', labels: [], doc: 'memory used on the fullest host: the memory KPI' },
+  {
+    name: SERVER_RULES.filesystemFree,
+    labels: ['device', 'fstype', 'instance', 'job', 'mountpoint'],
+    doc: 'share of a filesystem free for ordinary users (memory-backed and overlay filesystems left out)',
+  },
+  { name: 'paywatch:host_filesystem_free:min_ratio', labels: [], doc: 'free share of the fullest filesystem: the storage KPI' },
+  { name: SERVER_RULES.diskReadLatency, labels: ['device', 'instance', 'job'], doc: 'average seconds per read over 5 minutes, per disk' },
+  { name: SERVER_RULES.diskWriteLatency, labels: ['device', 'instance', 'job'], doc: 'average seconds per write over 5 minutes, per disk' },
+  { name: SERVER_RULES.diskQueue, labels: ['device', 'instance', 'job'], doc: 'average requests in flight over 5 minutes, per disk' },
+  {
+    name: SERVER_RULES.deadlocks,
+    labels: ['datname'],
+    doc: 'transactions aborted as deadlocked in the last 5 minutes, per database (postgres_exporter)',
+  },
+  { name: SERVER_RULES.cacheHit, labels: [], doc: "share of the database server's block reads served from shared buffers" },
+];

@@ -19,6 +19,7 @@ import {
 } from '@paywatch/contract';
 import { RFID_READER_SEEN } from './recording.ts';
 import { durationSeconds } from './rules.ts';
+import { serverAlerts } from './alerts-servers.ts';
 
 export type Severity = 'critical' | 'warning' | 'info';
 /**
@@ -28,7 +29,8 @@ export type Severity = 'critical' | 'warning' | 'info';
  */
 export type IncidentClass = 'Sev1' | 'Sev2' | 'Sev3' | 'Sev4';
 export type Team = 'payments' | 'platform' | 'lms-integration' | 'branch-operations' | 'finance';
-export type Category = 'payments' | 'api' | 'availability' | 'database' | 'lms' | 'rfid' | 'reconciliation' | 'monitoring';
+export type Category =
+  'payments' | 'api' | 'availability' | 'database' | 'lms' | 'rfid' | 'reconciliation' | 'monitoring' | 'infrastructure';
 /** Things whose failure explains many other alerts; while one is down its symptoms are inhibited. */
 export type RootCause = 'database' | 'payments-api' | 'lms' | 'gateway' | 'rfid';
 
@@ -505,6 +507,8 @@ export function alertExpr(alert: AlertDefinition, threshold: number): string {
     throw new Error(`${alert.name} has a startup guard but no dataWindow: say how long a window of live data it needs`);
   return `(${condition}) unless on () (time() - ${PROMETHEUS_STARTED} < ${durationSeconds(alert.dataWindow)})`;
 }
+// The machines and the database server (alerts-servers.ts).
+ALERTS.push(...serverAlerts());
 
 export function alertByName(name: string): AlertDefinition {
   const found = ALERTS.find((a) => a.name === name);

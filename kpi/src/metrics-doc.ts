@@ -32,8 +32,12 @@ Conventions:
 
 const OUTSIDE = `## Outside exporters
 
-Host metrics from \`prometheus-node-exporter\` (\`node_*\`, job \`node\`); health checks from
-\`prometheus-blackbox-exporter\` (\`probe_*\`, job \`blackbox\`); \`up\` for every scrape job.
+Host metrics from \`prometheus-node-exporter\` (\`node_*\`, job \`node\`; the database server's host
+labelled \`role="database"\`); health checks from \`prometheus-blackbox-exporter\` (\`probe_*\`, job
+\`blackbox\`); the database server from \`postgres_exporter\` 0.11.1 (\`pg_*\`, job \`postgres\`, port
+${PORTS.postgres.port}), with Paywatch's extra queries (\`pg_oldest_transaction_seconds\`, \`pg_lock_waits_*\`,
+\`pg_xid_wraparound_ratio\`, \`pg_replication_replay_lag_seconds\`; docs/database-monitoring.md); \`up\`
+for every scrape job.
 `;
 
 const RULES_INTRO = `## ${RECORDING_RULES_HEADING}

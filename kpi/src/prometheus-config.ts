@@ -1,7 +1,7 @@
 // prometheus/prometheus.yml and prometheus/blackbox.yml. The committed files use the local
 // stack's default ports; the stack (and tests) call these functions with their own addresses.
 import { Document } from 'yaml';
-import { defaultAddress, GATEWAYS, JOBS, type ProbedService } from '@paywatch/contract';
+import { DATABASE_HOST_LABEL, defaultAddress, GATEWAYS, JOBS, type ProbedService } from '@paywatch/contract';
 import { OPERATIONAL_THRESHOLDS } from './alerts.ts';
 
 export { GATEWAYS };
@@ -68,6 +68,12 @@ export interface PrometheusConfigOptions {
   probeInterval?: string;
   /** Jobs to leave out (e.g. `node` or `postgres` where that exporter does not run). */
   omitJobs?: string[];
+  /**
+   * Whether node_exporter's target is the database server's host (labelled DATABASE_HOST_LABEL, which
+   * the database CPU alert reads). Default true: the local stack's embedded database and compose's
+   * PostgreSQL run on the machine node_exporter watches.
+   */
+  nodeIsDatabaseHost?: boolean;
 }
 
 const HEADER =
@@ -89,7 +95,15 @@ export function prometheusConfig(options: PrometheusConfigOptions = {}): Record<
     job(JOBS.rfid.name, t.rfid),
     job(JOBS.pool.name, t.pool),
     job(JOBS.scopeProxy.name, t.scopeProxy),
-    job(JOBS.node.name, t.node),
+    {
+      job_name: JOBS.node.name,
+      static_configs: [
+        {
+          targets: [t.node],
+          ...((options.nodeIsDatabaseHost ?? true) ? { labels: { [DATABASE_HOST_LABEL.name]: DATABASE_HOST_LABEL.value } } : {}),
+        },
+      ],
+    },
     job(JOBS.postgres.name, t.postgres),
     job(JOBS.prometheus.name, t.prometheus),
     job(JOBS.alertmanager.name, t.alertmanager),

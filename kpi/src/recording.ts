@@ -33,6 +33,7 @@ import {
   RFID_VERIFICATIONS_TOTAL,
   SELECTORS,
 } from '@paywatch/contract';
+import { serverRecordingGroups } from './recording-servers.ts';
 
 export interface RecordingRule {
   record: string;
@@ -378,6 +379,9 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
     ],
   },
 ];
+
+// The machines and the database server (recording-servers.ts).
+RECORDING_GROUPS.push(...serverRecordingGroups());
 
 export function allRecordingRules(): RecordingRule[] {
   return RECORDING_GROUPS.flatMap((group) => group.rules);

@@ -6,6 +6,7 @@
 import { Document } from 'yaml';
 import { alertByName, type IncidentClass } from './alerts.ts';
 import { alertRule, GENERATED_HEADER, runbookUrl } from './rules.ts';
+import { SERVER_ALERT_CASES, SERVER_RECORDING_CASES } from './rule-tests-servers.ts';
 
 export interface Series {
   series: string;
@@ -1192,6 +1193,8 @@ export const RULE_TEST_FILES: TestFile[] = [
   },
   { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D] },
   { file: 'maintenance.test.yml', interval: '15m', alertCases: [], recordingCases: [MAINTENANCE_CASE] },
+  // The machines and the database server (rule-tests-servers.ts).
+  { file: 'alerts-servers.test.yml', interval: '1m', alertCases: SERVER_ALERT_CASES, recordingCases: SERVER_RECORDING_CASES },
 ];
 
 function renderLabels(text: string, labels: Record<string, string>): string {

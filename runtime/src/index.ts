@@ -1,10 +1,13 @@
 // The runtime's public surface: the rest of Paywatch imports from '@paywatch/runtime' only.
 export { freePort, startService, waitFor, type Service, type ServiceOptions, type WaitOptions } from './process.ts';
 export {
+  postgresExporterDsn,
   promQuery,
   startAlertmanager,
+  startPostgresExporter,
   startPrometheus,
   type AlertmanagerOptions,
+  type PostgresExporterOptions,
   type PrometheusOptions,
   type RunningServer,
 } from './servers.ts';

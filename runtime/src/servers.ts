@@ -115,3 +115,41 @@ export async function promQuery(
   if (json.data?.resultType !== 'vector') throw new Error(`query ${query} returned ${json.data?.resultType}, not a vector`);
   return json.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
 }
+
+export interface PostgresExporterOptions {
+  /** The database to watch (node-pg's URL form); its server's statistics are read with this role. */
+  databaseUrl: string;
+  /** Directory for its extra-queries file. */
+  dir: string;
+  /** The extra queries (kpi's postgresExporterQueriesYaml()). */
+  queries: string;
+  port?: number;
+  onOutput?: (line: string) => void;
+}
+
+/**
+ * postgres_exporter's connection string: lib/pq, unlike node-pg, asks for TLS unless told
+ * otherwise, so a URL without `sslmode` gets node-pg's default (no TLS).
+ */
+export function postgresExporterDsn(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  if (!url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'disable');
+  return url.href;
+}
+
+/** postgres_exporter (Debian's 0.11.1, or POSTGRES_EXPORTER_BIN) on a database, for the local stack and tests. */
+export async function startPostgresExporter(options: PostgresExporterOptions): Promise<RunningServer> {
+  const port = options.port ?? (await freePort());
+  writeFiles(options.dir, { 'postgres-exporter.yml': options.queries });
+  const url = `http://127.0.0.1:${port}`;
+  const service = await startService({
+    name: 'postgres-exporter',
+    command: requireTool('postgresExporter'),
+    args: [`--web.listen-address=127.0.0.1:${port}`, `--extend.query-path=${join(options.dir, 'postgres-exporter.yml')}`],
+    // The connection string (with its password, if any) stays out of the process list.
+    env: { ...process.env, DATA_SOURCE_NAME: postgresExporterDsn(options.databaseUrl) },
+    readyUrl: `${url}/metrics`,
+    onOutput: options.onOutput,
+  });
+  return { url, port, service, stop: () => service.stop() };
+}

@@ -14,7 +14,17 @@ import {
   postgresExporterQueriesYaml,
   prometheusConfigYaml,
 } from '@paywatch/kpi';
-import { startAlertmanager, startPrometheus, startService, waitFor, findTool, ensureTools, TOOLS, type ToolName } from '@paywatch/runtime';
+import {
+  startAlertmanager,
+  startPostgresExporter,
+  startPrometheus,
+  startService,
+  waitFor,
+  findTool,
+  ensureTools,
+  TOOLS,
+  type ToolName,
+} from '@paywatch/runtime';
 import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill } from './backfill/run.ts';
 import { PORTS, type ServiceName } from './config.ts';
 import { layOutDashboards } from './dashboards.ts';
@@ -243,16 +253,6 @@ export async function startAlerting(launch: Launch): Promise<void> {
   );
 }
 
-/**
- * postgres_exporter's connection string for the system of record: lib/pq, unlike node-pg, asks for
- * TLS unless told otherwise, so a URL without `sslmode` gets node-pg's default (no TLS).
- */
-export function postgresExporterDsn(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  if (!url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'disable');
-  return url.href;
-}
-
 /** The blackbox prober, node_exporter and postgres_exporter, when installed. */
 export async function startProbers(launch: Launch, optional: Optional, databaseUrl: string): Promise<void> {
   const { ports } = launch.config;
@@ -288,19 +288,14 @@ export async function startProbers(launch: Launch, optional: Optional, databaseU
   }
   if (optional.postgres) {
     await launch.step(`starting postgres_exporter (the database server) on 127.0.0.1:${ports.postgres}`, async () => {
-      const queries = join(launch.runDir, 'postgres-exporter.yml');
-      writeFileSync(queries, postgresExporterQueriesYaml());
-      launch.track(
-        await startService({
-          name: 'postgres-exporter',
-          command: findTool('postgresExporter')!,
-          args: [`--web.listen-address=127.0.0.1:${ports.postgres}`, `--extend.query-path=${queries}`],
-          // The connection string (with its password, if any) stays out of the process list.
-          env: { ...process.env, DATA_SOURCE_NAME: postgresExporterDsn(databaseUrl) },
-          readyUrl: `http://127.0.0.1:${ports.postgres}/metrics`,
-          onOutput: launch.logTo('postgres-exporter'),
-        }),
-      );
+      const exporter = await startPostgresExporter({
+        databaseUrl,
+        dir: launch.runDir,
+        queries: postgresExporterQueriesYaml(),
+        port: ports.postgres,
+        onOutput: launch.logTo('postgres-exporter'),
+      });
+      launch.track(exporter.service);
       launch.urls.postgres = `http://127.0.0.1:${ports.postgres}`;
     });
   }
@@ -334,6 +329,8 @@ export async function startPrometheusStep(launch: Launch, optional: Optional, pr
       },
       ruleFiles: [join(repoRoot, 'prometheus', 'rules', '*.yml')],
       omitJobs,
+      // With DATABASE_URL the database runs elsewhere: its host's node_exporter is the operator's to add.
+      nodeIsDatabaseHost: !config.databaseUrl,
     });
     recordLiveStart(promDir);
     const prometheus = await startPrometheus({

@@ -201,7 +201,8 @@ describe('dashboards', () => {
         }
       }
     }
-    const external = (name: string) => name === 'up' || name === 'ALERTS' || /^(node|probe)_/.test(name);
+    // Standard exporters: node_exporter, the blackbox prober, postgres_exporter (its series and Paywatch's extra queries).
+    const external = (name: string) => name === 'up' || name === 'ALERTS' || /^(node|probe|pg)_/.test(name);
     for (const d of index.dashboards) {
       for (const panel of d.panels) {
         for (const q of panel.queries) {

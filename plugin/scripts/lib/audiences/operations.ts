@@ -2,6 +2,8 @@
 // its thresholds, the exporters.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { KPIS, type KpiId } from '../../../../contract/src/kpis';
+import { SELECTORS } from '../../../../contract/src/jobs';
+import { pgQuerySeries, POSTGRES_SERIES as PG, SERVER_RULES } from '../../../../contract/src/servers';
 import { kpiStat, row, series, tablePanel, upDownStat } from '../panels';
 import { PLUGIN_ID, UIDS, linkTo, base } from './common';
 
@@ -61,6 +63,7 @@ export function operations(): dashboard.Dashboard {
         unit: 'short',
         queries: [
           { expr: 'db_up', legend: 'Database', instant: true },
+          { expr: `${PG.up}{${SELECTORS.postgres}}`, legend: 'Database server (postgres_exporter)', instant: true },
           { expr: 'lms_up', legend: 'LMS', instant: true },
           { expr: 'paywatch_exporter_source_up', legend: 'exporter {{exporter}}', instant: true },
         ],
@@ -78,7 +81,7 @@ export function operations(): dashboard.Dashboard {
         height: 6,
       })
     )
-    .withRow(row('Queues and database'))
+    .withRow(row('Queues and pools'))
     .withPanel(
       series({
         title: 'Queue depths',
@@ -103,37 +106,12 @@ export function operations(): dashboard.Dashboard {
     )
     .withPanel(
       series({
-        title: 'DB connections',
-        description: 'Server connections by state, against max_connections.',
-        unit: 'short',
-        stacked: false,
-        queries: [
-          { expr: 'db_connections', legend: '{{state}}' },
-          { expr: 'db_max_connections', legend: 'max_connections' },
-        ],
-        span: 8,
-      })
-    )
-    .withPanel(
-      series({
         title: 'Application DB pool',
         description: "The payments API's own pool: total, idle and waiting clients against its limit.",
         unit: 'short',
         queries: [
           { expr: 'app_db_pool_clients', legend: '{{service}} {{state}}' },
           { expr: 'app_db_pool_max', legend: '{{service}} max' },
-        ],
-        span: 8,
-      })
-    )
-    .withPanel(
-      series({
-        title: 'Waiting on locks and long transactions',
-        description: 'Backends waiting on a lock, and the age of the oldest open transaction.',
-        unit: 'short',
-        queries: [
-          { expr: 'db_connections_waiting', legend: 'Waiting on a lock' },
-          { expr: 'db_longest_transaction_seconds', legend: 'Longest transaction (s)' },
         ],
         span: 8,
       })
@@ -152,6 +130,117 @@ export function operations(): dashboard.Dashboard {
           { expr: 'time() - paywatch_exporter_last_success_timestamp_seconds', legend: 'since last poll {{exporter}}' },
         ],
         span: 8,
+      })
+    )
+    .withRow(row('Database server'))
+    .withPanel(
+      series({
+        title: 'Database connections',
+        description: "The database server's sessions by state (postgres_exporter), against max_connections.",
+        unit: 'short',
+        queries: [
+          { expr: `sum by (state) (${PG.activity}{${SELECTORS.postgres}})`, legend: '{{state}}' },
+          { expr: `max(${PG.maxConnections}{${SELECTORS.postgres}})`, legend: 'max_connections' },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Sessions waiting for a lock',
+        description: 'Sessions of the payments database waiting for a lock another session holds.',
+        unit: 'short',
+        queries: [{ expr: pgQuerySeries('lockWaits', 'sessions'), legend: 'waiting' }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Oldest transaction and longest lock wait',
+        description:
+          'Age of the oldest open transaction of the payments database, and how long the longest lock wait has lasted: the alerts DatabaseLongTransaction and DatabaseLockWaits read them.',
+        unit: 's',
+        queries: [
+          { expr: pgQuerySeries('oldestTransaction', 'seconds'), legend: 'oldest transaction' },
+          { expr: pgQuerySeries('lockWaits', 'longest_seconds'), legend: 'longest lock wait' },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Database transactions',
+        description: 'Commits and rollbacks per second, every database of the server.',
+        unit: 'short',
+        queries: [
+          { expr: `sum(rate(${PG.commits}{${SELECTORS.postgres}}[$__rate_interval]))`, legend: 'commits' },
+          { expr: `sum(rate(${PG.rollbacks}{${SELECTORS.postgres}}[$__rate_interval]))`, legend: 'rollbacks' },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Deadlocks',
+        description: 'Transactions aborted as deadlocked in the last 5 minutes, by database.',
+        unit: 'short',
+        queries: [{ expr: SERVER_RULES.deadlocks, legend: '{{datname}}' }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Cache hit ratio',
+        description: 'Share of block reads served from shared buffers rather than the disk.',
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        queries: [{ expr: SERVER_RULES.cacheHit, legend: 'cache hits' }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Database size',
+        description: 'Size of each database on the server (growth is the slope).',
+        unit: 'bytes',
+        queries: [{ expr: `${PG.databaseSize}{${SELECTORS.postgres}, datname!~"template.*"}`, legend: '{{datname}}' }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Transaction ID wraparound',
+        description: 'Share of the transaction IDs before wraparound used since the oldest unfrozen row, by database.',
+        unit: 'percentunit',
+        min: 0,
+        queries: [{ expr: pgQuerySeries('xidWraparound', 'ratio'), legend: '{{datname}}' }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Replication lag',
+        description: 'How far each standby is behind in replaying what the primary wrote (no series without standbys).',
+        unit: 's',
+        queries: [{ expr: pgQuerySeries('replicationLag', 'seconds'), legend: '{{application_name}}' }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Checkpoints',
+        description:
+          'Checkpoints per minute: on schedule, and requested (WAL filled up first: max_wal_size too small or a write burst).',
+        unit: 'short',
+        queries: [
+          { expr: `sum(rate(${PG.checkpointsTimed}{${SELECTORS.postgres}}[$__rate_interval])) * 60`, legend: 'timed' },
+          {
+            expr: `sum(rate(${PG.checkpointsRequested}{${SELECTORS.postgres}}[$__rate_interval])) * 60`,
+            legend: 'requested',
+          },
+        ],
+        span: 16,
       })
     )
     .withRow(row('Latency, throughput and errors'))
@@ -233,45 +322,60 @@ export function operations(): dashboard.Dashboard {
     .withRow(row('Resources'))
     .withPanel(
       series({
-        title: 'CPU used',
-        description: 'Share of CPU time not idle, per host (node_exporter).',
+        title: 'CPU used by host',
+        description: 'Share of CPU time not idle over 5 minutes, per host (node_exporter); bands are the CPU KPI.',
         unit: 'percentunit',
         min: 0,
         max: 1,
-        queries: [
-          {
-            expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))',
-            legend: '{{instance}}',
-          },
-        ],
+        kpi: 'host_cpu_used',
+        queries: [{ expr: SERVER_RULES.cpu, legend: '{{instance}} {{role}}' }],
         span: 8,
       })
     )
     .withPanel(
       series({
-        title: 'Memory used',
-        description: 'Share of memory in use (not available), per host.',
+        title: 'Memory used by host',
+        description: 'Share of memory not available to new work, per host; bands are the memory KPI.',
         unit: 'percentunit',
         min: 0,
         max: 1,
-        queries: [{ expr: '1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes', legend: '{{instance}}' }],
+        kpi: 'host_memory_used',
+        queries: [{ expr: SERVER_RULES.memory, legend: '{{instance}}' }],
         span: 8,
       })
     )
     .withPanel(
       series({
-        title: 'Disk used',
-        description: 'Share of each filesystem in use, per host and mount point.',
+        title: 'Free storage by filesystem',
+        description: 'Share of each filesystem still free, per host and mount point; bands are the storage KPI.',
         unit: 'percentunit',
         min: 0,
         max: 1,
-        queries: [
-          {
-            expr: '1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}',
-            legend: '{{instance}} {{mountpoint}}',
-          },
-        ],
+        kpi: 'storage_free',
+        queries: [{ expr: SERVER_RULES.filesystemFree, legend: '{{instance}} {{mountpoint}}' }],
         span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Disk latency',
+        description:
+          'Average time of one read and of one write over 5 minutes, per disk (no line while a disk is idle).',
+        unit: 's',
+        queries: [
+          { expr: SERVER_RULES.diskReadLatency, legend: 'read {{instance}} {{device}}' },
+          { expr: SERVER_RULES.diskWriteLatency, legend: 'write {{instance}} {{device}}' },
+        ],
+        span: 12,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Disk queue length',
+        description: 'Average requests in flight per disk over 5 minutes.',
+        unit: 'short',
+        queries: [{ expr: SERVER_RULES.diskQueue, legend: '{{instance}} {{device}}' }],
+        span: 12,
       })
     )
     .build();
