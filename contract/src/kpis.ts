@@ -33,7 +33,9 @@ export const KPIS = [
     title: 'Payment success rate',
     description:
       'Share of real-time payments (UPI, QR, BBPS, card, net banking) that succeeded among those that reached a final status (last 5 min): ' +
-      'the payments decided while the customer waits. NACH/AutoPay bounces and cash awaiting branch confirmation are on the Business dashboard.',
+      'the payments decided while the customer waits. NACH/AutoPay bounces and cash awaiting branch confirmation are on the Business dashboard. ' +
+      'As first reported (payments_total: the status each payment completed with); the settled rate, net of reversals by T+1 ' +
+      '(paywatch:payment_settled_success_ratio:increase1d), is beside it on the Business dashboard.',
     unit: 'percentunit',
     direction: 'higher-is-better',
     series: 'paywatch:payment_realtime_success_ratio:rate5m',

@@ -29,6 +29,17 @@ export const RECORDING_RULES: readonly RecordingRuleContract[] = [
     labels: [],
     doc: 'actionable failures in the last hour at the worst branch: the failures KPI, per branch like its alert',
   },
+  {
+    name: 'paywatch:payment_first_reported_success_ratio:increase1d',
+    labels: [],
+    doc: 'success ratio of the day before the last 24 h, **as first reported** (`payments_total`: the status each payment completed with)',
+  },
+  {
+    name: 'paywatch:payment_settled_success_ratio:increase1d',
+    labels: [],
+    doc: 'the same day **settled by T+1**: its successes net of the reversals of the last 24 h (`payment_reversals_total`: NACH/AutoPay returns, chargebacks)',
+  },
+  { name: 'reason:payment_reversals:increase1d', labels: ['reason'], doc: 'reversals of the last 24 h by reason' },
   { name: 'paywatch:payments:rate5m', labels: ['status'], doc: 'fleet payments per second' },
   { name: 'paywatch:payment_amount_inr:rate5m', labels: [], doc: 'fleet INR per second (successful)' },
   { name: 'paywatch:payment_failures:increase1h', labels: [], doc: 'failed payments in the last hour' },

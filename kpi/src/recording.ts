@@ -26,6 +26,7 @@ import {
   PAYMENT_FAILURES_TOTAL,
   PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS,
   PAYMENT_PROCESSING_SECONDS,
+  PAYMENT_REVERSALS_TOTAL,
   RECONCILIATION_EXCEPTIONS_OPEN,
   RECONCILIATION_OVERDUE,
   RFID_READERS,
@@ -186,6 +187,28 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
         record: 'paywatch:payment_amount_inr:increase1d',
         expr: `sum(increase(${PAYMENT_AMOUNT_TOTAL.name}[1d]))`,
         note: 'Revenue of the last 24 h; the 30-day revenue trend reads it at a 1-day step.',
+      },
+      {
+        record: 'paywatch:payment_first_reported_success_ratio:increase1d',
+        expr: ratio(
+          `sum(increase(${PAYMENTS_TOTAL.name}{status="success"}[1d] offset 1d))`,
+          `sum(increase(${PAYMENTS_TOTAL.name}[1d] offset 1d))`,
+          '',
+        ),
+        note: 'Success rate of the payments of the day before the last 24 h, as first reported (the status each payment completed with).',
+      },
+      {
+        record: 'paywatch:payment_settled_success_ratio:increase1d',
+        expr: ratio(
+          `(sum(increase(${PAYMENTS_TOTAL.name}{status="success"}[1d] offset 1d)) - (sum(increase(${PAYMENT_REVERSALS_TOTAL.name}[1d])) or vector(0)))`,
+          `sum(increase(${PAYMENTS_TOTAL.name}[1d] offset 1d))`,
+          '',
+        ),
+        note: 'The same payments settled by T+1: net of the reversals of the last 24 h (NACH and AutoPay returns arrive the next day).',
+      },
+      {
+        record: 'reason:payment_reversals:increase1d',
+        expr: `sum by (reason) (increase(${PAYMENT_REVERSALS_TOTAL.name}[1d]))`,
       },
       {
         record: 'branch:payment_amount_inr:increase1d',

@@ -1134,6 +1134,34 @@ const RECORDING_1D: RecordingCase = {
   ],
 };
 
+const SETTLED_CASE: RecordingCase = {
+  name: 'success rate as first reported and settled by T+1: yesterday 90%, 2 reversals an hour since',
+  evalTime: '48h',
+  input: [
+    s('payments_total{branch="BR0001", channel="nach", status="success"}', '0+90x50'),
+    s('payments_total{branch="BR0001", channel="nach", status="failed"}', '0+10x50'),
+    s('payment_reversals_total{branch="BR0001", channel="nach", reason="nach_return"}', '0+2x50'),
+  ],
+  checks: [
+    {
+      expr: 'round(paywatch:payment_first_reported_success_ratio:increase1d * 10000)',
+      samples: [{ labels: '{}', value: 9000 }],
+    },
+    {
+      expr: 'round(paywatch:payment_settled_success_ratio:increase1d * 10000)',
+      samples: [{ labels: '{}', value: 8800 }],
+    },
+    {
+      expr: 'paywatch:payment_first_reported_success_ratio:increase1d > 0 and paywatch:payment_settled_success_ratio:increase1d > 0',
+      samples: [{ labels: 'paywatch:payment_first_reported_success_ratio:increase1d', value: 0.9 }],
+    },
+    {
+      expr: 'reason:payment_reversals:increase1d',
+      samples: [{ labels: 'reason:payment_reversals:increase1d{reason="nach_return"}', value: 48 }],
+    },
+  ],
+};
+
 // The planned maintenance window from Prometheus's clock. Epoch time starts on Thursday 1970-01-01,
 // so Sunday 1970-01-11 is a second Sunday: its 02:00-05:00 IST is 9d20h30m-9d23h30m (UTC). No input
 // series: the rule reads time() only.
@@ -1191,7 +1219,7 @@ export const RULE_TEST_FILES: TestFile[] = [
     alertCases: [],
     recordingCases: [RECORDING_5M, RECORDING_NO_ERRORS, RECORDING_1H, RECORDING_MANDATES],
   },
-  { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D] },
+  { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D, SETTLED_CASE] },
   { file: 'maintenance.test.yml', interval: '15m', alertCases: [], recordingCases: [MAINTENANCE_CASE] },
   // The machines and the database server (rule-tests-servers.ts).
   { file: 'alerts-servers.test.yml', interval: '1m', alertCases: SERVER_ALERT_CASES, recordingCases: SERVER_RECORDING_CASES },

@@ -524,6 +524,7 @@ export class Engine {
       await store.insertPayments(client, batch.payments);
       await store.insertCollections(client, batch.collections);
       await store.completePayments(client, batch.completions);
+      await store.reverseReturnedDebits(client, batch.from, batch.to);
       await store.confirmCollections(client, batch.confirmations);
       await store.insertVerifications(client, batch.verifications);
       await store.insertMandates(client, batch.mandates);

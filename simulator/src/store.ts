@@ -167,6 +167,24 @@ export async function completePayments(db: Queryable, rows: CompletionRow[]): Pr
   );
 }
 
+/**
+ * The banks' return files: a share of the NACH and UPI AutoPay debits reported successful come back
+ * returned the next day (T+1), as reversals of their own (the payment keeps its first-reported
+ * success). Deterministic by payment id, so a restart or a replay writes the same reversals once.
+ */
+export async function reverseReturnedDebits(db: Queryable, from: number, to: number): Promise<void> {
+  await db.query(
+    `INSERT INTO payment_reversals (payment_id, branch, channel, reason, amount_inr, reversed_at)
+     SELECT id, branch, channel, CASE channel WHEN 'nach' THEN 'nach_return' ELSE 'autopay_return' END, amount_inr,
+            completed_at + interval '1 day'
+     FROM payments
+     WHERE completed_at > $1::timestamptz - interval '1 day' AND completed_at <= $2::timestamptz - interval '1 day'
+       AND status = 'success' AND channel IN ('nach', 'upi_autopay') AND id % 40 = 7
+     ON CONFLICT (payment_id) DO NOTHING`,
+    [iso(from), iso(to)],
+  );
+}
+
 export async function insertCollections(db: Queryable, rows: CollectionRow[]): Promise<void> {
   if (!rows.length) return;
   await db.query(

@@ -218,6 +218,17 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
     `registration success ${(mandateSuccess * 100).toFixed(1)} %`,
   );
 
+  // The banks' return files: some auto-debits reported successful come back reversed at T+1, as
+  // rows of their own; the payment keeps its first-reported success.
+  const reversals = await query<{ n: number; wrong: number }>(
+    `SELECT count(*)::int AS n,
+            count(*) FILTER (WHERE p.status <> 'success' OR p.channel NOT IN ('nach', 'upi_autopay')
+                               OR r.reversed_at <> p.completed_at + interval '1 day' OR r.reversed_at > (SELECT now FROM paywatch.clock))::int AS wrong
+     FROM payment_reversals r JOIN payments p ON p.id = r.payment_id`,
+  );
+  assert.ok(reversals[0]!.n > 0, 'some auto-debits are returned');
+  assert.equal(reversals[0]!.wrong, 0);
+
   const targets = await query<{ n: number }>(
     `SELECT count(*)::int AS n FROM branch_daily_targets WHERE day IN ('2026-03-16', '2026-03-17') AND target_inr > 0`,
   );

@@ -36,6 +36,44 @@ export function business(): dashboard.Dashboard {
         span: 5,
       })
     )
+    .withRow(row('As first reported and settled (T+1)'))
+    .withPanel(
+      plainStat({
+        title: 'Success rate, as first reported (yesterday)',
+        description:
+          'Share of the payments of the day before the last 24 h that succeeded, as first reported: the status each payment completed with (payments_total), all channels.',
+        unit: 'percentunit',
+        decimals: 2,
+        queries: [
+          {
+            expr: 'paywatch:payment_first_reported_success_ratio:increase1d',
+            legend: 'As first reported',
+            instant: true,
+          },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      plainStat({
+        title: 'Success rate, settled (yesterday, T+1)',
+        description:
+          'The same payments settled by T+1: their successes net of the reversals of the last 24 h (NACH and AutoPay returns, chargebacks, gateway reversals, refunds: payment_reversals_total).',
+        unit: 'percentunit',
+        decimals: 2,
+        queries: [{ expr: 'paywatch:payment_settled_success_ratio:increase1d', legend: 'Settled', instant: true }],
+        span: 8,
+      })
+    )
+    .withPanel(
+      bars({
+        title: 'Reversals by reason (last 24 h)',
+        description: 'Payments reported successful and reversed afterwards, by reason, last 24 hours.',
+        unit: 'short',
+        queries: [{ expr: 'reason:payment_reversals:increase1d', legend: '{{reason}}', instant: true }],
+        span: 8,
+      })
+    )
     .withRow(row('Channels'))
     .withPanel(
       series({
