@@ -251,14 +251,6 @@ export const DB_CONNECTIONS = family('db_connections', 'gauge', ['state'], 'Serv
 export const DB_MAX_CONNECTIONS = family('db_max_connections', 'gauge', [], "The server's max_connections", 'count', {
   doc: "the server's `max_connections`",
 });
-export const DB_CONNECTIONS_WAITING = family('db_connections_waiting', 'gauge', [], 'Backends waiting on a lock', 'count');
-export const DB_LONGEST_TRANSACTION_SECONDS = family(
-  'db_longest_transaction_seconds',
-  'gauge',
-  [],
-  'Age of the oldest open transaction',
-  'seconds',
-);
 export const DB_SERVER_STATS_AVAILABLE = family(
   'db_server_stats_available',
   'gauge',
@@ -565,7 +557,7 @@ export const EXPORTER_FAMILIES = {
   ],
   lms: [LMS_POSTING_QUEUE_DEPTH, LMS_POSTING_QUEUE_DEPTH_BY_BRANCH, LMS_POSTINGS_TOTAL, LMS_POSTING_OLDEST_PENDING_SECONDS, LMS_UP],
   rfid: [RFID_VERIFICATIONS_TOTAL, RFID_VERIFICATION_DURATION_SECONDS, RFID_READER_UP, RFID_READERS],
-  pool: [DB_UP, DB_CONNECTIONS, DB_MAX_CONNECTIONS, DB_CONNECTIONS_WAITING, DB_LONGEST_TRANSACTION_SECONDS, DB_SERVER_STATS_AVAILABLE],
+  pool: [DB_UP, DB_CONNECTIONS, DB_MAX_CONNECTIONS, DB_SERVER_STATS_AVAILABLE],
 } as const satisfies Record<string, readonly MetricFamily[]>;
 
 export const EXPORTER_HEALTH_FAMILIES = [

@@ -1,18 +1,13 @@
-// The database server's connections against its limit, lock waits and the oldest open
-// transaction, read from pg_stat_activity and max_connections with an ordinary role.
+// Whether the database answers Paywatch, and the server connections (by state) against
+// max_connections that the connections KPI reads, from pg_stat_activity with an ordinary role.
+// Lock waits and the oldest open transaction are postgres_exporter's (its extra queries,
+// contract/src/servers.ts), next to the rest of the server's statistics.
 //
 // A normal role sees every backend in pg_stat_activity but not the state of other roles'
 // backends (those count as `other`); grant it pg_read_all_stats for the full picture. An embedded
 // server (PGlite) has no pg_stat_activity at all: the exporter then says so once in its log and in
 // db_server_stats_available 0, and keeps exporting db_up.
-import {
-  DB_CONNECTIONS,
-  DB_CONNECTIONS_WAITING,
-  DB_LONGEST_TRANSACTION_SECONDS,
-  DB_MAX_CONNECTIONS,
-  DB_SERVER_STATS_AVAILABLE,
-  DB_UP,
-} from '@paywatch/contract';
+import { DB_CONNECTIONS, DB_MAX_CONNECTIONS, DB_SERVER_STATS_AVAILABLE, DB_UP } from '@paywatch/contract';
 import { gaugeFor } from './core/exposition.ts';
 import { num, type Collector } from './core/collector.ts';
 
@@ -22,15 +17,13 @@ export function poolCollector(): Collector {
   const up = gaugeFor(DB_UP);
   const connections = gaugeFor(DB_CONNECTIONS);
   const max = gaugeFor(DB_MAX_CONNECTIONS);
-  const waiting = gaugeFor(DB_CONNECTIONS_WAITING);
-  const longest = gaugeFor(DB_LONGEST_TRANSACTION_SECONDS);
   const available = gaugeFor(DB_SERVER_STATS_AVAILABLE);
   let statsAvailable = true;
 
   return {
     name: 'pool',
     requires: [],
-    families: [up, connections, max, waiting, longest, available],
+    families: [up, connections, max, available],
 
     async inspect(db, log) {
       const found = await db.query<{ activity: string | null; max: string | null }>(
@@ -39,7 +32,7 @@ export function poolCollector(): Collector {
       statsAvailable = !!found.rows[0]?.activity && !!found.rows[0]?.max;
       if (!statsAvailable) {
         log(
-          'pool exporter: this database server has no pg_stat_activity or max_connections (an embedded PGlite?): db_connections, db_max_connections, db_connections_waiting and db_longest_transaction_seconds are not exported, db_server_stats_available is 0',
+          'pool exporter: this database server has no pg_stat_activity or max_connections (an embedded PGlite?): db_connections and db_max_connections are not exported, db_server_stats_available is 0',
         );
       }
     },
@@ -58,8 +51,6 @@ export function poolCollector(): Collector {
                 count(*) FILTER (WHERE state = 'idle') AS idle,
                 count(*) FILTER (WHERE state LIKE 'idle in transaction%') AS idle_in_transaction,
                 count(*) FILTER (WHERE state IS NULL OR state NOT IN ('active', 'idle') AND state NOT LIKE 'idle in transaction%') AS other,
-                count(*) FILTER (WHERE wait_event_type = 'Lock') AS waiting,
-                coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)) FILTER (WHERE pid <> pg_backend_pid()), 0)::float8 AS longest,
                 current_setting('max_connections')::int AS max
          FROM pg_stat_activity
          WHERE backend_type = 'client backend'`,
@@ -70,8 +61,6 @@ export function poolCollector(): Collector {
         available.set([], 1);
         for (const state of STATES) connections.set([state], num(row[state]));
         max.set([], num(row.max));
-        waiting.set([], num(row.waiting));
-        longest.set([], Math.max(0, num(row.longest)));
       };
     },
 
