@@ -10,6 +10,7 @@ import {
   EXPORTER_LATE_ROWS_TOTAL,
   EXPORTER_ROW_LATENESS_SECONDS,
   kpi,
+  POSTGRES_SERIES,
   LMS_POSTING_QUEUE_DEPTH,
   LMS_UP,
   RECONCILIATION_EXCEPTIONS_OPEN,
@@ -282,7 +283,9 @@ export const ALERTS: AlertDefinition[] = [
     name: 'DatabaseConnectionFailures',
     category: 'database',
     team: 'platform',
-    expr: () => `${EXPORTER_SOURCE_UP.name} == 0`,
+    // Paywatch's exporters, and postgres_exporter (named `postgres` here) failing to connect.
+    expr: () =>
+      `${EXPORTER_SOURCE_UP.name} == 0 or label_replace(${POSTGRES_SERIES.up}{${SELECTORS.postgres}}, "exporter", "${JOBS.postgres.name}", "", "") == 0`,
     for: '2m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
     summary: () => 'The {{ $labels.exporter }} exporter cannot read the database',

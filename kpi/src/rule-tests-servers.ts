@@ -286,6 +286,26 @@ export const SERVER_ALERT_CASES: AlertCase[] = [
     expect: [],
   },
   {
+    alert: 'DatabaseConnectionFailures',
+    name: 'postgres_exporter cannot connect for 2 minutes: fires as the postgres exporter',
+    input: [s(`pg_up{${labels(PG)}}`, '1 1 0x10')],
+    evalTime: '6m',
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        labels: { ...PG, exporter: 'postgres' },
+        description: 'The last polls of the postgres exporter failed for 2 minutes; its metrics are stale.',
+      },
+    ],
+  },
+  {
+    alert: 'DatabaseConnectionFailures',
+    name: 'postgres_exporter connected: nothing fires',
+    input: [s(`pg_up{${labels(PG)}}`, '1x10')],
+    evalTime: '6m',
+    expect: [],
+  },
+  {
     alert: 'DatabaseLockWaits',
     name: 'a session waiting 5 minutes for a lock: fires',
     input: [s(`pg_lock_waits_longest_seconds{${labels(PG)}}`, '0+60x10'), s(`pg_lock_waits_sessions{${labels(PG)}}`, '1x10')],
