@@ -21,14 +21,16 @@ const ARTEFACTS = ['RfidSystemOffline', 'PaymentSuccessRateLow', 'RfidVerificati
 
 async function watchFirstMinutes(stack: RunningStack) {
   const prometheus = stack.url('prometheus');
-  const started = Number((await promQuery(prometheus, 'max(process_start_time_seconds{job="prometheus"})'))[0]?.value[1]);
-  assert.ok(started > 0, 'Prometheus scrapes itself (process_start_time_seconds)');
-  await waitFor(async () => Number((await promQuery(prometheus, 'time()'))[0]?.value[1]) - started >= WATCH_SECONDS, {
+  const started = await waitFor(
+    async () => Number((await promQuery(prometheus, 'max(process_start_time_seconds{job="prometheus"})'))[0]?.value[1] ?? 0),
+    { timeoutMs: 120_000, intervalMs: 2000, what: 'Prometheus to scrape itself (process_start_time_seconds)' },
+  );
+  await waitFor(async () => Number((await promQuery(prometheus, 'vector(time())'))[0]?.value[1]) - started >= WATCH_SECONDS, {
     timeoutMs: WATCH_SECONDS * 1000 + 300_000,
     intervalMs: 15_000,
     what: 'Prometheus to have run 12 minutes',
   });
-  const now = Number((await promQuery(prometheus, 'time()'))[0]!.value[1]);
+  const now = Number((await promQuery(prometheus, 'vector(time())'))[0]!.value[1]);
   return alertsSeen(prometheus, now - started, now);
 }
 

@@ -1,0 +1,270 @@
+// A week without incidents is quiet: a simulated week of history (the backfill: the simulator's
+// model, with its own natural incidents — LMS downtime, gateway degradations, reader outages — and
+// the planned maintenance window) through the real rules, on a real Prometheus over that history.
+//
+//   npx tsx bench/quiet-week.ts [--branches 20] [--end 2026-11-12T00:00:00+05:30] [--days 7]
+//
+// How: `npm run backfill`'s code writes the raw history and the recording rules' history
+// (promtool tsdb create-blocks-from rules) into a temporary Prometheus directory; a Prometheus
+// 3.13 serves it; every alerting rule of prometheus/rules/alerts.yml is evaluated over the week
+// with query_range at the recording rules' step (300 s); `for` is applied on that grid; then the
+// generated Alertmanager inhibition rules and the maintenance mute, and the escalation ladder
+// (LADDER) tell which receivers would have been notified. Each notification is attributed to the
+// natural incident it overlaps (or the maintenance window), or counted as a false alarm.
+// The grid is coarser than the live 15 s: `for: 30s` becomes one step (5 minutes), so the times
+// here are to the step; the counts are what matters.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { inMaintenanceWindow } from '@paywatch/contract';
+import { repoRoot, startPrometheus } from '@paywatch/runtime';
+import {
+  branchProfiles,
+  episodesBetween,
+  gatewayDegradations,
+  GATEWAYS,
+  lmsDowntime,
+  readerOutages,
+  type Episode,
+} from '@paywatch/simulator/model';
+import { inhibitRules, LADDER } from '../kpi/src/alertmanager.ts';
+import { durationSeconds } from '../kpi/src/rules.ts';
+import { FLEET_DEFAULTS, runBackfill } from '../stack/src/backfill/run.ts';
+
+const arg = (name: string, fallback: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? process.argv[at + 1]! : fallback;
+};
+const branches = Number(arg('branches', '20'));
+const days = Number(arg('days', '7'));
+// Default: the week around the second Sunday of November 2026 (maintenance on the 8th, 02:00-05:00 IST).
+const endMs = Date.parse(arg('end', '2026-11-12T00:00:00+05:30'));
+const STEP = 300;
+/** Hour-long windows need an hour of history before they mean anything. */
+const WARM_UP = 2 * 3600;
+
+type Labels = Record<string, string>;
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Labels;
+}
+interface Episodic {
+  labels: Labels;
+  /** Step times (s) at which the alert was firing. */
+  firing: number[];
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'paywatch-quiet-week-'));
+const prometheusDir = join(dir, 'prometheus');
+const started = Date.now();
+const backfill = await runBackfill({
+  prometheusDir,
+  days,
+  branches,
+  now: endMs,
+  // Every series dense (every 150 s) over the whole week: the alerts see what the live 15 s would, to the step.
+  sampleBudget: Math.max(4_000_000, branches * 60 * Math.ceil((days * 86400) / 150)),
+  log: (line) => console.error(line),
+});
+console.error(`history: ${backfill.samples} raw + ${backfill.ruleSamples} rule samples in ${Math.round((Date.now() - started) / 1000)} s`);
+
+const prometheus = await startPrometheus({ dir: prometheusDir, config: 'global: {}\n', retention: '3650d', readyTimeoutMs: 300_000 });
+const rules = (
+  parse(readFileSync(join(repoRoot, 'prometheus/rules/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> }
+).groups.flatMap((g) => g.rules);
+const from = backfill.startSeconds + WARM_UP;
+const to = backfill.endSeconds;
+const steps: number[] = [];
+for (let t = from; t <= to; t += STEP) steps.push(t);
+
+async function range(expr: string): Promise<Array<{ metric: Labels; values: Array<[number, string]> }>> {
+  const body = new URLSearchParams({ query: expr, start: String(from), end: String(to), step: String(STEP) });
+  const json = (await (await fetch(`${prometheus.url}/api/v1/query_range`, { method: 'POST', body })).json()) as {
+    status: string;
+    error?: string;
+    data: { result: Array<{ metric: Labels; values: Array<[number, string]> }> };
+  };
+  if (json.status !== 'success') throw new Error(`${expr}: ${json.error}`);
+  return json.data.result;
+}
+
+// Every rule over the week, `for` applied on the grid.
+const alerts: Episodic[] = [];
+for (const rule of rules) {
+  const hold = durationSeconds(rule.for ?? '0s');
+  for (const series of await range(rule.expr)) {
+    const active = new Set(series.values.map(([t]) => Math.round(t)));
+    const firing: number[] = [];
+    let pendingSince: number | undefined;
+    for (const t of steps) {
+      if (!active.has(t)) {
+        pendingSince = undefined;
+        continue;
+      }
+      pendingSince ??= t;
+      if (t - pendingSince >= hold) firing.push(t);
+    }
+    if (firing.length) alerts.push({ labels: { ...series.metric, ...rule.labels, alertname: rule.alert }, firing });
+  }
+}
+await prometheus.stop();
+
+const matcher = (text: string) => {
+  const m = /^(\w+)(=~|=)"(.*)"$/.exec(text);
+  if (!m) throw new Error(`matcher ${text}`);
+  const [, name, op, value] = m;
+  return (labels: Labels) => (op === '=' ? (labels[name!] ?? '') === value : new RegExp(`^(?:${value})$`).test(labels[name!] ?? ''));
+};
+const inhibitions = inhibitRules().map((r) => ({
+  source: (r.source_matchers as string[]).map(matcher),
+  target: (r.target_matchers as string[]).map(matcher),
+  equal: (r.equal as string[] | undefined) ?? [],
+}));
+const firingAt = new Map<number, Episodic[]>();
+for (const a of alerts) for (const t of a.firing) firingAt.set(t, [...(firingAt.get(t) ?? []), a]);
+
+function suppressed(a: Episodic, t: number): string | undefined {
+  const tier = LADDER.find((x) => x.incidentClass === a.labels.incident_class);
+  if (tier?.mutedInMaintenance && inMaintenanceWindow(t * 1000)) return 'muted (maintenance)';
+  for (const rule of inhibitions) {
+    if (!rule.target.every((m) => m(a.labels))) continue;
+    const source = (firingAt.get(t) ?? []).find(
+      (s) => s !== a && rule.source.every((m) => m(s.labels)) && rule.equal.every((l) => (s.labels[l] ?? '') === (a.labels[l] ?? '')),
+    );
+    if (source) return `inhibited by ${source.labels.alertname}`;
+  }
+  return undefined;
+}
+
+// Natural incidents of the simulated week, from the same model and seed.
+const seed = FLEET_DEFAULTS.seed;
+const fleet = branchProfiles({ seed, branches, officersPerBranch: FLEET_DEFAULTS.officersPerBranch });
+const incidents: Array<{ what: string; episode: Episode }> = [
+  ...episodesBetween(from * 1000, to * 1000, (day) => lmsDowntime(seed, day)).map((episode) => ({ what: 'LMS downtime', episode })),
+  ...GATEWAYS.flatMap((g) =>
+    episodesBetween(from * 1000, to * 1000, (day) => gatewayDegradations(seed, g, day)).map((episode) => ({
+      what: `${g} degradation`,
+      episode,
+    })),
+  ),
+  ...fleet.flatMap((b) =>
+    b.readers.flatMap((r) =>
+      episodesBetween(from * 1000, to * 1000, (day) => readerOutages(seed, r, day)).map((episode) => ({
+        what: `reader ${r} outage`,
+        episode,
+      })),
+    ),
+  ),
+];
+for (let t = from; t <= to; t += STEP)
+  if (inMaintenanceWindow(t * 1000) && !inMaintenanceWindow((t - STEP) * 1000))
+    incidents.push({ what: 'planned maintenance', episode: { start: t * 1000, end: (t + 3 * 3600) * 1000 } });
+/** Which incidents can explain an alert of each category (the rest explain anything: availability). */
+const CAN_EXPLAIN: Record<string, RegExp> = {
+  rfid: /reader/,
+  lms: /LMS/,
+  payments: /gateway|maintenance/,
+  api: /maintenance/,
+};
+/** An alert is explained by an incident of its kind it overlaps, or that ended less than an hour before it (hour-long windows). */
+const explainedBy = (labels: Labels, start: number, end: number) =>
+  incidents
+    .filter((i) => (CAN_EXPLAIN[labels.category ?? ''] ?? /./).test(i.what))
+    .filter((i) => i.episode.start <= end * 1000 && i.episode.end + 3600_000 >= start * 1000)
+    .map((i) => i.what);
+const ist = (seconds: number) => new Date(seconds * 1000 + 330 * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+const falseAlarms: string[] = [];
+/** Every notification: which alert, which receiver, when (s). */
+const sent: Array<{ labels: Labels; receiver: string; at: number }> = [];
+
+interface Row {
+  alert: string;
+  cls: string;
+  episodes: number;
+  notified: Map<string, number>;
+  explained: number;
+  unexplained: number;
+  by: Set<string>;
+}
+const rows = new Map<string, Row>();
+for (const a of alerts) {
+  // Episodes: consecutive firing steps.
+  const runs: Array<[number, number]> = [];
+  for (const t of a.firing) {
+    const last = runs[runs.length - 1];
+    if (last && t - last[1] === STEP) last[1] = t;
+    else runs.push([t, t]);
+  }
+  const tier = LADDER.find((x) => x.incidentClass === a.labels.incident_class);
+  const id = `${a.labels.alertname} ${a.labels.incident_class}`;
+  const row = rows.get(id) ?? {
+    alert: a.labels.alertname!,
+    cls: a.labels.incident_class ?? '—',
+    episodes: 0,
+    notified: new Map(),
+    explained: 0,
+    unexplained: 0,
+    by: new Set(),
+  };
+  rows.set(id, row);
+  for (const [start, end] of runs) {
+    row.episodes++;
+    let any = false;
+    for (const rung of tier?.rungs ?? []) {
+      const due = start + Math.floor(durationSeconds(rung.after) / STEP) * STEP;
+      const reached = a.firing.find((t) => t >= due && t <= end && !suppressed(a, t));
+      if (reached !== undefined) {
+        sent.push({ labels: a.labels, receiver: rung.receiver, at: reached });
+        row.notified.set(rung.receiver, (row.notified.get(rung.receiver) ?? 0) + 1);
+        any = true;
+      }
+    }
+    if (!any) continue;
+    const why = explainedBy(a.labels, start, end + STEP);
+    if (why.length) {
+      row.explained++;
+      for (const w of why) row.by.add(w.replace(/reader \S+ outage/, 'reader outage'));
+    } else {
+      row.unexplained++;
+      const where = a.labels.branch ? ` ${a.labels.branch}` : '';
+      falseAlarms.push(`- ${a.labels.alertname} ${a.labels.incident_class}${where}: ${ist(start)} to ${ist(end + STEP)} IST`);
+    }
+  }
+}
+
+const lines = [
+  `A simulated week: ${branches} branches, ${new Date(from * 1000).toISOString()} to ${new Date(to * 1000).toISOString()} (seed ${seed}; natural incidents: ${incidents.length}).`,
+  '',
+  '| alert | class | firing episodes | notified episodes: during an incident / outside any | receivers notified (episodes) | incidents it followed |',
+  '|---|---|---|---|---|---|',
+  ...[...rows.values()]
+    .sort((a, b) => a.alert.localeCompare(b.alert) || a.cls.localeCompare(b.cls))
+    .map(
+      (r) =>
+        `| ${r.alert} | ${r.cls} | ${r.episodes} | ${r.explained} / ${r.unexplained} | ${[...r.notified].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'} | ${[...r.by].join(', ') || '—'} |`,
+    ),
+  '',
+  `Notified episodes outside any incident: ${[...rows.values()].reduce((n, r) => n + r.unexplained, 0)}.`,
+  ...falseAlarms,
+  '',
+  'Each natural incident of the week: what it notified (alert, class, receiver), first after how long.',
+  '',
+  '| incident | started (IST) | lasted | notifications (first after) |',
+  '|---|---|---|---|',
+  ...incidents
+    .sort((a, b) => a.episode.start - b.episode.start)
+    .map((i) => {
+      const mine = sent
+        .filter((n) => (CAN_EXPLAIN[n.labels.category ?? ''] ?? /./).test(i.what))
+        .filter((n) => n.at * 1000 >= i.episode.start && n.at * 1000 <= i.episode.end + 3600_000)
+        .sort((a, b) => a.at - b.at);
+      const first = mine[0] ? ` (first after ${Math.round((mine[0].at * 1000 - i.episode.start) / 60_000)} min)` : '';
+      const what = [...new Set(mine.map((n) => `${n.labels.alertname} ${n.labels.incident_class} → ${n.receiver}`))].join(', ');
+      return `| ${i.what} | ${ist(i.episode.start / 1000)} | ${Math.round((i.episode.end - i.episode.start) / 60_000)} min | ${what || 'nothing'}${first} |`;
+    }),
+];
+console.log(lines.join('\n'));
+rmSync(dir, { recursive: true, force: true });
