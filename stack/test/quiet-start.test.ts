@@ -44,10 +44,11 @@ describe('quiet starts on the real stack', () => {
     await stack?.dispose();
   });
 
-  test('a first start on a fresh data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async () => {
+  test('a first start on a fresh data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async (t) => {
     stack = await startStack({ env });
     const seen = await watchFirstMinutes(stack);
     const summary = summarizeAlerts(seen).join('\n');
+    t.diagnostic(`${seen.length} alert series: ${summary || 'none'}`);
     assert.ok(seen.length <= MAX_SERIES, `${seen.length} alert series pending or firing:\n${summary}`);
     assert.deepEqual(
       seen.filter((a) => ARTEFACTS.includes(a.alertname)).map((a) => a.alertname),
@@ -56,12 +57,13 @@ describe('quiet starts on the real stack', () => {
     );
   });
 
-  test('a restart on the same data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async () => {
+  test('a restart on the same data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async (t) => {
     assert.ok(stack, 'the first start ran');
     await stack.stop();
     restarted = await startStack({ env, dataDir: stack.dataDir, ports: stack.ports });
     const seen = await watchFirstMinutes(restarted);
     const summary = summarizeAlerts(seen).join('\n');
+    t.diagnostic(`${seen.length} alert series: ${summary || 'none'}`);
     assert.ok(seen.length <= MAX_SERIES, `${seen.length} alert series pending or firing:\n${summary}`);
     assert.deepEqual(
       seen.filter((a) => ARTEFACTS.includes(a.alertname)).map((a) => a.alertname),
