@@ -72,4 +72,12 @@ test('the schema refuses rows that break its rules', async (t) => {
   await assert.rejects(insert('failed', null, new Date().toISOString()), /check constraint/, 'failed needs a reason');
   await assert.rejects(insert('success', null, new Date().toISOString(), 'card'), /check constraint/, 'card needs a gateway');
   await assert.rejects(insert('failed', 'bounced', new Date().toISOString()), /check constraint/, 'reasons are a closed list');
+  // A terminal payment is final: a reversal is a row of its own, never an update.
+  await assert.rejects(
+    db.pool.query(`UPDATE payments SET status = 'failed', failure_reason = 'declined' WHERE status = 'success'`),
+    /is already success: .* record a reversal in payment_reversals instead/,
+  );
+  await assert.rejects(db.pool.query(`UPDATE payments SET amount_inr = 1 WHERE status = 'success'`), /is already success/);
+  await db.pool.query(`UPDATE payments SET completed_at = completed_at - interval '1 minute' WHERE status = 'success'`);
+  await db.pool.query(`UPDATE payments SET status = 'success', completed_at = now() WHERE status = 'pending'`);
 });

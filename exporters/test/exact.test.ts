@@ -330,3 +330,24 @@ test('a reversal is an event of its own: payments_total stays as first reported,
   assert.equal(value(samples, 'payment_reversals_total', { branch: 'BR0001', channel: 'nach', reason: 'nach_return' }), 1);
   assertMatchesTruth(samples, (await groundTruth(db.pool)).payments);
 });
+
+test('a terminal payment whose completed_at is corrected afterwards is not counted again', async (t) => {
+  const defer = cleanups(t);
+  const db = await testDatabase('exporter_moved_completed_at');
+  defer(() => db.drop());
+  await seedReferenceData(db.pool);
+  const exporter = await startExporter('payments', { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, log: () => {} });
+  defer(() => exporter.stop());
+  await db.pool.query(
+    `INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at) VALUES ('BR0001', 'upi', 'pending', 90, 'LN-M', now())`,
+  );
+  assert.equal(await exporter.poll(), true);
+  await db.pool.query(`UPDATE payments SET status = 'success', completed_at = now() WHERE loan_ref = 'LN-M'`);
+  assert.equal(await exporter.poll(), true);
+  await db.pool.query(`UPDATE payments SET completed_at = completed_at + interval '5 minutes' WHERE loan_ref = 'LN-M'`);
+  assert.equal(await exporter.poll(), true);
+  assert.equal(await exporter.poll(), true);
+  const samples = await scrape(exporter.url);
+  assert.equal(value(samples, 'payments_total', { branch: 'BR0001', channel: 'upi', status: 'success' }), 1);
+  assert.equal(value(samples, 'payment_amount_total', { branch: 'BR0001', channel: 'upi' }), 90);
+});
