@@ -32,6 +32,7 @@ import {
   RFID_READERS,
   RFID_READER_UP,
   RFID_VERIFICATIONS_TOTAL,
+  POSTGRES_SERIES,
   SELECTORS,
 } from '@paywatch/contract';
 import { serverRecordingGroups } from './recording-servers.ts';
@@ -385,8 +386,12 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
     rules: [
       {
         record: 'paywatch:db_connections_used:ratio',
-        expr: `sum(${DB_CONNECTIONS.name}) / max(${DB_MAX_CONNECTIONS.name})`,
-        note: 'Every server connection counts against max_connections, idle ones included.',
+        expr:
+          `sum(${POSTGRES_SERIES.activity}{${SELECTORS.postgres}}) / max(${POSTGRES_SERIES.maxConnections}{${SELECTORS.postgres}})` +
+          ` or sum(${DB_CONNECTIONS.name}) / max(${DB_MAX_CONNECTIONS.name})`,
+        note:
+          "Every server connection counts against max_connections, idle ones included. postgres_exporter's count when it runs " +
+          "(it sees the embedded server's too); else the pool exporter's (the simulated history, and setups without postgres_exporter).",
       },
       { record: 'state:db_connections:sum', expr: `sum by (state) (${DB_CONNECTIONS.name})` },
     ],
