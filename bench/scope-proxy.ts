@@ -512,7 +512,7 @@ async function main() {
   const load0 = loadavg();
   const http = PART === 'rewrites' ? undefined : await measureHttp(index);
   const loadHttp = loadavg();
-  const rewrites = PART === 'http' ? undefined : measureRewrites(index);
+  const rewrites = PART === 'http' ? undefined : await measureRewrites(index);
   const loadEnd = loadavg();
 
   // ---- report
@@ -837,7 +837,13 @@ interface RateRow {
  * Never-seen shape: each query also made new in its structure (` + n`), so nothing learnt from
  * another user's query applies either.
  */
-function measureRewrites(index: IndexWithFiles): RateRow[] {
+type Rewrite = typeof rewriteQuery;
+
+async function measureRewrites(index: IndexWithFiles): Promise<RateRow[]> {
+  // The baseline checkout's rewriter, in this process too: before and after on the same core.
+  const baseline: Rewrite | undefined = BASELINE
+    ? ((await import(join(BASELINE, 'scope-proxy/src/scope.ts'))) as { rewriteQuery: Rewrite }).rewriteQuery
+    : undefined;
   progress(`rewrites per second, 3 x ${REWRITE_MS} ms per measurement`);
   const roleSets: Array<{ name: string; dashboard: string; scopeOf: (b: number) => Scope; vars: (b: number) => Variables }> = [
     {
@@ -885,7 +891,7 @@ function measureRewrites(index: IndexWithFiles): RateRow[] {
   // Per second of wall-clock time and per second of this process's CPU time (user + system):
   // on a shared VM other processes take the core away now and then, which the first counts and
   // the second does not. Each figure is the median of 3 measurements.
-  const rateOnce = (items: Array<{ scope: Scope; queries: string[] }>, cache: boolean, reshape: boolean) => {
+  const rateOnce = (items: Array<{ scope: Scope; queries: string[] }>, cache: boolean, reshape: boolean, rewrite: Rewrite) => {
     let n = 0;
     let k = 0;
     let serial = 0;
@@ -893,15 +899,19 @@ function measureRewrites(index: IndexWithFiles): RateRow[] {
     const t0 = performance.now();
     while (performance.now() - t0 < REWRITE_MS) {
       const item = items[k++ % items.length]!;
-      for (const q of item.queries) rewriteQuery(reshape ? `${q} + ${++serial}` : q, item.scope, { cache });
+      for (const q of item.queries) rewrite(reshape ? `${q} + ${++serial}` : q, item.scope, { cache });
       n += item.queries.length;
     }
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     return { wall: n / wall, cpu: n / ((cpu.user + cpu.system) / 1e6) };
   };
-  const rate = (items: Array<{ scope: Scope; queries: string[] }>, cache: boolean, reshape = false) => {
-    const runs = [rateOnce(items, cache, reshape), rateOnce(items, cache, reshape), rateOnce(items, cache, reshape)];
+  const rate = (items: Array<{ scope: Scope; queries: string[] }>, cache: boolean, reshape = false, rewrite: Rewrite = rewriteQuery) => {
+    const runs = [
+      rateOnce(items, cache, reshape, rewrite),
+      rateOnce(items, cache, reshape, rewrite),
+      rateOnce(items, cache, reshape, rewrite),
+    ];
     return {
       wall: Math.round(
         percentile(
@@ -917,9 +927,10 @@ function measureRewrites(index: IndexWithFiles): RateRow[] {
       ),
     };
   };
-  for (const w of work)
-    for (let i = 0; i < 200; i++)
-      for (const item of w.items.slice(0, 20)) for (const q of item.queries) rewriteQuery(q, item.scope, { cache: false }); // warm up the JIT
+  for (const rewrite of baseline ? [rewriteQuery, baseline] : [rewriteQuery])
+    for (const w of work)
+      for (let i = 0; i < 200; i++)
+        for (const item of w.items.slice(0, 20)) for (const q of item.queries) rewrite(q, item.scope, { cache: false }); // warm up the JIT
   const out: RateRow[] = work.map((w) => ({ name: `never seen: ${w.name}`, queries: w.items[0]!.queries.length, ...rate(w.items, false) }));
   const mixed = work.slice(0, 4).flatMap((w) => w.items);
   out.push({ name: 'never seen: the four scoped roles above, mixed', queries: '—', ...rate(mixed, false) });
@@ -929,6 +940,10 @@ function measureRewrites(index: IndexWithFiles): RateRow[] {
     ...rate(work[0]!.items, false, true),
   });
   out.push({ name: 'never-seen shape (each query + n): the four scoped roles, mixed', queries: '—', ...rate(mixed, false, true) });
+  if (baseline) {
+    out.push({ name: 'baseline: never seen, the four scoped roles, mixed', queries: '—', ...rate(mixed, false, false, baseline) });
+    out.push({ name: 'baseline: never-seen shape, the four scoped roles, mixed', queries: '—', ...rate(mixed, false, true, baseline) });
+  }
   const memo = work[0]!.items.slice(0, 1);
   rate(memo, true);
   out.push({

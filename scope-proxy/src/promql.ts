@@ -461,6 +461,8 @@ class Converter {
   }
 }
 
+const STRING_LITERAL = parser.nodeSet.types.find((type) => type.name === 'StringLiteral')!.id;
+
 /** Refuses a tree with error nodes; returns the [from, to) of every string literal in it. */
 function checkTree(source: string, top: SyntaxNode): number[] {
   const literals: number[] = [];
@@ -471,7 +473,7 @@ function checkTree(source: string, top: SyntaxNode): number[] {
         `syntax error at char ${cursor.from + 1}: ${clip(source.slice(Math.max(0, cursor.from - 10), cursor.from + 20)) || 'end of query'}`,
       );
     }
-    if (cursor.name === 'StringLiteral') literals.push(cursor.from, cursor.to);
+    if (cursor.type.id === STRING_LITERAL) literals.push(cursor.from, cursor.to);
   } while (cursor.next());
   return literals;
 }
@@ -537,29 +539,39 @@ function scanQuery(source: string): number[] | undefined {
 // without errors.
 
 interface Shape {
+  /** The query the tree was parsed from. */
+  source: string;
   /** [from, to) of each string literal, as scanned and as the grammar read it. */
   spans: number[];
   tree: ReturnType<typeof parseTree>;
 }
 
 const SHAPE_ENTRIES = 4096;
-/** Rough bytes per character of query kept (key text plus the grammar's tree buffers). */
+/** Rough bytes per character of query kept (its text plus the grammar's tree buffers). */
 const SHAPE_BYTES_PER_CHAR = 40;
 const SHAPE_MAX_BYTES = 16 * 1024 * 1024;
 const SHAPEABLE_LENGTH = 8 * 1024;
-const shapes = new Map<string, Shape>();
+/** By a hash of the shape; every candidate is then compared in full (sameShape). */
+const shapes = new Map<number, Shape[]>();
+let shapeCount = 0;
 let shapeBytes = 0;
+let shapeHits = 0;
 
-function shapeKey(source: string, spans: number[]): string {
-  let key = '';
-  let at = 0;
-  for (let k = 0; k < spans.length; k += 2) {
-    const from = spans[k]!;
-    const to = spans[k + 1]!;
-    key += source.slice(at, from + 1) + 'x'.repeat(to - from - 2);
-    at = to - 1;
+/** FNV-1a over the text outside literal bodies and each body's length: no string is built. */
+function shapeHash(source: string, spans: number[]): number {
+  let h = 2166136261;
+  let k = 0;
+  for (let i = 0; i < source.length; i++) {
+    if (k < spans.length && i === spans[k]! + 1) {
+      const close = spans[k + 1]! - 1;
+      h = Math.imul(h ^ (0x10000 + close - i), 16777619);
+      i = close - 1;
+      k += 2;
+      continue;
+    }
+    h = Math.imul(h ^ source.charCodeAt(i), 16777619);
   }
-  return key + source.slice(at);
+  return h >>> 0;
 }
 
 function sameSpans(a: number[], b: number[]): boolean {
@@ -568,38 +580,72 @@ function sameSpans(a: number[], b: number[]): boolean {
   return true;
 }
 
+/** The same shape: equal length, the same literal spans, and the same text outside their bodies. */
+function sameShape(known: Shape, source: string, spans: number[]): boolean {
+  if (known.source.length !== source.length || !sameSpans(known.spans, spans)) return false;
+  let k = 0;
+  for (let i = 0; i < source.length; i++) {
+    if (k < spans.length && i === spans[k]! + 1) {
+      i = spans[k + 1]! - 2;
+      k += 2;
+      continue;
+    }
+    if (known.source.charCodeAt(i) !== source.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** The shape memo's size, for tests and the benchmark. */
-export function shapeMemoStats(): { entries: number; bytes: number; maxBytes: number } {
-  return { entries: shapes.size, bytes: shapeBytes, maxBytes: SHAPE_MAX_BYTES };
+export function shapeMemoStats(): { entries: number; bytes: number; maxBytes: number; hits: number } {
+  return { entries: shapeCount, bytes: shapeBytes, maxBytes: SHAPE_MAX_BYTES, hits: shapeHits };
 }
 
 /** Forgets every shape (tests compare the converter over remembered and fresh trees). */
 export function clearShapes(): void {
   shapes.clear();
+  sighted.clear();
+  shapeCount = 0;
   shapeBytes = 0;
+}
+
+const sighted = new Set<number>();
+
+function sightedBefore(hash: number): boolean {
+  if (sighted.delete(hash)) return true;
+  sighted.add(hash);
+  if (sighted.size > 2 * SHAPE_ENTRIES) sighted.delete(sighted.values().next().value!);
+  return false;
 }
 
 /** The grammar's tree for `source`: parsed, checked for errors, and remembered by shape when it may be. */
 function treeFor(source: string) {
   const spans = scanQuery(source);
-  const key = spans !== undefined && source.length <= SHAPEABLE_LENGTH ? shapeKey(source, spans) : undefined;
-  if (key !== undefined) {
-    const known = shapes.get(key);
-    if (known !== undefined && sameSpans(known.spans, spans!)) {
-      shapes.delete(key);
-      shapes.set(key, known);
+  const hash = spans !== undefined && source.length <= SHAPEABLE_LENGTH ? shapeHash(source, spans) : undefined;
+  if (hash !== undefined) {
+    const known = shapes.get(hash)?.find((shape) => sameShape(shape, source, spans!));
+    if (known !== undefined) {
+      shapeHits++;
       return known.tree;
     }
   }
   const tree = parseTree(source);
   const literals = checkTree(source, tree.topNode);
-  if (key !== undefined && sameSpans(literals, spans!)) {
-    shapes.set(key, { spans: spans!, tree });
-    shapeBytes += SHAPE_BYTES_PER_CHAR * key.length;
-    while (shapes.size > SHAPE_ENTRIES || shapeBytes > SHAPE_MAX_BYTES) {
-      const oldest = shapes.keys().next().value!;
-      shapeBytes -= SHAPE_BYTES_PER_CHAR * oldest.length;
-      shapes.delete(oldest);
+  // Kept from a shape's second sighting on: most one-off queries are never seen again, and keeping
+  // their trees cost the garbage collector ~6% of a rewrite. A sighting is only a hint (a hash; a
+  // collision merely keeps a tree early): what a tree is used for is decided by sameShape.
+  if (hash !== undefined && sameSpans(literals, spans!) && sightedBefore(hash)) {
+    const bucket = shapes.get(hash);
+    if (bucket) bucket.push({ source, spans: spans!, tree });
+    else shapes.set(hash, [{ source, spans: spans!, tree }]);
+    shapeCount++;
+    shapeBytes += SHAPE_BYTES_PER_CHAR * source.length;
+    // Oldest first out (a Map iterates in insertion order).
+    while (shapeCount > SHAPE_ENTRIES || shapeBytes > SHAPE_MAX_BYTES) {
+      const [oldestHash, oldest] = shapes.entries().next().value!;
+      const gone = oldest.shift()!;
+      if (oldest.length === 0) shapes.delete(oldestHash);
+      shapeCount--;
+      shapeBytes -= SHAPE_BYTES_PER_CHAR * gone.source.length;
     }
   }
   return tree;

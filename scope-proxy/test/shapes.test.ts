@@ -25,6 +25,8 @@ function outcome(run: () => unknown): Outcome {
 /** Parses `query` over whatever tree `primer` left behind, and from scratch; both must agree. */
 function agree(primer: string, query: string, run: (q: string) => unknown = (q) => parsePromQL(q)) {
   clearShapes();
+  // Twice: a shape's tree is kept from its second sighting on.
+  outcome(() => run(primer));
   outcome(() => run(primer));
   const remembered = outcome(() => run(query));
   clearShapes();
@@ -73,16 +75,20 @@ describe('parser: trees remembered by shape', () => {
     });
     let changed = 0;
     let parsed = 0;
+    let reused = 0;
     for (let i = 0; i < 1500; i++) {
       const query = gen.next();
       const variant = reshuffle(query, random);
       if (variant !== query) changed++;
+      const hits = shapeMemoStats().hits;
       if ('ok' in agree(query, variant)) parsed++;
+      if (shapeMemoStats().hits > hits) reused++;
       agree(query, variant, (q) => rewriteQuery(q, branch, { cache: false }));
     }
     // The test means something only if many variants differ and many parse.
     assert.ok(changed > 500, `only ${changed} variants differ from their query`);
     assert.ok(parsed > 300, `only ${parsed} variants parse`);
+    assert.ok(reused > 300, `only ${reused} variants were read over a remembered tree`);
   });
 
   test('literal bodies that look like syntax stay literals', () => {
@@ -110,20 +116,26 @@ describe('parser: trees remembered by shape', () => {
   test('literals with escapes or line breaks, and unterminated ones, never share a tree', () => {
     clearShapes();
     for (const query of ['x{a="b\\"c"}', 'x{a=`b\nc`}', "x{a='b\\'c'}", 'x{a="bc"} or y{b="c\\x41"}']) {
+      // Twice: a plain query's shape would be remembered on its second sighting.
+      outcome(() => parsePromQL(query));
       outcome(() => parsePromQL(query));
     }
     assert.equal(shapeMemoStats().entries, 0);
     // An unterminated literal is refused as before.
     assert.throws(() => parsePromQL('x{a="bc}'), /syntax error|unclosed|unbalanced/);
-    // A plain one is remembered, once per shape.
+    // A plain one is remembered from its second sighting, once per shape, and then used.
     parsePromQL('x{a="BR0001"}');
+    assert.equal(shapeMemoStats().entries, 0);
     parsePromQL('x{a="BR0002"}');
     assert.equal(shapeMemoStats().entries, 1);
+    const hits = shapeMemoStats().hits;
+    parsePromQL('x{a="BR0003"}');
+    assert.equal(shapeMemoStats().hits, hits + 1);
   });
 
   test('the memo is bounded by bytes and entries', () => {
     clearShapes();
-    for (let i = 0; i < 6000; i++) parsePromQL(`x{a="b"} + ${i}`);
+    for (let i = 0; i < 6000; i++) for (const value of ['b', 'c']) parsePromQL(`x{a="${value}"} + ${i}`);
     const stats = shapeMemoStats();
     assert.ok(stats.entries <= 4096, `${stats.entries} entries`);
     assert.ok(stats.bytes <= stats.maxBytes);
