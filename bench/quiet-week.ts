@@ -2,7 +2,11 @@
 // model, with its own natural incidents — LMS downtime, gateway degradations, reader outages — and
 // the planned maintenance window) through the real rules, on a real Prometheus over that history.
 //
-//   npx tsx bench/quiet-week.ts [--branches 20] [--end 2026-11-12T00:00:00+05:30] [--days 7]
+//   npx tsx bench/quiet-week.ts [--branches 20] [--end 2026-11-12T00:00:00+05:30] [--days 7] [--inject]
+//
+// --inject adds the simulator's scenarios to the history (30 minutes each, on days 2-4 at 11:00 or
+// 12:00 IST): an LMS outage, gateway_b down, every RFID reader down; and reports, for each, which
+// alert reached which rung how long after it began, against the ladder's delay for that rung.
 //
 // How: `npm run backfill`'s code writes the raw history and the recording rules' history
 // (promtool tsdb create-blocks-from rules) into a temporary Prometheus directory; a Prometheus
@@ -41,6 +45,22 @@ const days = Number(arg('days', '7'));
 // Default: the week around the second Sunday of November 2026 (maintenance on the 8th, 02:00-05:00 IST).
 const endMs = Date.parse(arg('end', '2026-11-12T00:00:00+05:30'));
 const STEP = 300;
+const inject = process.argv.includes('--inject');
+const startOfWeek = endMs - days * 86400_000;
+/** Day d of the week at hh:00 IST, for 30 minutes. */
+const at = (d: number, hh: number): Episode => {
+  const dayStart = Math.floor((startOfWeek + 330 * 60_000) / 86400_000) * 86400_000 - 330 * 60_000;
+  const start = dayStart + d * 86400_000 + hh * 3600_000;
+  return { start, end: start + 30 * 60_000 };
+};
+const INJECTED = inject
+  ? [
+      { what: 'injected lms_outage', expect: 'LmsDown', episode: at(2, 11) },
+      { what: 'injected gateway_outage (gateway_b)', expect: 'PaymentGatewayDown', episode: at(3, 12) },
+      // The history has no reader heartbeats (rfid_reader_up is live only): the verification rate shows it.
+      { what: 'injected rfid_outage', expect: 'RfidVerificationRateLow', episode: at(4, 11) },
+    ]
+  : [];
 /** Hour-long windows need an hour of history before they mean anything. */
 const WARM_UP = 2 * 3600;
 
@@ -66,6 +86,11 @@ const backfill = await runBackfill({
   branches,
   now: endMs,
   // Every series dense (every 150 s) over the whole week: the alerts see what the live 15 s would, to the step.
+  injected: {
+    lmsDown: INJECTED.filter((i) => i.what.includes('lms')).map((i) => i.episode),
+    gatewayDown: INJECTED.filter((i) => i.what.includes('gateway')).map((i) => ({ gateway: 'gateway_b' as const, episode: i.episode })),
+    rfidDown: INJECTED.filter((i) => i.what.includes('rfid')).map((i) => i.episode),
+  },
   sampleBudget: Math.max(4_000_000, branches * 60 * Math.ceil((days * 86400) / 150)),
   log: (line) => console.error(line),
 });
@@ -143,6 +168,7 @@ function suppressed(a: Episodic, t: number): string | undefined {
 const seed = FLEET_DEFAULTS.seed;
 const fleet = branchProfiles({ seed, branches, officersPerBranch: FLEET_DEFAULTS.officersPerBranch });
 const incidents: Array<{ what: string; episode: Episode }> = [
+  ...INJECTED.map((i) => ({ what: i.what.replace('injected rfid_outage', 'injected rfid_outage (reader)'), episode: i.episode })),
   ...episodesBetween(from * 1000, to * 1000, (day) => lmsDowntime(seed, day)).map((episode) => ({ what: 'LMS downtime', episode })),
   ...GATEWAYS.flatMap((g) =>
     episodesBetween(from * 1000, to * 1000, (day) => gatewayDegradations(seed, g, day)).map((episode) => ({
@@ -164,8 +190,8 @@ for (let t = from; t <= to; t += STEP)
     incidents.push({ what: 'planned maintenance', episode: { start: t * 1000, end: (t + 3 * 3600) * 1000 } });
 /** Which incidents can explain an alert of each category (the rest explain anything: availability). */
 const CAN_EXPLAIN: Record<string, RegExp> = {
-  rfid: /reader/,
-  lms: /LMS/,
+  rfid: /reader|rfid/,
+  lms: /LMS|lms/,
   payments: /gateway|maintenance/,
   api: /maintenance/,
 };
@@ -266,5 +292,32 @@ const lines = [
       return `| ${i.what} | ${ist(i.episode.start / 1000)} | ${Math.round((i.episode.end - i.episode.start) / 60_000)} min | ${what || 'nothing'}${first} |`;
     }),
 ];
+if (INJECTED.length) {
+  lines.push(
+    '',
+    "Injected scenarios: the alert that should answer, each of its rungs and when it was reached after the scenario began (to the 300 s step), against when the ladder reaches it (its `for` plus the rung's delay).",
+    '',
+    '| scenario | started (IST) | alert | rung | reached after | ladder target |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const i of INJECTED) {
+    const rule = rules.find((r) => r.alert === i.expect)!;
+    const mine = sent.filter(
+      (n) => n.labels.alertname === i.expect && n.at * 1000 >= i.episode.start && n.at * 1000 <= i.episode.end + 3600_000,
+    );
+    const byRung = new Map<string, (typeof mine)[number]>();
+    for (const n of mine.sort((a, b) => a.at - b.at))
+      if (!byRung.has(`${n.labels.incident_class} ${n.receiver}`)) byRung.set(`${n.labels.incident_class} ${n.receiver}`, n);
+    if (!byRung.size) lines.push(`| ${i.what} | ${ist(i.episode.start / 1000)} | ${i.expect} | none | — | — |`);
+    for (const [rungKey, n] of byRung) {
+      const [cls, receiver] = rungKey.split(' ');
+      const rung = LADDER.find((t) => t.incidentClass === cls)?.rungs.find((r) => r.receiver === receiver);
+      const target = durationSeconds(rule.for ?? '0s') + durationSeconds(rung?.after ?? '0s');
+      lines.push(
+        `| ${i.what} | ${ist(i.episode.start / 1000)} | ${i.expect} ${cls} | ${receiver} | ${Math.round((n.at * 1000 - i.episode.start) / 60_000)} min | ${Math.round(target / 60)} min (+ a step) |`,
+      );
+    }
+  }
+}
 console.log(lines.join('\n'));
 rmSync(dir, { recursive: true, force: true });

@@ -53,6 +53,15 @@ export interface HistoryOptions {
   instances: Instances;
   /** Called after each simulated day. */
   onDay?: (done: number, total: number) => void;
+  /** Incidents added to the natural ones (benchmarks inject the simulator's scenarios into a history). */
+  injected?: InjectedIncidents;
+}
+
+/** The simulator's scenarios as history: LMS outage, a gateway outage, every RFID reader down. */
+export interface InjectedIncidents {
+  lmsDown?: Episode[];
+  gatewayDown?: Array<{ gateway: Gateway; episode: Episode }>;
+  rfidDown?: Episode[];
 }
 
 export interface History {
@@ -67,13 +76,21 @@ interface Incidents {
 }
 
 /** Step 1: LMS downtime, gateway degradations and reader outages over the range. */
-function planIncidents(seed: number, timeline: Timeline): Incidents {
+function planIncidents(seed: number, timeline: Timeline, injected: InjectedIncidents = {}): Incidents {
   const from = timeline.startSeconds * 1000;
   const to = timeline.endSeconds * 1000 + DAY_MS;
   return {
-    lmsDown: episodesBetween(from, to, (day) => lmsDowntime(seed, day)),
-    gatewayDown: new Map(GATEWAYS.map((g) => [g, episodesBetween(from, to, (day) => gatewayDegradations(seed, g, day))])),
-    readerOutages: (reader) => episodesBetween(from, to, (day) => readerOutages(seed, reader, day)),
+    lmsDown: [...episodesBetween(from, to, (day) => lmsDowntime(seed, day)), ...(injected.lmsDown ?? [])],
+    gatewayDown: new Map(
+      GATEWAYS.map((g) => [
+        g,
+        [
+          ...episodesBetween(from, to, (day) => gatewayDegradations(seed, g, day)),
+          ...(injected.gatewayDown ?? []).filter((i) => i.gateway === g).map((i) => i.episode),
+        ],
+      ]),
+    ),
+    readerOutages: (reader) => [...episodesBetween(from, to, (day) => readerOutages(seed, reader, day)), ...(injected.rfidDown ?? [])],
   };
 }
 
@@ -151,7 +168,7 @@ function replayModel(options: HistoryOptions, incidents: Incidents, business: Bu
 /** Builds every raw family; deterministic for the same options. */
 export function buildHistory(options: HistoryOptions): History {
   const fleet = branchProfiles({ seed: options.seed, branches: options.branches, officersPerBranch: options.officersPerBranch });
-  const incidents = planIncidents(options.seed, options.timeline);
+  const incidents = planIncidents(options.seed, options.timeline, options.injected);
   const { series, business, platform } = openSeries(options, fleet, incidents);
   replayModel(options, incidents, business, platform);
   return { families: series.families(), fleet };

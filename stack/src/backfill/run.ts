@@ -29,7 +29,7 @@ import { PORTS } from '../config.ts';
 import { repoRoot } from '../paths.ts';
 import { branchProfiles } from '@paywatch/simulator/model';
 import { DEFAULTS as SIMULATOR_DEFAULTS } from '@paywatch/simulator';
-import { buildHistory, fleetSeriesCount, type Instances } from './history.ts';
+import { buildHistory, fleetSeriesCount, type InjectedIncidents, type Instances } from './history.ts';
 import { branchSeriesCount } from './business.ts';
 import { importRaw } from './import-raw.ts';
 import type { Family } from './openmetrics.ts';
@@ -64,6 +64,8 @@ export interface BackfillOptions {
   ruleFiles?: string[];
   /** Add to a directory that already has history or data of its own (default: refuse). */
   force?: boolean;
+  /** Scenarios injected into the history (bench/quiet-week.ts); none by default. */
+  injected?: InjectedIncidents;
   log?: (line: string) => void;
   /** Where the progress bar draws (default: stderr when it is a terminal, else plain lines). */
   progress?: NodeJS.WriteStream;
@@ -272,6 +274,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     ...fleetOptions,
     timeline,
     instances,
+    injected: options.injected,
     onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
   });
   bar.finish();
