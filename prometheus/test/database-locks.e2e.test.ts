@@ -1,6 +1,9 @@
 // The database-server alerts on the real PostgreSQL: postgres_exporter (with Paywatch's extra
 // queries) watches a fresh database, a real Prometheus scrapes it every second and evaluates a test
-// copy of the generated DatabaseLockWaits and DatabaseLongTransaction rules. One session holds a
+// copy of the generated DatabaseLockWaits and DatabaseLongTransaction rules. The exporter connects
+// as the read-only monitoring role compose creates (docker/postgres/monitoring-role.sh, its SQL run
+// here under a role name of the test's own): pg_monitor is enough to see other roles' lock waits
+// and transactions. One session holds a
 // lock in an open transaction, another waits for it: both alerts fire; the holder commits, the
 // waiter goes on, both resolve.
 //
@@ -8,7 +11,8 @@
 // (a 60 s lock wait for 1 min becomes 1.2 s for 1.2 s), built by the same code as the committed
 // rules (alertRule) from the same definitions.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -17,9 +21,32 @@ import { stringify } from 'yaml';
 import { JOBS } from '@paywatch/contract';
 import { alertByName, alertRule, postgresExporterQueriesYaml, prometheusConfigYaml } from '@paywatch/kpi';
 import { promQuery, startPostgresExporter, startPrometheus, waitFor, type RunningServer } from '@paywatch/runtime';
-import { createTestDatabase } from '@paywatch/testing';
+import { ADMIN_URL, createTestDatabase } from '@paywatch/testing';
 
 const SCALE = 0.02;
+
+/** The monitoring role's SQL, as compose's database runs it once (psql's :'monitor_password' included). */
+function monitoringRoleSql(role: string, password: string): string {
+  const script = readFileSync(join(import.meta.dirname, '..', '..', 'docker', 'postgres', 'monitoring-role.sh'), 'utf8');
+  const sql = /<<'SQL'\n([\s\S]*?)\nSQL\n/.exec(script)?.[1];
+  assert.ok(sql, "docker/postgres/monitoring-role.sh has its SQL in a <<'SQL' here-document");
+  return sql.replaceAll('paywatch_monitor', role).replaceAll(":'monitor_password'", `'${password}'`);
+}
+
+/** Runs SQL statements one by one as the test server's administrator. */
+async function asAdmin(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    for (const statement of sql
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      await admin.query(statement);
+  } finally {
+    await admin.end();
+  }
+}
 const ALERTS = ['DatabaseLockWaits', 'DatabaseLongTransaction'] as const;
 
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -55,8 +82,16 @@ test(
     timeout: 180_000,
   },
   async () => {
+    // Roles are the whole server's: a name of this run's own, dropped last.
+    const monitor = `pw_monitor_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    await asAdmin(monitoringRoleSql(monitor, password));
+    cleanup.push(() => asAdmin(`DROP ROLE IF EXISTS ${monitor}`));
     const db = await createTestDatabase('db_locks_e2e', { migrated: false });
     cleanup.push(() => db.drop());
+    const monitorUrl = new URL(db.url);
+    monitorUrl.username = monitor;
+    monitorUrl.password = password;
     await db.pool.query('CREATE TABLE receipts (id int PRIMARY KEY, amount numeric)');
     await db.pool.query('INSERT INTO receipts VALUES (1, 100)');
 
@@ -64,7 +99,7 @@ test(
     cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
     const logs: string[] = [];
     const exporter = await startPostgresExporter({
-      databaseUrl: db.url,
+      databaseUrl: monitorUrl.href,
       dir: join(dir, 'exporter'),
       queries: postgresExporterQueriesYaml(),
       onOutput: (line) => logs.push(line),
