@@ -124,6 +124,7 @@ export interface PostgresExporterOptions {
   /** The extra queries (kpi's postgresExporterQueriesYaml()). */
   queries: string;
   port?: number;
+  extraArgs?: string[];
   onOutput?: (line: string) => void;
 }
 
@@ -145,7 +146,11 @@ export async function startPostgresExporter(options: PostgresExporterOptions): P
   const service = await startService({
     name: 'postgres-exporter',
     command: requireTool('postgresExporter'),
-    args: [`--web.listen-address=127.0.0.1:${port}`, `--extend.query-path=${join(options.dir, 'postgres-exporter.yml')}`],
+    args: [
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--extend.query-path=${join(options.dir, 'postgres-exporter.yml')}`,
+      ...(options.extraArgs ?? []),
+    ],
     // The connection string (with its password, if any) stays out of the process list.
     env: { ...process.env, DATA_SOURCE_NAME: postgresExporterDsn(options.databaseUrl) },
     readyUrl: `${url}/metrics`,

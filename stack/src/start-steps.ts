@@ -293,6 +293,9 @@ export async function startProbers(launch: Launch, optional: Optional, databaseU
         dir: launch.runDir,
         queries: postgresExporterQueriesYaml(),
         port: ports.postgres,
+        // The embedded PGlite is PostgreSQL 18, whose pg_stat_bgwriter lost the checkpoint columns
+        // 0.11's bgwriter collector reads: it would log an error at every scrape.
+        extraArgs: launch.config.databaseUrl ? [] : ['--no-collector.bgwriter'],
         onOutput: launch.logTo('postgres-exporter'),
       });
       launch.track(exporter.service);

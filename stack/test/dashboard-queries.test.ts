@@ -48,7 +48,7 @@ const MAY_BE_EMPTY: Record<string, string> = {
   'Branches with overdue reconciliations or exceptions': 'lists only branches with something overdue; there may be none',
   'Replication lag': 'the demo database has no standby (pg_stat_replication has no rows)',
   Checkpoints:
-    "the embedded PGlite (PostgreSQL 18) moved checkpoints out of pg_stat_bgwriter, which postgres_exporter 0.11's collector reads; a real server up to 16 has them",
+    'the embedded PGlite (PostgreSQL 18) has none of the pg_stat_bgwriter checkpoint columns postgres_exporter 0.11 reads, so the local stack runs it without its bgwriter collector; a real server up to 16 has them',
 };
 
 interface Answer {
