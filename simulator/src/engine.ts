@@ -39,7 +39,7 @@ import {
   type Channel,
   type FailureReason,
 } from './model/index.ts';
-import type { Scenarios } from './scenarios.ts';
+import { LATE_WEBHOOK_MS, type Scenarios } from './scenarios.ts';
 import { Schedule } from './schedule.ts';
 import * as store from './store.ts';
 
@@ -497,6 +497,23 @@ export class Engine {
   }
 
   /**
+   * The late_webhooks scenario: a quarter of the card, net-banking and UPI payments of the batch
+   * are written now but stamped LATE_WEBHOOK_MS earlier, as a payments engine records a gateway's
+   * webhook that arrived that late (deterministic by id).
+   */
+  private lateWebhooks(batch: Batch): store.PaymentRow[] {
+    const { scenarios } = this.options;
+    return batch.payments.map((p) =>
+      p.completedAt !== null &&
+      scenarios.lateWebhooks(p.completedAt) &&
+      (p.channel === 'card' || p.channel === 'netbanking' || p.channel === 'upi') &&
+      p.id % 4 === 0
+        ? { ...p, createdAt: p.createdAt - LATE_WEBHOOK_MS, completedAt: p.completedAt - LATE_WEBHOOK_MS }
+        : p,
+    );
+  }
+
+  /**
    * The cash each branch's officers collected (OTP verified) on a day, read once per day from the
    * database (field work ends before reconciliations open at 19:00), so it is right after a restart too.
    */
@@ -521,7 +538,7 @@ export class Engine {
     try {
       await client.query('BEGIN');
       await store.ensureTargets(client, batch.targets);
-      await store.insertPayments(client, batch.payments);
+      await store.insertPayments(client, this.lateWebhooks(batch));
       await store.insertCollections(client, batch.collections);
       await store.completePayments(client, batch.completions);
       await store.reverseReturnedDebits(client, batch.from, batch.to);

@@ -11,7 +11,7 @@ import {
   type PaymentConditions,
 } from './model/index.ts';
 
-export const SCENARIOS = ['lms_outage', 'gateway_outage', 'rfid_outage', 'slow_database'] as const;
+export const SCENARIOS = ['lms_outage', 'gateway_outage', 'rfid_outage', 'slow_database', 'late_webhooks'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export function isScenario(name: string): name is ScenarioName {
@@ -89,6 +89,16 @@ export class Scenarios {
     return !!this.active('slow_database', ms);
   }
 
+  /**
+   * late_webhooks: a gateway's webhooks queue up, so a quarter of the card, net-banking and UPI
+   * payments reach the database LATE_WEBHOOK_MS after they completed (a late commit: the row's
+   * completed_at is that far in the past when it is written). The exporters count them once all
+   * the same and meter them as late rows (LateRowsGrowing).
+   */
+  lateWebhooks(ms: number): boolean {
+    return !!this.active('late_webhooks', ms);
+  }
+
   /** The payments engine is down: the monthly maintenance window. */
   engineDown(ms: number): boolean {
     return this.naturalIncidents && inMaintenanceWindow(ms);
@@ -98,3 +108,6 @@ export class Scenarios {
     return { gatewaysDown: this.gatewaysDown(ms), slowDatabase: this.slowDatabase(ms) };
   }
 }
+
+/** How late a webhook arrives during the late_webhooks scenario. */
+export const LATE_WEBHOOK_MS = 10 * 60_000;

@@ -237,6 +237,41 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
   assert.equal(clock[0]!.now.getTime(), MONDAY + 36 * HOUR, 'the business clock is the simulated one');
 });
 
+test('late webhooks: card, net-banking and UPI payments committed 10 minutes after they completed, only while the scenario runs', async (t) => {
+  const { simulator, query } = await simulate(t, 'sim_late_webhooks');
+  // Rows written after a snapshot (commit order, recorded_xid) whose completed_at is older than the
+  // business clock at that snapshot minus 5 minutes: late commits.
+  const lateSince = async (snapshot: string, clockMs: number) =>
+    (
+      await query<{ n: number; channels: string[] }>(
+        `SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT channel), '{}') AS channels FROM payments
+         WHERE NOT pg_visible_in_snapshot(recorded_xid, $1::pg_snapshot) AND completed_at < $2::timestamptz - interval '5 minutes'`,
+        [snapshot, iso(clockMs)],
+      )
+    )[0]!;
+  const snapshot = async () => (await query<{ s: string }>('SELECT pg_current_snapshot()::text AS s'))[0]!.s;
+
+  const start = MONDAY + 11 * HOUR;
+  await simulator.advanceTo(start);
+  let before = await snapshot();
+  await simulator.advanceTo(start + 20 * 60_000);
+  assert.equal((await lateSince(before, start)).n, 0, 'no late commits without the scenario');
+
+  simulator.startScenario('late_webhooks', { simulatedMs: 20 * 60_000 });
+  before = await snapshot();
+  await simulator.advanceTo(start + 40 * 60_000);
+  const late = await lateSince(before, start + 20 * 60_000);
+  assert.ok(late.n > 0, 'payments committed 10 minutes late during the scenario');
+  assert.ok(
+    late.channels.includes('upi') && late.channels.every((c) => ['card', 'netbanking', 'upi'].includes(c)),
+    late.channels.join(', '),
+  );
+
+  before = await snapshot();
+  await simulator.advanceTo(start + 70 * 60_000);
+  assert.equal((await lateSince(before, start + 40 * 60_000)).n, 0, 'none once it ended');
+});
+
 test('an LMS outage makes the posting queue grow, and after it ends the queue drains', async (t) => {
   const { simulator, query } = await simulate(t, 'sim_lms');
   const depth = async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM lms_postings WHERE status = 'pending'`))[0]!.n;
