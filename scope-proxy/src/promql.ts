@@ -490,38 +490,64 @@ export function checkBrackets(source: string): void {
 /**
  * checkBrackets, also returning where the string literals are ([from, to) of each whole literal,
  * quotes included), or undefined when a literal is not plain (escapes, line breaks, unterminated):
- * only queries whose literals are all plain have a shape (shapeOf).
+ * only queries whose literals are all plain have a shape (treeFor). In the same pass it hashes the
+ * shape (FNV-1a over the text outside literal bodies and each body's length) into scannedHash.
  */
 function scanQuery(source: string): number[] | undefined {
-  const open: string[] = [];
+  const open: number[] = [];
   let spans: number[] | undefined = [];
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '"' || c === "'" || c === '`') {
+  let h = 2166136261;
+  const n = source.length;
+  for (let i = 0; i < n; i++) {
+    const c = source.charCodeAt(i);
+    h = Math.imul(h ^ c, 16777619);
+    if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE || c === BACKTICK) {
       // Skip the string; an unterminated one is left to the grammar (it fails fast on those).
       let j = i + 1;
       let plain = true;
-      while (j < source.length && source[j] !== c) {
-        const d = source[j]!;
-        if (d === '\\' || d === '\n' || d === '\r') plain = false;
-        j += c !== '`' && d === '\\' ? 2 : 1;
+      while (j < n) {
+        const d = source.charCodeAt(j);
+        if (d === c) break;
+        if (d === BACKSLASH || d === NEWLINE || d === CARRIAGE_RETURN) plain = false;
+        j += c !== BACKTICK && d === BACKSLASH ? 2 : 1;
       }
-      if (plain && j < source.length) spans?.push(i, j + 1);
-      else spans = undefined;
+      if (plain && j < n) {
+        spans?.push(i, j + 1);
+        h = Math.imul(h ^ (0x10000 + j - i - 1), 16777619);
+      } else spans = undefined;
       i = j;
-    } else if (c === '#') {
-      while (i < source.length && source[i] !== '\n') i++;
-    } else if (c === '(' || c === '[' || c === '{') {
+    } else if (c === HASH) {
+      while (i + 1 < n && source.charCodeAt(i + 1) !== NEWLINE) h = Math.imul(h ^ source.charCodeAt(++i), 16777619);
+    } else if (c === OPEN_PAREN || c === OPEN_BRACKET || c === OPEN_BRACE) {
       open.push(c);
       if (open.length > MAX_BRACKET_DEPTH) throw new PromQLError(`query nested deeper than ${MAX_BRACKET_DEPTH} brackets`);
-    } else if (c === ')' || c === ']' || c === '}') {
-      if (open.pop() !== (c === ')' ? '(' : c === ']' ? '[' : '{'))
-        throw new PromQLError(`syntax error at char ${i + 1}: unbalanced '${c}'`);
+    } else if (c === CLOSE_PAREN || c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+      if (open.pop() !== (c === CLOSE_PAREN ? OPEN_PAREN : c === CLOSE_BRACKET ? OPEN_BRACKET : OPEN_BRACE))
+        throw new PromQLError(`syntax error at char ${i + 1}: unbalanced '${String.fromCharCode(c)}'`);
     }
   }
-  if (open.length) throw new PromQLError(`syntax error at end of query: unclosed '${open[open.length - 1]}'`);
+  if (open.length) throw new PromQLError(`syntax error at end of query: unclosed '${String.fromCharCode(open[open.length - 1]!)}'`);
+  // A small integer (no heap number to allocate or keep).
+  scannedHash = h & 0x3fffffff;
   return spans;
 }
+
+// Character codes the scan looks for.
+const DOUBLE_QUOTE = 0x22; // "
+const SINGLE_QUOTE = 0x27; // '
+const BACKTICK = 0x60; // `
+const BACKSLASH = 0x5c; // \
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const HASH = 0x23; // #
+const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+/** The shape hash of the query scanQuery last scanned (read right after the call). */
+let scannedHash = 0;
 
 // ---------------------------------------------------------------------------------------------
 // Shapes. Dashboards send the same queries for every user with other label values (another
@@ -551,28 +577,12 @@ const SHAPE_ENTRIES = 4096;
 const SHAPE_BYTES_PER_CHAR = 40;
 const SHAPE_MAX_BYTES = 16 * 1024 * 1024;
 const SHAPEABLE_LENGTH = 8 * 1024;
+const SHAPES_PER_HASH = 4;
 /** By a hash of the shape; every candidate is then compared in full (sameShape). */
 const shapes = new Map<number, Shape[]>();
 let shapeCount = 0;
 let shapeBytes = 0;
 let shapeHits = 0;
-
-/** FNV-1a over the text outside literal bodies and each body's length: no string is built. */
-function shapeHash(source: string, spans: number[]): number {
-  let h = 2166136261;
-  let k = 0;
-  for (let i = 0; i < source.length; i++) {
-    if (k < spans.length && i === spans[k]! + 1) {
-      const close = spans[k + 1]! - 1;
-      h = Math.imul(h ^ (0x10000 + close - i), 16777619);
-      i = close - 1;
-      k += 2;
-      continue;
-    }
-    h = Math.imul(h ^ source.charCodeAt(i), 16777619);
-  }
-  return h >>> 0;
-}
 
 function sameSpans(a: number[], b: number[]): boolean {
   if (a.length !== b.length) return false;
@@ -620,7 +630,7 @@ function sightedBefore(hash: number): boolean {
 /** The grammar's tree for `source`: parsed, checked for errors, and remembered by shape when it may be. */
 function treeFor(source: string) {
   const spans = scanQuery(source);
-  const hash = spans !== undefined && source.length <= SHAPEABLE_LENGTH ? shapeHash(source, spans) : undefined;
+  const hash = spans !== undefined && source.length <= SHAPEABLE_LENGTH ? scannedHash : undefined;
   if (hash !== undefined) {
     const known = shapes.get(hash)?.find((shape) => sameShape(shape, source, spans!));
     if (known !== undefined) {
@@ -634,7 +644,10 @@ function treeFor(source: string) {
   // their trees cost the garbage collector ~6% of a rewrite. A sighting is only a hint (a hash; a
   // collision merely keeps a tree early): what a tree is used for is decided by sameShape.
   if (hash !== undefined && sameSpans(literals, spans!) && sightedBefore(hash)) {
+    // A bucket holds at most SHAPES_PER_HASH shapes, so crafted hash collisions cannot make a lookup
+    // compare a query with thousands of remembered ones.
     const bucket = shapes.get(hash);
+    if (bucket && bucket.length >= SHAPES_PER_HASH) return tree;
     if (bucket) bucket.push({ source, spans: spans!, tree });
     else shapes.set(hash, [{ source, spans: spans!, tree }]);
     shapeCount++;
