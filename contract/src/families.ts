@@ -386,6 +386,16 @@ export const HTTP_RATE_LIMITED_TOTAL = family(
     doc: 'requests refused by the rate limiter (HTTP 429)',
   },
 );
+export const HTTP_SUSPICIOUS_REQUESTS_TOTAL = family(
+  'http_suspicious_requests_total',
+  'counter',
+  ['service', 'pattern'],
+  'Requests that match a suspicious pattern, by pattern: credential_stuffing, loan_enumeration.',
+  'count',
+  {
+    doc: 'requests matching a suspicious pattern: `credential_stuffing` (one client failing logins for 5 or more users in a minute) \\| `loan_enumeration` (one client asking for 10 or more unknown loans in a minute)',
+  },
+);
 export const PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS = family(
   'payment_gateway_request_duration_seconds',
   'histogram',
@@ -577,6 +587,7 @@ export const PAYMENTS_API_FAMILIES = [
   HTTP_REQUEST_ERRORS_TOTAL,
   AUTH_LOGIN_FAILURES_TOTAL,
   HTTP_RATE_LIMITED_TOTAL,
+  HTTP_SUSPICIOUS_REQUESTS_TOTAL,
   PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS,
   APP_DB_POOL_CLIENTS,
   APP_DB_POOL_MAX,

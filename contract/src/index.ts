@@ -69,6 +69,7 @@ export {
   HTTP_REQUEST_ERRORS_TOTAL,
   AUTH_LOGIN_FAILURES_TOTAL,
   HTTP_RATE_LIMITED_TOTAL,
+  HTTP_SUSPICIOUS_REQUESTS_TOTAL,
   PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS,
   APP_DB_POOL_CLIENTS,
   APP_DB_POOL_MAX,
@@ -116,3 +117,15 @@ export {
   type PaymentReversalReason,
   type PaymentTerminalStatus,
 } from './vocabulary.ts';
+export {
+  BUDGET_LOW,
+  BUDGET_PERIOD,
+  BUDGET_REMAINING_SERIES,
+  BURN_WINDOWS,
+  SLOS,
+  slo,
+  type BurnWindow,
+  type Slo,
+  type SloId,
+} from './slos.ts';
+export { COLLECTIONS_PACE } from './pace.ts';

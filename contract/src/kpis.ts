@@ -110,6 +110,32 @@ export const KPIS = [
     warning: 1000,
   },
   {
+    id: 'lms_posting_success_rate',
+    title: 'LMS posting success',
+    description:
+      'Share of receipt postings to the LMS that were posted among those that reached a terminal state (last 15 min): ' +
+      'a failed posting leaves a paid loan looking unpaid until someone posts it by hand.',
+    unit: 'percentunit',
+    direction: 'higher-is-better',
+    series: 'paywatch:lms_posting_success_ratio:rate15m',
+    // The requirements' error-rate tolerance (target under 1 %, critical above 5 %) applied to postings.
+    target: 0.99,
+    warning: 0.95,
+  },
+  {
+    id: 'collections_on_track',
+    title: "On track for today's target",
+    description:
+      "Today's collections projected to the end of the day with the usual intraday curve of the same weekday (last 4 weeks), " +
+      "as a share of today's target: 100 % or more is on track. Empty early in the day, before a usual day's first 5 % is in.",
+    unit: 'percentunit',
+    direction: 'higher-is-better',
+    series: 'paywatch:collections_projected_vs_target:ratio',
+    target: 1,
+    warning: 0.9,
+    critical: 0.8,
+  },
+  {
     id: 'db_connections_used',
     title: 'DB connections vs max',
     description: 'Database server connections in use as a share of max_connections.',

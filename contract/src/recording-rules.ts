@@ -77,4 +77,19 @@ export const RECORDING_RULES: readonly RecordingRuleContract[] = [
     labels: ['branch'],
     doc: 'mandate registration success by branch, last hour',
   },
+  {
+    name: 'paywatch:lms_posting_success_ratio:rate15m',
+    labels: [],
+    doc: 'LMS receipt postings posted among those that reached a terminal state, last 15 minutes: the KPI',
+  },
+  {
+    name: 'paywatch:slo_error_budget_remaining:ratio30d',
+    labels: ['slo'],
+    doc: "share of each SLO's 30-day error budget left (1 untouched, 0 spent, below 0 overspent): `slo` = `payment_success` \\| `availability` \\| `api_latency` \\| `lms_posting`",
+  },
+  {
+    name: 'paywatch:collections_projected_vs_target:ratio',
+    labels: [],
+    doc: "today's collections projected to the end of the day (the same weekday's usual curve, last 4 weeks) over today's target: the on-track KPI",
+  },
 ];

@@ -9,11 +9,17 @@
 // acknowledgement) matched it by then.
 import { Document } from 'yaml';
 import { maintenanceTimeIntervals, type AlertmanagerTimeRange } from '@paywatch/contract';
-import { ALERTS, type IncidentClass } from './alerts.ts';
+import { ALERTS, type IncidentClass, type Team } from './alerts.ts';
 import { MAINTENANCE_ALERT, maintenanceInhibitRules, NOBODY } from './maintenance.ts';
 
-export type ReceiverName = 'email-oncall' | 'email-business' | 'slack' | 'pagerduty' | 'executives';
-export const RECEIVERS: ReceiverName[] = ['email-oncall', 'email-business', 'slack', 'pagerduty', 'executives'];
+export type ReceiverName = 'email-oncall' | 'email-business' | 'email-security' | 'slack' | 'pagerduty' | 'executives';
+export const RECEIVERS: ReceiverName[] = ['email-oncall', 'email-business', 'email-security', 'slack', 'pagerduty', 'executives'];
+
+/**
+ * Teams told directly, at once, besides the ladder of the alert's incident class: the security
+ * team hears of failed logins, rate limiting and suspicious requests (the requirements name it).
+ */
+export const TEAM_RECEIVERS: Partial<Record<Team, ReceiverName>> = { security: 'email-security' };
 
 export interface Rung {
   receiver: ReceiverName;
@@ -148,6 +154,7 @@ export const RECEIVER_ENV = {
   PAYWATCH_SMTP_REQUIRE_TLS: 'true',
   PAYWATCH_ONCALL_EMAIL: 'payments-oncall@example.invalid',
   PAYWATCH_BUSINESS_EMAIL: 'finance-alerts@example.invalid',
+  PAYWATCH_SECURITY_EMAIL: 'security@example.invalid',
   PAYWATCH_EXECUTIVES_EMAIL: 'executives@example.invalid',
   PAYWATCH_SLACK_CHANNEL: '#payments-alerts',
 } as const;
@@ -193,6 +200,7 @@ function integrations(mode: ReceiverMode): Array<Record<string, unknown>> {
   return [
     { name: 'email-oncall', email_configs: [email(env('PAYWATCH_ONCALL_EMAIL'))] },
     { name: 'email-business', email_configs: [email(env('PAYWATCH_BUSINESS_EMAIL'))] },
+    { name: 'email-security', email_configs: [email(env('PAYWATCH_SECURITY_EMAIL'))] },
     { name: 'executives', email_configs: [email(env('PAYWATCH_EXECUTIVES_EMAIL'))] },
     {
       name: 'slack',
@@ -272,7 +280,17 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
       group_interval: d(GROUP_INTERVAL),
       repeat_interval: d(REPEAT_INTERVAL),
       // PlannedMaintenance is the source of inhibitions, not news (maintenance.ts).
-      routes: [{ matchers: [`alertname="${MAINTENANCE_ALERT}"`], receiver: NOBODY }, ...tierRoutes],
+      routes: [
+        { matchers: [`alertname="${MAINTENANCE_ALERT}"`], receiver: NOBODY },
+        // continue: the alert also climbs its incident class's ladder below.
+        ...Object.entries(TEAM_RECEIVERS).map(([team, receiver]) => ({
+          matchers: [`team="${team}"`],
+          receiver,
+          group_wait: d('10s'),
+          continue: true,
+        })),
+        ...tierRoutes,
+      ],
     },
     inhibit_rules: inhibitRules(),
     time_intervals: [{ name: MAINTENANCE_INTERVAL_NAME, time_intervals: options.maintenance ?? MAINTENANCE_WINDOW }],

@@ -4,9 +4,12 @@
 // `severity` and `incident_class`. Alertmanager's routing (alertmanager.ts) keys on those labels,
 // and its inhibition rules come from `rootCause` / `dependsOn` here.
 import {
+  AUTH_LOGIN_FAILURES_TOTAL,
   EXPORTER_SOURCE_UP,
   JOBS,
   DB_UP,
+  HTTP_RATE_LIMITED_TOTAL,
+  HTTP_SUSPICIOUS_REQUESTS_TOTAL,
   EXPORTER_LATE_ROWS_TOTAL,
   EXPORTER_ROW_LATENESS_SECONDS,
   kpi,
@@ -21,6 +24,8 @@ import {
 import { RFID_READER_SEEN } from './recording.ts';
 import { durationSeconds } from './rules.ts';
 import { serverAlerts } from './alerts-servers.ts';
+import { paceAlerts } from './pace.ts';
+import { sloAlerts } from './slo.ts';
 
 export type Severity = 'critical' | 'warning' | 'info';
 /**
@@ -29,9 +34,19 @@ export type Severity = 'critical' | 'warning' | 'info';
  * Sev4: business information (email only).
  */
 export type IncidentClass = 'Sev1' | 'Sev2' | 'Sev3' | 'Sev4';
-export type Team = 'payments' | 'platform' | 'lms-integration' | 'branch-operations' | 'finance';
+export type Team = 'payments' | 'platform' | 'lms-integration' | 'branch-operations' | 'finance' | 'security';
 export type Category =
-  'payments' | 'api' | 'availability' | 'database' | 'lms' | 'rfid' | 'reconciliation' | 'monitoring' | 'infrastructure';
+  | 'payments'
+  | 'collections'
+  | 'api'
+  | 'availability'
+  | 'database'
+  | 'lms'
+  | 'rfid'
+  | 'reconciliation'
+  | 'monitoring'
+  | 'infrastructure'
+  | 'security';
 /** Things whose failure explains many other alerts; while one is down its symptoms are inhibited. */
 export type RootCause = 'database' | 'payments-api' | 'lms' | 'gateway' | 'rfid';
 
@@ -40,6 +55,8 @@ export interface AlertLevel {
   incidentClass: IncidentClass;
   /** The threshold the expression compares with; absent for conditions that are not numbers. */
   threshold?: number;
+  /** Labels that tell this level's rule apart when levels share an incident class (burn-rate windows). */
+  labels?: Record<string, string>;
 }
 
 export interface AlertDefinition {
@@ -47,7 +64,7 @@ export interface AlertDefinition {
   category: Category;
   team: Team;
   /** The PromQL condition for one level's threshold. */
-  expr: (threshold: number) => string;
+  expr: (threshold: number, level: AlertLevel) => string;
   /** How long the condition must hold before the alert fires. */
   for: string;
   /**
@@ -66,9 +83,9 @@ export interface AlertDefinition {
   levels: AlertLevel[];
   /** Whether the alert is about one branch (its series carry `branch`). */
   perBranch?: boolean;
-  summary: (threshold: number) => string;
+  summary: (threshold: number, level: AlertLevel) => string;
   /** Prometheus template; should show the live value (`$value`). */
-  description: (threshold: number) => string;
+  description: (threshold: number, level: AlertLevel) => string;
   impact: string;
   /** This alert is the root cause named here: it inhibits every alert that depends on it. */
   rootCause?: RootCause;
@@ -84,6 +101,10 @@ export const OPERATIONAL_THRESHOLDS = {
   lmsQueueGrowingMinDepth: 50,
   /** Open reconciliation exceptions at one branch that call for attention. */
   reconciliationExceptionsOpen: 5,
+  /** Failed portal logins in one minute, from the requirements ("5 in 1 minute" to the security team). */
+  failedLoginsPerMinute: 5,
+  /** Requests the payments API's rate limiter refused in 5 minutes on one route: more than a customer retrying. */
+  rateLimitedPer5m: 20,
   /**
    * Share of the rows counted in the last hour that arrived later than the exporters' safety lag
    * after their business timestamp (late webhooks, return files, long transactions, a lagging
@@ -473,6 +494,50 @@ export const ALERTS: AlertDefinition[] = [
     dependsOn: ['database'],
   },
   {
+    name: 'FailedLoginsHigh',
+    category: 'security',
+    team: 'security',
+    // increase() over a minute of 15-second scrapes: the failures between the first and last
+    // sample, extrapolated to the minute.
+    expr: (t) => `sum(increase(${AUTH_LOGIN_FAILURES_TOTAL.name}{${SELECTORS.paymentsApi}}[1m])) > ${t}`,
+    for: '0s',
+    dataWindow: '1m',
+    startupGuard: true,
+    levels: [{ severity: 'warning', incidentClass: 'Sev3', threshold: OPERATIONAL_THRESHOLDS.failedLoginsPerMinute }],
+    summary: (t) => `More than ${t} failed logins in a minute`,
+    description: (t) =>
+      `{{ $value | printf "%.0f" }} logins to the payments portal failed in the last minute (threshold ${t}): someone may be guessing passwords.`,
+    impact: 'Accounts of customers or staff may be taken over: payments redirected, data read.',
+  },
+  {
+    name: 'RateLimitingHigh',
+    category: 'security',
+    team: 'security',
+    expr: (t) => `sum by (route) (increase(${HTTP_RATE_LIMITED_TOTAL.name}{${SELECTORS.paymentsApi}}[5m])) > ${t}`,
+    for: '5m',
+    dataWindow: '5m',
+    startupGuard: true,
+    levels: [{ severity: 'warning', incidentClass: 'Sev3', threshold: OPERATIONAL_THRESHOLDS.rateLimitedPer5m }],
+    summary: (t) => `The rate limiter refuses more than ${t} requests in 5 minutes on {{ $labels.route }}`,
+    description: (t) =>
+      `The payments API refused {{ $value | printf "%.0f" }} requests to {{ $labels.route }} in the last 5 minutes for coming too fast (threshold ${t}), for 5 minutes.`,
+    impact: 'A client is hammering the API (a script, an attack, or a broken app retrying): real customers may be refused too.',
+  },
+  {
+    name: 'SuspiciousRequests',
+    category: 'security',
+    team: 'security',
+    expr: () => `sum by (pattern) (increase(${HTTP_SUSPICIOUS_REQUESTS_TOTAL.name}{${SELECTORS.paymentsApi}}[5m])) > 0`,
+    for: '0s',
+    dataWindow: '5m',
+    startupGuard: true,
+    levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
+    summary: () => 'Suspicious requests to the payments API: {{ $labels.pattern }}',
+    description: () =>
+      '{{ $value | printf "%.0f" }} requests in the last 5 minutes matched the {{ $labels.pattern }} pattern (one client trying many users or many unknown loans in a minute).',
+    impact: "Someone is probing the portal: stolen credentials being tried, or loan numbers being enumerated to read customers' data.",
+  },
+  {
     name: 'ExporterDown',
     category: 'monitoring',
     team: 'platform',
@@ -503,8 +568,8 @@ export const ALERTS: AlertDefinition[] = [
 const PROMETHEUS_STARTED = `max(process_start_time_seconds{job="${JOBS.prometheus.name}"})`;
 
 /** The rule's expression for one threshold: the alert's condition, with its start-up guard. */
-export function alertExpr(alert: AlertDefinition, threshold: number): string {
-  const condition = alert.expr(threshold);
+export function alertExpr(alert: AlertDefinition, threshold: number, level: AlertLevel): string {
+  const condition = alert.expr(threshold, level);
   if (!alert.startupGuard) return condition;
   if (!alert.dataWindow)
     throw new Error(`${alert.name} has a startup guard but no dataWindow: say how long a window of live data it needs`);
@@ -512,6 +577,8 @@ export function alertExpr(alert: AlertDefinition, threshold: number): string {
 }
 // The machines and the database server (alerts-servers.ts).
 ALERTS.push(...serverAlerts());
+// The SLOs' burn-rate alerts (slo.ts), generated from the contract's SLOs like the rules they read.
+ALERTS.push(...sloAlerts(), ...paceAlerts());
 
 export function alertByName(name: string): AlertDefinition {
   const found = ALERTS.find((a) => a.name === name);

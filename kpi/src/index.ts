@@ -8,6 +8,7 @@ export {
   alertmanagerConfig,
   alertmanagerConfigYaml,
   RECEIVER_ENV,
+  TEAM_RECEIVERS,
   LADDER,
   MAINTENANCE_INTERVAL_NAME,
   MAINTENANCE_WINDOW,

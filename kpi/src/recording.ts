@@ -40,6 +40,8 @@ import { serverRecordingGroups } from './recording-servers.ts';
 export interface RecordingRule {
   record: string;
   expr: string;
+  /** Labels the rule adds to its series (e.g. which SLO). */
+  labels?: Record<string, string>;
   /** Why the rule is written the way it is, when that is not obvious (emitted as a YAML comment). */
   note?: string;
 }
@@ -317,6 +319,11 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
       {
         record: 'paywatch:lms_posting_failure_ratio:rate15m',
         expr: ratio(`rate(${LMS_POSTINGS_TOTAL.name}{outcome="failed"}[15m])`, `rate(${LMS_POSTINGS_TOTAL.name}[15m])`, ''),
+      },
+      {
+        record: 'paywatch:lms_posting_success_ratio:rate15m',
+        expr: ratio(`rate(${LMS_POSTINGS_TOTAL.name}{outcome="posted"}[15m])`, `rate(${LMS_POSTINGS_TOTAL.name}[15m])`, ''),
+        note: 'The LMS posting success KPI; NaN (grey tile) in 15 minutes without a posting.',
       },
       {
         record: 'branch:lms_posting_failures:increase1h',

@@ -3,10 +3,13 @@
 // Every alert has a case where each of its levels fires, with labels and annotations checked
 // exactly (the descriptions below are what Prometheus renders, written out by hand), and a case
 // just inside its mildest threshold where nothing fires. Every test names its `interval` (samples are that far apart).
-import { Document } from 'yaml';
+import { Document, parse } from 'yaml';
 import { alertByName, type IncidentClass } from './alerts.ts';
-import { alertRule, GENERATED_HEADER, runbookUrl } from './rules.ts';
+import { alertRule, GENERATED_HEADER, ruleFiles, runbookUrl } from './rules.ts';
 import { SERVER_ALERT_CASES, SERVER_RECORDING_CASES } from './rule-tests-servers.ts';
+import { PACE_TEST_FILES } from './pace-tests.ts';
+import { SECURITY_CASES } from './security-tests.ts';
+import { SLO_TEST_FILES } from './slo-tests.ts';
 
 export interface Series {
   series: string;
@@ -15,6 +18,8 @@ export interface Series {
 
 export interface ExpectedAlert {
   incidentClass: IncidentClass;
+  /** The level's own labels, where levels share an incident class (burn-rate windows: `long_window`). */
+  levelLabels?: Record<string, string>;
   /** Labels of the series beyond the rule's own (branch, instance, ...). */
   labels?: Record<string, string>;
   /** The rendered description (with the live value). */
@@ -43,6 +48,13 @@ export interface TestFile {
   /** File name under prometheus/tests/. */
   file: string;
   interval: string;
+  /** Rule files under prometheus/rules/ it loads (default: recording.yml and alerts.yml). */
+  ruleFiles?: string[];
+  /**
+   * Evaluate the recording groups before the alerting ones at each step: with steps longer than
+   * Prometheus's 5-minute lookback an alert must read this step's windows, not the last step's.
+   */
+  recordingFirst?: boolean;
   alertCases: AlertCase[];
   recordingCases: RecordingCase[];
 }
@@ -1211,8 +1223,10 @@ const MAINTENANCE_CASE: RecordingCase = {
 };
 
 export const RULE_TEST_FILES: TestFile[] = [
+  ...SLO_TEST_FILES,
+  ...PACE_TEST_FILES,
   { file: 'alerts-1m.test.yml', interval: '1m', alertCases: MINUTE_CASES, recordingCases: [] },
-  { file: 'alerts-probes.test.yml', interval: '15s', alertCases: PROBE_CASES, recordingCases: [] },
+  { file: 'alerts-probes.test.yml', interval: '15s', alertCases: [...PROBE_CASES, ...SECURITY_CASES], recordingCases: [] },
   {
     file: 'recording.test.yml',
     interval: '1m',
@@ -1231,7 +1245,9 @@ function renderLabels(text: string, labels: Record<string, string>): string {
 
 function expectedAlert(c: AlertCase, e: ExpectedAlert) {
   const alert = alertByName(c.alert);
-  const level = alert.levels.find((l) => l.incidentClass === e.incidentClass);
+  const level = alert.levels.find(
+    (l) => l.incidentClass === e.incidentClass && Object.entries(e.levelLabels ?? {}).every(([k, v]) => l.labels?.[k] === v),
+  );
   if (!level) throw new Error(`${c.alert} has no ${e.incidentClass} level`);
   const rule = alertRule(alert, level);
   const labels = { ...(e.labels ?? {}) };
@@ -1244,6 +1260,17 @@ function expectedAlert(c: AlertCase, e: ExpectedAlert) {
       runbook_url: runbookUrl(alert.name),
     },
   };
+}
+
+/** What a test file loads unless it says: the SLOs' windows (slo.yml) only where they are tested, they are the slowest to evaluate. */
+const DEFAULT_RULE_FILES = ['recording.yml', 'alerts.yml'];
+
+/** The groups of the generated rule files, recording rules first. */
+function groupOrder(files: string[]): string[] {
+  const all = ruleFiles();
+  const groups = (name: string) => (parse(all[name]!) as { groups: Array<{ name: string }> }).groups.map((g) => g.name);
+  const alerting = files.filter((f) => f === 'alerts.yml');
+  return [...files.filter((f) => f !== 'alerts.yml').flatMap(groups), ...alerting.flatMap(groups)];
 }
 
 function testFileYaml(file: TestFile): string {
@@ -1270,8 +1297,9 @@ function testFileYaml(file: TestFile): string {
     });
   }
   const doc = new Document({
-    rule_files: ['../rules/recording.yml', '../rules/alerts.yml'],
+    rule_files: (file.ruleFiles ?? DEFAULT_RULE_FILES).map((f) => `../rules/${f}`),
     evaluation_interval: file.interval,
+    ...(file.recordingFirst ? { group_eval_order: groupOrder(file.ruleFiles ?? DEFAULT_RULE_FILES) } : {}),
     tests,
   });
   doc.commentBefore = ` ${GENERATED_HEADER.replace('from kpi/src (spec.ts, recording.ts, alerts.ts)', 'from kpi/src/rule-tests.ts').split('\n').join('\n ')}`;

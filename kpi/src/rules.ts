@@ -2,7 +2,9 @@
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import { ALERTS, alertExpr, type AlertDefinition, type AlertLevel } from './alerts.ts';
 import { maintenanceAlertRules } from './maintenance.ts';
-import { RECORDING_GROUPS } from './recording.ts';
+import { RECORDING_GROUPS, type RecordingGroup } from './recording.ts';
+import { paceRecordingGroups } from './pace.ts';
+import { sloRecordingGroups } from './slo.ts';
 
 export interface RuleOptions {
   /**
@@ -51,17 +53,18 @@ export function alertRule(alert: AlertDefinition, level: AlertLevel, options: Ru
   const t = level.threshold ?? NaN;
   return {
     alert: alert.name,
-    expr: alertExpr(alert, t),
+    expr: alertExpr(alert, t, level),
     for: scaled(alert.for, options.forScale ?? 1),
     labels: {
       severity: level.severity,
       incident_class: level.incidentClass,
       team: alert.team,
       category: alert.category,
+      ...level.labels,
     },
     annotations: {
-      summary: alert.summary(t),
-      description: alert.description(t),
+      summary: alert.summary(t, level),
+      description: alert.description(t, level),
       impact: alert.impact,
       runbook_url: runbookUrl(alert.name, options.runbookBaseUrl),
     },
@@ -80,25 +83,29 @@ function yamlDocument(value: unknown, header: string): Document {
 
 const stringify = (doc: Document) => doc.toString({ lineWidth: 0 });
 
-export function recordingRulesYaml(): string {
+export function recordingRulesYaml(groups: RecordingGroup[] = RECORDING_GROUPS): string {
   const doc = yamlDocument(
     {
-      groups: RECORDING_GROUPS.map((group) => ({
+      groups: groups.map((group) => ({
         name: group.name,
         ...(group.interval ? { interval: group.interval } : {}),
-        rules: group.rules.map((rule) => ({ record: rule.record, expr: rule.expr })),
+        rules: group.rules.map((rule) => ({
+          record: rule.record,
+          expr: rule.expr,
+          ...(rule.labels ? { labels: { ...rule.labels } } : {}),
+        })),
       })),
     },
     GENERATED_HEADER,
   );
   // The notes become comments above their rules.
-  const groups = doc.get('groups');
-  if (isSeq(groups)) {
-    groups.items.forEach((groupNode, g) => {
+  const groupNodes = doc.get('groups');
+  if (isSeq(groupNodes)) {
+    groupNodes.items.forEach((groupNode, g) => {
       const rules = (groupNode as YAMLMap).get('rules');
       if (!isSeq(rules)) return;
       rules.items.forEach((ruleNode, r) => {
-        const note = RECORDING_GROUPS[g]!.rules[r]!.note;
+        const note = groups[g]!.rules[r]!.note;
         if (note && isMap(ruleNode)) ruleNode.commentBefore = ` ${note}`;
       });
     });
@@ -127,10 +134,17 @@ export function alertRulesYaml(options: RuleOptions = {}): string {
   );
 }
 
+/** Every recording rule of every generated rule file (recording.yml, slo.yml, pace.yml). */
+export function allGeneratedRecordingRules() {
+  return [...RECORDING_GROUPS, ...sloRecordingGroups(), ...paceRecordingGroups()].flatMap((g) => g.rules);
+}
+
 /** Rule files by their path under prometheus/rules/. */
 export function ruleFiles(options: RuleOptions = {}): Record<string, string> {
   return {
     'recording.yml': recordingRulesYaml(),
+    'slo.yml': recordingRulesYaml(sloRecordingGroups()),
+    'pace.yml': recordingRulesYaml(paceRecordingGroups()),
     'alerts.yml': alertRulesYaml(options),
   };
 }

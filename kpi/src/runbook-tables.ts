@@ -25,7 +25,7 @@ function who(alert: AlertDefinition, incidentClass: string): string {
 
 export function thresholdTable(alert: AlertDefinition): string {
   const rows = alert.levels.map((level) => {
-    const expr = alertExpr(alert, level.threshold ?? NaN).replace(/\|/g, '\\|');
+    const expr = alertExpr(alert, level.threshold ?? NaN, level).replace(/\|/g, '\\|');
     return `| ${level.severity} | \`${expr}\` | ${alert.for} | ${level.incidentClass} | ${who(alert, level.incidentClass)} |`;
   });
   return [TABLE_START, '| level | fires when | for | class | who hears it, after |', '|---|---|---|---|---|', ...rows, TABLE_END].join(

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { alertmanagerConfigYaml, LADDER, alertRules } from '@paywatch/kpi';
+import { alertmanagerConfigYaml, LADDER, alertRules, TEAM_RECEIVERS } from '@paywatch/kpi';
 import { repoRoot, requireTool } from '@paywatch/runtime';
 
 const config = join(repoRoot, 'prometheus', 'alertmanager.yml');
@@ -70,6 +70,11 @@ const PATHS: Array<{ name: string; labels: Record<string, string>; receivers: st
     receivers: ['email-business'],
   },
   {
+    name: 'security: the security team at once, and the Sev3 ladder',
+    labels: { alertname: 'FailedLoginsHigh', severity: 'warning', incident_class: 'Sev3', team: 'security' },
+    receivers: ['email-security', 'email-oncall', 'slack'],
+  },
+  {
     name: 'no incident class: the on-call email (fallback)',
     labels: { alertname: 'SomethingElse', severity: 'warning' },
     receivers: ['email-oncall'],
@@ -87,7 +92,8 @@ test('amtool routes test: every alert level the rules can raise reaches its ladd
   const failures: string[] = [];
   for (const rule of alertRules()) {
     const labels = { alertname: rule.alert, ...rule.labels, branch: 'BR0001' };
-    const expected = ladderOf(rule.labels.incident_class!);
+    const team = TEAM_RECEIVERS[rule.labels.team as keyof typeof TEAM_RECEIVERS];
+    const expected = [...(team ? [team] : []), ...ladderOf(rule.labels.incident_class!)];
     const { ok, output } = routesTest(config, labels, expected);
     if (!ok) failures.push(`${rule.alert} ${rule.labels.incident_class}: expected ${expected.join(',')}, got ${output}`);
   }

@@ -11,6 +11,7 @@ import {
   AUTH_LOGIN_FAILURES_TOTAL,
   HTTP_RATE_LIMITED_TOTAL,
   HTTP_REQUEST_DURATION_SECONDS,
+  HTTP_SUSPICIOUS_REQUESTS_TOTAL,
   HTTP_REQUEST_ERRORS_TOTAL,
   PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS,
   DEFAULT_METRICS_LEFT_OUT,
@@ -37,6 +38,7 @@ import {
 } from './model/index.ts';
 import { SCENARIOS, isScenario, type ScenarioName, type Scenarios } from './scenarios.ts';
 import * as store from './store.ts';
+import { SUSPICIOUS_PATTERNS, SuspicionDetector } from './suspicion.ts';
 
 export const SERVICE = 'payments-api';
 export const DEMO_PASSWORD = 'demo-password';
@@ -77,6 +79,7 @@ export interface ApiMetrics {
   errors: Counter<'service' | 'route' | 'kind'>;
   loginFailures: Counter<'service'>;
   rateLimited: Counter<'service' | 'route'>;
+  suspicious: Counter<'service' | 'pattern'>;
   gateway: Histogram<'gateway' | 'outcome'>;
 }
 
@@ -89,6 +92,7 @@ export function createApiMetrics(context: Pick<ApiContext, 'pool' | 'poolMax' | 
   const errors = new Counter({ ...promOptions(HTTP_REQUEST_ERRORS_TOTAL), registers: [registry] });
   const loginFailures = new Counter({ ...promOptions(AUTH_LOGIN_FAILURES_TOTAL), registers: [registry] });
   const rateLimited = new Counter({ ...promOptions(HTTP_RATE_LIMITED_TOTAL), registers: [registry] });
+  const suspicious = new Counter({ ...promOptions(HTTP_SUSPICIOUS_REQUESTS_TOTAL), registers: [registry] });
   const gateway = new Histogram({ ...promOptions(PAYMENT_GATEWAY_REQUEST_DURATION_SECONDS), registers: [registry] });
   new Gauge({
     ...promOptions(APP_DB_POOL_CLIENTS),
@@ -120,7 +124,8 @@ export function createApiMetrics(context: Pick<ApiContext, 'pool' | 'poolMax' | 
     rateLimited.inc({ service: SERVICE, route }, 0);
   }
   loginFailures.inc({ service: SERVICE }, 0);
-  return { registry, duration, errors, loginFailures, rateLimited, gateway };
+  for (const pattern of SUSPICIOUS_PATTERNS) suspicious.inc({ service: SERVICE, pattern }, 0);
+  return { registry, duration, errors, loginFailures, rateLimited, suspicious, gateway };
 }
 
 class HttpError extends Error {
@@ -191,6 +196,9 @@ export async function startApi(context: ApiContext, options: { host: string; por
   const metrics = createApiMetrics(context);
   const paymentLimiter = new RateLimiter(3, 10_000);
   const loginLimiter = new RateLimiter(5, 60_000);
+  const suspicion = new SuspicionDetector();
+  /** Who is asking: the TCP peer (a deployment behind a proxy would read its forwarded-for header). */
+  const clientOf = (request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown';
   let requestCounter = 0;
 
   /** Holds a pooled connection for the simulated database time of the request, then runs `work`. */
@@ -305,9 +313,13 @@ export async function startApi(context: ApiContext, options: { host: string; por
     };
   }
 
-  async function lookupLoan(ref: string): Promise<[number, unknown]> {
+  async function lookupLoan(request: IncomingMessage, ref: string): Promise<[number, unknown]> {
     const match = LOAN_REF.exec(ref);
-    if (!match || !context.branchCodes.has(match[1]!)) throw new HttpError(404, `no loan ${ref}`);
+    if (!match || !context.branchCodes.has(match[1]!)) {
+      if (suspicion.observe('loan_enumeration', clientOf(request), ref))
+        metrics.suspicious.inc({ service: SERVICE, pattern: 'loan_enumeration' });
+      throw new HttpError(404, `no loan ${ref}`);
+    }
     const rows = await withDatabase(
       '/api/loans/:ref',
       async (client) =>
@@ -329,6 +341,8 @@ export async function startApi(context: ApiContext, options: { host: string; por
     const known = await withDatabase('/api/login', async (client) => (await client.query('SELECT 1')).rowCount === 1);
     if (!known || body.password !== DEMO_PASSWORD) {
       metrics.loginFailures.inc({ service: SERVICE });
+      if (suspicion.observe('credential_stuffing', clientOf(request), user))
+        metrics.suspicious.inc({ service: SERVICE, pattern: 'credential_stuffing' });
       return [401, { error: 'wrong user or password' }];
     }
     return [200, { token: `demo-token-${user}` }];
@@ -373,7 +387,7 @@ export async function startApi(context: ApiContext, options: { host: string; por
       return ['/api/payments', ...(await createPayment(request))];
     }
     if (path.startsWith('/api/loans/') && method === 'GET')
-      return ['/api/loans/:ref', ...(await lookupLoan(decodeURIComponent(path.slice('/api/loans/'.length))))];
+      return ['/api/loans/:ref', ...(await lookupLoan(request, decodeURIComponent(path.slice('/api/loans/'.length))))];
     if (path === '/api/login' && method === 'POST') return ['/api/login', ...(await login(request))];
     if (path === '/health') return ['/health', ...(await health())];
     if (path === '/lms/health') {

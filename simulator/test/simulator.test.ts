@@ -342,6 +342,11 @@ test('the payments API answers, fails as scenarios say, and /metrics exposes the
   const attempts = [];
   for (let i = 0; i < 6; i++) attempts.push((await post('/api/login', { user: 'mallory', password: `guess${i}` })).status);
   assert.deepEqual(attempts, [401, 401, 401, 401, 401, 429], 'the sixth attempt within a minute is rate limited');
+  // One client failing logins for 5 or more users in a minute is credential stuffing: asha,
+  // mallory, then u1..u4 make 6 users; the 5th and the 6th count.
+  for (const user of ['u1', 'u2', 'u3', 'u4']) assert.equal((await post('/api/login', { user, password: 'x' })).status, 401);
+  // ...and asking for 10 or more unknown loans in a minute is enumeration: LN-NOPE and 10 more.
+  for (let i = 0; i < 10; i++) assert.equal((await fetch(`${url}/api/loans/LN-BR9999-00000${i}`)).status, 404);
 
   assert.equal((await fetch(`${url}/health`)).status, 200);
   simulator.startScenario('slow_database', { simulatedMs: 10 * 60_000 });
@@ -366,6 +371,7 @@ test('the payments API answers, fails as scenarios say, and /metrics exposes the
     http_request_errors_total: 'counter',
     auth_login_failures_total: 'counter',
     http_rate_limited_total: 'counter',
+    http_suspicious_requests_total: 'counter',
     payment_gateway_request_duration_seconds: 'histogram',
     app_db_pool_clients: 'gauge',
     app_db_pool_max: 'gauge',
@@ -378,9 +384,11 @@ test('the payments API answers, fails as scenarios say, and /metrics exposes the
   );
   assert.match(
     metrics,
-    /^http_request_duration_seconds_count\{service="payments-api",route="\/api\/loans\/:ref",method="GET",status="404"\} 1$/m,
+    /^http_request_duration_seconds_count\{service="payments-api",route="\/api\/loans\/:ref",method="GET",status="404"\} 11$/m,
   );
-  assert.match(metrics, /^auth_login_failures_total\{service="payments-api"\} 6$/m);
+  assert.match(metrics, /^auth_login_failures_total\{service="payments-api"\} 10$/m);
+  assert.match(metrics, /^http_suspicious_requests_total\{service="payments-api",pattern="credential_stuffing"\} 2$/m);
+  assert.match(metrics, /^http_suspicious_requests_total\{service="payments-api",pattern="loan_enumeration"\} 2$/m);
   assert.match(metrics, /^http_rate_limited_total\{service="payments-api",route="\/api\/login"\} 1$/m);
   assert.match(metrics, /^http_request_errors_total\{service="payments-api",route="\/health",kind="dependency"\} 1$/m);
   assert.match(

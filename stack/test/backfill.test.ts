@@ -98,7 +98,7 @@ test('the committed recording rules run in dependency levels: a rule after every
   assert.ok(levelOf('paywatch:payments:rate5m') > levelOf('channel:payments:rate5m'));
   assert.ok(levelOf('paywatch:payment_success_ratio:rate5m') > levelOf('paywatch:payments:rate5m'));
   assert.equal(levels.flat().length, rules.length, 'every rule in exactly one level');
-  assert.equal(longestWindowSeconds(rules), 86400, 'the longest window the rules read is a day');
+  assert.equal(longestWindowSeconds(levels[0]!), 86400, 'the longest window of raw series the rules read is a day');
 });
 
 test('the timeline: two samples in every 5-minute window over the dense stretch, within the budget', () => {

@@ -10,6 +10,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as piechart from '@grafana/grafana-foundation-sdk/piechart';
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import { kpi as kpiById, thresholdSteps, type Kpi, type KpiId } from '../../../contract/src/kpis';
+import { BUDGET_LOW, BUDGET_PERIOD, BUDGET_REMAINING_SERIES, SLOS } from '../../../contract/src/slos';
 
 /** Every panel reads the dashboard's Prometheus data source variable (the scope proxy). */
 export const DATASOURCE: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
@@ -109,6 +110,35 @@ export function kpiStat(id: KpiId, opts: Partial<StatOptions> & { expr?: string 
     panel.decimals(decimals);
   }
   return panel;
+}
+
+/**
+ * The error budget left over the budget period for each SLO of the contract (contract/src/slos.ts):
+ * green while more than BUDGET_LOW of it is left, orange under it, red once overspent.
+ */
+export function sloBudgetStats(span: number): stat.PanelBuilder[] {
+  return SLOS.map((slo) =>
+    baseStat({
+      title: `Error budget left: ${slo.title}`,
+      description:
+        `Share of the ${BUDGET_PERIOD} error budget of the ${slo.title} SLO still unspent (${slo.events}; planned maintenance not counted). ` +
+        `100% untouched, 0% spent, below 0 overspent; orange under ${BUDGET_LOW * 100}%.`,
+      unit: 'percentunit',
+      queries: [{ expr: `${BUDGET_REMAINING_SERIES}{slo="${slo.id}"}`, legend: slo.title, instant: true }],
+      span,
+    })
+      .decimals(1)
+      .thresholds(
+        new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+          { value: null, color: 'red' },
+          { value: 0, color: 'orange' },
+          { value: BUDGET_LOW, color: 'green' },
+        ])
+      )
+      .colorMode(common.BigValueColorMode.Background)
+      .graphMode(common.BigValueGraphMode.Area)
+      .noValue('no data')
+  );
 }
 
 /** A plain stat (no KPI behind it): neutral colour. */

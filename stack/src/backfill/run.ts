@@ -34,7 +34,16 @@ import { branchSeriesCount } from './business.ts';
 import { importRaw } from './import-raw.ts';
 import type { Family } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';
-import { blocksIn, loadRecordingRules, longestWindowSeconds, recordRuleHistory, RULE_STEP, samplesIn, type RuleStretch } from './rules.ts';
+import {
+  blocksIn,
+  dependencyLevels,
+  loadRecordingRules,
+  longestWindowSeconds,
+  recordRuleHistory,
+  RULE_STEP,
+  samplesIn,
+  type RuleStretch,
+} from './rules.ts';
 import { chooseTimeline, DENSE_STEP, type Timeline } from './timeline.ts';
 
 export const FLEET_DEFAULTS = {
@@ -130,7 +139,9 @@ export function hasLiveData(prometheusDir: string): boolean {
 
 /** The committed recording rules (prometheus/rules/recording.yml). */
 export function defaultRuleFiles(): string[] {
-  return [join(repoRoot, 'prometheus', 'rules', 'recording.yml')];
+  // The SLOs' error budgets and the collections' pace read 30 days and 4 weeks back: a first
+  // start shows them from its history, not from empty.
+  return ['recording.yml', 'slo.yml', 'pace.yml'].map((file) => join(repoRoot, 'prometheus', 'rules', file));
 }
 
 /** Step 1: refuse to write history into a directory that has some, or data of Prometheus's own. */
@@ -388,9 +399,10 @@ export async function fillHistoryGap(options: {
   });
   bar.finish();
   const ruleFiles = options.ruleFiles ?? defaultRuleFiles();
-  // The rules over the hole read up to their longest window before it: that stretch of the
-  // replayed history is served to them too, but it is already in Prometheus.
-  const lookback = longestWindowSeconds(loadRecordingRules(ruleFiles)) + 2 * RULE_STEP;
+  // The rules over the hole read up to their longest window of raw series before it: that
+  // stretch of the replayed history is served to them too, but it is already in Prometheus. (Rules
+  // of rules, like the SLOs' 30-day budget, read recorded series the replay does not make.)
+  const lookback = longestWindowSeconds(dependencyLevels(loadRecordingRules(ruleFiles))[0] ?? []) + 2 * RULE_STEP;
   const imported = await importWithRules({
     prometheusDir: options.prometheusDir,
     families: slice(history.families, state.endSeconds, gapEnd),

@@ -77,7 +77,7 @@ export async function startAlertSink(options: { port?: number; host?: string; fi
         .join('\n');
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
         `<!doctype html><title>Paywatch alert sink</title><meta http-equiv="refresh" content="15">
-<h1>Notifications Alertmanager sent</h1><p>Each receiver of the escalation ladder (email-oncall, slack, pagerduty, executives, email-business) posts to /alerts/&lt;receiver&gt;.</p>
+<h1>Notifications Alertmanager sent</h1><p>Each receiver of the escalation ladder (email-oncall, slack, pagerduty, executives, email-business, email-security) posts to /alerts/&lt;receiver&gt;.</p>
 <table border="1" cellpadding="4"><tr><th>received</th><th>receiver</th><th>status</th><th>alerts</th></tr>${rows || '<tr><td colspan="4">none yet</td></tr>'}</table>`,
       );
       return;

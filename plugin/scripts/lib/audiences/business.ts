@@ -148,7 +148,8 @@ export function business(): dashboard.Dashboard {
     .withPanel(
       series({
         title: 'Mandate registration success by channel',
-        description: 'Share of UPI AutoPay and NACH mandate registrations that succeeded, per channel (last hour); bands are the KPI thresholds.',
+        description:
+          'Share of UPI AutoPay and NACH mandate registrations that succeeded, per channel (last hour); bands are the KPI thresholds.',
         unit: 'percentunit',
         kpi: 'mandate_registration_success_rate',
         queries: [{ expr: 'channel:mandate_registration_success_ratio:rate1h', legend: '{{channel}}' }],

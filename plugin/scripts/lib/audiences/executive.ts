@@ -2,13 +2,13 @@
 // payment success, availability and critical alerts, all branches.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { kpi } from '../../../../contract/src/kpis';
-import { attentionStat, kpiStat, pie, plainStat, row, series } from '../panels';
+import { attentionStat, kpiStat, pie, plainStat, row, series, sloBudgetStats } from '../panels';
 import { UIDS, linkTo, base } from './common';
 
 export function executive(): dashboard.Dashboard {
   const quick = (display: string, from: string) =>
     new dashboard.TimeOptionBuilder().display(display).from(from).to('now');
-  return base(
+  const d = base(
     UIDS.executive,
     'Paywatch · Executive overview',
     "Today's revenue against target, payment success, availability and critical alerts, all branches.",
@@ -77,14 +77,19 @@ export function executive(): dashboard.Dashboard {
         span: 6,
       })
     )
+    .withPanel(kpiStat('collections_on_track', { span: 24, height: 4 }))
     .withRow(row('Service level'))
     .withPanel(kpiStat('payment_success_rate', { span: 8 }))
     .withPanel(kpiStat('availability', { span: 8 }))
     .withPanel(kpiStat('payment_failures_per_hour', { span: 8 }))
+    .withRow(row('Error budgets (30 days)'));
+  for (const panel of sloBudgetStats(6)) d.withPanel(panel);
+  return d
     .withPanel(
       series({
         title: 'Payment success rate',
-        description: 'Real-time payment success rate (UPI, QR, BBPS, card, net banking) over the selected range; bands are the KPI thresholds.',
+        description:
+          'Real-time payment success rate (UPI, QR, BBPS, card, net banking) over the selected range; bands are the KPI thresholds.',
         unit: 'percentunit',
         kpi: 'payment_success_rate',
         // The KPI's own series, as the tile reads it: tile and chart can never disagree in colour.

@@ -4,7 +4,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { KPIS, type KpiId } from '../../../../contract/src/kpis';
 import { SELECTORS } from '../../../../contract/src/jobs';
 import { pgQuerySeries, POSTGRES_SERIES as PG, SERVER_RULES } from '../../../../contract/src/servers';
-import { kpiStat, row, series, tablePanel, upDownStat } from '../panels';
+import { kpiStat, row, series, sloBudgetStats, tablePanel, upDownStat } from '../panels';
 import { PLUGIN_ID, UIDS, linkTo, base } from './common';
 
 const KPI_ORDER: KpiId[] = KPIS.map((k) => k.id);
@@ -34,6 +34,8 @@ export function operations(): dashboard.Dashboard {
     .withRow(row('KPIs'));
   for (const id of KPI_ORDER)
     d.withPanel(kpiStat(id, { span: id === 'payment_failures_per_hour' ? 24 : 6, height: 4 }));
+  d.withRow(row('Error budgets (30 days)'));
+  for (const panel of sloBudgetStats(6)) d.withPanel(panel);
   return d
     .withRow(row('Service health'))
     .withPanel(
