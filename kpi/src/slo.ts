@@ -220,7 +220,8 @@ const ALERT_TEXT: Record<SloId, SloAlertText> = {
     team: 'platform',
     bad: 'health checks failing',
     impact: "The payments API, the LMS or a gateway is down often enough to miss the month's 99.9% availability objective.",
-    dependsOn: ['database'],
+    // As AvailabilityLow: while the outage itself is alerting, its own alert is the one notified.
+    dependsOn: ['database', 'payments-api', 'lms', 'gateway'],
   },
   api_latency: {
     name: 'ApiLatencyBudgetBurn',
