@@ -24,7 +24,11 @@ const ARTEFACTS = ['RfidSystemOffline'];
 async function watchFirstMinutes(stack: RunningStack) {
   const prometheus = stack.url('prometheus');
   const started = await waitFor(
-    async () => Number((await promQuery(prometheus, 'max(process_start_time_seconds{job="prometheus"})'))[0]?.value[1] ?? 0),
+    // This Prometheus's start, not the previous one's last sample (a restart keeps the data directory).
+    async () => {
+      const seconds = Number((await promQuery(prometheus, 'max(process_start_time_seconds{job="prometheus"})'))[0]?.value[1] ?? 0);
+      return seconds * 1000 >= stack.launchedAt ? seconds : 0;
+    },
     { timeoutMs: 120_000, intervalMs: 2000, what: 'Prometheus to scrape itself (process_start_time_seconds)' },
   );
   await waitFor(async () => Number((await promQuery(prometheus, 'vector(time())'))[0]?.value[1]) - started >= WATCH_SECONDS, {
