@@ -8,8 +8,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import express from 'express';
 import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -152,20 +150,6 @@ function literal(text: string): string {
 /** `paywatch.payments` → `payments`: the `view` label. */
 function viewLabel(view: string): string {
   return view.replace(/^paywatch\./, '');
-}
-
-/**
- * Loading the database's totals parses tens of MB of grouped rows once; V8 keeps the heap it grew
- * for them. A full collection right after gives those pages back to the system (the steady state
- * is the series, far smaller). Once per start; `gc` is exposed for it, never called elsewhere.
- */
-function releaseBaselineMemory(): void {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    (vm.runInNewContext('gc') as () => void)();
-  } catch {
-    // Not available on this runtime: the memory is reused by later polls all the same.
-  }
 }
 
 /** How late rows are metered: a cheap aggregate over the rows this poll counts. */
@@ -413,7 +397,6 @@ export async function runExporter(
     polls++;
     lastPollSeconds = seconds;
     if (window.baseline) {
-      releaseBaselineMemory();
       const series = families.reduce((total, family) => total + family.size, 0);
       log(
         `${name} exporter: loaded the database's totals up to ${next ? `snapshot ${next.text}` : window.to} in ${seconds.toFixed(2)} s (${series} series); polling every ${config.pollIntervalSeconds} s`,
