@@ -170,9 +170,14 @@ test('a connection terminated while the poll waits between queries: no uncaught 
   const probed = new Promise<void>((resolve) => (arrived = resolve));
   const polled = exporter.poll();
   await probed;
-  const backend = await db.pool.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'paywatch-exporter-lms' AND state = 'idle in transaction'`,
-  );
+  // The probe starts before the poll's queries: wait until they are done and the connection waits.
+  let backend = { rows: [] as Array<{ pid: number }> };
+  while (!backend.rows.length) {
+    backend = await db.pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'paywatch-exporter-lms' AND state = 'idle in transaction'`,
+    );
+    if (!backend.rows.length) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   assert.equal(backend.rows.length, 1, 'the poll holds one connection, idle in its transaction');
   await db.pool.query('SELECT pg_terminate_backend($1)', [backend.rows[0]!.pid]);
   // Gone on the server's side before the poll goes on.
