@@ -50,6 +50,8 @@ const MAY_BE_EMPTY: Record<string, string> = {
   Checkpoints:
     'the embedded PGlite (PostgreSQL 18) has none of the pg_stat_bgwriter checkpoint columns postgres_exporter 0.11 reads, so the local stack runs it without its bgwriter collector; a real server up to 16 has them',
   "On track for today's target": 'projects from the same weekday of the last 4 weeks; a 2-day history has none',
+  'Reversals by reason (last 24 h)':
+    'reversals arrive at T+1 (NACH/AutoPay returns) and the simulated history writes none, so a short run may have none yet',
 };
 
 interface Answer {
