@@ -3,7 +3,7 @@
 // The KPI spec itself lives in the contract (@paywatch/contract); re-exported for the generators' users.
 export { KPIS, kpi, thresholdSteps, type Kpi, type KpiId, type ThresholdStep } from '@paywatch/contract';
 export { ALERTS, alertByName, type AlertDefinition, type AlertLevel } from './alerts.ts';
-export { alertRule, alertRules, ruleFiles, type AlertRule, type RuleOptions } from './rules.ts';
+export { alertRule, alertRules, durationSeconds, ruleFiles, type AlertRule, type RuleOptions } from './rules.ts';
 export {
   alertmanagerConfig,
   alertmanagerConfigYaml,
@@ -26,4 +26,4 @@ export {
 export { generatedFiles, staleFiles } from './generate.ts';
 export { postgresExporterQueriesYaml } from './postgres-exporter.ts';
 export { aftermathOf, causedByMaintenance, MAINTENANCE_ALERT, maintenanceAlertRules, maintenanceSources, NOBODY } from './maintenance.ts';
-export { CRITICAL_GROUP_INTERVAL } from './alertmanager.ts';
+export { CRITICAL_GROUP_INTERVAL, inhibitRules } from './alertmanager.ts';

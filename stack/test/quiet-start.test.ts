@@ -46,7 +46,7 @@ async function watchFirstMinutes(stack: RunningStack) {
 // NOT MET on main (2026-12-04): after the SLO and security alerts landed, a first start raises 4
 // series (FailedLoginsHigh and SuspiciousRequests on the simulator's normal traffic,
 // PaymentSuccessBudgetBurn at its baseline success rate), above the goal of 3. Skipped with that
-// reason until those alerts are tuned; bench/quiet-start.ts measures it (docs/alerting.md).
+// reason until those alerts are tuned; stack/bench/quiet-start.ts measures it (docs/alerting.md).
 const NOT_MET =
   "not met: FailedLoginsHigh, SuspiciousRequests and PaymentSuccessBudgetBurn fire on the simulator's normal traffic (4 series > 3); see docs/alerting.md";
 

@@ -73,7 +73,7 @@ export interface BackfillOptions {
   ruleFiles?: string[];
   /** Add to a directory that already has history or data of its own (default: refuse). */
   force?: boolean;
-  /** Scenarios injected into the history (bench/quiet-week.ts); none by default. */
+  /** Scenarios injected into the history (stack/bench/quiet-week.ts); none by default. */
   injected?: InjectedIncidents;
   log?: (line: string) => void;
   /** Where the progress bar draws (default: stderr when it is a terminal, else plain lines). */

@@ -2,7 +2,7 @@
 // model, with its own natural incidents — LMS downtime, gateway degradations, reader outages — and
 // the planned maintenance window) through the real rules, on a real Prometheus over that history.
 //
-//   npx tsx bench/quiet-week.ts [--branches 20] [--end 2026-11-12T00:00:00+05:30] [--days 7] [--inject]
+//   npx tsx stack/bench/quiet-week.ts [--branches 20] [--end 2026-11-12T00:00:00+05:30] [--days 7] [--inject]
 //
 // --inject adds the simulator's scenarios to the history (30 minutes each, on days 2-4 at 11:00 or
 // 12:00 IST): an LMS outage, gateway_b down, every RFID reader down; and reports, for each, which
@@ -32,9 +32,8 @@ import {
   readerOutages,
   type Episode,
 } from '@paywatch/simulator/model';
-import { inhibitRules, LADDER } from '../kpi/src/alertmanager.ts';
-import { durationSeconds } from '../kpi/src/rules.ts';
-import { FLEET_DEFAULTS, runBackfill } from '../stack/src/backfill/run.ts';
+import { durationSeconds, inhibitRules, LADDER } from '@paywatch/kpi';
+import { FLEET_DEFAULTS, runBackfill } from '../src/backfill/run.ts';
 
 const arg = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`);

@@ -3,12 +3,12 @@
 // (ALERTS, read with last_over_time so a series that lived for one evaluation counts); with
 // --restart, the same again after a Ctrl-C and a second start on the same data directory.
 //
-//   npx tsx bench/quiet-start.ts [--minutes 12] [--branches 500] [--backfill-days 2] [--restart]
+//   npx tsx stack/bench/quiet-start.ts [--minutes 12] [--branches 500] [--backfill-days 2] [--restart]
 //
 // The goal (issue 15): at most 3 distinct alert series in the first 12 minutes of a first start.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
-import { alertsSeen, startStack, summarizeAlerts, type StackOptions } from '../stack/test/support/running-stack.ts';
+import { alertsSeen, startStack, summarizeAlerts, type StackOptions } from '../test/support/running-stack.ts';
 
 const arg = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`);
