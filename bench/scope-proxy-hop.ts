@@ -15,6 +15,7 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@paywatch/runtime';
+import { BARE_HOP } from './bare-hop.ts'; // the same control as bench/scope-proxy.ts
 
 const REQUESTS = Number(process.env.BENCH_HOP_REQUESTS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_HOP_ROUNDS ?? 4);
@@ -39,26 +40,6 @@ const ANSWER = `{"status":"success","data":{"resultType":"matrix","result":[{"me
 const CANNED = `
 const body = require('node:fs').readFileSync(process.argv[1]);
 require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => { s.writeHead(200, { 'content-type': 'application/json' }); s.end(body); }); }).listen(Number(process.argv[2]), '127.0.0.1');
-`;
-/** The same control as bench/scope-proxy.ts: forwards over a keep-alive pool, no checks at all. */
-const BARE_HOP = `
-const http = require('node:http');
-const [upstream, port] = process.argv.slice(1).map(Number);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    const up = http.request({ host: '127.0.0.1', port: upstream, method: req.method, path: req.url, agent,
-      headers: { 'content-type': req.headers['content-type'] || 'application/x-www-form-urlencoded', 'content-length': body.length } }, (r) => {
-      const out = [];
-      r.on('data', (c) => out.push(c));
-      r.on('end', () => { const b = Buffer.concat(out); res.writeHead(r.statusCode, { 'content-type': r.headers['content-type'], 'content-length': b.length }); res.end(b); });
-    });
-    up.end(body);
-  });
-}).listen(port, '127.0.0.1');
 `;
 
 interface Target {
