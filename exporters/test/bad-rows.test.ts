@@ -8,14 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { requireTool } from '@paywatch/runtime';
 import { startExporter } from '../src/index.ts';
-import { cleanups, parseExposition, seedReferenceData, testDatabase } from './fixtures.ts';
+import { cleanups, parseExposition, seededDatabase } from './fixtures.ts';
 
 test('bad rows: counted as documented or refused with one log line and a metric; the exposition stays clean', async (t) => {
   const defer = cleanups(t);
   const promtool = requireTool('promtool');
-  const db = await testDatabase('exporter_bad_rows');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_bad_rows');
   // A customer's table: no foreign keys, no CHECKs, NULLs allowed.
   await db.pool.query(`
     ALTER TABLE payments DROP CONSTRAINT payments_branch_fkey, DROP CONSTRAINT payments_channel_check,

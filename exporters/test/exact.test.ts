@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { startExporter } from '../src/index.ts';
-import { assertMatchesTruth, cleanups, groundTruth, scrape, seedReferenceData, testDatabase, type Sample } from './fixtures.ts';
+import { assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seededDatabase } from './fixtures.ts';
 
 const value = (samples: Sample[], name: string, labels: Record<string, string>) =>
   samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
@@ -19,9 +19,7 @@ const pay = (branch: string, minutesAgo: number, amount = 250, status = 'success
 
 test('a payment committed with completed_at 10 minutes in the past is counted exactly once, without a restart', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_late_10min');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_late_10min');
   const lines: string[] = [];
   const exporter = await startExporter('payments', {
     databaseUrl: db.url,
@@ -60,9 +58,7 @@ test('a payment committed with completed_at 10 minutes in the past is counted ex
 
 test('a transaction that commits long after its rows were stamped (past the safety lag) is counted once', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_long_txn');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_long_txn');
   const exporter = await startExporter('payments', {
     databaseUrl: db.url,
     port: 0,
@@ -92,9 +88,7 @@ test('a transaction that commits long after its rows were stamped (past the safe
 
 test('a connection terminated mid-poll: the exporter lives on, the next poll counts everything once', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_kill_mid_poll');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_kill_mid_poll');
   const lines: string[] = [];
   const exporter = await startExporter('payments', {
     databaseUrl: db.url,
@@ -139,9 +133,7 @@ test('a connection terminated mid-poll: the exporter lives on, the next poll cou
 
 test('a connection terminated while the poll waits between queries: no uncaught error, no exit', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_kill_idle_in_poll');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_kill_idle_in_poll');
   // The LMS health check is the lms exporter's last step inside its poll's transaction: held
   // open here, it leaves the poll's connection idle in transaction, with no query to take the
   // error (pg then emits it on the client: without a listener that ended the process).
@@ -194,9 +186,7 @@ test('a connection terminated while the poll waits between queries: no uncaught 
 
 test('a negative or overflowing amount is refused with one log line and a metric; the rest is counted once', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_bad_amounts');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_bad_amounts');
   // A customer's table without the reference schema's CHECK constraints, and a view that can
   // produce an amount far beyond int8 paise.
   await db.pool.query(`ALTER TABLE payments DROP CONSTRAINT payments_amount_inr_check`);
@@ -256,9 +246,7 @@ test('a negative or overflowing amount is refused with one log line and a metric
 
 test('restart after late rows: counters resume at the same values, none goes down, none is counted twice', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_restart_late');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_restart_late');
   const options = { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, log: () => {} };
   const first = await startExporter('payments', options);
   await db.pool.query(`${pay('BR0001', 0)}; ${pay('BR0001', 30)}; ${pay('BR0002', 600, 80, 'failed')}`);
@@ -278,9 +266,7 @@ test('restart after late rows: counters resume at the same values, none goes dow
 
 test('/metrics is served before the totals are loaded, with source_up 0 until they are', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_serves_first');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_serves_first');
   await db.pool.query(pay('BR0001', 0));
   // The business clock waits on a lock the test holds: the first poll (the totals) cannot finish.
   await db.pool.query(
@@ -310,9 +296,7 @@ test('/metrics is served before the totals are loaded, with source_up 0 until th
 
 test('a reversal is an event of its own: payments_total stays as first reported, payment_reversals_total counts it, once, across a restart', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_reversals');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_reversals');
   const options = { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, log: () => {} };
   const first = await startExporter('payments', options);
   await db.pool.query(`INSERT INTO payments (branch, channel, status, amount_inr, loan_ref, created_at, completed_at)
@@ -338,9 +322,7 @@ test('a reversal is an event of its own: payments_total stays as first reported,
 
 test('a terminal payment whose completed_at is corrected afterwards is not counted again', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_moved_completed_at');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_moved_completed_at');
   const exporter = await startExporter('payments', { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, log: () => {} });
   defer(() => exporter.stop());
   await db.pool.query(

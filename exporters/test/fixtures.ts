@@ -369,3 +369,11 @@ export function cleanups(t: { after(fn: () => unknown): void }): (fn: () => unkn
 
 /** A fresh migrated database per test (its pool already survives backends the server terminates). */
 export const testDatabase = createTestDatabase;
+
+/** A fresh migrated database with the reference data, dropped when the test's cleanups run. */
+export async function seededDatabase(defer: (fn: () => unknown) => void, name: string) {
+  const db = await testDatabase(name);
+  defer(() => db.drop());
+  await seedReferenceData(db.pool);
+  return db;
+}

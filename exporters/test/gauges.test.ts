@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startExporter } from '../src/index.ts';
-import { cleanups, scrape, seedReferenceData, testDatabase, type Sample } from './fixtures.ts';
+import { cleanups, type Sample, scrape, seededDatabase } from './fixtures.ts';
 
 const quiet = () => {};
 const value = (samples: Sample[], name: string, labels: Record<string, string>) =>
@@ -13,9 +13,7 @@ const value = (samples: Sample[], name: string, labels: Record<string, string>) 
 
 test('rows stamped on a simulated clock ahead of real time are counted, and overdue follows that clock', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_clock');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_clock');
   // The simulation's clock runs two days ahead of the server, as the simulator sets it up.
   await db.pool.query(`
     CREATE TABLE sim_clock (now timestamptz NOT NULL);
@@ -51,9 +49,7 @@ test('rows stamped on a simulated clock ahead of real time are counted, and over
 
 test('a branch or officer with nothing open reads 0, not "no data"', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_zeros');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_zeros');
   const common = { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, safetyLagSeconds: 1, log: quiet };
   const payments = await startExporter('payments', common);
   const lms = await startExporter('lms', common);

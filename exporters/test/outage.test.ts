@@ -15,6 +15,7 @@ import {
   groundTruth,
   type Sample,
   scrape,
+  seededDatabase,
   seedReferenceData,
   testDatabase,
 } from './fixtures.ts';
@@ -160,9 +161,7 @@ test('an exporter started while the database is down serves source_up 0 and load
 
 test('a view dropped while running: source_up 0 with a message saying what to fix, back when restored', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_view_gone');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_view_gone');
   await addActivity(db.pool, 1);
   const logs: string[] = [];
   const rfid = await startExporter('rfid', {

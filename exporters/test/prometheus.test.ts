@@ -7,15 +7,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promQuery, startPrometheus, waitFor } from '@paywatch/runtime';
 import { EXPORTER_NAMES, startExporter } from '../src/index.ts';
-import { addActivity, cleanups, seedReferenceData, testDatabase } from './fixtures.ts';
+import { addActivity, cleanups, seededDatabase } from './fixtures.ts';
 
 const CHANNELS = ['upi', 'card', 'nach'];
 
 test('Prometheus scrapes all four exporters and answers sum(rate(payments_total[5m])) by (channel)', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_prometheus');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_prometheus');
   await addActivity(db.pool, 1);
 
   const exporters = await Promise.all(

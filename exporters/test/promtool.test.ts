@@ -4,14 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { requireTool } from '@paywatch/runtime';
 import { EXPORTER_NAMES, startExporter } from '../src/index.ts';
-import { addActivity, cleanups, seedReferenceData, testDatabase } from './fixtures.ts';
+import { addActivity, cleanups, seededDatabase } from './fixtures.ts';
 
 test('promtool check metrics is clean on every exporter', async (t) => {
   const defer = cleanups(t);
   const promtool = requireTool('promtool');
-  const db = await testDatabase('exporter_promtool');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_promtool');
   await addActivity(db.pool, 1, { yesterday: true });
   await addActivity(db.pool, 2);
   for (const name of EXPORTER_NAMES) {

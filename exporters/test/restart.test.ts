@@ -4,16 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startExporter, type ExporterName } from '../src/index.ts';
-import {
-  addActivity,
-  assertMatchesTruth,
-  cleanups,
-  groundTruth,
-  type Sample,
-  scrape,
-  seedReferenceData,
-  testDatabase,
-} from './fixtures.ts';
+import { addActivity, assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seededDatabase } from './fixtures.ts';
 
 const quiet = () => {};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,9 +26,7 @@ function counters(samples: Sample[]): Map<string, number> {
 
 test('restart: counters resume from the database totals, nothing lost, nothing counted twice', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_restart');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_restart');
   await addActivity(db.pool, 1, { yesterday: true });
 
   const options = { databaseUrl: db.url, port: 0, pollIntervalSeconds: 3600, safetyLagSeconds: 1, log: quiet };
@@ -84,9 +73,7 @@ test('restart: counters resume from the database totals, nothing lost, nothing c
 
 test('a payment committed late, within the safety lag, is counted exactly once', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_late_commit');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_late_commit');
   const exporter = await startExporter('payments', {
     databaseUrl: db.url,
     port: 0,

@@ -5,16 +5,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { startExporter } from '../src/index.ts';
-import {
-  addActivity,
-  assertMatchesTruth,
-  cleanups,
-  groundTruth,
-  type Sample,
-  scrape,
-  seedReferenceData,
-  testDatabase,
-} from './fixtures.ts';
+import { addActivity, assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seededDatabase } from './fixtures.ts';
 
 const quiet = () => {};
 
@@ -26,9 +17,7 @@ function one(samples: Sample[], name: string, labels: Record<string, string> = {
 
 test('exporter values equal SQL ground truth for every metric family', async (t) => {
   const defer = cleanups(t);
-  const db = await testDatabase('exporter_values');
-  defer(() => db.drop());
-  await seedReferenceData(db.pool);
+  const db = await seededDatabase(defer, 'exporter_values');
   await addActivity(db.pool, 1, { yesterday: true });
 
   // An LMS health endpoint we control.
