@@ -13,25 +13,10 @@ export interface CliConfig extends SimulatorOptions {
 }
 
 /**
- * The simulator's options. The business's size and pace (branches, officers, payments per
- * branch, speed, seed) have the names npm start and the backfill read too (PAYWATCH_BRANCHES, ...),
- * the API port and the embedded database's port the names of the one port table; the rest are
- * PAYWATCH_SIMULATOR_*.
+ * The business's size and pace, read by the simulator and, under the same names and bounds, by
+ * the history backfill (stack/src/cli/backfill.ts), so that a history matches the live business.
  */
-export const OPTIONS = {
-  databaseUrl: { flag: 'database-url', env: 'DATABASE_URL', type: 'string', help: 'postgres:// URL of the system of record' },
-  embeddedDataDir: {
-    flag: 'embedded-data-dir',
-    type: 'string',
-    help: 'run an embedded PGlite database persisted here (instead of --database-url)',
-  },
-  databasePort: {
-    flag: 'database-port',
-    env: PORTS.database.env,
-    type: 'port',
-    default: PORTS.database.port,
-    help: 'port of the embedded database',
-  },
+export const FLEET_OPTIONS = {
   seed: { flag: 'seed', env: 'PAYWATCH_SEED', type: 'integer', min: 0, help: `random seed (default ${DEFAULTS.seed})` },
   branches: {
     flag: 'branches',
@@ -56,6 +41,29 @@ export const OPTIONS = {
     min: 0,
     help: `repayment attempts per average branch per weekday (default ${DEFAULTS.paymentsPerBranchPerDay})`,
   },
+} as const satisfies Record<string, OptionSpec>;
+
+/**
+ * The simulator's options. The business's size and pace (branches, officers, payments per
+ * branch, speed, seed) have the names npm start and the backfill read too (PAYWATCH_BRANCHES, ...),
+ * the API port and the embedded database's port the names of the one port table; the rest are
+ * PAYWATCH_SIMULATOR_*.
+ */
+export const OPTIONS = {
+  databaseUrl: { flag: 'database-url', env: 'DATABASE_URL', type: 'string', help: 'postgres:// URL of the system of record' },
+  embeddedDataDir: {
+    flag: 'embedded-data-dir',
+    type: 'string',
+    help: 'run an embedded PGlite database persisted here (instead of --database-url)',
+  },
+  databasePort: {
+    flag: 'database-port',
+    env: PORTS.database.env,
+    type: 'port',
+    default: PORTS.database.port,
+    help: 'port of the embedded database',
+  },
+  ...FLEET_OPTIONS,
   speed: {
     flag: 'speed',
     env: 'PAYWATCH_SPEED',

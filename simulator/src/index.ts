@@ -3,4 +3,4 @@
 // '@paywatch/simulator/model', which the history backfill replays without starting anything.
 export { DEFAULTS, startSimulator, type Simulator, type SimulatorOptions } from './simulator.ts';
 export { SCENARIOS } from './scenarios.ts';
-export { OPTION_TABLE } from './config.ts';
+export { FLEET_OPTIONS, OPTION_TABLE } from './config.ts';

@@ -6,6 +6,7 @@
 import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseOptions, parseOrExit, type OptionSpec, type OptionTable } from '@paywatch/runtime';
+import { FLEET_OPTIONS } from '@paywatch/simulator';
 import { dataDir } from '../paths.ts';
 import { FLEET_DEFAULTS, historyState, runBackfill } from '../backfill/run.ts';
 import { COMPOSE_TARGETS } from '../compose.ts';
@@ -31,30 +32,10 @@ export const OPTIONS = {
     help: "the stack's data directory (default .data); blocks go to DIR/prometheus/data",
   },
   prometheusDir: { flag: 'prometheus-dir', env: null, type: 'string', help: "Prometheus's directory directly (blocks to D/data)" },
-  branches: {
-    flag: 'branches',
-    env: 'PAYWATCH_BRANCHES',
-    type: 'integer',
-    min: 1,
-    max: 9999,
-    help: `the simulator's branches (default ${FLEET_DEFAULTS.branches})`,
-  },
-  seed: { flag: 'seed', env: 'PAYWATCH_SEED', type: 'integer', min: 0, help: `the simulator's seed (default ${FLEET_DEFAULTS.seed})` },
-  paymentsPerBranch: {
-    flag: 'payments-per-branch',
-    env: 'PAYWATCH_PAYMENTS_PER_BRANCH',
-    type: 'number',
-    min: 0,
-    help: "the simulator's repayment attempts per average branch per weekday",
-  },
-  officers: {
-    flag: 'officers',
-    env: 'PAYWATCH_OFFICERS',
-    type: 'integer',
-    min: 1,
-    max: 99,
-    help: "the simulator's field officers per branch",
-  },
+  branches: { ...FLEET_OPTIONS.branches, help: `the simulator's branches (default ${FLEET_DEFAULTS.branches})` },
+  seed: { ...FLEET_OPTIONS.seed, help: `the simulator's seed (default ${FLEET_DEFAULTS.seed})` },
+  paymentsPerBranch: { ...FLEET_OPTIONS.paymentsPerBranch, help: "the simulator's repayment attempts per average branch per weekday" },
+  officers: { ...FLEET_OPTIONS.officers, help: "the simulator's field officers per branch" },
   budget: {
     flag: 'budget',
     env: null,
