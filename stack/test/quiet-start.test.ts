@@ -6,7 +6,7 @@
 // exporters loading their totals, counters reset at the history's edge). Nothing here is timed:
 // the 12 minutes are Prometheus's own uptime, the length of the observation.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { after, describe, test, type TestContext } from 'node:test';
 import { promQuery, waitFor } from '@paywatch/runtime';
 import { alertsSeen, startStack, summarizeAlerts, type RunningStack } from './support/running-stack.ts';
 
@@ -50,6 +50,19 @@ async function watchFirstMinutes(stack: RunningStack) {
 const NOT_MET =
   "not met: FailedLoginsHigh, SuspiciousRequests and PaymentSuccessBudgetBurn fire on the simulator's normal traffic (4 series > 3); see docs/alerting.md";
 
+/** At most MAX_SERIES alert series in the stack's first minutes, none of them a start-up artefact. */
+async function assertQuietStart(t: TestContext, stack: RunningStack) {
+  const { seen, host } = await watchFirstMinutes(stack);
+  const summary = summarizeAlerts(seen).join('\n');
+  t.diagnostic(`${seen.length} alert series: ${summary || 'none'}; about the test machine: ${summarizeAlerts(host).join(', ') || 'none'}`);
+  assert.ok(seen.length <= MAX_SERIES, `${seen.length} alert series pending or firing:\n${summary}`);
+  assert.deepEqual(
+    seen.filter((a) => ARTEFACTS.includes(a.alertname)).map((a) => a.alertname),
+    [],
+    summary,
+  );
+}
+
 describe('quiet starts on the real stack', { skip: NOT_MET }, () => {
   let stack: RunningStack | undefined;
   let restarted: RunningStack | undefined;
@@ -62,33 +75,13 @@ describe('quiet starts on the real stack', { skip: NOT_MET }, () => {
 
   test('a first start on a fresh data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async (t) => {
     stack = await startStack({ env });
-    const { seen, host } = await watchFirstMinutes(stack);
-    const summary = summarizeAlerts(seen).join('\n');
-    t.diagnostic(
-      `${seen.length} alert series: ${summary || 'none'}; about the test machine: ${summarizeAlerts(host).join(', ') || 'none'}`,
-    );
-    assert.ok(seen.length <= MAX_SERIES, `${seen.length} alert series pending or firing:\n${summary}`);
-    assert.deepEqual(
-      seen.filter((a) => ARTEFACTS.includes(a.alertname)).map((a) => a.alertname),
-      [],
-      summary,
-    );
+    await assertQuietStart(t, stack);
   });
 
   test('a restart on the same data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async (t) => {
     assert.ok(stack, 'the first start ran');
     await stack.stop();
     restarted = await startStack({ env, dataDir: stack.dataDir, ports: stack.ports });
-    const { seen, host } = await watchFirstMinutes(restarted);
-    const summary = summarizeAlerts(seen).join('\n');
-    t.diagnostic(
-      `${seen.length} alert series: ${summary || 'none'}; about the test machine: ${summarizeAlerts(host).join(', ') || 'none'}`,
-    );
-    assert.ok(seen.length <= MAX_SERIES, `${seen.length} alert series pending or firing:\n${summary}`);
-    assert.deepEqual(
-      seen.filter((a) => ARTEFACTS.includes(a.alertname)).map((a) => a.alertname),
-      [],
-      summary,
-    );
+    await assertQuietStart(t, restarted);
   });
 });
