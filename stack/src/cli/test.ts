@@ -81,18 +81,19 @@ const stopPostgres = () => {
 process.on('exit', stopPostgres);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
-if (filters.length === 0) {
-  const ok = run('typecheck', process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
-  steps.push({ name: 'typecheck', ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
+/** A check that passes or fails as a whole (one count either way), run with a node script of a package. */
+function check(name: string, script: string, args: string[]): void {
+  const ok = run(name, process.execPath, [join(repoRoot, 'node_modules', script), ...args]);
+  steps.push({ name, ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
 }
 
-// The root lint (eslint.config.mjs) on every run of the whole suite, or on `npm test -- lint`.
+if (filters.length === 0) check('typecheck', 'typescript/bin/tsc', ['-p', 'tsconfig.json']);
+
+// The root lint (eslint.config.mjs) on every run of the whole suite, or on `npm test -- lint`; then
+// the layout, which is Prettier's (npm run format rewrites it): a file off that layout fails.
 if (filters.length === 0 || filters.includes('lint')) {
-  const ok = run('lint', process.execPath, [join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '.']);
-  steps.push({ name: 'lint', ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 });
-  // The layout is Prettier's (npm run format rewrites it); a file off that layout fails here.
-  const formatted = run('format', process.execPath, [join(repoRoot, 'node_modules/prettier/bin/prettier.cjs'), '--check', '**/*.{ts,mjs}']);
-  steps.push({ name: 'format', ok: formatted, passed: formatted ? 1 : 0, failed: formatted ? 0 : 1 });
+  check('lint', 'eslint/bin/eslint.js', ['.']);
+  check('format', 'prettier/bin/prettier.cjs', ['--check', '**/*.{ts,mjs}']);
 }
 
 const files = testFiles().filter((file) => filters.length === 0 || filters.some((word) => relative(repoRoot, file).includes(word)));
