@@ -59,12 +59,15 @@ if (stack) {
   const lines = [
     '',
     'Paywatch is running. Where to look:',
-    `  Prometheus       ${u.prometheus}   (targets: ${u.prometheus}/targets, alerts: ${u.prometheus}/alerts)`,
-    `  Alertmanager     ${u.alertmanager}`,
+    // The Prometheus and Alertmanager built from their Go modules have no web pages (their assets
+    // are not in the modules): their HTTP APIs are what answers.
+    `  Prometheus       ${u.prometheus}   (targets: ${u.prometheus}/api/v1/targets, alerts: ${u.prometheus}/api/v1/alerts)`,
+    `  Alertmanager     ${u.alertmanager}   (alerts: ${u.alertmanager}/api/v2/alerts)`,
     `  Alert sink       ${u.alertSink}   (what each rung of the escalation ladder was sent)`,
     `  Scope proxy      ${u.scopeProxy}   (what Grafana queries; needs the shared secret and ${u.grafana ? "Grafana's signed ID token" : 'X-Grafana-User'})`,
     ...(u.api ? [`  Payments API     ${u.api}   (simulated; /scenarios starts an outage)`] : []),
     `  Exporters        ${[u.payments, u.lms, u.rfid, u.pool].map((url) => `${url}/metrics`).join('  ')}`,
+    ...(u.mailbox ? [`  Report e-mails   ${u.mailbox}   (the daily reports the scheduler sent, as received)`] : []),
     `  Database         ${stack.config.databaseUrl ? 'DATABASE_URL' : stack.databaseUrl}`,
     `  Data and logs    ${stack.config.dataDir}`,
     ...stack.skipped.map((s) => `  not started: ${s.name}: ${s.why}`),
