@@ -674,12 +674,25 @@ async function measureHttp(index: IndexWithFiles) {
     progress('aggregate scope: cost of each matcher, straight to Prometheus');
     const allow = AGGREGATE.map((m) => m.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')).join('|');
     const metric = 'paywatch:availability:ratio_avg5m';
+    const fieldQuery = (extra: string) => `sum({__name__="officer:field_collections:increase1d", officer="BR0001-FO01"${extra}})`;
+    const branchQuery = (extra: string) => `sum({__name__="branch:payments:rate5m", branch=~"BR0001"${extra}})`;
     const variants: Array<[string, string]> = [
       ['as written', metric],
       ['+ __name__ allow-list (what the proxy sends)', `{__name__="${metric}", __name__=~"${allow}"}`],
       ['+ branch=""', `{__name__="${metric}", branch=""}`],
       ['+ officer=""', `{__name__="${metric}", officer=""}`],
       ['+ all three (what the proxy sent before December)', `{__name__="${metric}", __name__=~"${allow}", branch="", officer=""}`],
+      // The scoped roles' matchers on a dashboard query: a field officer's own `officer="…"` used to
+      // be repeated by the proxy (an identical matcher is now written once), and a branch manager's
+      // `branch=~"BR0001"` from Grafana's variable sits beside the proxy's `branch="BR0001"`.
+      ['field officer: `sum(officer:field_collections:increase1d{officer="BR0001-FO01"})` as written', fieldQuery('')],
+      ['field officer: + branch="BR0001" (what the proxy sends now)', fieldQuery(', branch="BR0001"')],
+      [
+        'field officer: + branch="BR0001", officer="BR0001-FO01" (what it sent before: officer twice)',
+        fieldQuery(', branch="BR0001", officer="BR0001-FO01"'),
+      ],
+      ['branch manager: `sum(branch:payments:rate5m{branch=~"BR0001"})` as written', branchQuery('')],
+      ['branch manager: + branch="BR0001" (what the proxy sends)', branchQuery(', branch="BR0001"')],
     ];
     const matcherCost: Array<{ name: string; p50: number }> = [];
     const viewer = all.find((sc) => sc.login === 'vikram.viewer')!;
@@ -757,7 +770,7 @@ function reportHttp({ rows, matcherCost, metric, data }: Awaited<ReturnType<type
       );
     }
   }
-  console.log(`\n| instant query straight to Prometheus: \`${metric}\` with | p50 ms |`);
+  console.log(`\n| instant query straight to Prometheus (viewer rows: \`${metric}\`) with | p50 ms |`);
   console.log('|---|---:|');
   for (const m of matcherCost) console.log(`| ${m.name} | ${m.p50.toFixed(2)} |`);
   console.log(

@@ -729,7 +729,7 @@ function hasPostfix(expr: Expr): boolean {
   );
 }
 
-function operand(expr: Expr, extra: string | undefined): string {
+function operand(expr: Expr, extra: Extra | undefined): string {
   const text = printWith(expr, extra);
   if (expr.kind === 'binary' || expr.kind === 'unary' || hasPostfix(expr)) return `(${text})`;
   if (expr.kind === 'number' && (expr.text[0] === '-' || expr.text[0] === '+')) return `(${text})`;
@@ -764,16 +764,43 @@ export function print(expr: Expr): string {
   return printWith(expr, undefined);
 }
 
-/**
- * Prints `expr` as if `extra` (printed matchers, see printMatchers) had been appended to the
- * matchers of every selector: the same text as print(applying those matchers to the tree), without
- * building the rewritten tree. Whatever comes out of here is re-parsed and verified by the caller.
- */
-export function printWithMatchers(expr: Expr, extra: string): string {
-  return printWith(expr, extra === '' ? undefined : extra);
+/** Matchers to add to every selector: each one, and all of them printed (printMatchers). */
+export interface Extra {
+  required: readonly Matcher[];
+  printed: string;
 }
 
-function printWith(expr: Expr, extra: string | undefined): string {
+/**
+ * Prints `expr` as if `extra`'s matchers had been appended to the matchers of every selector: the
+ * same text as print(applying those matchers to the tree), without building the rewritten tree,
+ * except that a matcher the selector already has, identical (same label, operator and value), is
+ * not written twice (`{officer="X"}` needs no second `officer="X"`: Prometheus would look the
+ * same postings up twice). The selector still carries it, so the verifier's presence check is
+ * unchanged. Whatever comes out of here is re-parsed and verified by the caller.
+ */
+export function printWithMatchers(expr: Expr, extra: Extra): string {
+  return printWith(expr, extra.required.length === 0 ? undefined : extra);
+}
+
+function sameMatcher(a: Matcher, b: Matcher): boolean {
+  return a.name === b.name && a.op === b.op && a.value === b.value;
+}
+
+/** The printed matchers of `extra` that `own` does not already hold (all of them, usually). */
+function missingFrom(own: readonly Matcher[], extra: Extra): string {
+  const { required } = extra;
+  let held: boolean[] | undefined;
+  for (let i = 0; i < required.length; i++) for (const have of own) if (sameMatcher(have, required[i]!)) (held ??= [])[i] = true;
+  if (held === undefined) return extra.printed;
+  let out = '';
+  for (let i = 0; i < required.length; i++) {
+    if (held[i]) continue;
+    out += out === '' ? printMatcher(required[i]!) : `, ${printMatcher(required[i]!)}`;
+  }
+  return out;
+}
+
+function printWith(expr: Expr, extra: Extra | undefined): string {
   switch (expr.kind) {
     case 'number':
       return expr.text;
@@ -781,7 +808,10 @@ function printWith(expr: Expr, extra: string | undefined): string {
       return quoteString(expr.value);
     case 'selector': {
       let inner = printMatchers(expr.matchers);
-      if (extra !== undefined) inner = inner === '' ? extra : `${inner}, ${extra}`;
+      if (extra !== undefined) {
+        const add = missingFrom(expr.matchers, extra);
+        if (add !== '') inner = inner === '' ? add : `${inner}, ${add}`;
+      }
       return `{${inner}}${expr.range !== undefined ? `[${expr.range}]` : ''}${modifiers(expr)}`;
     }
     case 'subquery': {

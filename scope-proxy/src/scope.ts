@@ -220,7 +220,7 @@ function rewriteUncached(query: string, scope: Scope): string {
   if (scope.kind === 'all') return query;
   // Prints the tree with the scope's matchers added to every selector (applyScope + print in
   // one pass); the text is then re-parsed and verified from scratch.
-  const printed = printWithMatchers(parsed, planFor(scope).printed);
+  const printed = printWithMatchers(parsed, planFor(scope));
   verifyPrinted(printed, scope, parsePromQL);
   return printed;
 }
@@ -229,7 +229,7 @@ function rewriteUncached(query: string, scope: Scope): string {
 export function rewriteSeriesSelector(selector: string, scope: Scope): string {
   const parsed = parseSeriesSelector(selector);
   if (scope.kind === 'all') return selector;
-  const printed = printWithMatchers(parsed, planFor(scope).printed);
+  const printed = printWithMatchers(parsed, planFor(scope));
   verifyPrinted(printed, scope, parseSeriesSelector);
   return printed;
 }

@@ -3,8 +3,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parser } from '@prometheus-io/lezer-promql';
-import { PromQLError, decodeString, parsePromQL, print } from '../src/promql.ts';
-import { alertInScope, rewriteQuery, rewriteSeriesSelector, ScopeError, scopeSelector, seriesInScope, type Scope } from '../src/scope.ts';
+import { PromQLError, decodeString, parsePromQL, print, printMatcher } from '../src/promql.ts';
+import {
+  alertInScope,
+  rewriteQuery,
+  rewriteSeriesSelector,
+  ScopeError,
+  scopeMatchers,
+  scopeSelector,
+  seriesInScope,
+  type Scope,
+} from '../src/scope.ts';
 
 const branch: Scope = { kind: 'branch', branches: ['BR0001', 'BR0002'] };
 const officer: Scope = { kind: 'officer', branch: 'BR0001', officer: 'BR0001-FO01' };
@@ -184,6 +193,32 @@ describe('rewriter: other scopes', () => {
   ];
   for (const [scope, query, expected] of cases) {
     test(`${scope.kind}: ${query}`, () => assert.equal(rewriteQuery(query, scope), expected));
+  }
+  // A matcher the caller wrote identically is not added a second time (Prometheus would look its
+  // postings up twice); the selector still carries it, which is all the verifier asks.
+  const deduplicated: Array<[Scope, string, string]> = [
+    [officer, 'x{officer="BR0001-FO01"}', '{__name__="x", officer="BR0001-FO01", branch="BR0001"}'],
+    [officer, 'x{branch="BR0001", officer="BR0001-FO01"}', '{__name__="x", branch="BR0001", officer="BR0001-FO01"}'],
+    [
+      officer,
+      'x{"officer"=\'BR0001-FO01\'} / y',
+      '{__name__="x", officer="BR0001-FO01", branch="BR0001"} / {__name__="y", branch="BR0001", officer="BR0001-FO01"}',
+    ],
+    [branch, 'x{branch=~"BR0001|BR0002"}', '{__name__="x", branch=~"BR0001|BR0002"}'],
+    [aggregate, '{__name__=~"paywatch:a:rate5m|paywatch:b"}', '{__name__=~"paywatch:a:rate5m|paywatch:b"}'],
+    // Only identical matchers count: another operator or value is the caller's own and stays.
+    [{ kind: 'branch', branches: ['BR0001'] }, 'x{branch=~"BR0001"}', '{__name__="x", branch=~"BR0001", branch="BR0001"}'],
+    [branch, 'x{branch=~"BR0002|BR0001"}', '{__name__="x", branch=~"BR0002|BR0001", branch=~"BR0001|BR0002"}'],
+    [officer, 'x{officer!="BR0001-FO01"}', '{__name__="x", officer!="BR0001-FO01", branch="BR0001", officer="BR0001-FO01"}'],
+  ];
+  for (const [scope, query, expected] of deduplicated) {
+    test(`${scope.kind}: ${query} (the caller's identical matcher not repeated)`, () => {
+      const out = rewriteQuery(query, scope, { cache: false });
+      assert.equal(out, expected);
+      const required = scopeMatchers(scope).map(printMatcher);
+      assert.ok(everySelectorScoped(out, required), out);
+      assert.equal(print(parsePromQL(out)), out);
+    });
   }
   test('regex metacharacters in allow-listed names are escaped', () => {
     assert.equal(rewriteQuery('x', { kind: 'aggregate', metrics: ['a.b'] }), '{__name__="x", __name__=~"a\\\\.b"}');
