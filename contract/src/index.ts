@@ -82,9 +82,10 @@ export {
 export { AGGREGATE_SERIES } from './aggregate.ts';
 import { RECORDING_RULES as FIXED_RECORDING_RULES } from './recording-rules.ts';
 import { SERVER_RECORDING_RULES } from './servers.ts';
+import { KPI_RECORDING_RULES } from './kpis.ts';
 export { RECORDING_RULES_HEADING, type RecordingRuleContract } from './recording-rules.ts';
-/** Every recording rule others depend on by name: the payments business's and the machines'. */
-export const RECORDING_RULES = [...FIXED_RECORDING_RULES, ...SERVER_RECORDING_RULES];
+/** Every recording rule others depend on by name: the payments business's, the KPIs' declared ratios and the machines'. */
+export const RECORDING_RULES = [...FIXED_RECORDING_RULES, ...KPI_RECORDING_RULES, ...SERVER_RECORDING_RULES];
 export { EXPORTER_JOBS, GATEWAYS, JOBS, SELECTORS, type JobKey, type ProbedService, type ScrapeJob } from './jobs.ts';
 export { defaultAddress, PORTS, type PortName, type PortSpec } from './ports.ts';
 export {
@@ -96,7 +97,24 @@ export {
   type AlertmanagerTimeRange,
   type MaintenanceWindow,
 } from './maintenance.ts';
-export { KPIS, kpi, thresholdSteps, type Direction, type Kpi, type KpiId, type ThresholdStep, type Unit } from './kpis.ts';
+export {
+  breakdownSeries,
+  KPIS,
+  KPI_RECORDING_RULES,
+  kpi,
+  ratioParts,
+  thresholdSteps,
+  windowWords,
+  type Direction,
+  type Kpi,
+  type KpiAlert,
+  type KpiDashboard,
+  type KpiId,
+  type KpiRatio,
+  type RatioParts,
+  type ThresholdStep,
+  type Unit,
+} from './kpis.ts';
 export {
   DATABASE_HOST_LABEL,
   NODE_REAL_FILESYSTEMS,

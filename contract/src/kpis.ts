@@ -25,6 +25,102 @@ export interface Kpi {
   critical?: number;
   /** Below/above this the on-call is paged at once. */
   page?: number;
+  /**
+   * A success ratio over one counter family, declared here instead of written as rules: kpi/
+   * generates its recording rules (the KPI's series and one ratio per `by` label), their promtool
+   * cases and the rules' entries in the contract (KPI_RECORDING_RULES). Absent: the KPI's rules are
+   * written by hand in kpi/src/recording.ts.
+   */
+  ratio?: KpiRatio;
+  /** An alert on the KPI's own thresholds, generated with its promtool cases (kpi/src/kpi-alerts.ts). */
+  alert?: KpiAlert;
+  /** A dashboard row generated for the KPI: its tile, a chart per breakdown and the ten worst branches. */
+  dashboard?: KpiDashboard;
+}
+
+/**
+ * `series` = `paywatch:<name>:<rate|increase><window>`, e.g. `paywatch:mandate_registration_success_ratio:rate1h`:
+ * the window and function come from the name, so they are written once.
+ */
+export interface KpiRatio {
+  /** The counter family counted (contract/src/families.ts), e.g. `mandate_registrations_total`. */
+  family: string;
+  /** What is counted, in words ("UPI AutoPay and NACH mandate registrations"): alert and panel texts. */
+  counted: string;
+  /** The label telling a success from a failure, and its two values. */
+  outcome: { label: string; success: string; failure: string };
+  /** Counts only these values of one label (e.g. channel nach and upi_autopay); absent: all. */
+  among?: { label: string; values: readonly string[] };
+  /** Labels the KPI is broken down by, each a rule `<label>:<name>:<op>`; `branch` gives the worst-branches table. */
+  by: readonly string[];
+  /** The per-label counts' metric name in `branch_<label>:<count>:<op>` (default: the family's name without `_total`). */
+  count?: string;
+  /** Evaluation interval of the rules' group when it differs from the global one. */
+  interval?: string;
+  /** Why the rule reads the way it does (a comment in the generated rules), e.g. when it is NaN. */
+  note?: string;
+}
+
+export interface KpiAlert {
+  /** The alert's name (and its runbook's, docs/runbooks/<name>.md, written by hand). */
+  name: string;
+  /** How long the KPI must stay past a threshold. */
+  for: string;
+  /** kpi/src/alerts.ts's Team and Category (checked there). */
+  team: string;
+  category: string;
+  /** What it costs the business while it fires. */
+  impact: string;
+  /** Root causes (kpi/src/alerts.ts) that explain it: it is inhibited while they fire. */
+  dependsOn?: readonly string[];
+}
+
+export interface KpiDashboard {
+  /** The dashboard (plugin/scripts/lib/audiences) whose generated KPI rows include it. */
+  audience: 'business' | 'executive' | 'operations';
+  /** The row's title. */
+  row: string;
+}
+
+/** The window functions a generated ratio KPI's series may name. */
+const RATIO_SERIES = /^paywatch:([a-z_]+):(rate|increase)(\d+[smhd])$/;
+
+export interface RatioParts {
+  name: string;
+  fn: 'rate' | 'increase';
+  window: string;
+  /** `rate1h`, `increase1d`: the operations part of every generated rule's name. */
+  op: string;
+}
+
+/** The name, function and window a ratio KPI's series states. */
+export function ratioParts(k: Kpi): RatioParts {
+  const m = RATIO_SERIES.exec(k.series);
+  if (!m) throw new Error(`KPI ${k.id}: a generated ratio's series must read paywatch:<name>:<rate|increase><window>, not ${k.series}`);
+  return { name: m[1]!, fn: m[2] as 'rate' | 'increase', window: m[3]!, op: `${m[2]}${m[3]}` };
+}
+
+/** The window in words, for descriptions: `1h` → "the last hour". */
+export function windowWords(window: string): string {
+  const words: Record<string, string> = {
+    '5m': 'the last 5 minutes',
+    '15m': 'the last 15 minutes',
+    '1h': 'the last hour',
+    '1d': 'the last 24 hours',
+  };
+  return words[window] ?? `the last ${window}`;
+}
+
+/** The rule a generated ratio KPI is broken down by `label` into. */
+export function breakdownSeries(k: Kpi, label: string): string {
+  const { name, op } = ratioParts(k);
+  return `${label}:${name}:${op}`;
+}
+
+export interface KpiRecordingRule {
+  name: string;
+  labels: readonly string[];
+  doc: string;
 }
 
 export const KPIS = [
@@ -218,10 +314,44 @@ export const KPIS = [
     target: 0.95,
     warning: 0.9,
     critical: 0.8,
+    ratio: {
+      family: 'mandate_registrations_total',
+      counted: 'UPI AutoPay and NACH mandate registrations',
+      outcome: { label: 'status', success: 'success', failure: 'failed' },
+      by: ['branch', 'channel'],
+      // Tens per branch per day: a 1-hour window, evaluated every minute.
+      interval: '1m',
+      note: 'The mandate-registration KPI: UPI AutoPay and NACH together. NaN (no alert, grey panel) in an hour without registrations.',
+    },
+    alert: {
+      name: 'MandateRegistrationSuccessLow',
+      for: '15m',
+      team: 'payments',
+      category: 'payments',
+      impact:
+        'New loans cannot be collected by auto-debit: their EMIs fall back to branches and field officers, and more of them go overdue.',
+      dependsOn: ['database'],
+    },
+    dashboard: { audience: 'business', row: 'Mandate registrations' },
   },
 ] as const satisfies readonly Kpi[];
 
 export type KpiId = (typeof KPIS)[number]['id'];
+
+/** The recording rules the KPIs with a declared ratio get (kpi/ generates them): the KPI's series and its breakdowns. */
+export const KPI_RECORDING_RULES: readonly KpiRecordingRule[] = (KPIS as readonly Kpi[]).flatMap((k) => {
+  if (!k.ratio) return [];
+  const { window } = ratioParts(k);
+  const over = windowWords(window).replace(/^the /, '');
+  return [
+    { name: k.series, labels: [], doc: `${k.ratio.counted} that succeeded, ${over}: the KPI and its alert` },
+    ...k.ratio.by.map((label) => ({
+      name: breakdownSeries(k, label),
+      labels: [label],
+      doc: `${k.title.toLowerCase()} by ${label}, ${over}`,
+    })),
+  ];
+});
 
 export function kpi(id: KpiId): Kpi {
   const found = KPIS.find((k) => k.id === id);

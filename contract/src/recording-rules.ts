@@ -4,6 +4,9 @@
 // exactly these labels (promtool). Names follow Prometheus's `level:metric:operations`; the
 // `paywatch` level carries no `branch` or `officer` label.
 //
+// The rules of the KPIs that declare a ratio (contract/src/kpis.ts: KPI_RECORDING_RULES) are not
+// listed here: they follow from the KPI's declaration, and the index adds them to RECORDING_RULES.
+//
 // No imports: the Grafana app (plugin/) may read this file by path.
 
 export interface RecordingRuleContract {
@@ -62,21 +65,6 @@ export const RECORDING_RULES: readonly RecordingRuleContract[] = [
   { name: 'branch_channel:payments:rate5m', labels: ['branch', 'channel', 'status'], doc: 'payments per second by branch and channel' },
   { name: 'officer:field_collections:increase1d', labels: ['branch', 'officer', 'otp'], doc: 'field collections in the last day' },
   { name: 'officer:field_collection_amount_inr:increase1d', labels: ['branch', 'officer'], doc: 'INR collected in the last day' },
-  {
-    name: 'paywatch:mandate_registration_success_ratio:rate1h',
-    labels: [],
-    doc: 'mandate registrations (UPI AutoPay and NACH) that succeeded, last hour: the KPI and its alert',
-  },
-  {
-    name: 'channel:mandate_registration_success_ratio:rate1h',
-    labels: ['channel'],
-    doc: 'mandate registration success by channel (`upi_autopay`, `nach`), last hour',
-  },
-  {
-    name: 'branch:mandate_registration_success_ratio:rate1h',
-    labels: ['branch'],
-    doc: 'mandate registration success by branch, last hour',
-  },
   {
     name: 'paywatch:lms_posting_success_ratio:rate15m',
     labels: [],

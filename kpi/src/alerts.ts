@@ -24,6 +24,9 @@ import {
 import { RFID_READER_SEEN } from './recording.ts';
 import { durationSeconds } from './rules.ts';
 import { serverAlerts } from './alerts-servers.ts';
+import { pct, ratioAlerts } from './kpi-ratios.ts';
+
+export { pct };
 import { paceAlerts } from './pace.ts';
 import { sloAlerts } from './slo.ts';
 
@@ -119,7 +122,6 @@ export const OPERATIONAL_THRESHOLDS = {
 
 const PROBE_FOR = `${OPERATIONAL_THRESHOLDS.probeIntervalSeconds * 2}s`;
 
-export const pct = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
 export const secs = (seconds: number) => (seconds < 1 ? `${seconds * 1000}ms` : `${seconds}s`);
 
 const success = kpi('payment_success_rate');
@@ -131,7 +133,6 @@ const rfid = kpi('rfid_success_rate');
 const queue = kpi('lms_queue_depth');
 const dbConnections = kpi('db_connections_used');
 const failures = kpi('payment_failures_per_hour');
-const mandates = kpi('mandate_registration_success_rate');
 
 export const ALERTS: AlertDefinition[] = [
   {
@@ -435,25 +436,6 @@ export const ALERTS: AlertDefinition[] = [
     dependsOn: ['rfid', 'database'],
   },
   {
-    name: 'MandateRegistrationSuccessLow',
-    category: 'payments',
-    team: 'payments',
-    expr: (t) => `${mandates.series} < ${t}`,
-    for: '15m',
-    dataWindow: '1h',
-    startupGuard: true,
-    levels: [
-      { severity: 'warning', incidentClass: 'Sev3', threshold: mandates.warning },
-      { severity: 'critical', incidentClass: 'Sev2', threshold: mandates.critical! },
-    ],
-    summary: (t) => `Mandate registration success below ${pct(t)}`,
-    description: (t) =>
-      `Only {{ $value | humanizePercentage }} of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold ${pct(t)}, target ${pct(mandates.target)}).`,
-    impact:
-      'New loans cannot be collected by auto-debit: their EMIs fall back to branches and field officers, and more of them go overdue.',
-    dependsOn: ['database'],
-  },
-  {
     name: 'ReconciliationOverdue',
     category: 'reconciliation',
     team: 'finance',
@@ -575,6 +557,8 @@ export function alertExpr(alert: AlertDefinition, threshold: number, level: Aler
     throw new Error(`${alert.name} has a startup guard but no dataWindow: say how long a window of live data it needs`);
   return `(${condition}) unless on () (time() - ${PROMETHEUS_STARTED} < ${durationSeconds(alert.dataWindow)})`;
 }
+// The KPIs that declare an alert in the contract (kpi-ratios.ts), with their thresholds.
+ALERTS.push(...ratioAlerts());
 // The machines and the database server (alerts-servers.ts).
 ALERTS.push(...serverAlerts());
 // The SLOs' burn-rate alerts (slo.ts), generated from the contract's SLOs like the rules they read.

@@ -10,7 +10,6 @@
 
 import {
   BRANCH_COLLECTED_TODAY_INR,
-  MANDATE_REGISTRATIONS_TOTAL,
   BRANCH_DAILY_TARGET_INR,
   DB_CONNECTIONS,
   DB_MAX_CONNECTIONS,
@@ -35,6 +34,7 @@ import {
   POSTGRES_SERIES,
   SELECTORS,
 } from '@paywatch/contract';
+import { ratioRecordingGroups } from './kpi-ratios.ts';
 import { serverRecordingGroups } from './recording-servers.ts';
 
 export interface RecordingRule {
@@ -357,38 +357,6 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
     ],
   },
   {
-    // Mandate registrations are tens per branch per day: a 1-hour window, evaluated every minute.
-    name: 'paywatch.mandates',
-    interval: '1m',
-    rules: [
-      {
-        record: 'branch_channel:mandate_registrations:rate1h',
-        expr: `sum by (branch, channel, status) (rate(${MANDATE_REGISTRATIONS_TOTAL.name}[1h]))`,
-      },
-      {
-        record: 'branch:mandate_registration_success_ratio:rate1h',
-        expr: ratio(
-          'branch_channel:mandate_registrations:rate1h{status="success"}',
-          'branch_channel:mandate_registrations:rate1h',
-          'branch',
-        ),
-      },
-      {
-        record: 'channel:mandate_registration_success_ratio:rate1h',
-        expr: ratio(
-          'branch_channel:mandate_registrations:rate1h{status="success"}',
-          'branch_channel:mandate_registrations:rate1h',
-          'channel',
-        ),
-      },
-      {
-        record: 'paywatch:mandate_registration_success_ratio:rate1h',
-        expr: ratio('branch_channel:mandate_registrations:rate1h{status="success"}', 'branch_channel:mandate_registrations:rate1h', ''),
-        note: 'The mandate-registration KPI: UPI AutoPay and NACH together. NaN (no alert, grey panel) in an hour without registrations.',
-      },
-    ],
-  },
-  {
     name: 'paywatch.database',
     rules: [
       {
@@ -415,6 +383,8 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
   },
 ];
 
+// The KPIs that declare their ratio in the contract (kpi-ratios.ts).
+RECORDING_GROUPS.push(...ratioRecordingGroups());
 // The machines and the database server (recording-servers.ts).
 RECORDING_GROUPS.push(...serverRecordingGroups());
 

@@ -10,6 +10,7 @@ import { SERVER_ALERT_CASES, SERVER_RECORDING_CASES } from './rule-tests-servers
 import { PACE_TEST_FILES } from './pace-tests.ts';
 import { SECURITY_CASES } from './security-tests.ts';
 import { SLO_TEST_FILES } from './slo-tests.ts';
+import { ratioTestFiles } from './kpi-ratios.ts';
 
 export interface Series {
   series: string;
@@ -1237,6 +1238,8 @@ export const RULE_TEST_FILES: TestFile[] = [
   { file: 'maintenance.test.yml', interval: '15m', alertCases: [], recordingCases: [MAINTENANCE_CASE] },
   // The machines and the database server (rule-tests-servers.ts).
   { file: 'alerts-servers.test.yml', interval: '1m', alertCases: SERVER_ALERT_CASES, recordingCases: SERVER_RECORDING_CASES },
+  // The KPIs that declare their ratio and alert in the contract (kpi-ratios.ts).
+  ...ratioTestFiles(),
 ];
 
 function renderLabels(text: string, labels: Record<string, string>): string {

@@ -3,6 +3,7 @@
 // recording rule with its type, labels and meaning. `npm run dashboards` writes it to
 // src/catalogue/metrics.json for the Metrics catalogue page; a Jest test fails when it is stale.
 import { familyMeaning, METRIC_SOURCES, sourceHeading } from '../../../contract/src/families';
+import { KPI_RECORDING_RULES } from '../../../contract/src/kpis';
 import { PORTS } from '../../../contract/src/ports';
 import { RECORDING_RULES, RECORDING_RULES_HEADING } from '../../../contract/src/recording-rules';
 import { SERVER_RECORDING_RULES } from '../../../contract/src/servers';
@@ -30,7 +31,7 @@ export function catalogue(): CatalogueMetric[] {
       source: sourceHeading(source, PORTS),
     }))
   );
-  for (const rule of [...RECORDING_RULES, ...SERVER_RECORDING_RULES]) {
+  for (const rule of [...RECORDING_RULES, ...KPI_RECORDING_RULES, ...SERVER_RECORDING_RULES]) {
     metrics.push({
       name: rule.name,
       type: 'recording rule',

@@ -3,9 +3,10 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { attentionStat, bars, kpiStat, pie, plainStat, row, series, tablePanel } from '../panels';
 import { UIDS, base, PER_MINUTE } from './common';
+import { withKpiRows } from '../kpi-rows';
 
 export function business(): dashboard.Dashboard {
-  return base(
+  const top = base(
     UIDS.business,
     'Paywatch · Business metrics',
     'Success rate, volume by channel, daily revenue, failure reasons, reconciliation and exceptions, all branches.',
@@ -142,30 +143,9 @@ export function business(): dashboard.Dashboard {
         ],
         span: 12,
       })
-    )
-    .withRow(row('Mandate registrations'))
-    .withPanel(kpiStat('mandate_registration_success_rate', { span: 6 }))
-    .withPanel(
-      series({
-        title: 'Mandate registration success by channel',
-        description:
-          'Share of UPI AutoPay and NACH mandate registrations that succeeded, per channel (last hour); bands are the KPI thresholds.',
-        unit: 'percentunit',
-        kpi: 'mandate_registration_success_rate',
-        queries: [{ expr: 'channel:mandate_registration_success_ratio:rate1h', legend: '{{channel}}' }],
-        span: 9,
-      })
-    )
-    .withPanel(
-      tablePanel({
-        title: 'Branches with the lowest mandate registration success',
-        description: 'The ten branches whose UPI AutoPay and NACH registrations succeeded least in the last hour.',
-        queries: [{ expr: 'bottomk(10, branch:mandate_registration_success_ratio:rate1h)', legend: '{{branch}}' }],
-        columns: { branch: 'Branch', Value: 'Success (last hour)' },
-        overrides: [{ column: 'Success (last hour)', kpi: 'mandate_registration_success_rate' }],
-        span: 9,
-      })
-    )
+    );
+  // The rows of the KPIs that declare this dashboard in the contract (kpi-rows.ts), e.g. mandate registrations.
+  return withKpiRows(top, 'business')
     .withRow(row('Reconciliation and exceptions'))
     .withPanel(
       plainStat({
