@@ -2,7 +2,7 @@
 // confirmed yet. Officers carry their branch on every series (the scope proxy filters on both).
 import { FIELD_COLLECTIONS_TOTAL, FIELD_COLLECTIONS_UNCONFIRMED, FIELD_COLLECTION_AMOUNT_TOTAL } from '@paywatch/contract';
 import { counterFor, gaugeFor } from './core/exposition.ts';
-import { label, num, OFFICERS_VIEW, startingLabelSets, type Collector } from './core/collector.ts';
+import { eachRow, label, num, OFFICERS_VIEW, startingLabelSets, type Collector } from './core/collector.ts';
 
 export function collectionsCollector(): Collector {
   const collections = counterFor(FIELD_COLLECTIONS_TOTAL);
@@ -22,12 +22,19 @@ export function collectionsCollector(): Collector {
       // Counted once each (in commit order, or by collected_at). An officer with no collections has
       // no series until their first one: series exist exactly for what the rows say, before and
       // after a restart alike.
-      const collected = await db.query(
+      // Only the labels and numbers are kept of each row (the totals stream through a cursor).
+      const collected: Array<{ labels: [string, string, string]; n: number; paise: number }> = [];
+      await eachRow(
+        db,
+        window,
         `SELECT branch, officer, otp_status, count(*) AS n,
                 coalesce(sum(amount_inr * 100) FILTER (WHERE otp_status = 'verified'), 0)::int8 AS paise
          FROM paywatch.field_collections
          WHERE ${window.counted('paywatch.field_collections', 'collected_at')}
          GROUP BY branch, officer, otp_status`,
+        [],
+        (row) =>
+          collected.push({ labels: [label(row.branch), label(row.officer), label(row.otp_status)], n: num(row.n), paise: num(row.paise) }),
       );
       // Awaiting branch confirmation: by the partial index on unconfirmed verified collections.
       const waiting = await db.query(
@@ -39,12 +46,9 @@ export function collectionsCollector(): Collector {
       const officers = await startingLabelSets(db, window, 'officers');
       return () => {
         for (const labels of officers) unconfirmed.set(labels, 0);
-        for (const row of collected.rows) {
-          const branch = label(row.branch);
-          const officer = label(row.officer);
-          const otp = label(row.otp_status);
-          collections.add([branch, officer, otp], num(row.n));
-          if (otp === 'verified') amount.add([branch, officer], num(row.paise));
+        for (const { labels, n, paise } of collected) {
+          collections.add(labels, n);
+          if (labels[2] === 'verified') amount.add([labels[0], labels[1]], paise);
         }
         unconfirmed.replace(
           waiting.rows.map((row) => ({ labels: [label(row.branch), label(row.officer)], value: num(row.n) })),

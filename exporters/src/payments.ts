@@ -12,7 +12,7 @@ import {
   PAYMENT_PROCESSING_SECONDS,
 } from '@paywatch/contract';
 import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor } from './core/exposition.ts';
-import { label, num, type Collector } from './core/collector.ts';
+import { eachRow, label, num, type Collector } from './core/collector.ts';
 
 export const PROCESSING_BUCKETS = PAYMENT_PROCESSING_SECONDS.buckets;
 
@@ -71,7 +71,23 @@ export function paymentsCollector(): Collector {
       // Payments made terminal since the previous poll (in commit order, by the recorded_xid
       // index; or by the completed_at index), grouped in SQL. Money is summed in paise as exact
       // integers (numeric, checked below) so the counters stay exact however many polls add up.
-      const terminal = await db.query(
+      // Everything is checked as it is read, before anything is applied: the applier below cannot
+      // fail half-way, so a poll counts all of its rows or none. Only what the applier needs is
+      // kept of each row (on the first poll, the totals stream through a cursor).
+      const counted: Array<{
+        branch: string;
+        channel: string;
+        status: string;
+        reason: string;
+        n: number;
+        paise: number;
+        todayPaise: number;
+        buckets: number[];
+        seconds: number;
+      }> = [];
+      await eachRow(
+        db,
+        window,
         `SELECT branch, channel, status, failure_reason, refusal,
                 count(*) AS n,
                 coalesce(sum(round(amount_inr * 100)) FILTER (WHERE status = 'success'), 0)::text AS paise,
@@ -87,6 +103,30 @@ export function paymentsCollector(): Collector {
                  AND (completed_at IS NOT NULL OR status IS DISTINCT FROM 'pending')) p
          GROUP BY branch, channel, status, failure_reason, refusal`,
         [window.todayStart],
+        (row) => {
+          const n = num(row.n);
+          if (row.refusal) {
+            window.refuse(PAYMENTS_VIEW, label(row.refusal), n);
+            return;
+          }
+          const paise = Number(row.paise);
+          const todayPaise = Number(row.today_paise);
+          if (!Number.isSafeInteger(paise) || !Number.isSafeInteger(todayPaise) || paise < 0 || todayPaise < 0) {
+            window.refuse(PAYMENTS_VIEW, 'amount_overflow', n);
+            return;
+          }
+          counted.push({
+            branch: label(row.branch),
+            channel: label(row.channel),
+            status: label(row.status),
+            reason: label(row.failure_reason) || 'unknown',
+            n,
+            paise,
+            todayPaise,
+            buckets: bucketValues(row, PROCESSING_BUCKETS),
+            seconds: num(row.seconds),
+          });
+        },
       );
       // In-flight payments, by the partial index on pending payments.
       const inFlight = await db.query(
@@ -101,46 +141,10 @@ export function paymentsCollector(): Collector {
       // The contract's branches start at 0 on every channel and status (read on the first poll only).
       const branches = window.baseline ? (await db.query<{ branch: unknown }>('SELECT branch FROM paywatch.branches')).rows : [];
 
-      // Everything is checked here, before anything is applied: the applier below cannot fail
-      // half-way, so a poll counts all of its rows or none.
-      const counted: Array<{
-        branch: string;
-        channel: string;
-        status: string;
-        reason: string;
-        n: number;
-        paise: number;
-        todayPaise: number;
-        row: Record<string, unknown>;
-      }> = [];
-      for (const row of terminal.rows) {
-        const n = num(row.n);
-        if (row.refusal) {
-          window.refuse(PAYMENTS_VIEW, label(row.refusal), n);
-          continue;
-        }
-        const paise = Number(row.paise);
-        const todayPaiseValue = Number(row.today_paise);
-        if (!Number.isSafeInteger(paise) || !Number.isSafeInteger(todayPaiseValue) || paise < 0 || todayPaiseValue < 0) {
-          window.refuse(PAYMENTS_VIEW, 'amount_overflow', n);
-          continue;
-        }
-        counted.push({
-          branch: label(row.branch),
-          channel: label(row.channel),
-          status: label(row.status),
-          reason: label(row.failure_reason) || 'unknown',
-          n,
-          paise,
-          todayPaise: todayPaiseValue,
-          row,
-        });
-      }
-
       return () => {
         if (window.newDay) todayPaise = new Map();
         for (const row of branches) startBranch(label(row.branch));
-        for (const { branch, channel, status, reason, n, paise, todayPaise: today, row } of counted) {
+        for (const { branch, channel, status, reason, n, paise, todayPaise: today, buckets, seconds } of counted) {
           startBranch(branch);
           payments.add([branch, channel, status], n);
           if (status === 'success') {
@@ -149,7 +153,7 @@ export function paymentsCollector(): Collector {
           } else {
             failures.add([branch, channel, reason], n);
           }
-          processing.add([channel], bucketValues(row, PROCESSING_BUCKETS), n, num(row.seconds));
+          processing.add([channel], buckets, n, seconds);
         }
         pending.replace(
           inFlight.rows.map((row) => ({ labels: [label(row.branch), label(row.channel)], value: num(row.n) })),

@@ -5,11 +5,22 @@ import { test } from 'node:test';
 import type { PollWindow, Queryable } from '../src/core/collector.ts';
 import { paymentsCollector } from '../src/payments.ts';
 
-/** A database stub answering the payments collector's three queries with the given terminal rows. */
+/**
+ * A database stub answering the payments collector's queries with the given terminal rows (on the
+ * first poll they are read through a cursor: DECLARE, then FETCH until a short batch).
+ */
 function stub(terminal: Array<Record<string, unknown>>): Queryable {
+  let declared: Array<Record<string, unknown>> = [];
   return {
     async query<R>(text: string) {
-      if (text.includes('FROM paywatch.payments') && text.includes('AS refusal')) return { rows: terminal as R[] };
+      const terminalQuery = text.includes('FROM paywatch.payments') && text.includes('AS refusal');
+      if (terminalQuery && text.startsWith('DECLARE')) declared = terminal;
+      else if (terminalQuery) return { rows: terminal as R[] };
+      else if (text.startsWith('FETCH')) {
+        const rows = declared;
+        declared = [];
+        return { rows: rows as R[] };
+      }
       return { rows: [] as R[] };
     },
   };

@@ -71,6 +71,40 @@ export interface Collector {
   inspect?(db: Queryable, log: (line: string) => void): Promise<void>;
 }
 
+/** Rows fetched at a time when the totals are loaded through a cursor. */
+const TOTALS_BATCH_ROWS = 2000;
+let cursors = 0;
+
+/**
+ * Runs a poll's query and hands its rows to `take`. On the first poll (the totals: a row per
+ * series, ~100k rows on a production database) the rows come through a cursor, a batch at a
+ * time, and each batch is dropped once taken: the process never holds every row object at once
+ * (that peak is what grew the payments exporter's heap for good). `take` keeps what it needs in a
+ * compact form; it must not apply anything (a poll applies all or nothing, after every query).
+ */
+export async function eachRow<R extends Record<string, unknown> = Record<string, unknown>>(
+  db: Queryable,
+  window: Pick<PollWindow, 'baseline'>,
+  text: string,
+  values: unknown[],
+  take: (row: R) => void,
+): Promise<void> {
+  if (!window.baseline) {
+    for (const row of (await db.query<R>(text, values)).rows) take(row);
+    return;
+  }
+  const cursor = `paywatch_totals_${++cursors}`;
+  // The whole result is wanted: plan for it, not for the first rows (a cursor's default).
+  await db.query('SET LOCAL cursor_tuple_fraction = 1');
+  await db.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${text}`, values);
+  for (;;) {
+    const { rows } = await db.query<R>(`FETCH ${TOTALS_BATCH_ROWS} FROM ${cursor}`);
+    for (const row of rows) take(row);
+    if (rows.length < TOTALS_BATCH_ROWS) break;
+  }
+  await db.query(`CLOSE ${cursor}`);
+}
+
 /** A pg int8/numeric/text column as a number. */
 export function num(value: unknown): number {
   if (value === null || value === undefined) return 0;

@@ -3,10 +3,13 @@
 // Why not prom-client's Counter/Gauge/Histogram for these: the values come from SQL aggregates
 // (a histogram arrives as per-bucket counts, which prom-client's Histogram cannot take), and at
 // production scale the payments exporter carries ~100k series (500 branches x 30 officers x OTP
-// outcomes). Rendering that many series on every scrape is what would make scrapes slow, so each
-// series keeps its rendered `name{labels}` prefix, and the exporter renders the whole text once per
-// poll and serves that cached text to every scrape. prom-client still provides the exporter's own
-// health metrics and the default process metrics (see exporter.ts).
+// outcomes). prom-client keeps an object per series with a label object and a hash string, and
+// renders every series on every scrape: that is what made the payments exporter big (~290 MiB)
+// and its scrapes slow. Here a series is one rendered label string (`{branch="BR0001",...}`, also
+// the lookup key) and its numbers in a Float64Array; the exposition text is rendered once per
+// poll, by chunks of series (only the chunks whose values changed), and every scrape writes those
+// cached buffers. prom-client still provides the exporter's own health metrics and the default
+// process metrics (see exporter.ts).
 
 import type { MetricFamily, MetricType } from '@paywatch/contract';
 
@@ -27,178 +30,187 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-function renderLabels(names: readonly string[], values: readonly string[], extra?: string): string {
-  const parts = names.map((name, i) => `${name}="${escapeLabelValue(values[i] ?? '')}"`);
-  if (extra) parts.push(extra);
-  return parts.length ? `{${parts.join(',')}}` : '';
+/**
+ * `{name="value",...}` (or '' without labels), built with one join so the string is flat: it is
+ * kept for the life of the series, as its lookup key and as its rendered labels.
+ */
+function renderLabels(names: readonly string[], values: readonly string[]): string {
+  if (!names.length) return '';
+  const parts: string[] = ['{'];
+  for (let i = 0; i < names.length; i++) parts.push(i ? ',' : '', names[i]!, '="', escapeLabelValue(values[i] ?? ''), '"');
+  parts.push('}');
+  return parts.join('');
+}
+
+/** A series' rendered labels with one more label (a histogram's `le`). */
+function withLabel(block: string, extra: string): string {
+  return block ? `${block.slice(0, -1)},${extra}}` : `{${extra}}`;
 }
 
 /** Series per cached chunk of rendered text: a poll re-renders only the chunks whose series changed. */
-const CHUNK_SERIES = 64;
+const CHUNK_SERIES = 32;
 
-interface Entry<V> {
-  labels: string[];
-  value: V;
-  /** `name{labels}`, rendered once. */
-  prefix: string;
-  /** This series' rendered lines, until its value changes. */
-  text?: string;
-  chunk: number;
-}
-
-abstract class Family<V> {
-  private readonly index = new Map<string, Entry<V>>();
-  private readonly ordered: Entry<V>[] = [];
+abstract class Family {
+  /** Rendered labels → series number. */
+  private index = new Map<string, number>();
+  /** Each series' rendered labels, by series number (the same strings as the index's keys). */
+  private labelBlocks: string[] = [];
+  /** `width` numbers per series, by series number. */
+  protected values: Float64Array;
   private chunks: Buffer[] = [];
   private readonly dirty = new Set<number>();
   private headerBuffer?: Buffer;
+  /** The header and every chunk, joined at the last render. */
+  private whole?: Buffer;
 
   constructor(
     readonly name: string,
     readonly type: MetricType,
     readonly help: string,
     readonly labelNames: readonly string[],
-  ) {}
+    /** Numbers per series: 1, or a histogram's buckets plus count and sum. */
+    protected readonly width: number,
+    /** A new series' first number. */
+    private readonly initial: number,
+  ) {
+    this.values = new Float64Array(64 * width).fill(initial);
+  }
 
+  /** The rendered labels of a label set: the key a series is found by. */
   protected key(labels: readonly string[]): string {
-    return labels.join('\u0000');
-  }
-
-  protected find(labels: readonly string[]): Entry<V> | undefined {
-    return this.index.get(this.key(labels));
-  }
-
-  protected entry(labels: readonly string[], initial: () => V): Entry<V> {
     if (labels.length !== this.labelNames.length) {
       throw new Error(`${this.name} takes labels ${this.labelNames.join(', ')}, got ${labels.length} values`);
     }
+    return renderLabels(this.labelNames, labels);
+  }
+
+  /** The series number of a label set, or -1. */
+  protected find(labels: readonly string[]): number {
+    return this.index.get(this.key(labels)) ?? -1;
+  }
+
+  /** The series number of a label set, the series created (at its initial value) if new. */
+  protected series(labels: readonly string[]): number {
     const key = this.key(labels);
     let found = this.index.get(key);
-    if (!found) {
-      found = {
-        labels: [...labels],
-        value: initial(),
-        prefix: `${this.name}${renderLabels(this.labelNames, labels)}`,
-        chunk: Math.floor(this.ordered.length / CHUNK_SERIES),
-      };
+    if (found === undefined) {
+      found = this.labelBlocks.length;
+      if ((found + 1) * this.width > this.values.length) {
+        const grown = new Float64Array(this.values.length * 2).fill(this.initial);
+        grown.set(this.values);
+        this.values = grown;
+      }
       this.index.set(key, found);
-      this.ordered.push(found);
-      this.dirty.add(found.chunk);
+      this.labelBlocks.push(key);
+      this.dirty.add(Math.floor(found / CHUNK_SERIES));
     }
     return found;
   }
 
-  /** The series' value changed: its text and its chunk are rendered again at the next render. */
-  protected changed(entry: Entry<V>): void {
-    entry.text = undefined;
-    this.dirty.add(entry.chunk);
+  /** A series' numbers changed: its chunk is rendered again at the next render. */
+  protected changed(series: number): void {
+    this.dirty.add(Math.floor(series / CHUNK_SERIES));
   }
 
-  /** Drops series; the rest are renumbered into chunks (rare: readers removed, a target gone). */
-  protected remove(keys: Set<string>): void {
-    if (!keys.size) return;
-    for (const key of keys) this.index.delete(key);
-    const kept = this.ordered.filter((entry) => this.index.get(this.key(entry.labels)) === entry);
-    this.ordered.length = 0;
-    kept.forEach((entry, i) => {
-      entry.chunk = Math.floor(i / CHUNK_SERIES);
-      this.ordered.push(entry);
-    });
+  /** Drops the series not kept; the rest are renumbered (rare: readers removed, a target gone). */
+  protected retain(keep: (series: number) => boolean): void {
+    const blocks: string[] = [];
+    const values = new Float64Array(Math.max(64, this.labelBlocks.length) * this.width).fill(this.initial);
+    this.index = new Map();
+    for (let i = 0; i < this.labelBlocks.length; i++) {
+      if (!keep(i)) continue;
+      values.set(this.values.subarray(i * this.width, (i + 1) * this.width), blocks.length * this.width);
+      this.index.set(this.labelBlocks[i]!, blocks.length);
+      blocks.push(this.labelBlocks[i]!);
+    }
+    this.labelBlocks = blocks;
+    this.values = values;
     this.chunks = [];
-    for (let chunk = 0; chunk * CHUNK_SERIES < this.ordered.length; chunk++) this.dirty.add(chunk);
-  }
-
-  protected *all(): Iterable<[string, Entry<V>]> {
-    yield* this.index;
+    for (let chunk = 0; chunk * CHUNK_SERIES < blocks.length; chunk++) this.dirty.add(chunk);
   }
 
   get size(): number {
-    return this.index.size;
+    return this.labelBlocks.length;
   }
 
-  /** Every series as labels (by name) and value, for tests and tools. */
-  entries(): Array<{ labels: Record<string, string>; value: V }> {
-    return this.ordered.map(({ labels, value }) => ({
-      labels: Object.fromEntries(this.labelNames.map((name, i) => [name, labels[i] ?? ''])),
-      value,
-    }));
-  }
-
-  protected abstract renderSeries(entry: Entry<V>): string;
+  /** One series' lines: `name{labels} value\n`. */
+  protected abstract renderSeries(block: string, series: number): string;
 
   /**
-   * The family's exposition as buffers: the header, then one buffer per chunk of series. Only the
-   * chunks with a changed series are rendered again, and in them only the changed series; at
-   * 100k series a poll that changed a few hundred re-renders a few hundred.
+   * The family's exposition, as one buffer (in a list) that a scrape writes as is. Only the chunks with a changed
+   * series are rendered again (at 100k series a poll that changed a few hundred re-renders a few
+   * hundred chunks of 32), then joined with the unchanged ones: one copy per poll, none per scrape.
    */
   render(): Buffer[] {
+    if (this.whole && !this.dirty.size) return [this.whole];
     this.headerBuffer ??= Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`);
     for (const chunk of this.dirty) {
-      const parts: string[] = [];
-      const end = Math.min(this.ordered.length, (chunk + 1) * CHUNK_SERIES);
-      for (let i = chunk * CHUNK_SERIES; i < end; i++) {
-        const entry = this.ordered[i]!;
-        parts.push((entry.text ??= this.renderSeries(entry)));
-      }
-      this.chunks[chunk] = Buffer.from(parts.join(''));
+      let text = '';
+      const end = Math.min(this.labelBlocks.length, (chunk + 1) * CHUNK_SERIES);
+      for (let i = chunk * CHUNK_SERIES; i < end; i++) text += this.renderSeries(this.labelBlocks[i]!, i);
+      this.chunks[chunk] = Buffer.from(text);
     }
     this.dirty.clear();
-    this.chunks.length = Math.ceil(this.ordered.length / CHUNK_SERIES);
-    return [this.headerBuffer, ...this.chunks];
+    this.chunks.length = Math.ceil(this.labelBlocks.length / CHUNK_SERIES);
+    this.whole = Buffer.concat([this.headerBuffer, ...this.chunks]);
+    return [this.whole];
   }
 }
 
 /** A counter fed by deltas (rows newer than the watermark) on top of a baseline (rows up to it). */
-export class CounterFamily extends Family<number> {
+export class CounterFamily extends Family {
   /**
    * `scale`: the counter is kept in integer units of 1/scale (money in paise: scale 100) so that
-   * adding deltas poll after poll stays exact; it is exported divided by scale.
+   * adding deltas poll after poll stays exact (doubles are exact integers up to 2^53); it is
+   * exported divided by scale.
    */
-  constructor(
-    name: string,
-    help: string,
-    labelNames: readonly string[],
-    readonly scale = 1,
-  ) {
+  readonly scale: number;
+
+  constructor(name: string, help: string, labelNames: readonly string[], scale = 1) {
     if (!name.endsWith('_total')) throw new Error(`counter ${name} must end in _total`);
-    super(name, 'counter', help, labelNames);
+    super(name, 'counter', help, labelNames, 1, 0);
+    this.scale = scale;
   }
 
   /** Adds `amount` units (of 1/scale). */
   add(labels: readonly string[], amount: number): void {
     if (amount < 0) throw new Error(`${this.name} cannot decrease (got ${amount})`);
-    const entry = this.entry(labels, () => 0);
+    const series = this.series(labels);
     if (amount === 0) return;
-    entry.value += amount;
-    this.changed(entry);
+    this.values[series]! += amount;
+    this.changed(series);
   }
 
   /** The exported value. */
   get(labels: readonly string[]): number | undefined {
-    const value = this.find(labels)?.value;
-    return value === undefined ? undefined : value / this.scale;
+    const series = this.find(labels);
+    return series < 0 ? undefined : this.values[series]! / this.scale;
   }
 
-  protected renderSeries(entry: Entry<number>): string {
-    return `${entry.prefix} ${formatValue(entry.value / this.scale)}\n`;
+  protected renderSeries(block: string, series: number): string {
+    return `${this.name}${block} ${formatValue(this.values[series]! / this.scale)}\n`;
   }
 }
 
 /** A gauge that each poll replaces as a whole. */
-export class GaugeFamily extends Family<number> {
+export class GaugeFamily extends Family {
   constructor(name: string, help: string, labelNames: readonly string[]) {
-    super(name, 'gauge', help, labelNames);
+    super(name, 'gauge', help, labelNames, 1, NaN);
   }
 
   set(labels: readonly string[], value: number): void {
-    const entry = this.entry(labels, () => NaN);
-    if (Object.is(entry.value, value)) return;
-    entry.value = value;
-    this.changed(entry);
+    this.setSeries(this.series(labels), value);
+  }
+
+  private setSeries(series: number, value: number): void {
+    if (Object.is(this.values[series], value)) return;
+    this.values[series] = value;
+    this.changed(series);
   }
 
   get(labels: readonly string[]): number | undefined {
-    return this.find(labels)?.value;
+    const series = this.find(labels);
+    return series < 0 ? undefined : this.values[series];
   }
 
   /**
@@ -207,22 +219,23 @@ export class GaugeFamily extends Family<number> {
    * reader removed from the table disappears).
    */
   replace(rows: Iterable<{ labels: readonly string[]; value: number }>, { keepAtZero }: { keepAtZero: boolean }): void {
-    const seen = new Set<string>();
+    const given: number[] = [];
     for (const row of rows) {
-      this.set(row.labels, row.value);
-      seen.add(this.key(row.labels));
+      const series = this.series(row.labels);
+      this.setSeries(series, row.value);
+      given.push(series);
     }
-    const gone = new Set<string>();
-    for (const [key, entry] of this.all()) {
-      if (seen.has(key)) continue;
-      if (keepAtZero) this.set(entry.labels, 0);
-      else gone.add(key);
+    const seen = new Uint8Array(this.size);
+    for (const series of given) seen[series] = 1;
+    if (keepAtZero) {
+      for (let series = 0; series < seen.length; series++) if (!seen[series]) this.setSeries(series, 0);
+    } else if (seen.includes(0)) {
+      this.retain((series) => seen[series] === 1);
     }
-    this.remove(gone);
   }
 
-  protected renderSeries(entry: Entry<number>): string {
-    return `${entry.prefix} ${formatValue(entry.value)}\n`;
+  protected renderSeries(block: string, series: number): string {
+    return `${this.name}${block} ${formatValue(this.values[series]!)}\n`;
   }
 }
 
@@ -234,7 +247,7 @@ export interface HistogramValue {
 }
 
 /** A histogram fed with per-bucket counts computed in SQL. */
-export class HistogramFamily extends Family<HistogramValue> {
+export class HistogramFamily extends Family {
   private readonly bucketLabels: string[];
 
   constructor(
@@ -243,32 +256,38 @@ export class HistogramFamily extends Family<HistogramValue> {
     labelNames: readonly string[],
     readonly buckets: readonly number[],
   ) {
-    super(name, 'histogram', help, labelNames);
-    this.bucketLabels = buckets.map((bound) => `le="${formatValue(bound)}"`);
+    // Per series: the cumulative bucket counts, then the count (the +Inf bucket), then the sum.
+    super(name, 'histogram', help, labelNames, buckets.length + 2, 0);
+    this.bucketLabels = [...buckets.map((bound) => `le="${formatValue(bound)}"`), 'le="+Inf"'];
   }
 
   /** Adds observations: `cumulative[i]` of them were <= buckets[i]; `count` in all, summing to `sum`. */
   add(labels: readonly string[], cumulative: readonly number[], count: number, sum: number): void {
-    const entry = this.entry(labels, () => ({ buckets: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    const series = this.series(labels);
     if (count === 0) return;
-    for (let i = 0; i < this.buckets.length; i++) entry.value.buckets[i]! += cumulative[i] ?? 0;
-    entry.value.count += count;
-    entry.value.sum += sum;
-    this.changed(entry);
+    const at = series * this.width;
+    const n = this.buckets.length;
+    for (let i = 0; i < n; i++) this.values[at + i]! += cumulative[i] ?? 0;
+    this.values[at + n]! += count;
+    this.values[at + n + 1]! += sum;
+    this.changed(series);
   }
 
   get(labels: readonly string[]): HistogramValue | undefined {
-    return this.find(labels)?.value;
+    const series = this.find(labels);
+    if (series < 0) return undefined;
+    const at = series * this.width;
+    const n = this.buckets.length;
+    return { buckets: [...this.values.subarray(at, at + n)], count: this.values[at + n]!, sum: this.values[at + n + 1]! };
   }
 
-  protected renderSeries({ labels, value }: Entry<HistogramValue>): string {
+  protected renderSeries(block: string, series: number): string {
+    const at = series * this.width;
+    const n = this.buckets.length;
     let text = '';
-    for (let i = 0; i < this.buckets.length; i++) {
-      text += `${this.name}_bucket${renderLabels(this.labelNames, labels, this.bucketLabels[i])} ${value.buckets[i]}\n`;
-    }
-    text += `${this.name}_bucket${renderLabels(this.labelNames, labels, 'le="+Inf"')} ${value.count}\n`;
-    text += `${this.name}_sum${renderLabels(this.labelNames, labels)} ${formatValue(value.sum)}\n`;
-    text += `${this.name}_count${renderLabels(this.labelNames, labels)} ${value.count}\n`;
+    for (let i = 0; i <= n; i++) text += `${this.name}_bucket${withLabel(block, this.bucketLabels[i]!)} ${this.values[at + i]}\n`;
+    text += `${this.name}_sum${block} ${formatValue(this.values[at + n + 1]!)}\n`;
+    text += `${this.name}_count${block} ${this.values[at + n]}\n`;
     return text;
   }
 }
@@ -276,8 +295,8 @@ export class HistogramFamily extends Family<HistogramValue> {
 export type AnyFamily = CounterFamily | GaugeFamily | HistogramFamily;
 
 /**
- * The text exposition of the families, in order, as buffers to write one after the other
- * (re-rendering only what changed, and never copying the unchanged text into one big buffer).
+ * The text exposition of the families, in order, as buffers (one per family) to write one after
+ * the other; only what changed since the last render is rendered again.
  */
 export function renderFamilies(families: readonly AnyFamily[]): Buffer[] {
   return families.flatMap((family) => family.render());
