@@ -27,7 +27,7 @@ import {
 import { redact } from '@paywatch/database';
 import type { Collector, PollWindow, Queryable, ViewRequirement } from './collector.ts';
 import { ConfigError, resolveOptions, type ExporterName, type ExporterOptions, type ResolvedOptions } from './config.ts';
-import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor, renderFamilies } from './exposition.ts';
+import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor, renderFamilies, renderFamiliesInTurns } from './exposition.ts';
 
 /** The IST business day: the contract's "today" for collections and targets. IST has no DST. */
 export const BUSINESS_TIME_ZONE = 'Asia/Kolkata';
@@ -391,7 +391,8 @@ export async function runExporter(
     if (next && !behind) snapshot = next;
     watermark = window.to;
     today = window.today;
-    cached = renderFamilies(families);
+    // Polls run one at a time: nothing changes the families while they render in turns.
+    cached = await renderFamiliesInTurns(families);
     const seconds = (performance.now() - started) / 1000;
     pollDuration.observe(labels, seconds);
     polls++;

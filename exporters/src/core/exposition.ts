@@ -60,8 +60,6 @@ abstract class Family {
   private chunks: Buffer[] = [];
   private readonly dirty = new Set<number>();
   private headerBuffer?: Buffer;
-  /** The header and every chunk, joined at the last render. */
-  private whole?: Buffer;
 
   constructor(
     readonly name: string,
@@ -137,23 +135,31 @@ abstract class Family {
   protected abstract renderSeries(block: string, series: number): string;
 
   /**
-   * The family's exposition, as one buffer (in a list) that a scrape writes as is. Only the chunks with a changed
-   * series are rendered again (at 100k series a poll that changed a few hundred re-renders a few
-   * hundred chunks of 32), then joined with the unchanged ones: one copy per poll, none per scrape.
+   * Renders up to `most` of the chunks whose series changed (at 100k series a poll that changed a
+   * few hundred re-renders a few hundred chunks of 32); true when none is left to render.
    */
-  render(): Buffer[] {
-    if (this.whole && !this.dirty.size) return [this.whole];
-    this.headerBuffer ??= Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`);
+  renderChanged(most = Infinity): boolean {
+    let rendered = 0;
     for (const chunk of this.dirty) {
+      if (rendered++ >= most) return false;
       let text = '';
       const end = Math.min(this.labelBlocks.length, (chunk + 1) * CHUNK_SERIES);
       for (let i = chunk * CHUNK_SERIES; i < end; i++) text += this.renderSeries(this.labelBlocks[i]!, i);
       this.chunks[chunk] = Buffer.from(text);
+      this.dirty.delete(chunk);
     }
-    this.dirty.clear();
+    return true;
+  }
+
+  /**
+   * The family's exposition as buffers: the header, then one buffer per chunk of series (a new
+   * list each time: a scrape keeps writing the list it took while the next poll renders).
+   */
+  render(): Buffer[] {
+    this.renderChanged();
+    this.headerBuffer ??= Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`);
     this.chunks.length = Math.ceil(this.labelBlocks.length / CHUNK_SERIES);
-    this.whole = Buffer.concat([this.headerBuffer, ...this.chunks]);
-    return [this.whole];
+    return [this.headerBuffer, ...this.chunks];
   }
 }
 
@@ -295,11 +301,27 @@ export class HistogramFamily extends Family {
 export type AnyFamily = CounterFamily | GaugeFamily | HistogramFamily;
 
 /**
- * The text exposition of the families, in order, as buffers (one per family) to write one after
- * the other; only what changed since the last render is rendered again.
+ * The text exposition of the families, in order, as buffers to write one after the other
+ * (re-rendering only what changed, and never copying the unchanged text into one big buffer:
+ * at 7 MiB that copy cost more than the rendering).
  */
 export function renderFamilies(families: readonly AnyFamily[]): Buffer[] {
   return families.flatMap((family) => family.render());
+}
+
+/** Chunks rendered between two turns of the event loop. */
+const CHUNKS_PER_TURN = 48;
+
+/**
+ * renderFamilies() in slices of a few milliseconds, letting scrapes through between them (they
+ * get the previous poll's buffers until this resolves): a poll that changed many series must not
+ * hold a scrape back for the whole rendering. Nothing may change the families meanwhile.
+ */
+export async function renderFamiliesInTurns(families: readonly AnyFamily[]): Promise<Buffer[]> {
+  for (const family of families) {
+    while (!family.renderChanged(CHUNKS_PER_TURN)) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return renderFamilies(families);
 }
 
 /** SQL select-list items counting rows whose `expression` is <= each bucket bound (cumulative). */
