@@ -197,8 +197,18 @@ export async function startApi(context: ApiContext, options: { host: string; por
   const paymentLimiter = new RateLimiter(3, 10_000);
   const loginLimiter = new RateLimiter(5, 60_000);
   const suspicion = new SuspicionDetector();
-  /** Who is asking: the TCP peer (a deployment behind a proxy would read its forwarded-for header). */
-  const clientOf = (request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown';
+  /**
+   * Who is asking: the first X-Forwarded-For address when there is one (the portal sits behind a
+   * load balancer that names each customer's address; the simulator's traffic sets it per
+   * customer, so a thousand customers each mistyping their own password are not one client walking
+   * a list of users), else the TCP peer. A real deployment would trust the header only from its
+   * own proxies.
+   */
+  const clientOf = (request: IncomingMessage) => {
+    const forwarded = request.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    return first || (request.socket.remoteAddress ?? 'unknown');
+  };
   let requestCounter = 0;
 
   /** Holds a pooled connection for the simulated database time of the request, then runs `work`. */

@@ -308,6 +308,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   }
 }
 
+/** A customer's own address (10.x.y.z, stable per customer), as the portal's load balancer would forward it. */
+function customerAddress(user: string): string {
+  let hash = 2166136261;
+  for (let i = 0; i < user.length; i++) hash = Math.imul(hash ^ user.charCodeAt(i), 16777619);
+  return `10.${(hash >>> 16) & 255}.${(hash >>> 8) & 255}.${hash & 255}`;
+}
+
 interface TrafficOptions {
   url: string;
   seed: number;
@@ -321,8 +328,11 @@ interface TrafficOptions {
 
 /**
  * The portal's other traffic: loan look-ups and logins at the model's rhythm (a share of apiRate
- * at peak), a few wrong passwords, now and then someone hammering the login (rate limited), and a
- * health check every 5 s. Bounded in flight so a slow database cannot pile requests up.
+ * at peak), a few wrong passwords, now and then a customer mistyping their password twice, and a
+ * health check every 5 s. Each customer comes from an address of their own (X-Forwarded-For), as
+ * through the portal's load balancer. A healthy business's traffic: no attack patterns, failed
+ * logins far under the security alert's 5 a minute (the attacks are for tests and scenarios).
+ * Bounded in flight so a slow database cannot pile requests up.
  */
 async function startTraffic(options: TrafficOptions): Promise<void> {
   if (options.apiRate <= 0) return;
@@ -339,7 +349,11 @@ async function startTraffic(options: TrafficOptions): Promise<void> {
       .finally(() => inFlight--);
   };
   const login = (user: string, password: string) =>
-    send('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+    send('/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': customerAddress(user) },
+      body: JSON.stringify({ user, password }),
+    });
   const shares = REQUESTS_PER_PAYMENT['/api/loans/:ref'] + REQUESTS_PER_PAYMENT['/api/login'];
   while (!options.isStopped()) {
     const load = Math.max(0.02, apiLoad(options.now(), options.fleetSize, options.perBranchPerDay));
@@ -347,13 +361,20 @@ async function startTraffic(options: TrafficOptions): Promise<void> {
     for (let i = 0; i < count; i++) {
       const branch = options.branches[rng.int(options.branches.length)]!;
       if (rng.chance(REQUESTS_PER_PAYMENT['/api/loans/:ref'] / shares)) {
-        send(`/api/loans/${rng.chance(0.01) ? 'LN-UNKNOWN' : loanRef(branch, rng.int(4000))}`);
+        const customer = rng.int(4000);
+        // A customer now and then mistypes their own loan number (404 from their own address).
+        send(`/api/loans/${rng.chance(0.01) ? 'LN-UNKNOWN' : loanRef(branch, customer)}`, {
+          headers: { 'x-forwarded-for': customerAddress(`customer-${branch}-${customer}`) },
+        });
       } else {
         login(`customer-${branch}-${rng.int(4000)}`, rng.chance(LOGIN_FAILURE_PROBABILITY) ? 'wrong-password' : DEMO_PASSWORD);
       }
     }
-    // Now and then a script tries passwords on one account: the limiter answers 429.
-    if (rng.chance(0.002)) for (let i = 0; i < 8; i++) login(`customer-${options.branches[0]}-7`, `guess-${i}`);
+    // About every 20 minutes a customer mistypes their password twice before getting it right.
+    if (rng.chance(0.0002)) {
+      const user = `customer-${options.branches[rng.int(options.branches.length)]}-${rng.int(4000)}`;
+      for (const password of ['wrong-password', 'Wrong-password', DEMO_PASSWORD]) login(user, password);
+    }
     if (Date.now() - lastHealth >= 5000) {
       lastHealth = Date.now();
       send('/health');

@@ -131,7 +131,15 @@ export interface PaymentConditions {
 
 export const NORMAL_CONDITIONS: PaymentConditions = { gatewaysDown: new Set(), slowDatabase: false };
 
-/** Probability of each failure reason for one attempt; the rest succeed. Cash is decided by OTP. */
+/**
+ * Probability of each failure reason for one attempt; the rest succeed. Cash is decided by OTP.
+ *
+ * A healthy business meets its own targets: the real-time channels (UPI, QR, BBPS, card, net
+ * banking) succeed about 99.5 % of the time on a normal day, declines and customer cancellations
+ * counted as the payment success KPI counts them, so the KPI's 99 % target holds with a margin and
+ * the error budget is spent by incidents, not by the model's ordinary day (issue 15: a week of
+ * normal traffic notifies nobody). Incidents (a gateway down, a slow database) push it well under.
+ */
 export function failureProbabilities(
   channel: Channel,
   gateway: Gateway | null,
@@ -143,17 +151,17 @@ export function failureProbabilities(
       return [['otp_failed', 0.025]];
     case 'upi':
       return [
-        ['technical_error', 0.006 + slow],
-        ['declined', 0.003],
-        ['cancelled', 0.003],
+        ['technical_error', 0.002 + slow],
+        ['declined', 0.0015],
+        ['cancelled', 0.0015],
       ];
     case 'qr':
       return [
-        ['technical_error', 0.005 + slow],
-        ['cancelled', 0.004],
+        ['technical_error', 0.002 + slow],
+        ['cancelled', 0.002],
       ];
     case 'bbps':
-      return [['technical_error', 0.008 + slow]];
+      return [['technical_error', 0.003 + slow]];
     case 'upi_autopay':
       return [
         ['insufficient_funds', 0.03],
@@ -173,12 +181,12 @@ export function failureProbabilities(
         ];
       return channel === 'card'
         ? [
-            ['gateway_timeout', 0.006 + slow],
-            ['declined', 0.018],
+            ['gateway_timeout', 0.002 + slow],
+            ['declined', 0.006],
           ]
         : [
-            ['gateway_timeout', 0.008 + slow],
-            ['declined', 0.01],
+            ['gateway_timeout', 0.003 + slow],
+            ['declined', 0.004],
           ];
     }
   }
