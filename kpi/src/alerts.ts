@@ -21,7 +21,7 @@ import {
   RFID_READER_UP,
   SELECTORS,
 } from '@paywatch/contract';
-import { RFID_READER_SEEN } from './recording.ts';
+import { REALTIME_CHANNELS, RFID_READER_SEEN } from './recording.ts';
 import { durationSeconds } from './rules.ts';
 import { serverAlerts } from './alerts-servers.ts';
 import { pct, ratioAlerts } from './kpi-ratios.ts';
@@ -118,7 +118,20 @@ export const OPERATIONAL_THRESHOLDS = {
   lateRowsMinPerHour: 10,
   /** Blackbox probe interval; "three failed checks in a row" = failing for two more intervals. */
   probeIntervalSeconds: 15,
+  /**
+   * Failed real-time payments a 5-minute window must hold to cross a success-rate level before the
+   * level is judged: with fewer payments a handful of unlucky customers is the whole ratio (1
+   * failure in 3 payments at night is 67 %). So a level t needs MIN/(1 - t) payments in 5 minutes
+   * (warning 98 %: 200, critical 95 %: 80, page 90 %: 40); a quieter window is left to the payment
+   * success SLO's burn-rate alerts, which judge hours under their own volume floor (slo.ts).
+   */
+  paymentSuccessMinFailures: 4,
 } as const;
+
+/** Real-time payments a 5-minute window must hold before a success level `threshold` is judged. */
+export function paymentSuccessVolumeFloor(threshold: number): number {
+  return Math.round(OPERATIONAL_THRESHOLDS.paymentSuccessMinFailures / (1 - threshold));
+}
 
 const PROBE_FOR = `${OPERATIONAL_THRESHOLDS.probeIntervalSeconds * 2}s`;
 
@@ -142,7 +155,8 @@ export const ALERTS: AlertDefinition[] = [
     // `for: 5m` on a 5-minute rate: the ratio was under the threshold in two consecutive
     // 5-minute periods ([t-10m, t-5m] and [t-5m, t]) and at every evaluation between.
     // The KPI's series: the real-time channels' ratio (see recording.ts for why not all channels).
-    expr: (t) => `${success.series} < ${t}`,
+    expr: (t) =>
+      `${success.series} < ${t} and on () sum(channel:payments:rate5m{channel=~"${REALTIME_CHANNELS.join('|')}"}) * 300 >= ${paymentSuccessVolumeFloor(t)}`,
     for: '5m',
     dataWindow: '5m',
     startupGuard: true,
@@ -153,7 +167,7 @@ export const ALERTS: AlertDefinition[] = [
     ],
     summary: (t) => `Payment success rate below ${pct(t)}`,
     description: (t) =>
-      `Only {{ $value | humanizePercentage }} of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below ${pct(t)} for two 5-minute periods in a row (target ${pct(success.target)}).`,
+      `Only {{ $value | humanizePercentage }} of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below ${pct(t)} for two 5-minute periods in a row (target ${pct(success.target)}), over at least ${paymentSuccessVolumeFloor(t)} payments per 5 minutes.`,
     impact: 'Customers cannot repay: collections and revenue are lost and customers may be marked overdue.',
     dependsOn: ['database', 'payments-api', 'gateway'],
   },

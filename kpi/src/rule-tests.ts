@@ -121,17 +121,17 @@ const MINUTE_CASES: AlertCase[] = [
       {
         incidentClass: 'Sev3',
         description:
-          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).',
+          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%), over at least 200 payments per 5 minutes.',
       },
       {
         incidentClass: 'Sev2',
         description:
-          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).',
+          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%), over at least 80 payments per 5 minutes.',
       },
       {
         incidentClass: 'Sev1',
         description:
-          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 90% for two 5-minute periods in a row (target 99%).',
+          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 90% for two 5-minute periods in a row (target 99%), over at least 40 payments per 5 minutes.',
       },
     ],
   },
@@ -151,12 +151,12 @@ const MINUTE_CASES: AlertCase[] = [
       {
         incidentClass: 'Sev3',
         description:
-          'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%).',
+          'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 98% for two 5-minute periods in a row (target 99%), over at least 200 payments per 5 minutes.',
       },
       {
         incidentClass: 'Sev2',
         description:
-          'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%).',
+          'Only 91% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%), over at least 80 payments per 5 minutes.',
       },
     ],
   },
@@ -166,6 +166,31 @@ const MINUTE_CASES: AlertCase[] = [
     input: [...payments(981, 19), s('payments_total{branch="BR0001", channel="cash", status="failed"}', '0+50x30')],
     evalTime: '15m',
     expect: [],
+  },
+  {
+    alert: 'PaymentSuccessRateLow',
+    name: 'a quiet night: 1 failure in 6 payments a minute (83%, 30 payments in 5 minutes) is too few to judge, nothing fires',
+    input: payments(5, 1),
+    evalTime: '15m',
+    expect: [],
+  },
+  {
+    alert: 'PaymentSuccessRateLow',
+    name: '85% over 150 payments in 5 minutes: critical and page, not the warning (which needs 200 payments in 5 minutes)',
+    input: payments(25.5, 4.5),
+    evalTime: '15m',
+    expect: [
+      {
+        incidentClass: 'Sev2',
+        description:
+          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 95% for two 5-minute periods in a row (target 99%), over at least 80 payments per 5 minutes.',
+      },
+      {
+        incidentClass: 'Sev1',
+        description:
+          'Only 85% of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below 90% for two 5-minute periods in a row (target 99%), over at least 40 payments per 5 minutes.',
+      },
+    ],
   },
   {
     alert: 'PaymentSuccessRateLow',
