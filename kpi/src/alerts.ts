@@ -550,7 +550,12 @@ export const ALERTS: AlertDefinition[] = [
     team: 'platform',
     // reports_overdue counts today's scheduled reports past their send time and not accepted by
     // SMTP; the scheduler retries on its own, so 30 minutes means the retries are not working.
-    expr: () => 'max by (report) (reports_overdue) > 0',
+    // After a start (the stack was not running at the send time) the scheduler catches up with
+    // everything due earlier today: minutes of rendering, not a failure, so the count starts once
+    // the stack has run REPORTS_CATCH_UP (Prometheus's start: the stack's); a report that still has
+    // not gone out then fires 30 minutes later.
+    expr: () =>
+      `(max by (report) (reports_overdue) > 0) unless on () (time() - ${PROMETHEUS_STARTED} < ${durationSeconds(REPORTS_CATCH_UP)})`,
     for: '30m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
     summary: () => 'Scheduled {{ $labels.report }} reports have not gone out',
@@ -559,6 +564,9 @@ export const ALERTS: AlertDefinition[] = [
     impact: "People who rely on the daily e-mail (executives, finance, branch managers) do not get today's figures.",
   },
 ];
+
+/** How long after a start the report scheduler may take to send what fell due while the stack was down. */
+const REPORTS_CATCH_UP = '30m';
 
 /** Prometheus's own start, from its self-scrape (absent: no guard, the alert works as without it). */
 const PROMETHEUS_STARTED = `max(process_start_time_seconds{job="${JOBS.prometheus.name}"})`;

@@ -694,6 +694,32 @@ const MINUTE_CASES: AlertCase[] = [
   },
   {
     alert: 'ReportNotSent',
+    name: 'a start at 18:40 IST catching up on the 18:00 reports: nothing in its first 30 minutes, then 30 minutes of for',
+    input: [
+      s('reports_overdue{report="branch-daily", instance="127.0.0.1:9430", job="reports"}', '2x70'),
+      s('process_start_time_seconds{job="prometheus", instance="127.0.0.1:9090"}', '0x70'),
+    ],
+    evalTime: '59m',
+    expect: [],
+  },
+  {
+    alert: 'ReportNotSent',
+    name: 'a start whose reports never go out: fires an hour after the start',
+    input: [
+      s('reports_overdue{report="branch-daily", instance="127.0.0.1:9430", job="reports"}', '2x70'),
+      s('process_start_time_seconds{job="prometheus", instance="127.0.0.1:9090"}', '0x70'),
+    ],
+    evalTime: '61m',
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        labels: { report: 'branch-daily' },
+        description: "2 of today's scheduled branch-daily reports are past their send time and still not sent after 30 minutes of retries.",
+      },
+    ],
+  },
+  {
+    alert: 'ReportNotSent',
     name: 'overdue for 20 minutes, then sent: retries did their job',
     input: [s('reports_overdue{report="branch-daily", instance="127.0.0.1:9430", job="reports"}', '0 1x20 0x20')],
     evalTime: '35m',
