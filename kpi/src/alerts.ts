@@ -15,6 +15,7 @@ import {
   kpi,
   POSTGRES_SERIES,
   LMS_POSTING_QUEUE_DEPTH,
+  LMS_POSTINGS_TOTAL,
   LMS_UP,
   RECONCILIATION_EXCEPTIONS_OPEN,
   RECONCILIATION_OVERDUE,
@@ -119,18 +120,19 @@ export const OPERATIONAL_THRESHOLDS = {
   /** Blackbox probe interval; "three failed checks in a row" = failing for two more intervals. */
   probeIntervalSeconds: 15,
   /**
-   * Failed real-time payments a 5-minute window must hold to cross a success-rate level before the
-   * level is judged: with fewer payments a handful of unlucky customers is the whole ratio (1
-   * failure in 3 payments at night is 67 %). So a level t needs MIN/(1 - t) payments in 5 minutes
-   * (warning 98 %: 200, critical 95 %: 80, page 90 %: 40); a quieter window is left to the payment
-   * success SLO's burn-rate alerts, which judge hours under their own volume floor (slo.ts).
+   * Bad events (failed payments, server errors, failed postings) a ratio's window must be able to
+   * hold before crossing a level means anything: with a handful of events a few unlucky customers
+   * are the whole ratio (1 failure in 3 payments at night is 67 %). A level t is judged only over
+   * MIN/(share of bad events at t) events (payment success warning 98 %: 200 payments in 5 min,
+   * critical 95 %: 80, page 90 %: 40; API errors 1 %: 400 requests); a quieter window is left to the
+   * SLOs' burn-rate alerts, which judge hours under their own volume floor (slo.ts).
    */
-  paymentSuccessMinFailures: 4,
+  ratioMinBadEvents: 4,
 } as const;
 
-/** Real-time payments a 5-minute window must hold before a success level `threshold` is judged. */
-export function paymentSuccessVolumeFloor(threshold: number): number {
-  return Math.round(OPERATIONAL_THRESHOLDS.paymentSuccessMinFailures / (1 - threshold));
+/** Events a ratio's window must hold before a level whose share of bad events is `badShare` is judged. */
+export function ratioVolumeFloor(badShare: number): number {
+  return Math.round(OPERATIONAL_THRESHOLDS.ratioMinBadEvents / badShare);
 }
 
 const PROBE_FOR = `${OPERATIONAL_THRESHOLDS.probeIntervalSeconds * 2}s`;
@@ -156,7 +158,7 @@ export const ALERTS: AlertDefinition[] = [
     // 5-minute periods ([t-10m, t-5m] and [t-5m, t]) and at every evaluation between.
     // The KPI's series: the real-time channels' ratio (see recording.ts for why not all channels).
     expr: (t) =>
-      `${success.series} < ${t} and on () sum(channel:payments:rate5m{channel=~"${REALTIME_CHANNELS.join('|')}"}) * 300 >= ${paymentSuccessVolumeFloor(t)}`,
+      `${success.series} < ${t} and on () sum(channel:payments:rate5m{channel=~"${REALTIME_CHANNELS.join('|')}"}) * 300 >= ${ratioVolumeFloor(1 - t)}`,
     for: '5m',
     dataWindow: '5m',
     startupGuard: true,
@@ -167,7 +169,7 @@ export const ALERTS: AlertDefinition[] = [
     ],
     summary: (t) => `Payment success rate below ${pct(t)}`,
     description: (t) =>
-      `Only {{ $value | humanizePercentage }} of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below ${pct(t)} for two 5-minute periods in a row (target ${pct(success.target)}), over at least ${paymentSuccessVolumeFloor(t)} payments per 5 minutes.`,
+      `Only {{ $value | humanizePercentage }} of real-time payments (UPI, QR, BBPS, card, net banking) succeeded in the last 5 minutes; below ${pct(t)} for two 5-minute periods in a row (target ${pct(success.target)}), over at least ${ratioVolumeFloor(1 - t)} payments per 5 minutes.`,
     impact: 'Customers cannot repay: collections and revenue are lost and customers may be marked overdue.',
     dependsOn: ['database', 'payments-api', 'gateway'],
   },
@@ -227,7 +229,7 @@ export const ALERTS: AlertDefinition[] = [
     name: 'ApiErrorRateHigh',
     category: 'api',
     team: 'platform',
-    expr: (t) => `${errors.series} > ${t}`,
+    expr: (t) => `${errors.series} > ${t} and on () paywatch:api_requests:rate5m * 300 >= ${ratioVolumeFloor(t)}`,
     for: '5m',
     dataWindow: '5m',
     startupGuard: true,
@@ -237,7 +239,7 @@ export const ALERTS: AlertDefinition[] = [
     ],
     summary: (t) => `Payments API error rate above ${pct(t)}`,
     description: (t) =>
-      `{{ $value | humanizePercentage }} of payments API requests were answered with a server error in the last 5 minutes (threshold ${pct(t)}).`,
+      `{{ $value | humanizePercentage }} of payments API requests were answered with a server error in the last 5 minutes (threshold ${pct(t)}, judged over at least ${ratioVolumeFloor(t)} requests in 5 minutes).`,
     impact: 'Apps, branches and field officers get errors when taking or looking up payments.',
     dependsOn: ['database', 'payments-api'],
   },
@@ -363,14 +365,15 @@ export const ALERTS: AlertDefinition[] = [
     name: 'LmsPostingFailures',
     category: 'lms',
     team: 'lms-integration',
-    expr: (t) => `paywatch:lms_posting_failure_ratio:rate15m > ${t}`,
+    expr: (t) =>
+      `paywatch:lms_posting_failure_ratio:rate15m > ${t} and on () sum(rate(${LMS_POSTINGS_TOTAL.name}[15m])) * 900 >= ${ratioVolumeFloor(t)}`,
     for: '5m',
     dataWindow: '15m',
     startupGuard: true,
     levels: [{ severity: 'warning', incidentClass: 'Sev3', threshold: OPERATIONAL_THRESHOLDS.lmsPostingFailureRatio }],
     summary: (t) => `More than ${pct(t)} of LMS receipt postings fail`,
     description: (t) =>
-      `{{ $value | humanizePercentage }} of receipt postings to the LMS failed in the last 15 minutes (threshold ${pct(t)}).`,
+      `{{ $value | humanizePercentage }} of receipt postings to the LMS failed in the last 15 minutes (threshold ${pct(t)}, judged over at least ${ratioVolumeFloor(t)} postings in 15 minutes).`,
     impact: 'Failed receipts are not on the loan: the customer paid but the loan shows it unpaid until someone posts it by hand.',
     dependsOn: ['lms', 'database'],
   },

@@ -308,11 +308,13 @@ const MINUTE_CASES: AlertCase[] = [
     expect: [
       {
         incidentClass: 'Sev3',
-        description: '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%).',
+        description:
+          '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%, judged over at least 400 requests in 5 minutes).',
       },
       {
         incidentClass: 'Sev2',
-        description: '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 5%).',
+        description:
+          '6% of payments API requests were answered with a server error in the last 5 minutes (threshold 5%, judged over at least 80 requests in 5 minutes).',
       },
     ],
   },
@@ -324,7 +326,8 @@ const MINUTE_CASES: AlertCase[] = [
     expect: [
       {
         incidentClass: 'Sev3',
-        description: '2% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%).',
+        description:
+          '2% of payments API requests were answered with a server error in the last 5 minutes (threshold 1%, judged over at least 400 requests in 5 minutes).',
       },
     ],
   },
@@ -332,6 +335,13 @@ const MINUTE_CASES: AlertCase[] = [
     alert: 'ApiErrorRateHigh',
     name: '0.9% server errors: just inside',
     input: [api('200', 991), api('502', 9)],
+    evalTime: '15m',
+    expect: [],
+  },
+  {
+    alert: 'ApiErrorRateHigh',
+    name: 'a quiet night: 2 server errors among 60 requests a minute (3.3%, 300 requests in 5 minutes) is too few to judge the 1% warning',
+    input: [api('200', 58), api('500', 2)],
     evalTime: '15m',
     expect: [],
   },
@@ -439,13 +449,26 @@ const MINUTE_CASES: AlertCase[] = [
     name: '10% of postings failing',
     input: lmsPostings(90, 10),
     evalTime: '25m',
-    expect: [{ incidentClass: 'Sev3', description: '10% of receipt postings to the LMS failed in the last 15 minutes (threshold 5%).' }],
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        description:
+          '10% of receipt postings to the LMS failed in the last 15 minutes (threshold 5%, judged over at least 80 postings in 15 minutes).',
+      },
+    ],
   },
   {
     alert: 'LmsPostingFailures',
     name: '4.9% of postings failing: just inside',
     input: lmsPostings(951, 49),
     evalTime: '25m',
+    expect: [],
+  },
+  {
+    alert: 'LmsPostingFailures',
+    name: 'a quiet night: 3 of 30 postings in 15 minutes failing (10%) is too few to judge',
+    input: lmsPostings(1.8, 0.2),
+    evalTime: '30m',
     expect: [],
   },
   {
