@@ -3,7 +3,8 @@
 // by Debian's Chromium; and one report of each kind on its own, cold (a fresh Chromium).
 //
 //   npx tsx bench/reports.ts
-//   BENCH_BRANCHES=500 BENCH_OFFICERS=30 BENCH_PAGES=2 to change the size or the PDF concurrency
+//   BENCH_BRANCHES=500 BENCH_OFFICERS=30 BENCH_PAGES=2 BENCH_READERS=3 to change the size or the
+//   concurrency; BENCH_DATA_DIR=/some/dir keeps the backfilled TSDB there for the next run
 //
 // What it does (docs/benchmarks.md, "Reports"):
 // 1. writes OpenMetrics text with the label sets of docs/metrics.md for every series a branch
@@ -14,17 +15,22 @@
 //    repository's roles, 500 generated people);
 // 3. renders the day's reports as of 18:00 IST (the scheduler's default send time).
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { istDay, istMidnight, renderReports, startPdfPrinter, type ReportName } from '@paywatch/reports';
+import { chartStats, istDay, istMidnight, renderReports, startPdfPrinter, type ReportName } from '@paywatch/reports';
 import { startScopeProxy } from '@paywatch/scope-proxy';
 import { freePort, startPrometheus, requireTool } from '@paywatch/runtime';
 
 const BRANCHES = Number(process.env.BENCH_BRANCHES ?? 500);
 const OFFICERS = Number(process.env.BENCH_OFFICERS ?? 30);
 const PAGES = Number(process.env.BENCH_PAGES ?? 2);
+// Reports being read at once: more than the pages, so one report's queries overlap another's printing.
+const READERS = Number(process.env.BENCH_READERS ?? PAGES + 1);
+// A directory to keep the backfilled TSDB in between runs (made on the first run, reused after):
+// iterating on the renderer need not pay the backfill each time. Default: a fresh temporary one.
+const KEEP = process.env.BENCH_DATA_DIR;
 const SECRET = 'bench-only-shared-secret-0123456789';
 const CHANNELS = ['cash', 'upi', 'upi_autopay', 'qr', 'bbps', 'nach', 'card', 'netbanking'];
 const REASONS = ['insufficient_funds', 'mandate_error', 'gateway_timeout', 'declined', 'otp_failed', 'technical_error', 'cancelled'];
@@ -164,7 +170,8 @@ function policy(): string {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'paywatch-bench-reports-'));
+  const dir = KEEP ?? mkdtempSync(join(tmpdir(), 'paywatch-bench-reports-'));
+  if (KEEP) mkdirSync(KEEP, { recursive: true });
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model}), load ${loadavg()
       .map((l) => l.toFixed(2))
@@ -172,13 +179,22 @@ async function main() {
   );
   console.log(`fleet: ${BRANCHES} branches x ${OFFICERS} officers; the day ${day}, reports as of 18:00 IST`);
   let t = Date.now();
-  const samples = await writeData(join(dir, 'data.om'));
-  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], {
-    encoding: 'utf8',
-  });
-  if (made.status !== 0) throw new Error(`promtool: ${made.stderr}`);
-  rmSync(join(dir, 'data.om'));
-  console.log(`data: ${samples.toLocaleString('en')} samples backfilled in ${seconds(Date.now() - t)}`);
+  const made = join(dir, `made-${BRANCHES}x${OFFICERS}-${day}`);
+  if (KEEP && existsSync(made)) console.log(`data: reusing the TSDB in ${dir}`);
+  else {
+    const samples = await writeData(join(dir, 'data.om'));
+    const promtool = spawnSync(
+      requireTool('promtool'),
+      ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (promtool.status !== 0) throw new Error(`promtool: ${promtool.stderr}`);
+    rmSync(join(dir, 'data.om'));
+    writeFileSync(made, '');
+    console.log(`data: ${samples.toLocaleString('en')} samples backfilled in ${seconds(Date.now() - t)}`);
+  }
   const prometheus = await startPrometheus({ dir, config: 'global:\n  evaluation_interval: 1m\n' });
   writeFileSync(join(dir, 'policy.yml'), policy());
   const proxy = await startScopeProxy({
@@ -191,51 +207,67 @@ async function main() {
   });
   const target = { url: proxy.url, secret: SECRET };
   try {
-    // One report of each kind, cold: a fresh Chromium each, as `npm run report` does.
+    // One report of each kind, cold: a fresh Chromium each, started while the proxy answers, as
+    // `npm run report` does.
     for (const [login, report] of [
       ['bm0001', 'branch-daily'],
       ['asha.exec', 'executive-daily'],
       ['farhan.fin', 'finance-reconciliation'],
     ] as Array<[string, ReportName]>) {
       t = Date.now();
-      const printer = await startPdfPrinter(requireTool('chromium'));
-      const launched = Date.now() - t;
+      let launched = 0;
+      const starting = startPdfPrinter(requireTool('chromium'), { pages: 1 }).then((p) => {
+        launched = Date.now() - t;
+        return p;
+      });
+      const charts = chartStats.ms;
       const [r] = await renderReports({ proxy: target, login, report, date: day, now: () => reportAt });
-      const read = Date.now() - t - launched;
+      const read = Date.now() - t;
+      const drawn = chartStats.ms - charts;
+      const printer = await starting;
       const pdf = await printer.print(r!.html, r!.document);
+      const printed = Date.now() - t;
       await printer.close();
       console.log(
-        `one ${report} as ${login}: ${seconds(Date.now() - t)} (Chromium start ${seconds(launched)}, ${r!.queries} proxy queries ${seconds(read)}, PDF ${(pdf.length / 1024).toFixed(0)} KiB)`,
+        `one ${report} as ${login}: ${seconds(printed)} (Chromium start ${seconds(launched)} alongside ${r!.queries} proxy queries and charts ${seconds(read)} of which charts ${seconds(drawn)}, page load ${seconds(printer.stats!.loadMs)}, PDF print ${seconds(printer.stats!.printMs)}, PDF ${(pdf.length / 1024).toFixed(0)} KiB; Chromium close ${seconds(Date.now() - t - printed)} not counted)`,
       );
     }
-    // Every branch's report, each as its own manager, PAGES printed at once on one Chromium.
+    // Every branch's report, each as its own manager, READERS read at once, PAGES printed at once
+    // on one Chromium's reused pages.
     t = Date.now();
-    const printer = await startPdfPrinter(requireTool('chromium'));
+    const printer = await startPdfPrinter(requireTool('chromium'), { pages: PAGES });
     const logins = Array.from({ length: BRANCHES }, (_, i) => `bm${String(i + 1).padStart(4, '0')}`);
     let next = 0;
     let queries = 0;
     let bytes = 0;
+    let reading = 0;
+    const charts = chartStats.ms;
     const worker = async () => {
       while (next < logins.length) {
         const login = logins[next++]!;
+        const started = Date.now();
         const [r] = await renderReports({ proxy: target, login, report: 'branch-daily', date: day, now: () => reportAt });
+        reading += Date.now() - started;
         if (!r || r.document.subject !== code(Number(login.slice(2)))) throw new Error(`${login} got ${r?.document.subject}`);
         queries += r.queries;
         bytes += (await printer.print(r.html, r.document)).length;
       }
     };
-    await Promise.all(Array.from({ length: PAGES }, worker));
-    await printer.close();
+    await Promise.all(Array.from({ length: READERS }, worker));
     const all = Date.now() - t;
+    await printer.close();
     console.log(
-      `all ${BRANCHES} branch-daily reports, each as its manager: ${seconds(all)} (${(all / BRANCHES).toFixed(0)} ms per report, ${queries} proxy queries, ${(bytes / 1024 / 1024).toFixed(1)} MiB of PDF, ${PAGES} pages at once); load after ${loadavg()
+      `  summed over workers: queries and charts ${seconds(reading)} (charts ${seconds(chartStats.ms - charts)}), page load ${seconds(printer.stats!.loadMs)}, PDF print ${seconds(printer.stats!.printMs)}`,
+    );
+    console.log(
+      `all ${BRANCHES} branch-daily reports, each as its manager: ${seconds(all)} (${(all / BRANCHES).toFixed(0)} ms per report, ${queries} proxy queries, ${(bytes / 1024 / 1024).toFixed(1)} MiB of PDF, ${READERS} read and ${PAGES} printed at once); load after ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
   } finally {
     await proxy.stop();
     await prometheus.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!KEEP) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -3,7 +3,8 @@ export { REPORTS, REPORT_NAMES, reportName, subjectsFor, ALL_BRANCHES, type Repo
 export { ScopeClient, ReportRefused, ReportUnavailable, type ProxyTarget, type WhoAmI, type Scope } from './src/client.ts';
 export { reportHtml, type ReportDocument, type Period } from './src/document.ts';
 export { renderReports, renderReportPdfs, periodOf, type ReportRequest, type RenderedReport } from './src/render.ts';
-export { startPdfPrinter, CHROMIUM_FLAGS, CHROMIUM_PATH, type PdfPrinter } from './src/pdf.ts';
+export { startPdfPrinter, CHROMIUM_FLAGS, CHROMIUM_PATH, type PdfPrinter, type PrintStats } from './src/pdf.ts';
+export { chartStats } from './src/charts.ts';
 export { inr, inrShort, istDateTime, istDay, istMidnight } from './src/format.ts';
 export { ReportScheduler, istMinutes, type SchedulerOptions, type SentRecord } from './src/scheduler.ts';
 export { loadAssignments, parseSchedule, ScheduleError, DEFAULT_SEND_AT, type Assignment, type ReportSchedule } from './src/schedule.ts';

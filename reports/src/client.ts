@@ -52,15 +52,38 @@ interface ApiBody {
 }
 
 export class ScopeClient {
-  /** Queries answered so far (for the benchmark and the render metrics). */
+  /** Queries this client sent to the proxy (for the benchmark and the render metrics). */
   queries = 0;
 
+  /**
+   * @param shared answers by query, shared between clients of the same person in one request
+   *   (e.g. one per branch of a manager of several branches): an identical query from the same
+   *   recipient is asked once. Never share it between two people: the proxy answers per person.
+   */
   constructor(
     private readonly target: ProxyTarget,
     readonly login: string,
+    private readonly shared = new Map<string, Promise<unknown>>(),
   ) {}
 
-  private async call(path: string, params: Record<string, string>): Promise<unknown> {
+  /** Another client for the same person sharing this one's answers, with its own query count. */
+  sibling(): ScopeClient {
+    return new ScopeClient(this.target, this.login, this.shared);
+  }
+
+  /** One proxy call per distinct (path, parameters) for this person; a failed one is not kept. */
+  private call(path: string, params: Record<string, string>): Promise<unknown> {
+    const key = `${path}?${new URLSearchParams(params)}`;
+    let answer = this.shared.get(key);
+    if (!answer) {
+      answer = this.send(path, params);
+      this.shared.set(key, answer);
+      answer.catch(() => this.shared.delete(key));
+    }
+    return answer;
+  }
+
+  private async send(path: string, params: Record<string, string>): Promise<unknown> {
     const url = `${this.target.url.replace(/\/$/, '')}/api/v1/${path}`;
     let response: Response;
     try {

@@ -24,24 +24,37 @@ export async function executiveDaily(ctx: ReportContext): Promise<Pick<ReportDoc
   const success = kpi('payment_success_rate');
   const availability = kpi('availability');
 
-  const [collected, target] = await Promise.all([
-    required(ctx, "today's collections", 'paywatch:collected_today_inr:sum'),
-    required(ctx, "today's collection target", 'paywatch:daily_target_inr:sum'),
-  ]);
-  const [successNow, successAvg, availabilityAvg, revenue24h] = await Promise.all([
-    client.scalar(success.series, T),
-    client.scalar(`avg_over_time(${success.series}[${w}])`, T),
-    client.scalar(`avg_over_time(${availability.series}[${w}])`, T),
-    client.scalar('paywatch:payment_amount_inr:increase1d', T),
-  ]);
-
   // 30 days by day: each complete day's revenue is the 24 h increase read at its IST midnight;
   // its target the highest daily target seen that day. The report's own day is "so far".
   const firstEnd = period.start - 29 * DAY + DAY; // end of the first of the 30 days
   const lastCompleteEnd = period.start; // end of the day before the report's day
-  const [revenueDays, targetDays] = await Promise.all([
+  // Every query at once: the report waits for the slowest rather than for the sum of them.
+  const [
+    collected,
+    target,
+    successNow,
+    successAvg,
+    availabilityAvg,
+    revenue24h,
+    revenueDays,
+    targetDays,
+    incidents,
+    branchCollected,
+    branchTarget,
+  ] = await Promise.all([
+    required(ctx, "today's collections", 'paywatch:collected_today_inr:sum'),
+    required(ctx, "today's collection target", 'paywatch:daily_target_inr:sum'),
+    client.scalar(success.series, T),
+    client.scalar(`avg_over_time(${success.series}[${w}])`, T),
+    client.scalar(`avg_over_time(${availability.series}[${w}])`, T),
+    client.scalar('paywatch:payment_amount_inr:increase1d', T),
     client.range('last_over_time(paywatch:payment_amount_inr:increase1d[15m])', firstEnd, lastCompleteEnd, DAY),
     client.range('max_over_time(paywatch:daily_target_inr:sum[1d])', firstEnd - 1, lastCompleteEnd - 1, DAY),
+    // Critical incidents: every critical alert that fired in the period, when, and whether it still does.
+    client.range('max by (alertname, branch) (ALERTS{alertstate="firing", severity="critical"})', period.start, T, 60),
+    // Best and worst branches by today's collections against their own target.
+    client.instant('sum by (branch) (branch_collected_today_inr)', T),
+    client.instant('sum by (branch) (branch_daily_target_inr)', T),
   ]);
   const revenueAt = new Map(revenueDays.flatMap((s) => s.points.map(([t, v]) => [t, v] as const)));
   const targetAt = new Map(targetDays.flatMap((s) => s.points.map(([t, v]) => [t + 1, v] as const)));
@@ -53,13 +66,6 @@ export async function executiveDaily(ctx: ReportContext): Promise<Pick<ReportDoc
   const withTarget = days.filter((d) => d.target !== null && d.revenue !== null);
   const met = withTarget.filter((d) => d.revenue! >= d.target!).length;
 
-  // Critical incidents: every critical alert that fired in the period, when, and whether it still does.
-  const incidents = await client.range(
-    'max by (alertname, branch) (ALERTS{alertstate="firing", severity="critical"})',
-    period.start,
-    T,
-    60,
-  );
   const incidentRows = incidents
     .map((s) => {
       const first = s.points[0]?.[0] ?? T;
@@ -78,11 +84,6 @@ export async function executiveDaily(ctx: ReportContext): Promise<Pick<ReportDoc
     .sort((a, b) => a.first - b.first)
     .map((r) => r.row);
 
-  // Best and worst branches by today's collections against their own target.
-  const [branchCollected, branchTarget] = await Promise.all([
-    client.instant('sum by (branch) (branch_collected_today_inr)', T),
-    client.instant('sum by (branch) (branch_daily_target_inr)', T),
-  ]);
   const collectedBy = byLabel(branchCollected, 'branch');
   const ranked = [...byLabel(branchTarget, 'branch')]
     .filter(([, t]) => t > 0)

@@ -49,24 +49,26 @@ export async function renderReports(request: ReportRequest): Promise<RenderedRep
   const subjects = subjectsFor(request.report, who, request.branch);
   const period = periodOf(request.date, now());
   const definition = REPORTS[request.report];
-  const out: RenderedReport[] = [];
-  for (const subject of subjects) {
-    const before = client.queries;
-    const readAt = Math.floor(now());
-    const body = await definition.build({ client, who, period }, subject);
-    if (!body.sections.length) throw new ReportUnavailable(`${request.report} for ${subject} came out empty`);
-    const document: ReportDocument = {
-      report: request.report,
-      title: definition.title,
-      subject,
-      recipient: { login: who.login, role: who.role, scope: scopeText(who) },
-      period,
-      readAt,
-      ...body,
-    };
-    out.push({ document, html: reportHtml(document), queries: client.queries - before });
-  }
-  return out;
+  // A manager of several branches gets one report per branch, read at once (same person, so
+  // identical queries are shared between them).
+  return Promise.all(
+    subjects.map(async (subject): Promise<RenderedReport> => {
+      const reader = client.sibling();
+      const readAt = Math.floor(now());
+      const body = await definition.build({ client: reader, who, period }, subject);
+      if (!body.sections.length) throw new ReportUnavailable(`${request.report} for ${subject} came out empty`);
+      const document: ReportDocument = {
+        report: request.report,
+        title: definition.title,
+        subject,
+        recipient: { login: who.login, role: who.role, scope: scopeText(who) },
+        period,
+        readAt,
+        ...body,
+      };
+      return { document, html: reportHtml(document), queries: reader.queries };
+    }),
+  );
 }
 
 /** Renders and prints: HTML and PDF bytes of each report of the request. */

@@ -118,6 +118,16 @@ export async function main(
     });
     proxy.url = own.url;
   }
+  // Chromium starts while the proxy answers (its start is a good part of one report's time); it is
+  // closed unused when the report is refused or cannot be made.
+  const printing = values['html-only']
+    ? undefined
+    : Promise.resolve().then(() => {
+        ensureTools(['chromium'], (line) => log(line));
+        return startPdfPrinter(requireTool('chromium'), { pages: 1 });
+      });
+  printing?.catch(() => undefined); // its failure is reported where the PDF is printed
+  const discardPrinter = () => printing?.then((p) => p.close()).catch(() => undefined);
   let rendered: RenderedReport[];
   try {
     rendered = await renderReports({
@@ -128,6 +138,7 @@ export async function main(
       branch: values.branch as string | undefined,
     });
   } catch (e) {
+    await discardPrinter();
     if (e instanceof ReportRefused) {
       error(`report refused: ${e.message}`);
       return 3;
@@ -141,9 +152,8 @@ export async function main(
   const base = out.slice(0, -'.pdf'.length);
   const pathFor = (r: RenderedReport) => (rendered.length > 1 ? `${base}-${r.document.subject}` : base);
   for (const r of rendered) writeFileSync(`${pathFor(r)}.html`, r.html);
-  if (!values['html-only']) {
-    ensureTools(['chromium'], (line) => log(line));
-    const printer = await startPdfPrinter(requireTool('chromium'));
+  if (printing) {
+    const printer = await printing;
     try {
       for (const r of rendered) writeFileSync(`${pathFor(r)}.pdf`, await printer.print(r.html, r.document));
     } finally {
