@@ -610,6 +610,11 @@ export function shapeMemoStats(): { entries: number; bytes: number; maxBytes: nu
   return { entries: shapeCount, bytes: shapeBytes, maxBytes: SHAPE_MAX_BYTES, hits: shapeHits };
 }
 
+/** The shape hash of `source` (undefined when it has no shape), for tests that craft collisions. */
+export function shapeHashOf(source: string): number | undefined {
+  return scanQuery(source) === undefined ? undefined : scannedHash;
+}
+
 /** Forgets every shape (tests compare the converter over remembered and fresh trees). */
 export function clearShapes(): void {
   shapes.clear();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parser } from '@prometheus-io/lezer-promql';
-import { clearShapes, parsePromQL, shapeMemoStats } from '../src/promql.ts';
+import { clearShapes, parsePromQL, shapeHashOf, shapeMemoStats } from '../src/promql.ts';
 import { rewriteQuery, type Scope } from '../src/scope.ts';
 import { QueryGenerator, rng } from './generator.ts';
 
@@ -131,6 +131,57 @@ describe('parser: trees remembered by shape', () => {
     const hits = shapeMemoStats().hits;
     parsePromQL('x{a="BR0003"}');
     assert.equal(shapeMemoStats().hits, hits + 1);
+  });
+
+  test('crafted hash collisions: at most 4 shapes per hash value are kept, and each reads as from scratch', () => {
+    // The shape hash is FNV-1a, whose state is 32 bits: two comment blocks that leave the same
+    // state collide whatever follows, and chaining three such pairs gives 2^3 = 8 different
+    // queries with one hash (Joux's multicollision), each a valid query with another comment.
+    const step = (h: number, text: string) => {
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+      return h;
+    };
+    const random = rng(SEED);
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const collidingPair = (state: number): [string, string] => {
+      const seen = new Map<number, string>();
+      for (;;) {
+        let block = '';
+        for (let i = 0; i < 7; i++) block += alphabet[Math.floor(random() * alphabet.length)];
+        const after = step(state, block);
+        const other = seen.get(after);
+        if (other !== undefined && other !== block) return [other, block];
+        seen.set(after, block);
+      }
+    };
+    const prefix = 'sum by (a) (rate(x[5m])) # '; // no string literal: its state is step()'s
+    let state = step(2166136261, prefix);
+    const pairs: Array<[string, string]> = [];
+    for (let k = 0; k < 3; k++) {
+      const pair = collidingPair(state);
+      pairs.push(pair);
+      state = step(state, pair[0]);
+    }
+    const queries: string[] = [];
+    for (let m = 0; m < 8; m++) queries.push(`${prefix}${pairs.map((p, k) => p[(m >> k) & 1]).join('')}\n + y`);
+    const hashes = new Set(queries.map((q) => shapeHashOf(q)));
+    assert.equal(new Set(queries).size, 8);
+    assert.equal(hashes.size, 1, 'the crafted queries share one shape hash');
+    assert.notEqual([...hashes][0], undefined);
+
+    clearShapes();
+    // Each seen twice: a shape is kept from its second sighting on.
+    for (const q of queries) for (let i = 0; i < 2; i++) parsePromQL(q);
+    assert.equal(shapeMemoStats().entries, 4, 'one hash value keeps at most 4 shapes');
+    const hits = shapeMemoStats().hits;
+    for (const q of queries) parsePromQL(q);
+    assert.equal(shapeMemoStats().hits, hits + 4, 'the 4 kept are found, the other 4 parsed from scratch');
+    const remembered = queries.map((q) => outcome(() => rewriteQuery(q, branch, { cache: false })));
+    clearShapes();
+    const fresh = queries.map((q) => outcome(() => rewriteQuery(q, branch, { cache: false })));
+    assert.deepEqual(remembered, fresh);
+    for (const r of fresh) assert.ok('ok' in r, JSON.stringify(r));
+    clearShapes();
   });
 
   test('the memo is bounded by bytes and entries', () => {
