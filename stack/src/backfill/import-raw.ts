@@ -1,7 +1,14 @@
-// Raw families into TSDB blocks: OpenMetrics files (series dealt round-robin, so several promtool
-// processes can import side by side; Prometheus >= 2.39 takes overlapping blocks) ->
-// `promtool tsdb create-blocks-from openmetrics`, as many at a time as there are cores, with the
-// samples counted twice: written, and reported by promtool per block.
+// Raw families into TSDB blocks: OpenMetrics files (series dealt round-robin, one file per core, so
+// the promtool processes import side by side; Prometheus >= 2.39 takes overlapping blocks) ->
+// `promtool tsdb create-blocks-from openmetrics`, with the samples counted twice: written, and
+// reported by promtool per block.
+//
+// Why one block per file: promtool parses its whole input once per block window (and once more
+// for the first and last timestamps), skipping the samples outside the window. With 24-hour
+// windows a 30-day history was parsed 31 times: 105 of the first start's CPU seconds. The largest
+// window promtool knows (39,366 h) makes it one parse per file (two when the history straddles a
+// window boundary, once in years); Prometheus loads a block of any length, and its retention drops
+// a block only when all of it is older than the retention time.
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
@@ -10,9 +17,12 @@ import { requireTool } from '@paywatch/runtime';
 import { writeOpenMetrics, type Family } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';
 
+/** More than promtool's largest block window (2 h x 3^9 = 39,366 h): it then uses that one. */
+const ONE_WINDOW = '40000h';
+
 function runPromtool(promtool: string, input: string, output: string): Promise<{ samples: number; blocks: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', input, output], {
+    const child = spawn(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${ONE_WINDOW}`, input, output], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';
@@ -52,7 +62,10 @@ export async function importRaw(
   const promtool = requireTool('promtool');
   const { workDir, log } = options;
   mkdirSync(workDir, { recursive: true });
-  const shards = Math.max(2, Math.min(8, cpus().length * 2));
+  // A file per promtool process: with one block window per file, more files would only mean more
+  // blocks for the temporary Prometheus and the main one to open and merge.
+  const parallel = Math.max(1, cpus().length);
+  const shards = Math.max(2, Math.min(8, parallel));
   const files = Array.from({ length: shards }, (_, i) => join(workDir, `history-${i}.om`));
   const totalSeries = families.reduce((sum, family) => sum + family.series.length, 0);
   const writeBar = new ProgressBar('backfill: writing OpenMetrics', options.stream, log);
@@ -65,7 +78,6 @@ export async function importRaw(
 
   const importBar = new ProgressBar('backfill: promtool create-blocks-from openmetrics', options.stream, log);
   const outputs = files.map((_, i) => join(workDir, `blocks-${i}`));
-  const parallel = Math.max(1, cpus().length);
   let next = 0;
   let done = 0;
   let samples = 0;

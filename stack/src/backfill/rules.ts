@@ -14,10 +14,14 @@
 //      that step (expressions untouched): every rule over the dense stretch of the timeline, the
 //      fleet-wide ones before it. promtool's hidden --max-block-duration makes it query and
 //      write one block per rule per stretch rather than one per 2 hours.
+//   4. promtool evaluates one rule after another, and Prometheus answers one query on one core:
+//      the rules of a level are run by one promtool each, as many at a time as there are cores,
+//      the costliest first (those reading the longest windows), so the cores stay busy.
 // A rule whose windows the raw history cannot fill at some time (a 5-minute rate over per-branch
 // counters kept every 6 hours) gets no sample there: the history shows what Prometheus can compute.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startPrometheus, type RunningServer, requireTool } from '@paywatch/runtime';
@@ -35,6 +39,9 @@ const PER_BRANCH_LEVELS = new Set(['branch', 'branch_channel', 'officer']);
 export function isPerBranch(rule: RecordingRule): boolean {
   return PER_BRANCH_LEVELS.has(rule.record.split(':')[0]!);
 }
+
+/** The rule file every promtool run reads, relative to its own directory (see recordRuleHistory). */
+const RULE_FILE = 'recording.yml';
 
 export interface RecordingRule {
   record: string;
@@ -102,9 +109,9 @@ export interface RuleStretch {
   perBranch: boolean;
 }
 
-function run(command: string, args: string[]): Promise<string> {
+function run(command: string, args: string[], cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -148,6 +155,25 @@ export function longestWindowSeconds(rules: RecordingRule[]): number {
   return longest;
 }
 
+/** Seconds of raw series one evaluation reads (every range and offset added up): a rule's cost, roughly. */
+export function readSeconds(rule: RecordingRule): number {
+  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+  let total = 0;
+  for (const match of rule.expr.matchAll(/\[(\d+)(ms|s|m|h|d|w|y)(?::[^\]]*)?\]|offset\s+(\d+)(ms|s|m|h|d|w|y)/g))
+    total += match[1] ? Number(match[1]) * unit[match[2]!]! : Number(match[3]) * unit[match[4]!]!;
+  return total;
+}
+
+/** Runs `tasks` with at most `parallel` at a time, in the order given. */
+async function pool<T>(tasks: T[], parallel: number, work: (task: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, tasks.length) }, async () => {
+      while (next < tasks.length) await work(tasks[next++]!);
+    }),
+  );
+}
+
 /**
  * Evaluates `rules` over `stretches` against the raw blocks in `serverDir`/data and leaves the
  * rule blocks there too. The temporary Prometheus may compact what it serves (it does after a
@@ -180,38 +206,52 @@ export async function recordRuleHistory(options: {
     });
     return prometheus;
   };
+  const parallel = Math.max(1, cpus().length);
+  let runs = 0;
   try {
     for (let level = 0; level < levels.length; level++) {
       options.onLevel?.(level, levels.length);
+      const started = Date.now();
       const server = await serve();
-      for (const [s, stretch] of options.stretches.entries()) {
-        if (stretch.to < stretch.from) continue;
-        // One path for every level: Prometheus offsets a group's evaluation times by a hash of its
-        // name and file, so a group's rules of every level are evaluated at the same times and a
-        // rule reads the value its group recorded at that very evaluation, as live.
-        const file = join(options.workDir, 'recording.yml');
-        const rules = levels[level]!.filter((rule) => stretch.perBranch || !isPerBranch(rule));
-        if (rules.length === 0) continue;
-        writeFileSync(file, ruleFileText(rules, stretch.stepSeconds));
-        const out = join(options.workDir, `rule-blocks-${level}-${s}`);
+      const served = Date.now();
+      const tasks = options.stretches
+        .filter((stretch) => stretch.to >= stretch.from)
+        .flatMap((stretch) => levels[level]!.filter((rule) => stretch.perBranch || !isPerBranch(rule)).map((rule) => ({ rule, stretch })))
+        .sort((a, b) => readSeconds(b.rule) * (b.stretch.to - b.stretch.from) - readSeconds(a.rule) * (a.stretch.to - a.stretch.from));
+      await pool(tasks, parallel, async ({ rule, stretch }) => {
+        // Each run in a directory of its own, all with the same relative file name: Prometheus
+        // offsets a group's evaluation times by a hash of its name and file, so a group's rules of
+        // every level and every run are evaluated at the same times, and a rule reads the value
+        // its group recorded at that very evaluation, as live.
+        const dir = join(options.workDir, `run-${runs++}`);
+        mkdirSync(dir);
+        writeFileSync(join(dir, RULE_FILE), ruleFileText([rule], stretch.stepSeconds));
         // One block per rule over the whole stretch (compatible durations: 2h * 3^n; a range query
         // may have 11 000 points, so the block may not hold more than that many steps).
         const span = Math.min(stretch.to - stretch.from + 2 * stretch.stepSeconds, 10_000 * stretch.stepSeconds);
-        await run(promtool, [
-          'tsdb',
-          'create-blocks-from',
-          '--quiet',
-          `--max-block-duration=${Math.max(2, Math.ceil(span / 3600))}h`,
-          'rules',
-          `--url=${server.url}`,
-          `--start=${stretch.from}`,
-          `--end=${stretch.to}`,
-          `--eval-interval=${stretch.stepSeconds}s`,
-          `--output-dir=${out}`,
-          file,
-        ]);
-        for (const block of blocksIn(out)) renameSync(join(out, block), join(tsdbDir, block));
-      }
+        await run(
+          promtool,
+          [
+            'tsdb',
+            'create-blocks-from',
+            '--quiet',
+            `--max-block-duration=${Math.max(2, Math.ceil(span / 3600))}h`,
+            'rules',
+            `--url=${server.url}`,
+            `--start=${stretch.from}`,
+            `--end=${stretch.to}`,
+            `--eval-interval=${stretch.stepSeconds}s`,
+            '--output-dir=blocks',
+            RULE_FILE,
+          ],
+          dir,
+        );
+        for (const block of blocksIn(join(dir, 'blocks'))) renameSync(join(dir, 'blocks', block), join(tsdbDir, block));
+      });
+      const seconds = (from: number) => ((Date.now() - from) / 1000).toFixed(1);
+      options.log(
+        `backfill: recording rules, level ${level + 1}/${levels.length}: ${tasks.length} promtool runs, ${parallel} at a time, ${seconds(served)} s (Prometheus ready in ${((served - started) / 1000).toFixed(1)} s)`,
+      );
     }
     options.onLevel?.(levels.length, levels.length);
   } finally {
