@@ -243,6 +243,8 @@ export function ratioTestFiles(): TestFile[] {
   return [...byStep].map(([step, kpis]) => ({
     file: `kpi-ratios-${step}.test.yml`,
     interval: step,
+    // Steps longer than Prometheus's 5-minute lookback: the alert must read this step's ratio.
+    ...(seconds(step) > 300 ? { recordingFirst: true } : {}),
     alertCases: kpis.flatMap(alertCases),
     recordingCases: kpis.map(recordingCase),
   }));
