@@ -23,19 +23,31 @@ export interface MetricFamily {
   buckets?: readonly number[];
   /** The meaning column of docs/metrics.md (markdown) when it says more than `help`. */
   doc?: string;
+  /**
+   * A counter of rows of one contract view (docs/schema.md): the exporter that lists the family
+   * counts them with its generic collector (exporters/src/core/view-counter.ts), no collector
+   * written by hand. Every label is a column of the view of the same name.
+   */
+  source?: CountedView;
+}
+
+export interface CountedView {
+  /** e.g. `paywatch.mandate_registrations`. */
+  view: string;
+  /** The business timestamp a row is counted at (NULL: not countable yet). */
+  time: string;
+  /** SQL condition over the view's columns selecting the rows that count, e.g. final statuses only. */
+  where?: string;
 }
 
 /** Declares a family; a histogram's `buckets` stay typed as present for its readers. */
-export function family<const L extends readonly string[], const E extends { buckets?: readonly number[]; doc?: string } = {}>(
-  name: string,
-  type: MetricType,
-  labels: L,
-  help: string,
-  unit: MetricUnit,
-  extra: E = {} as E,
-): MetricFamily & { labels: L } & E {
+export function family<
+  const L extends readonly string[],
+  const E extends { buckets?: readonly number[]; doc?: string; source?: CountedView } = {},
+>(name: string, type: MetricType, labels: L, help: string, unit: MetricUnit, extra: E = {} as E): MetricFamily & { labels: L } & E {
   if (type === 'counter' && !name.endsWith('_total')) throw new Error(`counter ${name} must end in _total`);
   if (type === 'histogram' && !extra.buckets?.length) throw new Error(`histogram ${name} needs buckets`);
+  if (extra.source && type !== 'counter') throw new Error(`${name}: only a counter counts the rows of a view (source)`);
   return { name, type, labels, help, unit, ...extra };
 }
 
@@ -150,6 +162,8 @@ export const MANDATE_REGISTRATIONS_TOTAL = family(
   'count',
   {
     doc: 'mandate registrations (customers authorising auto-debit) that reached a final status; `channel` = `upi_autopay` \\| `nach`, `status` = `success` \\| `failed`',
+    // Counted once, when the bank or NPCI answers (in commit order, or by completed_at).
+    source: { view: 'paywatch.mandate_registrations', time: 'completed_at', where: "status IN ('success', 'failed')" },
   },
 );
 export const BRANCH_COLLECTED_TODAY_INR = family(

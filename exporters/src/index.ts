@@ -3,7 +3,8 @@ import { collectionsCollector } from './collections.ts';
 import type { Collector } from './core/collector.ts';
 import type { ExporterName, ExporterOptions, ResolvedOptions } from './core/config.ts';
 import { runExporter, type RunningExporter } from './core/exporter.ts';
-import { mandatesCollector } from './mandates.ts';
+import { viewCounterCollectors } from './core/view-counter.ts';
+import { EXPORTER_FAMILIES } from '@paywatch/contract';
 import { paymentsCollector } from './payments.ts';
 import { poolCollector } from './pool.ts';
 import { postingsCollector } from './postings.ts';
@@ -24,7 +25,14 @@ export type { RunningExporter } from './core/exporter.ts';
 
 /** Which collectors make up each exporter: one process per system. */
 export const EXPORTERS: Record<ExporterName, (options: ResolvedOptions) => Collector[]> = {
-  payments: () => [paymentsCollector(), reversalsCollector(), collectionsCollector(), reconciliationsCollector(), mandatesCollector()],
+  payments: () => [
+    paymentsCollector(),
+    reversalsCollector(),
+    collectionsCollector(),
+    reconciliationsCollector(),
+    // Families that declare the view they count (e.g. mandate registrations): no collector by hand.
+    ...viewCounterCollectors(EXPORTER_FAMILIES.payments),
+  ],
   lms: (options) => [postingsCollector(options)],
   rfid: (options) => [readersCollector(options)],
   pool: () => [poolCollector()],
