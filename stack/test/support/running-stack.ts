@@ -38,8 +38,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   delete env.DATABASE_URL;
   const ports = {} as Record<ServiceName, number>;
   for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>) {
-    ports[name] = options.ports?.[name] ?? (await freePort());
-    env[spec.env] = String(ports[name]);
+    let port = options.ports?.[name] ?? (await freePort());
+    // freePort() closes what it found, so two calls can hand out the same port (seen at 13:51 with
+    // the machine busy: "port … is given to both api and pool"): draw again until it is this stack's only.
+    while (!options.ports && Object.values(ports).includes(port)) port = await freePort();
+    ports[name] = port;
+    env[spec.env] = String(port);
   }
   const launchedAt = Date.now();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack', 'src', 'cli', 'start.ts')], {
