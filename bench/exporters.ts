@@ -19,7 +19,7 @@ import { Agent, get as httpGet } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freePort, repoRoot, type Service, startService } from '@paywatch/runtime';
+import { EXPORTER_NODE_OPTIONS, freePort, repoRoot, type Service, startService, withNodeOptions } from '@paywatch/runtime';
 import { createTestDatabase, type TestDatabase } from '@paywatch/testing';
 
 const EXPORTERS = ['payments', 'lms', 'rfid', 'pool'] as const;
@@ -235,7 +235,7 @@ async function startExporters(db: TestDatabase): Promise<Running[]> {
         String(POLL_INTERVAL_SECONDS),
       ],
       cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: 'production' },
+      env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: withNodeOptions(EXPORTER_NODE_OPTIONS) },
       readyUrl: `http://127.0.0.1:${port}/healthz`,
       readyTimeoutMs: 900_000,
       onOutput: (line) => {

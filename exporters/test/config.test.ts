@@ -1,10 +1,12 @@
 // Bad configuration stops an exporter at start with a message saying what to fix.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { freePort, repoRoot, startService, waitFor } from '@paywatch/runtime';
+import { EXPORTER_NODE_OPTIONS, freePort, repoRoot, startService, waitFor } from '@paywatch/runtime';
 import { ConfigError, parseCommandLine, startExporter } from '../src/index.ts';
 import { cleanups, testDatabase } from './fixtures.ts';
 
@@ -225,4 +227,18 @@ test('faults found by probing: each message names the real cause, and no passwor
       (error: Error) => error instanceof ConfigError && /column now of view paywatch\.clock is not a timestamptz/.test(error.message),
     );
   });
+});
+
+test('every way of starting an exporter sets its V8 flags (EXPORTER_NODE_OPTIONS)', () => {
+  // The flag only acts from the process's command line or NODE_OPTIONS, so each launcher sets it:
+  // the local stack and the benchmark through withNodeOptions(), compose and the npm script here.
+  const compose = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8');
+  for (const name of ['payments', 'lms', 'rfid', 'pool']) {
+    const service = new RegExp(`\\n  exporter-${name}:\\n((?:    .*\\n|      .*\\n)+)`).exec(compose)?.[1] ?? '';
+    assert.match(service, new RegExp(`\\n      NODE_OPTIONS: ${EXPORTER_NODE_OPTIONS}\\n`), `docker-compose.yml exporter-${name}`);
+  }
+  const scripts = JSON.parse(readFileSync(join(repoRoot, 'exporters', 'package.json'), 'utf8')).scripts as Record<string, string>;
+  assert.match(scripts.start!, new RegExp(`^NODE_OPTIONS=${EXPORTER_NODE_OPTIONS} tsx `));
+  for (const launcher of ['stack/src/start-steps.ts', 'bench/exporters.ts'])
+    assert.match(readFileSync(join(repoRoot, launcher), 'utf8'), /withNodeOptions\(EXPORTER_NODE_OPTIONS\)/, launcher);
 });

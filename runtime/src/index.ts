@@ -1,5 +1,14 @@
 // The runtime's public surface: the rest of Paywatch imports from '@paywatch/runtime' only.
-export { freePort, startService, waitFor, type Service, type ServiceOptions, type WaitOptions } from './process.ts';
+export {
+  EXPORTER_NODE_OPTIONS,
+  freePort,
+  startService,
+  waitFor,
+  withNodeOptions,
+  type Service,
+  type ServiceOptions,
+  type WaitOptions,
+} from './process.ts';
 export {
   postgresExporterDsn,
   promQuery,
