@@ -239,6 +239,6 @@ test('every way of starting an exporter sets its V8 flags (EXPORTER_NODE_OPTIONS
   }
   const scripts = JSON.parse(readFileSync(join(repoRoot, 'exporters', 'package.json'), 'utf8')).scripts as Record<string, string>;
   assert.match(scripts.start!, new RegExp(`^NODE_OPTIONS=${EXPORTER_NODE_OPTIONS} tsx `));
-  for (const launcher of ['stack/src/start-steps.ts', 'bench/exporters.ts'])
+  for (const launcher of ['stack/src/launch.ts', 'bench/exporters.ts'])
     assert.match(readFileSync(join(repoRoot, launcher), 'utf8'), /withNodeOptions\(EXPORTER_NODE_OPTIONS\)/, launcher);
 });

@@ -3,9 +3,10 @@
 // stop), their log files, and the URLs the later steps and the banner need.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startService, type Service } from '@paywatch/runtime';
+import { EXPORTER_NODE_OPTIONS, startService, withNodeOptions, type Service } from '@paywatch/runtime';
 import type { ServiceName, StackConfig } from './config.ts';
 import { repoRoot } from './paths.ts';
+import { ENTRY_POINTS } from './start-steps.ts';
 
 export interface Progress {
   step(title: string): { done(detail?: string): void; fail(detail: string): void };
@@ -96,7 +97,13 @@ export class Launch {
         command: process.execPath,
         args: [...TSX_IMPORT, script, ...args],
         cwd: repoRoot,
-        env: { ...process.env, ...env },
+        // The exporters run with their V8 flags (runtime's EXPORTER_NODE_OPTIONS), as everywhere
+        // else they are started.
+        env: {
+          ...process.env,
+          ...(script === ENTRY_POINTS.exporter ? { NODE_OPTIONS: withNodeOptions(EXPORTER_NODE_OPTIONS) } : {}),
+          ...env,
+        },
         readyUrl,
         readyTimeoutMs: 90_000,
         onOutput: this.logTo(name),

@@ -23,8 +23,6 @@ import {
   findTool,
   ensureTools,
   TOOLS,
-  EXPORTER_NODE_OPTIONS,
-  withNodeOptions,
   type ToolName,
 } from '@paywatch/runtime';
 import { fillHistoryGap, hasLiveData, historyState, recordLiveStart, runBackfill } from './backfill/run.ts';
@@ -211,7 +209,6 @@ export async function startExporters(launch: Launch, databaseUrl: string): Promi
           ENTRY_POINTS.exporter,
           [name, '--database-url', databaseUrl, '--port', String(ports[name]), ...(name === 'lms' ? lmsHealth : [])],
           `http://127.0.0.1:${ports[name]}/metrics`,
-          { NODE_OPTIONS: withNodeOptions(EXPORTER_NODE_OPTIONS) },
         );
         launch.urls[name] = `http://127.0.0.1:${ports[name]}`;
       }),
