@@ -32,6 +32,11 @@ export interface StackConfig {
   officersPerBranch?: number;
   paymentsPerBranch?: number;
   speed?: number;
+  /**
+   * Simulated time the live simulation starts from (ISO 8601), when not where the history ends.
+   * Not an npm start option: tests set it to see the business in its opening hours at any hour.
+   */
+  simulatorStart?: string;
   /** Shared secret between Grafana's data source and the scope proxy. */
   proxySecret: string;
   /** Start Grafana when a binary is found (default) or never. */

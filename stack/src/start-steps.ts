@@ -191,6 +191,7 @@ export async function startSimulator(launch: Launch, databaseUrl: string): Promi
     if (config.officersPerBranch) args.push('--officers', String(config.officersPerBranch));
     if (config.paymentsPerBranch) args.push('--payments-per-branch', String(config.paymentsPerBranch));
     if (config.speed) args.push('--speed', String(config.speed));
+    if (config.simulatorStart) args.push('--start', config.simulatorStart);
     await launch.node('simulator', ENTRY_POINTS.simulator, args, `http://127.0.0.1:${api}/metrics`);
     launch.urls.api = `http://127.0.0.1:${api}`;
   });

@@ -97,7 +97,8 @@ export function branch(): dashboard.Dashboard {
           { expr: `sum by (officer) (officer:field_collection_amount_inr:increase1d${B})`, legend: '{{officer}}' },
           { expr: `sum by (officer) (officer:field_collections:increase1d${B})`, legend: '{{officer}}' },
           {
-            expr: `sum by (officer) (officer:field_collections:increase1d${b('otp="verified"')}) / sum by (officer) (officer:field_collections:increase1d${B})`,
+            // An officer with collections but none OTP-verified reads 0 %, not no data.
+            expr: `(sum by (officer) (officer:field_collections:increase1d${b('otp="verified"')}) or sum by (officer) (officer:field_collections:increase1d${B}) * 0) / sum by (officer) (officer:field_collections:increase1d${B})`,
             legend: '{{officer}}',
           },
           { expr: `sum by (officer) (field_collections_unconfirmed${B})`, legend: '{{officer}}' },

@@ -53,7 +53,8 @@ export function field(): dashboard.Dashboard {
         decimals: 1,
         queries: [
           {
-            expr: `sum(officer:field_collections:increase1d${o('otp="verified"')}) / sum(officer:field_collections:increase1d${O})`,
+            // A day with collections but none OTP-verified reads 0 %, not no data.
+            expr: `(sum(officer:field_collections:increase1d${o('otp="verified"')}) or sum(officer:field_collections:increase1d${O}) * 0) / sum(officer:field_collections:increase1d${O})`,
             legend: 'OTP verified',
             instant: true,
           },
