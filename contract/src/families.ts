@@ -256,23 +256,39 @@ export const RFID_READERS = family('rfid_readers', 'gauge', ['branch'], 'Readers
   doc: 'readers installed at the branch',
 });
 
-// ---- pool exporter -------------------------------------------------------------------------
+// ---- pool exporter: the applications' connection pools ------------------------------------
+// "Pool" means one thing in Paywatch: an application's pg connection pool (APPLICATION_POOLS).
+// The database server's own facts (up, connections against max_connections, locks) are
+// postgres_exporter's (POSTGRES_SERIES, contract/src/servers.ts).
 
-export const DB_UP = family('db_up', 'gauge', [], '1 when the database answers', 'bool');
-export const DB_CONNECTIONS = family('db_connections', 'gauge', ['state'], 'Server connections from pg_stat_activity by state', 'count', {
-  doc: 'server connections from `pg_stat_activity` by state: `active`, `idle`, `idle_in_transaction`, `other`',
-});
-export const DB_MAX_CONNECTIONS = family('db_max_connections', 'gauge', [], "The server's max_connections", 'count', {
-  doc: "the server's `max_connections`",
-});
-export const DB_SERVER_STATS_AVAILABLE = family(
-  'db_server_stats_available',
+export const APP_POOL_CONNECTIONS = family(
+  'paywatch_app_pool_connections',
+  'gauge',
+  ['application', 'state'],
+  "Server connections each Paywatch application's pool holds, by state (pg_stat_activity by application_name)",
+  'count',
+  {
+    doc: "server connections each Paywatch application's pool holds (`application` = its `application_name`, APPLICATION_POOLS), by `state`: `active` and `idle_in_transaction` (checked out of the pool: in use), `idle` (waiting in the pool)",
+  },
+);
+export const APP_POOL_SIZE = family(
+  'paywatch_app_pool_size',
+  'gauge',
+  ['application'],
+  "Each Paywatch application's configured pool size (APPLICATION_POOLS)",
+  'count',
+  {
+    doc: "each Paywatch application's pool size as APPLICATION_POOLS declares it (the size the application opens its pool with by default); saturation = in-use connections / size",
+  },
+);
+export const APP_POOL_STATS_AVAILABLE = family(
+  'paywatch_app_pool_stats_available',
   'gauge',
   [],
-  '1 when the server offers pg_stat_activity and max_connections (0 on an embedded PGlite)',
+  "1 when the server shows each application's connections in pg_stat_activity (0 on an embedded PGlite)",
   'bool',
   {
-    doc: '1 when the server offers `pg_stat_activity` (0 on the embedded PGlite, whose connection numbers are then not meaningful)',
+    doc: "1 when the server shows each application's connections (`pg_stat_activity`); 0 on the embedded PGlite, whose one backend serves every connection, so no per-application numbers are exported",
   },
 );
 
@@ -581,7 +597,7 @@ export const EXPORTER_FAMILIES = {
   ],
   lms: [LMS_POSTING_QUEUE_DEPTH, LMS_POSTING_QUEUE_DEPTH_BY_BRANCH, LMS_POSTINGS_TOTAL, LMS_POSTING_OLDEST_PENDING_SECONDS, LMS_UP],
   rfid: [RFID_VERIFICATIONS_TOTAL, RFID_VERIFICATION_DURATION_SECONDS, RFID_READER_UP, RFID_READERS],
-  pool: [DB_UP, DB_CONNECTIONS, DB_MAX_CONNECTIONS, DB_SERVER_STATS_AVAILABLE],
+  pool: [APP_POOL_CONNECTIONS, APP_POOL_SIZE, APP_POOL_STATS_AVAILABLE],
 } as const satisfies Record<string, readonly MetricFamily[]>;
 
 export const EXPORTER_HEALTH_FAMILIES = [

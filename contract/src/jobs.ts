@@ -17,7 +17,7 @@ export const JOBS = {
   payments: { name: 'payments', port: 'payments', what: 'payments exporter' },
   lms: { name: 'lms', port: 'lms', what: 'LMS exporter' },
   rfid: { name: 'rfid', port: 'rfid', what: 'RFID exporter' },
-  pool: { name: 'pool', port: 'pool', what: 'database pool exporter' },
+  pool: { name: 'pool', port: 'pool', what: "the applications' connection pools (pool exporter)" },
   scopeProxy: { name: 'scope-proxy', port: 'scopeProxy', what: 'the scope proxy' },
   node: { name: 'node', port: 'node', what: 'host metrics (node_exporter)' },
   postgres: { name: 'postgres', port: 'postgres', what: 'the database server (postgres_exporter)' },

@@ -18,7 +18,7 @@ export const PORTS = {
   payments: { env: 'PAYWATCH_PAYMENTS_EXPORTER_PORT', flag: 'payments-port', port: 9401, what: 'payments exporter' },
   lms: { env: 'PAYWATCH_LMS_EXPORTER_PORT', flag: 'lms-port', port: 9402, what: 'LMS exporter' },
   rfid: { env: 'PAYWATCH_RFID_EXPORTER_PORT', flag: 'rfid-port', port: 9403, what: 'RFID exporter' },
-  pool: { env: 'PAYWATCH_POOL_EXPORTER_PORT', flag: 'pool-port', port: 9404, what: 'DB pool exporter' },
+  pool: { env: 'PAYWATCH_POOL_EXPORTER_PORT', flag: 'pool-port', port: 9404, what: "the applications' connection pools (pool exporter)" },
   scopeProxy: { env: 'PAYWATCH_PROXY_PORT', flag: 'proxy-port', port: 9410, what: 'scope proxy' },
   alertSink: { env: 'PAYWATCH_ALERT_SINK_PORT', flag: 'alert-sink-port', port: 9420, what: 'local alert sink (Alertmanager webhooks)' },
   prometheus: { env: 'PAYWATCH_PROMETHEUS_PORT', flag: 'prometheus-port', port: 9090, what: 'Prometheus' },

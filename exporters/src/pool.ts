@@ -1,71 +1,87 @@
-// Whether the database answers Paywatch, and the server connections (by state) against
-// max_connections that the connections KPI reads, from pg_stat_activity with an ordinary role.
-// Lock waits and the oldest open transaction are postgres_exporter's (its extra queries,
-// contract/src/servers.ts), next to the rest of the server's statistics.
+// The pool exporter: each Paywatch application's connection pool as the database server sees it,
+// that is the server connections each application holds (pg_stat_activity by application_name),
+// by state, beside the size the application opens its pool with (APPLICATION_POOLS in the
+// contract). In use = active + idle in transaction (checked out of the pool); a pool whose
+// connections are all in use makes the next caller wait (saturation = in use / size).
 //
-// A normal role sees every backend in pg_stat_activity but not the state of other roles'
-// backends (those count as `other`); grant it pg_read_all_stats for the full picture. An embedded
-// server (PGlite) has no pg_stat_activity at all: the exporter then says so once in its log and in
-// db_server_stats_available 0, and keeps exporting db_up.
-import { DB_CONNECTIONS, DB_MAX_CONNECTIONS, DB_SERVER_STATS_AVAILABLE, DB_UP } from '@paywatch/contract';
+// The database server's own facts are postgres_exporter's, not this exporter's: whether it answers
+// (pg_up), connections against max_connections (pg_stat_activity_count, pg_settings_max_connections),
+// lock waits and the oldest transaction (its extra queries, contract/src/servers.ts). Clients
+// waiting inside an application for a free connection are only visible in that application's
+// process (the payments API's app_db_pool_clients{state="waiting"}, each exporter's
+// paywatch_exporter_pool_clients).
+//
+// A normal role sees every backend's application_name but not the state of other roles' backends
+// (those count as `other`); grant it pg_read_all_stats for the full picture. The embedded PGlite
+// serves every connection from one standalone backend, so pg_stat_activity shows no client
+// backend at all: the exporter then reports paywatch_app_pool_stats_available 0 and no
+// per-application numbers, rather than numbers that mean nothing.
+import { APP_POOL_CONNECTIONS, APP_POOL_SIZE, APP_POOL_STATS_AVAILABLE, APPLICATION_POOLS } from '@paywatch/contract';
 import { gaugeFor } from './core/exposition.ts';
 import { num, type Collector } from './core/collector.ts';
 
-const STATES = ['active', 'idle', 'idle_in_transaction', 'other'] as const;
+const STATES = ['active', 'idle_in_transaction', 'idle', 'other'] as const;
 
 export function poolCollector(): Collector {
-  const up = gaugeFor(DB_UP);
-  const connections = gaugeFor(DB_CONNECTIONS);
-  const max = gaugeFor(DB_MAX_CONNECTIONS);
-  const available = gaugeFor(DB_SERVER_STATS_AVAILABLE);
-  let statsAvailable = true;
+  const connections = gaugeFor(APP_POOL_CONNECTIONS);
+  const size = gaugeFor(APP_POOL_SIZE);
+  const available = gaugeFor(APP_POOL_STATS_AVAILABLE);
+  const applications = APPLICATION_POOLS.map((pool) => pool.application);
 
   return {
     name: 'pool',
     requires: [],
-    families: [up, connections, max, available],
+    families: [connections, size, available],
 
     async inspect(db, log) {
-      const found = await db.query<{ activity: string | null; max: string | null }>(
-        `SELECT to_regclass('pg_catalog.pg_stat_activity')::text AS activity, current_setting('max_connections', true) AS max`,
+      const { rows } = await db.query<{ clients: number | string }>(
+        `SELECT count(*) AS clients FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = current_database()`,
       );
-      statsAvailable = !!found.rows[0]?.activity && !!found.rows[0]?.max;
-      if (!statsAvailable) {
+      if (!num(rows[0]?.clients))
         log(
-          'pool exporter: this database server has no pg_stat_activity or max_connections (an embedded PGlite?): db_connections and db_max_connections are not exported, db_server_stats_available is 0',
+          'pool exporter: pg_stat_activity shows no client backend (an embedded PGlite?): no per-application pool numbers, paywatch_app_pool_stats_available is 0',
         );
-      }
     },
 
     async poll(db) {
-      await db.query('SELECT 1');
-      if (!statsAvailable) {
-        return () => {
-          up.set([], 1);
-          available.set([], 0);
-        };
-      }
-      // Client backends only: they are what max_connections limits (background workers are not).
-      const activity = await db.query(
-        `SELECT count(*) FILTER (WHERE state = 'active') AS active,
-                count(*) FILTER (WHERE state = 'idle') AS idle,
-                count(*) FILTER (WHERE state LIKE 'idle in transaction%') AS idle_in_transaction,
-                count(*) FILTER (WHERE state IS NULL OR state NOT IN ('active', 'idle') AND state NOT LIKE 'idle in transaction%') AS other,
-                current_setting('max_connections')::int AS max
+      // Client backends of this database only: the system of record's pools (background workers
+      // hold no application's connection; other databases on a shared server are not Paywatch's).
+      // This exporter's own connection is always among them, so no row at all means the server
+      // shows no client backends (PGlite).
+      const { rows } = await db.query<{ application: string | null; state: string; connections: number | string }>(
+        `SELECT application_name AS application,
+                CASE WHEN state IN ('active', 'idle') THEN state
+                     WHEN state LIKE 'idle in transaction%' THEN 'idle_in_transaction'
+                     ELSE 'other' END AS state,
+                count(*) AS connections
          FROM pg_stat_activity
-         WHERE backend_type = 'client backend'`,
+         WHERE backend_type = 'client backend' AND datname = current_database()
+         GROUP BY 1, 2`,
       );
-      const row = activity.rows[0] ?? {};
+      const seen = rows.length > 0;
+      const held = new Map<string, number>();
+      for (const row of rows) {
+        if (row.application && applications.includes(row.application))
+          held.set(`${row.application}\u0000${row.state}`, num(row.connections));
+      }
       return () => {
-        up.set([], 1);
-        available.set([], 1);
-        for (const state of STATES) connections.set([state], num(row[state]));
-        max.set([], num(row.max));
+        available.set([], seen ? 1 : 0);
+        if (!seen) {
+          connections.replace([], { keepAtZero: false });
+          size.replace([], { keepAtZero: false });
+          return;
+        }
+        for (const pool of APPLICATION_POOLS) {
+          size.set([pool.application], pool.size);
+          for (const state of STATES) connections.set([pool.application, state], held.get(`${pool.application}\u0000${state}`) ?? 0);
+        }
       };
     },
 
+    // The database went away: what each pool holds is unknown (its connections are being dropped),
+    // so the connection series go rather than repeat the last poll's numbers; sizes stay.
     sourceDown() {
-      up.set([], 0);
+      connections.replace([], { keepAtZero: false });
     },
   };
 }

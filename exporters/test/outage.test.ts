@@ -101,7 +101,11 @@ test('database outage: keeps serving last values, source_up 0, one log line, rec
     what: 'payments source_up 0',
     timeoutMs: 20_000,
   });
-  await waitFor(async () => value(await scrape(pool.url), 'db_up') === 0, { what: 'pool db_up 0', timeoutMs: 20_000 });
+  // The pool exporter: its source down, and no application pool's connections while unknown.
+  await waitFor(async () => value(await scrape(pool.url), 'paywatch_exporter_source_up') === 0, {
+    what: 'pool source_up 0',
+    timeoutMs: 20_000,
+  });
   // Written during the outage.
   await addActivity(db.pool, 2, { ageSeconds: 0 });
   // Several failed polls later: still serving, the same last values, still one log line each.
@@ -115,7 +119,13 @@ test('database outage: keeps serving last values, source_up 0, one log line, rec
     paymentsBefore,
     'last values are served during the outage',
   );
-  assert.equal(value(await scrape(pool.url), 'db_up'), 0);
+  const poolDuring = await scrape(pool.url);
+  assert.equal(value(poolDuring, 'paywatch_exporter_source_up'), 0);
+  assert.equal(value(poolDuring, 'paywatch_app_pool_connections'), undefined, 'no pool connections while the database is away');
+  assert.ok(
+    poolDuring.some((s) => s.name === 'paywatch_app_pool_size'),
+    'pool sizes stay',
+  );
   const downLines = logs.filter((line) => line.includes('database unavailable'));
   assert.equal(downLines.filter((line) => line.startsWith('payments')).length, 1, downLines.join('\n'));
   assert.equal(downLines.filter((line) => line.startsWith('pool')).length, 1, downLines.join('\n'));
@@ -127,7 +137,14 @@ test('database outage: keeps serving last values, source_up 0, one log line, rec
     what: 'payments source_up 1 again',
     timeoutMs: 20_000,
   });
-  await waitFor(async () => value(await scrape(pool.url), 'db_up') === 1, { what: 'pool db_up 1 again', timeoutMs: 20_000 });
+  await waitFor(async () => value(await scrape(pool.url), 'paywatch_exporter_source_up') === 1, {
+    what: 'pool source_up 1 again',
+    timeoutMs: 20_000,
+  });
+  await waitFor(async () => value(await scrape(pool.url), 'paywatch_app_pool_connections') !== undefined, {
+    what: 'pool connections again',
+    timeoutMs: 20_000,
+  });
   await payments.poll();
   assertMatchesTruth(await scrape(payments.url), (await groundTruth(db.pool)).payments);
   assert.equal(logs.filter((line) => line.startsWith('payments') && line.includes('reachable again')).length, 1);

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
+import { APP_POOLS, APPLICATION_POOLS } from '@paywatch/contract';
+import { createPool } from '@paywatch/database';
 import { startExporter } from '../src/index.ts';
 import { addActivity, assertMatchesTruth, cleanups, groundTruth, type Sample, scrape, seededDatabase } from './fixtures.ts';
 
@@ -76,43 +78,55 @@ test('exporter values equal SQL ground truth for every metric family', async (t)
     assert.equal(one(await scrape(lmsExporter.url), 'lms_up'), 1);
   });
 
-  await t.test('pool: connections and limits from the real server', async () => {
-    // A backend waiting on a lock held by another transaction, both in this test's database.
-    const holder = await db.pool.connect();
-    const waiter = await db.pool.connect();
-    defer(() => {
-      holder.release();
-      waiter.release();
-    });
-    await holder.query('BEGIN');
-    await holder.query('LOCK TABLE branches IN ACCESS EXCLUSIVE MODE');
-    await holder.query(`SELECT pg_sleep(1.1)`);
-    const blocked = waiter.query('SELECT count(*) FROM branches');
+  await t.test("pool: each application's pool as the real server shows it, against its size", async () => {
+    // The payments API's pool, opened as the API opens it (its application_name), holding one
+    // connection running a query, one idle in a transaction and one back in the pool.
+    const api = createPool(db.url, { applicationName: APP_POOLS.paymentsApi.application, max: 3 });
+    defer(() => api.end());
+    const [running, inTransaction, returned] = [await api.connect(), await api.connect(), await api.connect()];
+    returned.release();
+    await inTransaction.query('BEGIN');
+    await inTransaction.query('SELECT 1');
+    const sleeping = running.query('SELECT pg_sleep(2)');
     await waitUntil(
-      async () => (await db.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)).rows[0].n > 0,
+      async () =>
+        (
+          await db.pool.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND datname = current_database()`,
+            [APP_POOLS.paymentsApi.application],
+          )
+        ).rows[0].n === 1,
     );
     await pool.poll();
     const samples = await scrape(pool.url);
-    await holder.query('COMMIT');
-    await blocked;
+    await sleeping;
+    await inTransaction.query('COMMIT');
+    running.release();
+    inTransaction.release();
 
-    const max = await db.pool.query(`SELECT current_setting('max_connections')::int AS max`);
-    assert.equal(one(samples, 'db_up'), 1);
-    assert.equal(one(samples, 'db_server_stats_available'), 1);
-    assert.equal(one(samples, 'db_max_connections'), max.rows[0].max);
-    // Lock waits and the oldest transaction are postgres_exporter's now: prometheus/test/database-locks.e2e.test.ts.
-    assert.equal(
-      samples.filter((s) => /^db_(connections_waiting|longest_transaction)/.test(s.name)).length,
-      0,
-      "no longer the pool exporter's",
+    const application = APP_POOLS.paymentsApi.application;
+    assert.equal(one(samples, 'paywatch_app_pool_stats_available'), 1);
+    assert.equal(one(samples, 'paywatch_app_pool_connections', { application, state: 'active' }), 1);
+    assert.equal(one(samples, 'paywatch_app_pool_connections', { application, state: 'idle_in_transaction' }), 1);
+    assert.equal(one(samples, 'paywatch_app_pool_connections', { application, state: 'idle' }), 1);
+    assert.equal(one(samples, 'paywatch_app_pool_connections', { application, state: 'other' }), 0);
+    assert.equal(one(samples, 'paywatch_app_pool_size', { application }), APP_POOLS.paymentsApi.size);
+    // Every application of APPLICATION_POOLS has its size and its four states, zeros included.
+    for (const known of APPLICATION_POOLS) {
+      assert.equal(one(samples, 'paywatch_app_pool_size', { application: known.application }), known.size);
+      assert.equal(
+        samples.filter((s) => s.name === 'paywatch_app_pool_connections' && s.labels.application === known.application).length,
+        4,
+      );
+    }
+    // The pool exporter's own poll is an active connection of its own pool.
+    assert.ok(one(samples, 'paywatch_app_pool_connections', { application: APP_POOLS.exporter('pool').application, state: 'active' }) >= 1);
+    // The test's own connections (no Paywatch application_name) are not an application's pool.
+    assert.ok(
+      samples.filter((s) => s.name === 'paywatch_app_pool_connections').every((s) => s.labels.application!.startsWith('paywatch-')),
     );
-    const states = samples.filter((s) => s.name === 'db_connections');
-    assert.deepEqual(states.map((s) => s.labels.state).sort(), ['active', 'idle', 'idle_in_transaction', 'other']);
-    // Our own poll was active; the holder (idle in transaction at that moment or sleeping) and the
-    // exporters' idle pools are there too.
-    const total = states.reduce((sum, s) => sum + s.value, 0);
-    assert.ok(one(samples, 'db_connections', { state: 'active' }) >= 1);
-    assert.ok(total >= 4 && total <= max.rows[0].max, `total connections ${total}`);
+    // The database server's facts are postgres_exporter's, not this exporter's.
+    assert.equal(samples.filter((s) => /^db_/.test(s.name)).length, 0, "db_* series are no longer the pool exporter's");
   });
 
   await t.test('exporter health metrics', async () => {

@@ -7,7 +7,6 @@ import {
   AUTH_LOGIN_FAILURES_TOTAL,
   EXPORTER_SOURCE_UP,
   JOBS,
-  DB_UP,
   HTTP_RATE_LIMITED_TOTAL,
   HTTP_SUSPICIOUS_REQUESTS_TOTAL,
   EXPORTER_LATE_ROWS_TOTAL,
@@ -309,11 +308,13 @@ export const ALERTS: AlertDefinition[] = [
     name: 'DatabaseDown',
     category: 'database',
     team: 'platform',
-    expr: () => `${DB_UP.name} == 0`,
+    // postgres_exporter answers its scrape but cannot connect to the server. postgres_exporter
+    // itself not answering (up{job="postgres"} == 0) is ExporterDown's: the server may be fine.
+    expr: () => `${POSTGRES_SERIES.up}{${SELECTORS.postgres}} == 0`,
     for: '1m',
     levels: [{ severity: 'critical', incidentClass: 'Sev1' }],
     summary: () => 'The payments database is unavailable',
-    description: () => 'The database has not answered the pool exporter for 1 minute (db_up = {{ $value }}).',
+    description: () => 'The database server has not answered postgres_exporter for 1 minute (pg_up = {{ $value }}).',
     impact: 'Every payment, posting and verification stops: the whole business is down.',
     rootCause: 'database',
   },
@@ -540,7 +541,8 @@ export const ALERTS: AlertDefinition[] = [
     name: 'ExporterDown',
     category: 'monitoring',
     team: 'platform',
-    expr: () => `up{${SELECTORS.exporters}} == 0`,
+    // Paywatch's exporters, and postgres_exporter (DatabaseDown needs it to tell the server is down).
+    expr: () => `up{${SELECTORS.exporters}} == 0 or up{${SELECTORS.postgres}} == 0`,
     for: '2m',
     levels: [{ severity: 'warning', incidentClass: 'Sev3' }],
     summary: () => 'The {{ $labels.job }} exporter cannot be scraped',

@@ -11,8 +11,6 @@
 import {
   BRANCH_COLLECTED_TODAY_INR,
   BRANCH_DAILY_TARGET_INR,
-  DB_CONNECTIONS,
-  DB_MAX_CONNECTIONS,
   FIELD_COLLECTIONS_TOTAL,
   FIELD_COLLECTION_AMOUNT_TOTAL,
   HTTP_REQUEST_DURATION_SECONDS,
@@ -361,14 +359,11 @@ export const RECORDING_GROUPS: RecordingGroup[] = [
     rules: [
       {
         record: 'paywatch:db_connections_used:ratio',
-        expr:
-          `sum(${POSTGRES_SERIES.activity}{${SELECTORS.postgres}}) / max(${POSTGRES_SERIES.maxConnections}{${SELECTORS.postgres}})` +
-          ` or sum(${DB_CONNECTIONS.name}) / max(${DB_MAX_CONNECTIONS.name})`,
+        expr: `sum(${POSTGRES_SERIES.activity}{${SELECTORS.postgres}}) / max(${POSTGRES_SERIES.maxConnections}{${SELECTORS.postgres}})`,
         note:
-          "Every server connection counts against max_connections, idle ones included. postgres_exporter's count when it runs " +
-          "(it sees the embedded server's too); else the pool exporter's (the simulated history, and setups without postgres_exporter).",
+          "Every server connection counts against max_connections, idle ones included: postgres_exporter's count, live and in the " +
+          'simulated history alike (stack/src/backfill/platform.ts writes the same series).',
       },
-      { record: 'state:db_connections:sum', expr: `sum by (state) (${DB_CONNECTIONS.name})` },
     ],
   },
   {

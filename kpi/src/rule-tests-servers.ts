@@ -468,15 +468,17 @@ export const SERVER_ALERT_CASES: AlertCase[] = [
 /** The KPI tiles' series: the worst host, the database server's host, the fullest filesystem. */
 export const SERVER_RECORDING_CASES: RecordingCase[] = [
   {
-    name: "connections KPI: postgres_exporter's count against max_connections, before the pool exporter's",
+    name: "connections KPI: postgres_exporter's count of every database's sessions against max_connections",
     input: [
       s(`pg_stat_activity_count{${labels(PG)}, datname="payments", state="active"}`, '30x10'),
       s(`pg_stat_activity_count{${labels(PG)}, datname="payments", state="idle"}`, '40x10'),
       s(`pg_stat_activity_count{${labels(PG)}, datname="postgres", state="idle"}`, '0x10'),
       s(`pg_settings_max_connections{${labels(PG)}}`, '200x10'),
-      // The pool exporter's view of the same server, a scrape behind: not used while postgres_exporter answers.
-      s('db_connections{state="active", instance="127.0.0.1:9404", job="pool"}', '20x10'),
-      s('db_max_connections{instance="127.0.0.1:9404", job="pool"}', '200x10'),
+      // The pool exporter's applications' pools are not the server's connection count.
+      s(
+        'paywatch_app_pool_connections{application="paywatch-payments-api", state="active", instance="127.0.0.1:9404", job="pool"}',
+        '20x10',
+      ),
     ],
     evalTime: '5m',
     checks: [{ expr: 'paywatch:db_connections_used:ratio', samples: [{ labels: 'paywatch:db_connections_used:ratio', value: 0.35 }] }],

@@ -108,7 +108,12 @@ const lmsPostings = (posted: number, failed: number) => [
   s('lms_postings_total{branch="BR0001", outcome="failed"}', `0+${failed}x40`),
 ];
 
-const POOL = { instance: '127.0.0.1:9404', job: 'pool' };
+/** postgres_exporter's target, and the labels it gives its per-server series. */
+const PG = { instance: '127.0.0.1:9187', job: 'postgres' };
+const PG_SERVER = 'instance="127.0.0.1:9187", job="postgres", server="127.0.0.1:5432"';
+/** Server connections of the payments database in one state, and max_connections, as postgres_exporter reports them. */
+const sessions = (state: string, values: string) => s(`pg_stat_activity_count{${PG_SERVER}, datname="payments", state="${state}"}`, values);
+const maxConnections = (values: string) => s(`pg_settings_max_connections{${PG_SERVER}}`, values);
 
 /** Cases evaluated every minute. */
 const MINUTE_CASES: AlertCase[] = [
@@ -382,17 +387,21 @@ const MINUTE_CASES: AlertCase[] = [
   },
   {
     alert: 'DatabaseDown',
-    name: 'database not answering for a minute',
-    input: [s('db_up{instance="127.0.0.1:9404", job="pool"}', '1 1 0 0 0')],
+    name: 'database not answering postgres_exporter for a minute',
+    input: [s('pg_up{instance="127.0.0.1:9187", job="postgres"}', '1 1 0 0 0')],
     evalTime: '4m',
     expect: [
-      { incidentClass: 'Sev1', labels: POOL, description: 'The database has not answered the pool exporter for 1 minute (db_up = 0).' },
+      {
+        incidentClass: 'Sev1',
+        labels: PG,
+        description: 'The database server has not answered postgres_exporter for 1 minute (pg_up = 0).',
+      },
     ],
   },
   {
     alert: 'DatabaseDown',
     name: 'one failed check is not yet an outage',
-    input: [s('db_up{instance="127.0.0.1:9404", job="pool"}', '1 1 1 0')],
+    input: [s('pg_up{instance="127.0.0.1:9187", job="postgres"}', '1 1 1 0')],
     evalTime: '3m',
     expect: [],
   },
@@ -420,9 +429,10 @@ const MINUTE_CASES: AlertCase[] = [
     alert: 'DatabaseConnectionsHigh',
     name: '97 of 100 connections: warning and critical',
     input: [
-      s('db_connections{state="active", instance="127.0.0.1:9404", job="pool"}', '70x10'),
-      s('db_connections{state="idle", instance="127.0.0.1:9404", job="pool"}', '27x10'),
-      s('db_max_connections{instance="127.0.0.1:9404", job="pool"}', '100x10'),
+      sessions('active', '70x10'),
+      sessions('idle', '27x10'),
+      s(`pg_stat_activity_count{${PG_SERVER}, datname="postgres", state="idle"}`, '0x10'),
+      maxConnections('100x10'),
     ],
     evalTime: '8m',
     expect: [
@@ -433,14 +443,14 @@ const MINUTE_CASES: AlertCase[] = [
   {
     alert: 'DatabaseConnectionsHigh',
     name: '85 of 100 connections: warning only',
-    input: [s('db_connections{state="active"}', '85x10'), s('db_max_connections', '100x10')],
+    input: [sessions('active', '85x10'), maxConnections('100x10')],
     evalTime: '8m',
     expect: [{ incidentClass: 'Sev3', description: "85% of the database's max_connections are in use (threshold 80%, target under 60%)." }],
   },
   {
     alert: 'DatabaseConnectionsHigh',
     name: '80 of 100 connections: just inside',
-    input: [s('db_connections{state="active"}', '60x10'), s('db_connections{state="idle"}', '20x10'), s('db_max_connections', '100x10')],
+    input: [sessions('active', '60x10'), sessions('idle', '20x10'), maxConnections('100x10')],
     evalTime: '8m',
     expect: [],
   },
@@ -796,6 +806,19 @@ const MINUTE_CASES: AlertCase[] = [
   },
   {
     alert: 'ExporterDown',
+    name: 'postgres_exporter unreachable for 2 minutes (DatabaseDown cannot tell then)',
+    input: [s('up{job="postgres", instance="127.0.0.1:9187"}', '1 0 0 0 0')],
+    evalTime: '4m',
+    expect: [
+      {
+        incidentClass: 'Sev3',
+        labels: { job: 'postgres', instance: '127.0.0.1:9187' },
+        description: 'Prometheus has failed to scrape 127.0.0.1:9187 (job postgres) for 2 minutes.',
+      },
+    ],
+  },
+  {
+    alert: 'ExporterDown',
     name: 'exporters answering',
     input: [s('up{job="rfid", instance="127.0.0.1:9403"}', '1 1 1 1 1')],
     evalTime: '4m',
@@ -965,9 +988,9 @@ const RECORDING_5M: RecordingCase = {
     s('lms_posting_queue_depth{instance="127.0.0.1:9402", job="lms"}', '0+10x20'),
     s('rfid_verifications_total{branch="BR0001", result="success"}', '0+57x20'),
     s('rfid_verifications_total{branch="BR0001", result="denied"}', '0+3x20'),
-    s('db_connections{state="active"}', '50x20'),
-    s('db_connections{state="idle"}', '20x20'),
-    s('db_max_connections', '100x20'),
+    sessions('active', '50x20'),
+    sessions('idle', '20x20'),
+    maxConnections('100x20'),
     s('branch_collected_today_inr{branch="BR0001"}', '50000x20'),
     s('branch_daily_target_inr{branch="BR0001"}', '100000x20'),
     s('branch_collected_today_inr{branch="BR0002"}', '30000x20'),

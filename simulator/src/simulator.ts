@@ -1,6 +1,7 @@
 // Starts the whole simulation in-process: the engine writing the business into the database on a
 // simulated clock, the fake payments API on its port, and the traffic that drives that API.
 import { checkConnection, createPool, migrate, redact } from '@paywatch/database';
+import { APP_POOLS } from '@paywatch/contract';
 import { PORTS } from '@paywatch/runtime';
 import { startApi, DEMO_PASSWORD, type ApiServer, type SimulatedDecision } from './api.ts';
 import { Engine, type PaymentRouter } from './engine.ts';
@@ -78,7 +79,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: PORTS.api.port,
   apiRate: 25,
-  apiPoolMax: 10,
+  apiPoolMax: APP_POOLS.paymentsApi.size,
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,9 +102,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   if (requestedStart !== undefined && Number.isNaN(requestedStart))
     throw new Error(`start ${JSON.stringify(options.start)} is not a time: use ISO 8601, e.g. 2026-03-02T09:00:00+05:30`);
 
-  const enginePool = createPool(options.databaseUrl, { applicationName: 'paywatch-simulator', max: 2 });
+  const enginePool = createPool(options.databaseUrl, {
+    applicationName: APP_POOLS.simulator.application,
+    max: APP_POOLS.simulator.size,
+  });
   const apiPool = createPool(options.databaseUrl, {
-    applicationName: 'paywatch-payments-api',
+    applicationName: APP_POOLS.paymentsApi.application,
     max: apiPoolMax,
     connectionTimeoutMillis: 2000,
   });

@@ -50,6 +50,8 @@ const MAY_BE_EMPTY: Record<string, string> = {
   'Replication lag': 'the demo database has no standby (pg_stat_replication has no rows)',
   Checkpoints:
     'the embedded PGlite (PostgreSQL 18) has none of the pg_stat_bgwriter checkpoint columns postgres_exporter 0.11 reads, so the local stack runs it without its bgwriter collector; a real server up to 16 has them',
+  'Application pools: connections':
+    "the embedded PGlite serves every connection from one standalone backend, so pg_stat_activity shows no application's connections (paywatch_app_pool_stats_available 0); on a real server the pool exporter reports them (exporters/test/values.test.ts)",
   "On track for today's target": 'projects from the same weekday of the last 4 weeks; a 2-day history has none',
   'Mandate registration success':
     'a few registrations a branch each day, answered minutes (UPI AutoPay) to hours (NACH) later: a short run may have none answered in its hour',

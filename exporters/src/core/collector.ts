@@ -65,7 +65,7 @@ export interface Collector {
    * returned function must not throw: whatever could be wrong with a row is checked before.
    */
   poll(db: Queryable, window: PollWindow): Promise<() => void>;
-  /** Called once a poll fails (the database went away), e.g. to set db_up to 0. */
+  /** Called once a poll fails (the database went away), e.g. to drop what is unknown while the database is away. */
   sourceDown?(): void;
   /** Called once at start, before the first poll, to check what the database offers (optional). */
   inspect?(db: Queryable, log: (line: string) => void): Promise<void>;

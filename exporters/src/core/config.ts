@@ -1,6 +1,7 @@
 // Exporter configuration from the command line and the environment. Anything unknown or malformed
 // stops the exporter at start with a message that says what to fix: a typo in an option must not
 // silently leave an exporter polling the wrong database or port.
+import { APP_POOLS } from '@paywatch/contract';
 import { parseDatabaseUrl } from '@paywatch/database';
 import { optionsUsage, OptionsError, parseOptions, parseValue, PORTS, type OptionSpec, type OptionTable } from '@paywatch/runtime';
 
@@ -74,7 +75,13 @@ export const OPTIONS = {
     type: 'seconds',
     help: 'seconds counters stay behind the database clock (default 30)',
   },
-  poolMax: { flag: 'pool-max', type: 'integer', min: 1, max: 100, help: 'connections in the exporter pool (default 2)' },
+  poolMax: {
+    flag: 'pool-max',
+    type: 'integer',
+    min: 1,
+    max: 100,
+    help: `connections in the exporter pool (default ${APP_POOLS.exporter('payments').size})`,
+  },
   lmsHealthUrl: {
     flag: 'lms-health-url',
     env: 'LMS_HEALTH_URL',
@@ -179,7 +186,7 @@ export function resolveOptions(name: ExporterName, options: ExporterOptions): Re
     port: options.port ?? DEFAULT_PORTS[name],
     pollIntervalSeconds: options.pollIntervalSeconds ?? 5,
     safetyLagSeconds: options.safetyLagSeconds ?? 30,
-    poolMax: options.poolMax ?? 2,
+    poolMax: options.poolMax ?? APP_POOLS.exporter(name).size,
     lmsHealthUrl: options.lmsHealthUrl,
     rfidReaderTimeoutSeconds: options.rfidReaderTimeoutSeconds ?? 120,
     log: options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)),

@@ -12,6 +12,7 @@ import express from 'express';
 import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
+  APP_POOLS,
   EXPORTER_LAST_SUCCESS_TIMESTAMP_SECONDS,
   EXPORTER_POLL_DURATION_SECONDS,
   EXPORTER_POLL_ERRORS_TOTAL,
@@ -185,7 +186,7 @@ export async function runExporter(
     // A connection that hangs (network cut without a reset) must fail the poll, not stall it.
     query_timeout: 60_000,
     keepAlive: true,
-    application_name: `paywatch-exporter-${name}`,
+    application_name: APP_POOLS.exporter(name).application,
   });
   // An idle connection dropped by the server: the next poll reports the outage, nothing to do here.
   pool.on('error', () => {});

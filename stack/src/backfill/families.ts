@@ -5,7 +5,7 @@
 //
 // Target labels (job, instance, and the blackbox job's service/gateway/target) are not part of a
 // family: Prometheus adds them at scrape time, so the history adds them as the scrape config does.
-import { EXPORTER_FAMILIES, JOBS, PAYMENTS_API_FAMILIES, type MetricFamily, type MetricType } from '@paywatch/contract';
+import { EXPORTER_FAMILIES, JOBS, PAYMENTS_API_FAMILIES, POSTGRES_SERIES, type MetricFamily, type MetricType } from '@paywatch/contract';
 
 export interface FamilyDefinition {
   name: string;
@@ -27,6 +27,35 @@ const PROBE_SUCCESS: FamilyDefinition = {
   labelNames: [],
 };
 
+/**
+ * postgres_exporter's families the history writes (the database server's facts: whether it
+ * answers, its sessions, max_connections), with the help and labels postgres_exporter 0.11 gives
+ * them; its `server` label (the server's host:port) is a target label here, as the scrape's are.
+ */
+const POSTGRES_EXPORTER: FamilyDefinition[] = [
+  {
+    job: JOBS.postgres.name,
+    name: POSTGRES_SERIES.up,
+    type: 'gauge',
+    help: 'Whether the last scrape of metrics from PostgreSQL was able to connect to the server (1 for yes, 0 for no).',
+    labelNames: [],
+  },
+  {
+    job: JOBS.postgres.name,
+    name: POSTGRES_SERIES.activity,
+    type: 'gauge',
+    help: 'number of connections in this state',
+    labelNames: ['datname', 'state'],
+  },
+  {
+    job: JOBS.postgres.name,
+    name: POSTGRES_SERIES.maxConnections,
+    type: 'gauge',
+    help: 'Sets the maximum number of concurrent connections.',
+    labelNames: [],
+  },
+];
+
 const definition = (job: string, family: MetricFamily): FamilyDefinition => ({
   job,
   name: family.name,
@@ -47,6 +76,7 @@ export function familyDefinitions(): Map<string, FamilyDefinition> {
       ),
       ...PAYMENTS_API_FAMILIES.map((family) => definition(JOBS.paymentsApi.name, family)),
       PROBE_SUCCESS,
+      ...POSTGRES_EXPORTER,
     ].map((family) => [family.name, family]),
   );
   return cache;

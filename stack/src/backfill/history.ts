@@ -28,7 +28,7 @@ import {
 } from '@paywatch/simulator/model';
 import { openBusiness, settlePostings, stepMandates, stepOutbox, stepPayments, stepVerifications, type Business } from './business.ts';
 import type { Family } from './openmetrics.ts';
-import { openPlatform, sampleGauges, stepApi, type Platform } from './platform.ts';
+import { databaseServerOf, openPlatform, postgresInstance, sampleGauges, stepApi, type Platform } from './platform.ts';
 import { SeriesSet } from './series.ts';
 import { keepsBranch, keepsFleet, tickTimes, type Timeline } from './timeline.ts';
 
@@ -40,6 +40,9 @@ export interface Instances {
   api: string;
   blackbox: string;
   apiHost: string;
+  /** postgres_exporter's target, and the database server it reports on (its `server` label); absent in older histories' state. */
+  postgres?: string;
+  databaseServer?: string;
 }
 
 export interface HistoryOptions {
@@ -108,13 +111,19 @@ function openSeries(
     pool: inst.pool,
     'payments-api': inst.api,
     blackbox: inst.blackbox,
+    postgres: postgresInstance(inst),
   };
   const series = new SeriesSet((family) => ({ job: family.job, instance: instanceOf[family.job]! }));
   const start = options.timeline.startSeconds;
   return {
     series,
     business: openBusiness(series, fleet, { seed: options.seed, startSeconds: start, readerOutages: incidents.readerOutages }),
-    platform: openPlatform(series, { seed: options.seed, startSeconds: start, apiHost: inst.apiHost }),
+    platform: openPlatform(series, {
+      seed: options.seed,
+      startSeconds: start,
+      apiHost: inst.apiHost,
+      databaseServer: databaseServerOf(inst),
+    }),
   };
 }
 
@@ -177,5 +186,5 @@ export function buildHistory(options: HistoryOptions): History {
 /** Fleet-wide raw series the history has (to fit the timeline within a budget). */
 export function fleetSeriesCount(): number {
   const series = new SeriesSet(() => ({}));
-  return openPlatform(series, { seed: 0, startSeconds: 0, apiHost: 'x' }).tracks.length;
+  return openPlatform(series, { seed: 0, startSeconds: 0, apiHost: 'x', databaseServer: 'x' }).tracks.length;
 }

@@ -1,5 +1,7 @@
 // The platform's series at each step: the LMS outbox depth and health, the database server's
-// connections, the health probes (payments API, LMS, each gateway), and the payments API's request
+// connections as postgres_exporter reports them live (pg_up, pg_stat_activity_count by state,
+// pg_settings_max_connections, job postgres: dashboards and the connections KPI read one source
+// across history and live), the health probes (payments API, LMS, each gateway), and the payments API's request
 // latency histogram, whose durations are drawn from the same model the live API sleeps by
 // (simulator/src/model/api.ts: dbSeconds).
 import {
@@ -14,7 +16,7 @@ import {
   type Episode,
   type Gateway,
 } from '@paywatch/simulator/model';
-import { JOBS } from '@paywatch/contract';
+import { JOBS, PORTS, POSTGRES_SERIES } from '@paywatch/contract';
 import type { HistogramTracks, SeriesSet, Track } from './series.ts';
 
 /** The payments API labels its own series service="payments-api", as its scrape job is named. */
@@ -29,21 +31,39 @@ const API_METHOD: Record<keyof typeof REQUESTS_PER_PAYMENT, string> = {
 const API_ERROR_SHARE = 0.0015;
 /** Latency draws per route, status and step; the bucket shares of n requests follow these. */
 const LATENCY_DRAWS = 40;
+/**
+ * The sessions postgres_exporter 0.11 reports for the system of record's database, by state
+ * (pg_stat_activity_count keeps every state, at 0 when none); the embedded server's database is
+ * `postgres`.
+ */
+const SESSION_STATES = ['active', 'idle', 'idle in transaction', 'idle in transaction (aborted)', 'fastpath function call', 'disabled'];
+const DATABASE_NAME = 'postgres';
+
+/** postgres_exporter's instance label: the stack's port for it unless the state names one. */
+export const postgresInstance = (instances: { postgres?: string }) => instances.postgres ?? `127.0.0.1:${PORTS.postgres.port}`;
+/** postgres_exporter's `server` label: the database server's host:port (the embedded server's by default). */
+export const databaseServerOf = (instances: { databaseServer?: string }) => instances.databaseServer ?? `127.0.0.1:${PORTS.database.port}`;
 
 export interface Platform {
   queueDepth: Track;
   lmsUp: Track;
-  dbMax: Track;
-  dbConnections: Map<string, Track>;
+  /** postgres_exporter's pg_up, pg_settings_max_connections and pg_stat_activity_count by state. */
+  pgUp: Track;
+  pgMaxConnections: Track;
+  pgSessions: Map<string, Track>;
   probes: Array<{ service: string; gateway?: Gateway; track: Track }>;
   api: Array<{ route: keyof typeof REQUESTS_PER_PAYMENT; status: '200' | '500'; histogram: HistogramTracks; rng: Rng }>;
   /** Every fleet-wide track (they share one timeline). */
   tracks: Track[];
 }
 
-export function openPlatform(series: SeriesSet, options: { seed: number; startSeconds: number; apiHost: string }): Platform {
-  const dbConnections = new Map(
-    ['active', 'idle', 'idle_in_transaction', 'other'].map((state) => [state, series.track('db_connections', { state })]),
+export function openPlatform(
+  series: SeriesSet,
+  options: { seed: number; startSeconds: number; apiHost: string; databaseServer: string },
+): Platform {
+  const server = { server: options.databaseServer };
+  const pgSessions = new Map(
+    SESSION_STATES.map((state) => [state, series.track(POSTGRES_SERIES.activity, { datname: DATABASE_NAME, state }, server)]),
   );
   // The blackbox job's targets and the labels its scrape config gives each (prometheus.yml).
   const targets: Array<{ service: string; gateway?: Gateway; target: string }> = [
@@ -70,8 +90,9 @@ export function openPlatform(series: SeriesSet, options: { seed: number; startSe
   const platform = {
     queueDepth: series.track('lms_posting_queue_depth'),
     lmsUp: series.track('lms_up'),
-    dbMax: series.track('db_max_connections'),
-    dbConnections,
+    pgUp: series.track(POSTGRES_SERIES.up),
+    pgMaxConnections: series.track(POSTGRES_SERIES.maxConnections, {}, server),
+    pgSessions,
     probes,
     api,
   };
@@ -80,8 +101,9 @@ export function openPlatform(series: SeriesSet, options: { seed: number; startSe
     tracks: [
       platform.queueDepth,
       platform.lmsUp,
-      platform.dbMax,
-      ...dbConnections.values(),
+      platform.pgUp,
+      platform.pgMaxConnections,
+      ...pgSessions.values(),
       ...probes.map((p) => p.track),
       ...api.flatMap((a) => [...a.histogram.buckets, a.histogram.sum, a.histogram.count]),
     ],
@@ -99,11 +121,12 @@ export function sampleGauges(
   platform.queueDepth.value = Math.round(state.queue);
   platform.lmsUp.value = lmsDown ? 0 : 1;
   const load = apiLoad(ms, state.fleetSize, state.perBranchPerDay);
-  platform.dbMax.value = 100;
-  platform.dbConnections.get('active')!.value = Math.round(2 + 18 * load);
-  platform.dbConnections.get('idle')!.value = Math.round(14 - 8 * load);
-  platform.dbConnections.get('idle_in_transaction')!.value = load > 0.8 ? 1 : 0;
-  platform.dbConnections.get('other')!.value = 4;
+  // The server answers all along (no database outage is simulated); a busy hour uses more sessions.
+  platform.pgUp.value = 1;
+  platform.pgMaxConnections.value = 100;
+  platform.pgSessions.get('active')!.value = Math.round(2 + 18 * load);
+  platform.pgSessions.get('idle')!.value = Math.round(18 - 8 * load);
+  platform.pgSessions.get('idle in transaction')!.value = load > 0.8 ? 1 : 0;
   for (const probe of platform.probes) {
     let up = true;
     if (probe.service === 'payments-api') up = !inMaintenanceWindow(ms);

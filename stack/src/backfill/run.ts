@@ -66,9 +66,9 @@ export interface BackfillOptions {
   /** "Now" in epoch ms (tests); default Date.now(). */
   now?: number;
   /** Ports the live services use, for the instance labels (default: PORTS' defaults / env). */
-  ports?: Partial<Record<'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox', number>>;
+  ports?: Partial<Record<'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox' | 'postgres' | 'database', number>>;
   /** host:port instance labels, when the services are not on 127.0.0.1 (docker-compose). */
-  instances?: Partial<Record<'payments' | 'lms' | 'rfid' | 'pool' | 'api' | 'blackbox', string>>;
+  instances?: Partial<Record<'payments' | 'lms' | 'rfid' | 'pool' | 'api' | 'blackbox' | 'postgres' | 'database', string>>;
   /** Recording rule files (default: the committed prometheus/rules/recording.yml). */
   ruleFiles?: string[];
   /** Add to a directory that already has history or data of its own (default: refuse). */
@@ -167,9 +167,9 @@ function chooseEnd(options: BackfillOptions): { endSeconds: number; firstStart: 
 }
 
 function instancesOf(options: BackfillOptions): Instances {
-  const port = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') =>
-    options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
-  const at = (name: 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox') => options.instances?.[name] ?? `127.0.0.1:${port(name)}`;
+  type Service = 'api' | 'payments' | 'lms' | 'rfid' | 'pool' | 'blackbox' | 'postgres' | 'database';
+  const port = (name: Service) => options.ports?.[name] ?? Number(process.env[PORTS[name].env] || PORTS[name].port);
+  const at = (name: Service) => options.instances?.[name] ?? `127.0.0.1:${port(name)}`;
   return {
     payments: at('payments'),
     lms: at('lms'),
@@ -178,6 +178,9 @@ function instancesOf(options: BackfillOptions): Instances {
     api: at('api'),
     blackbox: at('blackbox'),
     apiHost: at('api'),
+    postgres: at('postgres'),
+    // postgres_exporter's `server` label: the embedded server's address, as the stack runs it.
+    databaseServer: at('database'),
   };
 }
 

@@ -3,6 +3,12 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { KPIS, type KpiId } from '../../../../contract/src/kpis';
 import { SELECTORS } from '../../../../contract/src/jobs';
+import {
+  APP_DB_POOL_CLIENTS,
+  APP_DB_POOL_MAX,
+  APP_POOL_CONNECTIONS,
+  APP_POOL_SIZE,
+} from '../../../../contract/src/families';
 import { pgQuerySeries, POSTGRES_SERIES as PG, SERVER_RULES } from '../../../../contract/src/servers';
 import { kpiStat, row, series, sloBudgetStats, tablePanel, upDownStat } from '../panels';
 import { PLUGIN_ID, UIDS, linkTo, base } from './common';
@@ -13,7 +19,7 @@ export function operations(): dashboard.Dashboard {
   const d = base(
     UIDS.operations,
     'Paywatch · Operations',
-    'Service health, queues, database pool, alerts, latency, throughput, errors and host resources.',
+    'Service health, queues, application pools, alerts, latency, throughput, errors and host resources.',
     '30s',
     'now-6h',
     ['devops']
@@ -61,10 +67,10 @@ export function operations(): dashboard.Dashboard {
     .withPanel(
       upDownStat({
         title: 'Dependencies',
-        description: 'Database and LMS health as seen by the exporters, and each exporter reading its source.',
+        description:
+          'The database server (postgres_exporter) and the LMS answering, and each exporter reading its source.',
         unit: 'short',
         queries: [
-          { expr: 'db_up', legend: 'Database', instant: true },
           { expr: `${PG.up}{${SELECTORS.postgres}}`, legend: 'Database server (postgres_exporter)', instant: true },
           { expr: 'lms_up', legend: 'LMS', instant: true },
           { expr: 'paywatch_exporter_source_up', legend: 'exporter {{exporter}}', instant: true },
@@ -108,18 +114,6 @@ export function operations(): dashboard.Dashboard {
     )
     .withPanel(
       series({
-        title: 'Application DB pool',
-        description: "The payments API's own pool: total, idle and waiting clients against its limit.",
-        unit: 'short',
-        queries: [
-          { expr: 'app_db_pool_clients', legend: '{{service}} {{state}}' },
-          { expr: 'app_db_pool_max', legend: '{{service}} max' },
-        ],
-        span: 8,
-      })
-    )
-    .withPanel(
-      series({
         title: 'Exporter poll time',
         description:
           "p95 time of one exporter poll of the database, and seconds since each exporter's last successful poll.",
@@ -130,6 +124,51 @@ export function operations(): dashboard.Dashboard {
             legend: 'p95 poll {{exporter}}',
           },
           { expr: 'time() - paywatch_exporter_last_success_timestamp_seconds', legend: 'since last poll {{exporter}}' },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Application pools: saturation',
+        description:
+          "Each Paywatch application's pool: connections in use (active or idle in a transaction) against its size, as the database server shows them (pool exporter); and the payments API's own count from inside its process. At 100 % the next caller waits for a connection.",
+        unit: 'percentunit',
+        queries: [
+          {
+            expr: `sum by (application) (${APP_POOL_CONNECTIONS.name}{state=~"active|idle_in_transaction"}) / on (application) max by (application) (${APP_POOL_SIZE.name})`,
+            legend: '{{application}}',
+          },
+          {
+            expr: `(sum by (service) (${APP_DB_POOL_CLIENTS.name}{state="total"}) - sum by (service) (${APP_DB_POOL_CLIENTS.name}{state="idle"})) / sum by (service) (${APP_DB_POOL_MAX.name})`,
+            legend: '{{service}} (in its process)',
+          },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Application pools: connections',
+        description:
+          "Server connections each Paywatch application's pool holds, by state (pool exporter, pg_stat_activity by application_name), against its size. Empty on the embedded PGlite, whose one backend serves every connection.",
+        unit: 'short',
+        queries: [
+          { expr: `sum by (application, state) (${APP_POOL_CONNECTIONS.name})`, legend: '{{application}} {{state}}' },
+          { expr: `max by (application) (${APP_POOL_SIZE.name})`, legend: '{{application}} size' },
+        ],
+        span: 8,
+      })
+    )
+    .withPanel(
+      series({
+        title: 'Payments API pool (in its process)',
+        description:
+          "The payments API's own pool as it counts it: open, idle and waiting clients (callers queued for a free connection) against its size.",
+        unit: 'short',
+        queries: [
+          { expr: `${APP_DB_POOL_CLIENTS.name}`, legend: '{{service}} {{state}}' },
+          { expr: `${APP_DB_POOL_MAX.name}`, legend: '{{service}} size' },
         ],
         span: 8,
       })
