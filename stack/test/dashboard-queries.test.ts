@@ -56,6 +56,7 @@ const MAY_BE_EMPTY: Record<string, string> = {
   'Mandate registration success':
     'a few registrations a branch each day, answered minutes (UPI AutoPay) to hours (NACH) later: a short run may have none answered in its hour',
   'Branches with the lowest mandate registration success': 'the same registrations as "Mandate registration success", by branch',
+  'Mandate registration success by channel': 'the same registrations as "Mandate registration success", by channel',
   'Reversals by reason (last 24 h)':
     'reversals arrive at T+1 (NACH/AutoPay returns) and the simulated history writes none, so a short run may have none yet',
 };
