@@ -334,6 +334,43 @@ export const KPIS = [
     },
     dashboard: { audience: 'business', row: 'Mandate registrations' },
   },
+  {
+    id: 'auto_debit_success_rate',
+    title: 'Auto-debit success',
+    description:
+      'Share of the NACH and UPI AutoPay debits the lender presented (the early-morning batch) that succeeded among those answered in the last 24 hours, as first reported: ' +
+      'a bounced debit is an EMI the branch must now chase. Returns that arrive the next day are in the settled rate beside it. Empty on Sundays, when no batch is presented.',
+    unit: 'percentunit',
+    direction: 'higher-is-better',
+    series: 'paywatch:auto_debit_success_ratio:increase1d',
+    // The requirements name auto-debit execution success without numbers: chosen here. A normal
+    // batch bounces about 5 % (insufficient funds, mandate errors); a quarter more is a bank or
+    // mandate problem, not customers' balances.
+    target: 0.95,
+    warning: 0.9,
+    critical: 0.85,
+    ratio: {
+      family: 'payments_total',
+      counted: 'NACH and UPI AutoPay debits',
+      outcome: { label: 'status', success: 'success', failure: 'failed' },
+      among: { label: 'channel', values: ['nach', 'upi_autopay'] },
+      by: ['branch', 'channel'],
+      count: 'auto_debits',
+      // A day's window changes slowly: every 5 minutes is enough, and cheaper over a day of samples.
+      interval: '5m',
+      note: 'The auto-debit KPI: the last batch, as first reported. NaN (no alert, grey panel) from Sunday morning to Monday morning, when no batch is presented.',
+    },
+    alert: {
+      name: 'AutoDebitSuccessLow',
+      for: '30m',
+      team: 'payments',
+      category: 'collections',
+      impact:
+        "EMIs the lender expected by auto-debit were not collected: branches and field officers must chase them by cash and UPI, and the day's collections fall short.",
+      dependsOn: ['database'],
+    },
+    dashboard: { audience: 'business', row: 'Auto-debits (NACH and UPI AutoPay)' },
+  },
 ] as const satisfies readonly Kpi[];
 
 export type KpiId = (typeof KPIS)[number]['id'];

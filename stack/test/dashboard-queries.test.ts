@@ -57,6 +57,10 @@ const MAY_BE_EMPTY: Record<string, string> = {
     'a few registrations a branch each day, answered minutes (UPI AutoPay) to hours (NACH) later: a short run may have none answered in its hour',
   'Branches with the lowest mandate registration success': 'the same registrations as "Mandate registration success", by branch',
   'Mandate registration success by channel': 'the same registrations as "Mandate registration success", by channel',
+  'Auto-debit success':
+    'the NACH and UPI AutoPay batch of the last 24 h: none is presented on Sundays, so a run from Sunday morning to Monday 05:00 IST has none',
+  'Auto-debit success by channel': 'the same debits as "Auto-debit success", by channel',
+  'Branches with the lowest auto-debit success': 'the same debits as "Auto-debit success", by branch',
   'Reversals by reason (last 24 h)':
     'reversals arrive at T+1 (NACH/AutoPay returns) and the simulated history writes none, so a short run may have none yet',
 };
