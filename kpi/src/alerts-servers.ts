@@ -11,9 +11,9 @@ import {
   SERVER_RULES,
   SERVER_THRESHOLDS,
 } from '@paywatch/contract';
+import { pct } from './alert-labels.ts';
 import type { AlertDefinition } from './alerts.ts';
 
-const pct = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
 const duration = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`);
 
 const database = `${DATABASE_HOST_LABEL.name}="${DATABASE_HOST_LABEL.value}"`;

@@ -24,7 +24,8 @@ import {
 import { REALTIME_CHANNELS, RFID_READER_SEEN } from './recording.ts';
 import { durationSeconds } from './rules.ts';
 import { serverAlerts } from './alerts-servers.ts';
-import { pct, ratioAlerts } from './kpi-ratios.ts';
+import { pct, type Category, type RootCause, type Team } from './alert-labels.ts';
+import { ratioAlerts } from './kpi-ratios.ts';
 
 export { pct };
 import { paceAlerts } from './pace.ts';
@@ -37,21 +38,7 @@ export type Severity = 'critical' | 'warning' | 'info';
  * Sev4: business information (email only).
  */
 export type IncidentClass = 'Sev1' | 'Sev2' | 'Sev3' | 'Sev4';
-export type Team = 'payments' | 'platform' | 'lms-integration' | 'branch-operations' | 'finance' | 'security';
-export type Category =
-  | 'payments'
-  | 'collections'
-  | 'api'
-  | 'availability'
-  | 'database'
-  | 'lms'
-  | 'rfid'
-  | 'reconciliation'
-  | 'monitoring'
-  | 'infrastructure'
-  | 'security';
-/** Things whose failure explains many other alerts; while one is down its symptoms are inhibited. */
-export type RootCause = 'database' | 'payments-api' | 'lms' | 'gateway' | 'rfid';
+export type { Category, RootCause, Team };
 
 export interface AlertLevel {
   severity: Severity;

@@ -3,28 +3,10 @@
 // KPI's series and one ratio per breakdown label), its alert with one level per threshold, and
 // promtool cases for both. A new ratio KPI is then a declaration plus its runbook's prose.
 import { ALL_FAMILIES, breakdownSeries, KPIS, ratioParts, windowWords, type Kpi, type KpiRatio } from '@paywatch/contract';
-import type { AlertDefinition, AlertLevel, Category, RootCause, Team } from './alerts.ts';
+import { CATEGORIES, pct, ROOT_CAUSES, TEAMS } from './alert-labels.ts';
+import type { AlertDefinition, AlertLevel } from './alerts.ts';
 import type { RecordingGroup } from './recording.ts';
 import type { AlertCase, RecordingCase, Series, TestFile } from './rule-tests.ts';
-
-const TEAMS: readonly Team[] = ['payments', 'platform', 'lms-integration', 'branch-operations', 'finance', 'security'];
-const CATEGORIES: readonly Category[] = [
-  'payments',
-  'collections',
-  'api',
-  'availability',
-  'database',
-  'lms',
-  'rfid',
-  'reconciliation',
-  'monitoring',
-  'infrastructure',
-  'security',
-];
-const ROOT_CAUSES: readonly RootCause[] = ['database', 'payments-api', 'lms', 'gateway', 'rfid'];
-
-/** A ratio as the alerts word it: 0.9 → 90%. */
-export const pct = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
 
 type RatioKpi = Kpi & { ratio: KpiRatio };
 
@@ -56,7 +38,7 @@ export function countSeries(k: RatioKpi): string {
  * A ratio `part / whole` by the given labels that is 0 (not absent) when `part` has no series,
  * e.g. a branch whose registrations all failed has no success series yet.
  */
-function ratio(part: string, whole: string, by: string): string {
+export function ratio(part: string, whole: string, by: string): string {
   const sumBy = by ? `sum by (${by}) ` : 'sum ';
   return `(${sumBy}(${part}) or ${sumBy}(${whole}) * 0) / ${sumBy}(${whole})`;
 }

@@ -32,7 +32,7 @@ import {
   POSTGRES_SERIES,
   SELECTORS,
 } from '@paywatch/contract';
-import { ratioRecordingGroups } from './kpi-ratios.ts';
+import { ratio, ratioRecordingGroups } from './kpi-ratios.ts';
 import { serverRecordingGroups } from './recording-servers.ts';
 
 export interface RecordingRule {
@@ -66,15 +66,6 @@ export const API_SELECTOR = SELECTORS.paymentsApi;
 export const API_TRAFFIC_SELECTOR = `${API_SELECTOR}, route!="/health"`;
 
 const regex = (values: readonly string[]) => values.join('|');
-
-/**
- * A ratio `part / whole` by the given labels that is 0 (not absent) when `part` has no series,
- * e.g. a branch whose payments all failed has no success series yet.
- */
-function ratio(part: string, whole: string, by: string): string {
-  const sumBy = by ? `sum by (${by}) ` : 'sum ';
-  return `(${sumBy}(${part}) or ${sumBy}(${whole}) * 0) / ${sumBy}(${whole})`;
-}
 
 /** 1 for each reader that has sent a heartbeat since monitoring began (RfidReaderOffline reads it). */
 export const RFID_READER_SEEN = 'reader:rfid_reader_seen:bool';
