@@ -21,7 +21,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chartStats, istDay, istMidnight, renderReports, startPdfPrinter, type ReportName } from '@paywatch/reports';
 import { startScopeProxy } from '@paywatch/scope-proxy';
-import { freePort, startPrometheus, requireTool } from '@paywatch/runtime';
+import { eachAtOnce, freePort, startPrometheus, requireTool } from '@paywatch/runtime';
 
 const BRANCHES = Number(process.env.BENCH_BRANCHES ?? 500);
 const OFFICERS = Number(process.env.BENCH_OFFICERS ?? 30);
@@ -246,25 +246,20 @@ async function main() {
     t = Date.now();
     const printer = await startPdfPrinter(requireTool('chromium'), { pages: PAGES });
     const logins = Array.from({ length: BRANCHES }, (_, i) => `bm${String(i + 1).padStart(4, '0')}`);
-    let next = 0;
     let queries = 0;
     let bytes = 0;
     let reading = 0;
     const charts = chartStats.ms;
-    const worker = async () => {
-      while (next < logins.length) {
-        const login = logins[next++]!;
-        const started = Date.now();
-        const [r] = await renderReports({ proxy: target, login, report: 'branch-daily', date: day, now: () => reportAt });
-        reading += Date.now() - started;
-        if (!r || r.document.subject !== code(Number(login.slice(2)))) throw new Error(`${login} got ${r?.document.subject}`);
-        queries += r.queries;
-        const pdf = await printer.print(r.html, r.document);
-        bytes += pdf.length;
-        if (PDFS && Number(login.slice(2)) > BRANCHES - 3) writeFileSync(join(PDFS, `batch-${r.document.subject}.pdf`), pdf);
-      }
-    };
-    await Promise.all(Array.from({ length: READERS }, worker));
+    await eachAtOnce(logins, READERS, async (login) => {
+      const started = Date.now();
+      const [r] = await renderReports({ proxy: target, login, report: 'branch-daily', date: day, now: () => reportAt });
+      reading += Date.now() - started;
+      if (!r || r.document.subject !== code(Number(login.slice(2)))) throw new Error(`${login} got ${r?.document.subject}`);
+      queries += r.queries;
+      const pdf = await printer.print(r.html, r.document);
+      bytes += pdf.length;
+      if (PDFS && Number(login.slice(2)) > BRANCHES - 3) writeFileSync(join(PDFS, `batch-${r.document.subject}.pdf`), pdf);
+    });
     const all = Date.now() - t;
     await printer.close();
     console.log(

@@ -30,7 +30,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../plugin/src/dashboards/queries.ts';
 import { loadPolicyFile, rewriteQuery, type Scope } from '@paywatch/scope-proxy';
-import { freePort, startPrometheus, startService, requireTool } from '@paywatch/runtime';
+import { eachAtOnce, freePort, startPrometheus, startService, requireTool } from '@paywatch/runtime';
 import { BARE_HOP } from './bare-hop.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
@@ -648,11 +648,7 @@ async function measureHttp(index: IndexWithFiles) {
       // Whole-dashboard refreshes: every panel, CONCURRENCY at a time, as a browser loads it.
       const refresh = async (path: Path) => {
         const t0 = performance.now();
-        let next = 0;
-        const worker = async () => {
-          while (next < scenario.queries.length) await ask(path, scenario.queries[next++]!, scenario);
-        };
-        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+        await eachAtOnce(scenario.queries, CONCURRENCY, (q) => ask(path, q, scenario));
         return performance.now() - t0;
       };
       for (let round = -2; round < REFRESHES; round++) {

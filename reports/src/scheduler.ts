@@ -16,6 +16,7 @@ import {
   REPORTS_SCHEDULER_LAST_CHECK_TIMESTAMP_SECONDS,
   REPORTS_SENT_TOTAL,
 } from '@paywatch/contract';
+import { eachAtOnce } from '@paywatch/runtime';
 import { REPORT_NAMES, REPORTS } from './catalog.ts';
 import { ReportRefused, type ProxyTarget } from './client.ts';
 import { realClock, type Clock } from './clock.ts';
@@ -150,11 +151,7 @@ export class ReportScheduler {
       const failure = this.failures.get(key(day, a));
       return !(failure && failure.nextAt > now);
     });
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length) await this.sendOne(due[next++]!, day, schedule.from, now);
-    };
-    await Promise.all(Array.from({ length: Math.min(Math.max(1, this.options.concurrency ?? 3), due.length) }, worker));
+    await eachAtOnce(due, Math.max(1, this.options.concurrency ?? 3), (a) => this.sendOne(a, day, schedule.from, now));
     const overdue = new Map<string, number>(REPORT_NAMES.map((r) => [r, 0]));
     for (const a of assignments)
       if (minutes >= a.sendAt && !this.sent.has(key(day, a))) overdue.set(a.report, (overdue.get(a.report) ?? 0) + 1);

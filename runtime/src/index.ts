@@ -20,6 +20,7 @@ export {
   type PrometheusOptions,
   type RunningServer,
 } from './servers.ts';
+export { eachAtOnce } from './at-once.ts';
 export { repoRoot } from './paths.ts';
 export {
   envOf,

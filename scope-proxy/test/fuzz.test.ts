@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parser } from '@prometheus-io/lezer-promql';
+import { eachAtOnce } from '@paywatch/runtime';
 import { PromQLError } from '../src/promql.ts';
 import { rewriteQuery, ScopeError, scopeMatchers, type Scope } from '../src/scope.ts';
 import { printMatcher } from '../src/promql.ts';
@@ -201,15 +202,7 @@ describe('fuzz: executed against real Prometheus (truth A vs twin B)', { timeout
         }
       };
       const queries = Array.from({ length: EXECUTED_PER_CALLER }, () => gen.next());
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          while (next < queries.length) {
-            const i = next++;
-            await run(queries[i]!, i);
-          }
-        }),
-      );
+      await eachAtOnce(queries, 8, run);
       assert.deepEqual(failures.slice(0, 10), [], `${failures.length} failures`);
       assert.ok(withData > EXECUTED_PER_CALLER * 0.05, `only ${withData} answers with data`);
       console.log(

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireTool } from '@paywatch/runtime';
+import { eachAtOnce, requireTool } from '@paywatch/runtime';
 import { writeOpenMetrics, type Family } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -78,21 +78,15 @@ export async function importRaw(
 
   const importBar = new ProgressBar('backfill: promtool create-blocks-from openmetrics', options.stream, log);
   const outputs = files.map((_, i) => join(workDir, `blocks-${i}`));
-  let next = 0;
   let done = 0;
   let samples = 0;
   importBar.update(0, `0/${files.length} files`);
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < files.length) {
-        const i = next++;
-        const imported = await runPromtool(promtool, files[i]!, outputs[i]!);
-        samples += imported.samples;
-        done++;
-        importBar.update(done / files.length, `${done}/${files.length} files, ${samples.toLocaleString('en')} samples`);
-      }
-    }),
-  );
+  await eachAtOnce(files, parallel, async (file, i) => {
+    const imported = await runPromtool(promtool, file, outputs[i]!);
+    samples += imported.samples;
+    done++;
+    importBar.update(done / files.length, `${done}/${files.length} files, ${samples.toLocaleString('en')} samples`);
+  });
   if (samples !== result.samples) throw new Error(`promtool imported ${samples} samples but ${result.samples} were written`);
   mkdirSync(options.into, { recursive: true });
   const blocks: string[] = [];

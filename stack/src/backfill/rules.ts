@@ -24,7 +24,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { startPrometheus, type RunningServer, requireTool } from '@paywatch/runtime';
+import { eachAtOnce, startPrometheus, type RunningServer, requireTool } from '@paywatch/runtime';
 
 /**
  * Rule evaluation step: the dashboards read recorded series with Prometheus's 5-minute lookback,
@@ -164,16 +164,6 @@ export function readSeconds(rule: RecordingRule): number {
   return total;
 }
 
-/** Runs `tasks` with at most `parallel` at a time, in the order given. */
-async function pool<T>(tasks: T[], parallel: number, work: (task: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, tasks.length) }, async () => {
-      while (next < tasks.length) await work(tasks[next++]!);
-    }),
-  );
-}
-
 /**
  * Evaluates `rules` over `stretches` against the raw blocks in `serverDir`/data and leaves the
  * rule blocks there too. The temporary Prometheus may compact what it serves (it does after a
@@ -218,7 +208,7 @@ export async function recordRuleHistory(options: {
         .filter((stretch) => stretch.to >= stretch.from)
         .flatMap((stretch) => levels[level]!.filter((rule) => stretch.perBranch || !isPerBranch(rule)).map((rule) => ({ rule, stretch })))
         .sort((a, b) => readSeconds(b.rule) * (b.stretch.to - b.stretch.from) - readSeconds(a.rule) * (a.stretch.to - a.stretch.from));
-      await pool(tasks, parallel, async ({ rule, stretch }) => {
+      await eachAtOnce(tasks, parallel, async ({ rule, stretch }) => {
         // Each run in a directory of its own, all with the same relative file name: Prometheus
         // offsets a group's evaluation times by a hash of its name and file, so a group's rules of
         // every level and every run are evaluated at the same times, and a rule reads the value
