@@ -9,7 +9,8 @@ import { committedAlertmanagerYaml } from './alertmanager.ts';
 import { ALERTS } from './alerts.ts';
 import { metricsDoc } from './metrics-doc.ts';
 import { withAggregateMetrics } from './policy-aggregate.ts';
-import { withKpiAlertIndex, withThresholdTable } from './runbook-tables.ts';
+import { alertingBlocks, runbookIndex, withBlocks } from './runbook-index.ts';
+import { withThresholdTable } from './runbook-tables.ts';
 import { blackboxConfigYaml, prometheusConfigYaml } from './prometheus-config.ts';
 import { postgresExporterQueriesYaml } from './postgres-exporter.ts';
 import { ruleFiles, type RuleOptions } from './rules.ts';
@@ -28,7 +29,8 @@ export function generatedFiles(options: RuleOptions = {}, root = repoRoot): Reco
   files['prometheus/alertmanager.yml'] = committedAlertmanagerYaml();
   files['docs/metrics.md'] = metricsDoc();
   files['policy/policy.yml'] = withAggregateMetrics(readFileSync(join(root, 'policy/policy.yml'), 'utf8'));
-  files['docs/runbooks/README.md'] = withKpiAlertIndex(readFileSync(join(root, 'docs/runbooks/README.md'), 'utf8'));
+  files['docs/runbooks/README.md'] = runbookIndex();
+  files['docs/alerting.md'] = withBlocks(readFileSync(join(root, 'docs/alerting.md'), 'utf8'), 'docs/alerting.md', alertingBlocks());
   for (const alert of ALERTS) {
     const path = `docs/runbooks/${alert.name}.md`;
     // A missing runbook is the runbook test's failure to report, not the generator's to invent.
