@@ -9,41 +9,20 @@
 // window promtool knows (39,366 h) makes it one parse per file (two when the history straddles a
 // window boundary, once in years); Prometheus loads a block of any length, and its retention drops
 // a block only when all of it is older than the retention time.
-import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { eachAtOnce, requireTool } from '@paywatch/runtime';
+import { eachAtOnce } from '@paywatch/runtime';
 import { writeOpenMetrics, type Family } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';
+import { blockTable, promtool } from './promtool.ts';
 
 /** More than promtool's largest block window (2 h x 3^9 = 39,366 h): it then uses that one. */
 const ONE_WINDOW = '40000h';
 
-function runPromtool(promtool: string, input: string, output: string): Promise<{ samples: number; blocks: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${ONE_WINDOW}`, input, output], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`promtool exited ${code} importing ${input}:\n${text.slice(-2000)}`));
-      // BLOCK ULID  MIN TIME  MAX TIME  DURATION  NUM SAMPLES  NUM CHUNKS  NUM SERIES  SIZE
-      let samples = 0;
-      let blocks = 0;
-      for (const line of text.split('\n')) {
-        const match = /^([0-9A-HJKMNP-TV-Z]{26})\s+\d+\s+\d+\s+\S+\s+(\d+)\s/.exec(line.trim());
-        if (match) {
-          blocks++;
-          samples += Number(match[2]);
-        }
-      }
-      resolve({ samples, blocks });
-    });
-  });
+/** Imports one OpenMetrics file into blocks in `output`, counting the samples promtool reports. */
+async function importFile(input: string, output: string): Promise<{ samples: number; blocks: number }> {
+  return blockTable(await promtool(['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${ONE_WINDOW}`, input, output]));
 }
 
 export interface ImportResult {
@@ -59,7 +38,6 @@ export async function importRaw(
   families: Family[],
   options: { workDir: string; into: string; stream?: NodeJS.WriteStream; log: (line: string) => void },
 ): Promise<ImportResult> {
-  const promtool = requireTool('promtool');
   const { workDir, log } = options;
   mkdirSync(workDir, { recursive: true });
   // A file per promtool process: with one block window per file, more files would only mean more
@@ -82,7 +60,7 @@ export async function importRaw(
   let samples = 0;
   importBar.update(0, `0/${files.length} files`);
   await eachAtOnce(files, parallel, async (file, i) => {
-    const imported = await runPromtool(promtool, file, outputs[i]!);
+    const imported = await importFile(file, outputs[i]!);
     samples += imported.samples;
     done++;
     importBar.update(done / files.length, `${done}/${files.length} files, ${samples.toLocaleString('en')} samples`);

@@ -19,12 +19,12 @@
 //      the costliest first (those reading the longest windows), so the cores stay busy.
 // A rule whose windows the raw history cannot fill at some time (a 5-minute rate over per-branch
 // counters kept every 6 hours) gets no sample there: the history shows what Prometheus can compute.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { eachAtOnce, startPrometheus, type RunningServer, requireTool } from '@paywatch/runtime';
+import { eachAtOnce, startPrometheus, type RunningServer } from '@paywatch/runtime';
+import { blockTable, promtool } from './promtool.ts';
 
 /**
  * Rule evaluation step: the dashboards read recorded series with Prometheus's 5-minute lookback,
@@ -109,19 +109,6 @@ export interface RuleStretch {
   perBranch: boolean;
 }
 
-function run(command: string, args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${text.slice(-3000)}`)),
-    );
-  });
-}
-
 /** Blocks (ULID directories) in a directory. */
 export function blocksIn(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -131,17 +118,7 @@ export function blocksIn(dir: string): string[] {
 /** Samples in the blocks of a directory, as `promtool tsdb list` reports them. */
 export async function samplesIn(dir: string): Promise<{ samples: number; blocks: number }> {
   if (blocksIn(dir).length === 0) return { samples: 0, blocks: 0 };
-  const text = await run(requireTool('promtool'), ['tsdb', 'list', dir]);
-  let samples = 0;
-  let blocks = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([0-9A-HJKMNP-TV-Z]{26})\s+\d+\s+\d+\s+\S+\s+(\d+)\s/.exec(line.trim());
-    if (match) {
-      blocks++;
-      samples += Number(match[2]);
-    }
-  }
-  return { samples, blocks };
+  return blockTable(await promtool(['tsdb', 'list', dir]));
 }
 
 /** The longest range a rule reads ([1d] -> 86400), so the raw history it needs can be served. */
@@ -179,7 +156,6 @@ export async function recordRuleHistory(options: {
   log: (line: string) => void;
   onLevel?: (done: number, total: number) => void;
 }): Promise<{ levels: number }> {
-  const promtool = requireTool('promtool');
   const levels = dependencyLevels(options.rules);
   const serverDir = options.serverDir;
   const tsdbDir = join(serverDir, 'data');
@@ -219,8 +195,7 @@ export async function recordRuleHistory(options: {
         // One block per rule over the whole stretch (compatible durations: 2h * 3^n; a range query
         // may have 11 000 points, so the block may not hold more than that many steps).
         const span = Math.min(stretch.to - stretch.from + 2 * stretch.stepSeconds, 10_000 * stretch.stepSeconds);
-        await run(
-          promtool,
+        await promtool(
           [
             'tsdb',
             'create-blocks-from',
