@@ -22,19 +22,22 @@ import {
   lmsDrainPerSecond,
   loanRef,
   loansPerBranch,
-  MANDATE_CHANNELS,
+  ACTIVITIES,
+  eventsPerHour,
   mandateAnsweredBy,
   officerWeight,
   otpGiveUpSeconds,
   reconciliationPlan,
-  registrationsPerHour,
   sampleAmountInr,
   sampleOtp,
   sampleOutcome,
+  sampleEvent,
   sampleProcessingSeconds,
-  sampleRegistration,
   sampleVerification,
+  splitValues,
   verificationsPerHour,
+  type Activity,
+  type ActivityRow,
   type BranchProfile,
   type Channel,
   type FailureReason,
@@ -53,7 +56,7 @@ type Due =
   | { kind: 'recon-open'; branch: string; dayMs: number }
   | { kind: 'recon-settle'; branch: string; dayMs: number; outcome: 'matched' | 'exception'; shortfallInr: number }
   | { kind: 'recon-resolve'; branch: string; dayMs: number }
-  | { kind: 'mandate'; row: store.MandateRow };
+  | { kind: 'activity'; activity: Activity; row: ActivityRow };
 
 /** Sends some of a batch's self-service payments through the real HTTP API; returns their ids (null: write directly). */
 export type PaymentRouter = (payments: store.PaymentRow[]) => Promise<Array<number | null>>;
@@ -97,7 +100,8 @@ interface Batch {
   completions: store.CompletionRow[];
   confirmations: Array<{ id: number; at: number }>;
   verifications: store.VerificationRow[];
-  mandates: store.MandateRow[];
+  /** Rows of each declared activity (model/activities.ts), answered within the batch. */
+  activities: Map<Activity, ActivityRow[]>;
   opens: Array<{ branch: string; day: string; expectedInr: number; dueAt: number; createdAt: number; dayMs: number }>;
   settles: Array<{ branch: string; day: string; outcome: 'matched' | 'exception'; shortfallInr: number; at: number }>;
   resolves: Array<{ branch: string; day: string; at: number }>;
@@ -148,7 +152,7 @@ export class Engine {
       completions: [],
       confirmations: [],
       verifications: [],
-      mandates: [],
+      activities: new Map(ACTIVITIES.map((a) => [a, []])),
       opens: [],
       settles: [],
       resolves: [],
@@ -298,7 +302,7 @@ export class Engine {
           else this.payment(rng, branch.code, channel, loan, amountInr, createdAt, batchEnd, batch, conditions);
         }
       }
-      if (!engineDown) this.mandates(seed, slot, b, batch);
+      if (!engineDown) this.activities(seed, slot, b, batch);
       if (branch.hasRfid && !engineDown) {
         const count = rng.poisson(verificationsPerHour(slot, branch.size) * hours);
         for (let i = 0; i < count; i++) {
@@ -353,29 +357,33 @@ export class Engine {
   }
 
   /**
-   * Mandate registrations started at the branch in this slot, written when the bank or NPCI
-   * answers. Their own random stream, so adding them left every payment of a seed as it was;
-   * registrations still unanswered when the simulator stops are not resumed (none is written).
+   * The declared activities' events started at the branch in this slot (model/activities.ts, e.g.
+   * mandate registrations), written when answered. Each activity has its own random stream, so
+   * adding one leaves every payment and every other activity of a seed as it was; events still
+   * unanswered when the simulator stops are not resumed (none is written).
    */
-  private mandates(seed: number, slot: number, b: number, batch: Batch): void {
+  private activities(seed: number, slot: number, b: number, batch: Batch): void {
     const branch = this.options.branches[b]!;
-    const rng = Rng.of(seed, 'mandate', slot / SLOT_MS, b);
-    for (const channel of MANDATE_CHANNELS) {
-      const count = rng.poisson(registrationsPerHour(channel, slot, branch.size) * (SLOT_MS / 3_600_000));
-      for (let i = 0; i < count; i++) {
-        const createdAt = Math.floor(slot + rng.next() * SLOT_MS);
-        const { reason, answerSeconds } = sampleRegistration(rng, channel);
-        const completedAt = createdAt + Math.round(answerSeconds * 1000);
-        const row: store.MandateRow = {
-          branch: branch.code,
-          channel,
-          reason,
-          loanRef: loanRef(branch.code, rng.int(this.loans[b]!)),
-          createdAt,
-          completedAt,
-        };
-        if (completedAt < batch.to) batch.mandates.push(row);
-        else this.due.push(completedAt, { kind: 'mandate', row });
+    for (const activity of ACTIVITIES) {
+      const rng = Rng.of(seed, activity.stream, slot / SLOT_MS, b);
+      const rows = batch.activities.get(activity)!;
+      for (const value of splitValues(activity)) {
+        const count = rng.poisson(eventsPerHour(activity, value, slot, branch.size) * (SLOT_MS / 3_600_000));
+        for (let i = 0; i < count; i++) {
+          const createdAt = Math.floor(slot + rng.next() * SLOT_MS);
+          const { reason, answerSeconds } = sampleEvent(rng, activity, value);
+          const completedAt = createdAt + Math.round(answerSeconds * 1000);
+          const row: ActivityRow = {
+            branch: branch.code,
+            value,
+            reason,
+            loanRef: loanRef(branch.code, rng.int(this.loans[b]!)),
+            createdAt,
+            completedAt,
+          };
+          if (completedAt < batch.to) rows.push(row);
+          else this.due.push(completedAt, { kind: 'activity', activity, row });
+        }
       }
     }
   }
@@ -489,8 +497,8 @@ export class Engine {
         case 'recon-resolve':
           batch.resolves.push({ branch: item.branch, day: istDate(item.dayMs), at });
           break;
-        case 'mandate':
-          batch.mandates.push(item.row);
+        case 'activity':
+          batch.activities.get(item.activity)!.push(item.row);
           break;
       }
     }
@@ -544,7 +552,7 @@ export class Engine {
       await store.reverseReturnedDebits(client, batch.from, batch.to);
       await store.confirmCollections(client, batch.confirmations);
       await store.insertVerifications(client, batch.verifications);
-      await store.insertMandates(client, batch.mandates);
+      for (const [activity, rows] of batch.activities) await store.insertActivityRows(client, activity, rows);
       if (Math.floor(batch.to / (HEARTBEAT_SECONDS * 1000)) > Math.floor(batch.from / (HEARTBEAT_SECONDS * 1000))) {
         const at = Math.floor(batch.to / (HEARTBEAT_SECONDS * 1000)) * HEARTBEAT_SECONDS * 1000;
         const down = this.options.branches.flatMap((b) => b.readers).filter((reader) => this.options.scenarios.readerDown(reader, at - 1));

@@ -2,16 +2,7 @@
 // whatever the volume), against the reference schema. The fake payments API uses the same
 // insertPayments as the engine, so a payment looks the same whichever path wrote it.
 import type pg from 'pg';
-import type {
-  BranchProfile,
-  Channel,
-  FailureReason,
-  Gateway,
-  MandateChannel,
-  MandateFailure,
-  OtpStatus,
-  RfidResult,
-} from './model/index.ts';
+import type { Activity, ActivityRow, BranchProfile, Channel, FailureReason, Gateway, OtpStatus, RfidResult } from './model/index.ts';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -227,30 +218,27 @@ export async function insertVerifications(db: Queryable, rows: VerificationRow[]
   );
 }
 
-export interface MandateRow {
-  branch: string;
-  channel: MandateChannel;
-  reason: MandateFailure | null;
-  loanRef: string;
-  createdAt: number;
-  completedAt: number;
-}
-
-/** Mandate registrations, written once answered (the simulator keeps no pending ones). */
-export async function insertMandates(db: Queryable, rows: MandateRow[]): Promise<void> {
+/**
+ * One declared activity's events (model/activities.ts), written once answered (the simulator keeps
+ * no pending ones): each of the family's labels into the column of its name, then the declared
+ * reason, loan and start columns, and the answer's time into the family's counted column.
+ */
+export async function insertActivityRows(db: Queryable, activity: Activity, rows: ActivityRow[]): Promise<void> {
   if (!rows.length) return;
+  const { outcome, columns, split } = activity;
+  const written: Array<[column: string, type: 'text' | 'timestamptz', values: unknown[]]> = [
+    ['branch', 'text', rows.map((r) => r.branch)],
+    [split.label, 'text', rows.map((r) => r.value)],
+    [outcome.label, 'text', rows.map((r) => (r.reason ? outcome.failed : outcome.success))],
+  ];
+  if (outcome.reasonColumn) written.push([outcome.reasonColumn, 'text', rows.map((r) => r.reason)]);
+  if (columns.loan) written.push([columns.loan, 'text', rows.map((r) => r.loanRef)]);
+  if (columns.started) written.push([columns.started, 'timestamptz', rows.map((r) => iso(r.createdAt))]);
+  written.push([activity.family.source!.time, 'timestamptz', rows.map((r) => iso(r.completedAt))]);
   await db.query(
-    `INSERT INTO mandate_registrations (branch, channel, status, failure_reason, loan_ref, created_at, completed_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
-    [
-      rows.map((r) => r.branch),
-      rows.map((r) => r.channel),
-      rows.map((r) => (r.reason ? 'failed' : 'success')),
-      rows.map((r) => r.reason),
-      rows.map((r) => r.loanRef),
-      rows.map((r) => iso(r.createdAt)),
-      rows.map((r) => iso(r.completedAt)),
-    ],
+    `INSERT INTO ${activity.table} (${written.map(([column]) => column).join(', ')})
+     SELECT * FROM unnest(${written.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`,
+    written.map(([, , values]) => values),
   );
 }
 

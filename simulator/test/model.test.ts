@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MANDATE_REGISTRATIONS_TOTAL, PAYMENTS_PENDING, RFID_VERIFICATIONS_TOTAL } from '@paywatch/contract';
 import {
+  ACTIVITIES,
   CHANNELS,
   CHANNEL_SHARES,
+  MANDATE_REGISTRATIONS,
+  activity,
+  eventsPerHour,
   Rng,
   SCHEDULED_CHANNELS,
   branchProfiles,
@@ -99,4 +104,37 @@ test('random streams are reproducible and roughly right', () => {
   const days = Array.from({ length: 400 }, (_, d) => lmsDowntime(42, MONDAY_MID_MONTH + d * 86_400_000).length);
   const share = days.filter((n) => n > 0).length / days.length;
   assert.ok(share > 0.15 && share < 0.35, `LMS downtime on ${share} of days`);
+});
+
+test('an activity is declared against a counter family with a source view, and its tables cover every split value', () => {
+  assert.ok(ACTIVITIES.includes(MANDATE_REGISTRATIONS));
+  assert.equal(new Set(ACTIVITIES.map((a) => a.stream)).size, ACTIVITIES.length, 'one random stream per activity');
+  // Branch hours, none on Sundays, half on Saturdays: the declared shape.
+  const monday10 = MONDAY_MID_MONTH + 10 * 3_600_000;
+  assert.equal(eventsPerHour(MANDATE_REGISTRATIONS, 'nach', monday10 - 86_400_000, 1), 0, 'Sunday');
+  assert.equal(eventsPerHour(MANDATE_REGISTRATIONS, 'nach', MONDAY_MID_MONTH + 3 * 3_600_000, 1), 0, '03:00');
+  assert.ok(
+    Math.abs(
+      eventsPerHour(MANDATE_REGISTRATIONS, 'nach', monday10 - 2 * 86_400_000, 1) * 2 -
+        eventsPerHour(MANDATE_REGISTRATIONS, 'nach', monday10, 1),
+    ) < 1e-12,
+    'Saturday',
+  );
+  const day = Array.from({ length: 24 }, (_, h) =>
+    eventsPerHour(MANDATE_REGISTRATIONS, 'upi_autopay', MONDAY_MID_MONTH + h * 3_600_000, 2),
+  ).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(day - 10 * 2 * 0.6) < 1e-9, 'per branch per day × size × share');
+
+  const base = { ...MANDATE_REGISTRATIONS, stream: 'test' };
+  assert.throws(() => activity({ ...base, family: PAYMENTS_PENDING }), /must be a counter with a `source` view/);
+  assert.throws(
+    () => activity({ ...base, family: { ...RFID_VERIFICATIONS_TOTAL, source: MANDATE_REGISTRATIONS_TOTAL.source } }),
+    /labels \(branch, result\) must be exactly branch, the split label and the outcome label/,
+  );
+  assert.throws(() => activity({ ...base, hours: [1] }), /hours needs 24 values/);
+  assert.throws(() => activity({ ...base, split: { label: 'channel', shares: { upi_autopay: 0.6, nach: 0.3 } } }), /must sum to 1/);
+  assert.throws(
+    () => activity({ ...base, answer: { upi_autopay: base.answer.upi_autopay } as typeof base.answer }),
+    /answer needs one entry per split value/,
+  );
 });

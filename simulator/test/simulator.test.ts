@@ -7,12 +7,14 @@ import { createTestDatabase } from '@paywatch/testing';
 import { requireTool, waitFor } from '@paywatch/runtime';
 import { parseConfig } from '../src/config.ts';
 import {
+  ACTIVITIES,
   CHANNELS,
-  MANDATE_CHANNELS,
+  MANDATE_REGISTRATIONS,
   branchProfiles,
+  eventSuccessProbability,
+  eventsPerHour,
   expectedAttemptsPerHour,
-  registrationsPerHour,
-  registrationSuccessProbability,
+  splitValues,
   type Channel,
 } from '../src/model/index.ts';
 import { kpi } from '@paywatch/contract';
@@ -186,7 +188,8 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
   let expectedMandates = 0;
   for (const branch of branches)
     for (let h = 0; h < 24; h++)
-      for (const c of MANDATE_CHANNELS) expectedMandates += registrationsPerHour(c, MONDAY + h * HOUR, branch.size);
+      for (const c of splitValues(MANDATE_REGISTRATIONS))
+        expectedMandates += eventsPerHour(MANDATE_REGISTRATIONS, c, MONDAY + h * HOUR, branch.size);
   const registrations = await query<{ channel: string; n: number; success: number; late: number }>(
     `SELECT channel, count(*)::int AS n, count(*) FILTER (WHERE status = 'success')::int AS success,
             count(*) FILTER (WHERE completed_at > (SELECT now FROM paywatch.clock) OR completed_at < created_at)::int AS late
@@ -209,14 +212,49 @@ test('a simulated weekday: channel shares, daily rhythm, cash confirmed later, r
   // A normal day sits above the KPI's target in the model; a 30-branch day's few hundred draws
   // stay within 3 points of it.
   const mandateSuccess = registrations.reduce((sum, r) => sum + r.success, 0) / mandateTotal;
-  for (const c of MANDATE_CHANNELS) assert.ok(registrationSuccessProbability(c) > kpi('mandate_registration_success_rate').target, c);
+  for (const c of splitValues(MANDATE_REGISTRATIONS))
+    assert.ok(eventSuccessProbability(MANDATE_REGISTRATIONS, c) > kpi('mandate_registration_success_rate').target, c);
   const modelSuccess =
-    registrations.reduce((sum, r) => sum + r.n * registrationSuccessProbability(r.channel as (typeof MANDATE_CHANNELS)[number]), 0) /
-    mandateTotal;
+    registrations.reduce((sum, r) => sum + r.n * eventSuccessProbability<string>(MANDATE_REGISTRATIONS, r.channel), 0) / mandateTotal;
   assert.ok(
     Math.abs(mandateSuccess - modelSuccess) < 0.03 && mandateSuccess < 1,
     `registration success ${(mandateSuccess * 100).toFixed(1)} %`,
   );
+
+  // Every declared activity (model/activities.ts, mandate registrations among them) writes its rows
+  // from its declaration alone: each split value, at the declared rate and odds, only once answered.
+  for (const activity of ACTIVITIES) {
+    const { table, split, outcome, columns } = activity;
+    const answered = activity.family.source!.time;
+    const started = columns.started ?? answered;
+    const rows = await query<{ value: string; n: number; success: number; late: number }>(
+      `SELECT ${split.label} AS value, count(*)::int AS n, count(*) FILTER (WHERE ${outcome.label} = $3)::int AS success,
+              count(*) FILTER (WHERE ${answered} > (SELECT now FROM paywatch.clock) OR ${answered} < ${started})::int AS late
+       FROM ${table} WHERE ${started} >= $1 AND ${started} < $2 GROUP BY 1 ORDER BY 1`,
+      [iso(MONDAY), iso(dayEnd), outcome.success],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      splitValues(activity).sort(),
+      `${table}: every ${split.label}`,
+    );
+    for (const row of rows) {
+      let expected = 0;
+      for (const branch of branches)
+        for (let h = 0; h < 24; h++) expected += eventsPerHour<string>(activity, row.value, MONDAY + h * HOUR, branch.size);
+      // Poisson counts and binomial successes: within four standard deviations of the declaration.
+      assert.ok(
+        expected > 50 && Math.abs(row.n - expected) < 4 * Math.sqrt(expected),
+        `${table} ${row.value}: ${row.n}, declared ${expected.toFixed(0)}`,
+      );
+      const p = eventSuccessProbability<string>(activity, row.value);
+      assert.ok(
+        Math.abs(row.success / row.n - p) < 4 * Math.sqrt((p * (1 - p)) / row.n),
+        `${table} ${row.value}: ${row.success} of ${row.n} succeed, declared ${p}`,
+      );
+      assert.equal(row.late, 0, `${table} ${row.value}: written only once answered`);
+    }
+  }
 
   // The banks' return files: some auto-debits reported successful come back reversed at T+1, as
   // rows of their own; the payment keeps its first-reported success.

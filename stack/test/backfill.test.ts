@@ -9,7 +9,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { branchProfiles, expectedDailyCollectionInr, istDayStart, istParts } from '@paywatch/simulator/model';
+import {
+  ACTIVITIES,
+  branchProfiles,
+  eventLabels,
+  eventSuccessProbability,
+  eventsPerHour,
+  expectedDailyCollectionInr,
+  istDayStart,
+  istParts,
+  splitValues,
+} from '@paywatch/simulator/model';
+import { buildHistory } from '../src/backfill/history.ts';
 import {
   defaultRuleFiles,
   fillHistoryGap,
@@ -86,6 +97,52 @@ test('series are made only through the families the exporters declare, with thei
     /payments_total takes labels \(branch, channel, status\)/,
   );
   assert.throws(() => familyDefinition('payments_made_up_total'), /no exporter declares/);
+});
+
+test("every declared activity's family is in the history, per branch, split value and outcome, at the declared rate and odds", () => {
+  // A week of 10 branches with the model's activity table (simulator/src/model/activities.ts):
+  // each activity gets its series from its declaration alone, none written for it by hand.
+  const end = 1_800_000_000 - (1_800_000_000 % DENSE_STEP);
+  const timeline = {
+    startSeconds: end - 7 * DAY,
+    endSeconds: end,
+    denseFrom: end - 3600,
+    branchStep: 3600,
+    branchRecentStep: 1800,
+    branchRecentFrom: end - DAY,
+  };
+  const instances = { payments: 'p:1', lms: 'l:1', rfid: 'r:1', pool: 'o:1', api: 'a:1', blackbox: 'b:1', apiHost: 'h' };
+  const history = buildHistory({ ...FLEET, timeline, instances });
+  assert.ok(ACTIVITIES.length > 0);
+  for (const activity of ACTIVITIES) {
+    const family = history.families.find((f) => f.name === activity.family.name);
+    assert.ok(family, `${activity.family.name} is in the history`);
+    const last = (labels: Record<string, string>) => {
+      const series = family.series.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+      assert.ok(series, `${activity.family.name}${JSON.stringify(labels)}`);
+      return series.values[series.values.length - 1]!;
+    };
+    for (const value of splitValues(activity)) {
+      let expected = 0;
+      for (const branch of history.fleet)
+        for (let t = timeline.startSeconds; t < end; t += 300)
+          expected += (eventsPerHour(activity, value, t * 1000 + 150_000, branch.size) * 300) / 3600;
+      let success = 0;
+      let failed = 0;
+      for (const branch of history.fleet) {
+        success += last(eventLabels(activity, branch.code, value, true));
+        failed += last(eventLabels(activity, branch.code, value, false));
+      }
+      // Poisson counts: within four standard deviations of the declaration.
+      const n = success + failed;
+      assert.ok(
+        expected > 200 && Math.abs(n - expected) < 4 * Math.sqrt(expected),
+        `${value}: ${n} events, declared ${expected.toFixed(0)}`,
+      );
+      const p = eventSuccessProbability(activity, value);
+      assert.ok(Math.abs(success / n - p) < 4 * Math.sqrt((p * (1 - p)) / n), `${value}: success ${success} of ${n}, declared odds ${p}`);
+    }
+  }
 });
 
 test('the committed recording rules run in dependency levels: a rule after every rule it reads', () => {

@@ -28,6 +28,9 @@
  * LMS outbox (posting.ts): lmsDrainPerSecond(branches), LMS_PICKUP_SECONDS, LMS_REJECT_PROBABILITY
  * RFID (reader.ts): verificationsPerHour(ms, size), sampleVerification, VERIFICATION_RESULTS,
  *   verificationShare(result), HEARTBEAT_SECONDS
+ * Activities (activity.ts, activities.ts): business events declared as data — family, rate per
+ *   branch/hour/weekday, split label shares, outcome mix, answer time, table — that the engine and
+ *   the history write generically: ACTIVITIES, eventsPerHour, eventSuccessProbability, sampleEvent
  * Reconciliation (reconciliation.ts): reconciliationPlan(seed, branch, dayNumber, dayMs)
  * Incidents that happen by themselves (incidents.ts): lmsDowntime, readerOutages,
  *   gatewayDegradations (per IST day, from the seed), within(episodes, ms), episodesBetween
@@ -51,7 +54,8 @@ export * from './branch.ts';
 export * from './collection.ts';
 export * from './posting.ts';
 export * from './reader.ts';
-export * from './mandate.ts';
+export * from './activity.ts';
+export * from './activities.ts';
 export * from './reconciliation.ts';
 export * from './incidents.ts';
 export * from './api.ts';

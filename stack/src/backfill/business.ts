@@ -1,24 +1,28 @@
 // One step of the business over (t - dt, t], from the simulator's model: payments per branch and
 // channel with their outcomes and failure reasons, OTP cash confirmed later the same evening (or
 // the next morning), RFID verifications, the LMS outbox filling with successful payments and
-// draining at the LMS's capacity, and the branches' terminal postings.
+// draining at the LMS's capacity, the branches' terminal postings, and the declared activities'
+// counters (simulator/src/model/activities.ts: mandate registrations) from their declarations alone.
 import {
+  ACTIVITIES,
   CHANNELS,
+  eventLabels,
+  eventsPerHour,
+  eventSuccessProbability,
   expectedAttemptsPerHour,
   failureProbabilities,
   GATEWAY_CHANNELS,
   GATEWAY_SHARES,
   GATEWAYS,
   LMS_REJECT_PROBABILITY,
-  MANDATE_CHANNELS,
-  registrationsPerHour,
-  registrationSuccessProbability,
   lmsDrainPerSecond,
   meanAmountInr,
   Rng,
+  splitValues,
   verificationShare,
   verificationsPerHour,
   within,
+  type Activity,
   type BranchProfile,
   type Channel,
   type Episode,
@@ -47,8 +51,8 @@ export function reasonsOf(channel: Channel): FailureReason[] {
 /** Number of per-branch series the history has (to fit the timeline within a budget). */
 export function branchSeriesCount(fleet: BranchProfile[]): number {
   const perChannel = CHANNEL_LIST.reduce((sum, channel) => sum + 3 + reasonsOf(channel).length, 0); // success, failed, amount, reasons
-  const mandates = MANDATE_CHANNELS.length * 2; // success, failed per mandate channel
-  return fleet.reduce((sum, branch) => sum + perChannel + 2 + mandates + (branch.hasRfid ? 3 : 0), 0); // + postings posted/failed, mandates, rfid results
+  const activities = ACTIVITIES.reduce((sum, activity) => sum + splitValues(activity).length * 2, 0); // success, failed per split value
+  return fleet.reduce((sum, branch) => sum + perChannel + 2 + activities + (branch.hasRfid ? 3 : 0), 0); // + postings posted/failed, activities, rfid results
 }
 
 const oddsCache = new Map<string, Array<[FailureReason, number]>>();
@@ -71,15 +75,20 @@ interface ChannelTracks {
   rng: Rng;
 }
 
+interface ActivityTracks {
+  activity: Activity;
+  byValue: Array<{ value: string; success: Track; failed: Track }>;
+  rng: Rng;
+}
+
 interface BranchTracks {
   branch: BranchProfile;
   channels: ChannelTracks[];
   posted: Track;
   postingFailed: Track;
   postingRng: Rng;
-  /** Mandate registrations answered, per mandate channel: [success, failed]. */
-  mandates: Array<{ success: Track; failed: Track }>;
-  mandateRng: Rng;
+  /** Each declared activity's events answered (ACTIVITIES order): per split value, success and failed. */
+  activities: ActivityTracks[];
   rfid?: { success: Track; denied: Track; error: Track; readers: Array<{ id: string; outages: Episode[] }>; rng: Rng };
   /** OTP cash waiting for the branch's confirmation: [confirmed this evening, next morning]. */
   cashPending: [number, number];
@@ -119,11 +128,15 @@ export function openBusiness(
       posted: series.track('lms_postings_total', { branch: branch.code, outcome: 'posted' }),
       postingFailed: series.track('lms_postings_total', { branch: branch.code, outcome: 'failed' }),
       postingRng: rng(`${branch.code}/lms`),
-      mandates: MANDATE_CHANNELS.map((channel) => ({
-        success: series.track('mandate_registrations_total', { branch: branch.code, channel, status: 'success' }),
-        failed: series.track('mandate_registrations_total', { branch: branch.code, channel, status: 'failed' }),
+      activities: ACTIVITIES.map((activity) => ({
+        activity,
+        byValue: splitValues(activity).map((value) => ({
+          value,
+          success: series.track(activity.family.name, eventLabels(activity, branch.code, value, true)),
+          failed: series.track(activity.family.name, eventLabels(activity, branch.code, value, false)),
+        })),
+        rng: rng(`${branch.code}/${activity.stream}`),
       })),
-      mandateRng: rng(`${branch.code}/mandates`),
       rfid: branch.hasRfid
         ? {
             success: series.track('rfid_verifications_total', { branch: branch.code, result: 'success' }),
@@ -140,7 +153,7 @@ export function openBusiness(
     ...b.channels.flatMap((c) => [c.success, c.failed, c.amount, ...c.reasons.values()]),
     b.posted,
     b.postingFailed,
-    ...b.mandates.flatMap((m) => [m.success, m.failed]),
+    ...b.activities.flatMap((a) => a.byValue.flatMap((v) => [v.success, v.failed])),
     ...(b.rfid ? [b.rfid.success, b.rfid.denied, b.rfid.error] : []),
   ]);
   return { branches, tracks, fleetSize: fleet.reduce((sum, b) => sum + b.size, 0), queue: 0, posted: 0 };
@@ -249,16 +262,26 @@ export function stepVerifications(business: Business, step: StepContext): void {
   }
 }
 
-/** Mandate registrations answered over the step, at the model's rate and success odds. */
-export function stepMandates(business: Business, step: StepContext): void {
-  const perSize = MANDATE_CHANNELS.map((channel) => registrationsPerHour(channel, step.mid, 1) * (step.dtSeconds / 3600));
+/**
+ * Every declared activity's events over the step, at its declared rate and success odds (counted
+ * at the step, as the live exporter counts them when answered: the answer time is not replayed).
+ */
+export function stepActivities(business: Business, step: StepContext): void {
+  const perActivity = ACTIVITIES.map((activity) =>
+    splitValues(activity).map((value) => ({
+      perSize: eventsPerHour(activity, value, step.mid, 1) * (step.dtSeconds / 3600),
+      success: eventSuccessProbability(activity, value),
+    })),
+  );
   for (const entry of business.branches) {
-    MANDATE_CHANNELS.forEach((channel, i) => {
-      const expected = perSize[i]! * entry.branch.size;
-      if (expected === 0) return;
-      const success = registrationSuccessProbability(channel);
-      entry.mandates[i]!.success.value += entry.mandateRng.poisson(expected * success);
-      entry.mandates[i]!.failed.value += entry.mandateRng.poisson(expected * (1 - success));
+    entry.activities.forEach(({ byValue, rng }, a) => {
+      byValue.forEach((tracks, v) => {
+        const { perSize, success } = perActivity[a]![v]!;
+        const expected = perSize * entry.branch.size;
+        if (expected === 0) return;
+        tracks.success.value += rng.poisson(expected * success);
+        tracks.failed.value += rng.poisson(expected * (1 - success));
+      });
     });
   }
 }

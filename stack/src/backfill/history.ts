@@ -1,6 +1,6 @@
 // The raw history: the exporters' (and the payments API's and prober's) series over N days,
-// computed from the simulator's business model (simulator/src/model: the same pure functions the
-// live simulator draws from), so it has the live simulation's calendar: the late-morning peak, the
+// computed from the simulator's business model (simulator/src/model: the same pure functions and
+// declared activities the live simulator draws from), so it has the live simulation's calendar: the late-morning peak, the
 // early-morning mandate batch, quiet Sundays, the month-start EMI surge, LMS downtime, gateway
 // degradations, the maintenance window. Only raw series: the recording rules' history is evaluated
 // from these by Prometheus (rules.ts), never computed here.
@@ -26,7 +26,7 @@ import {
   type Episode,
   type Gateway,
 } from '@paywatch/simulator/model';
-import { openBusiness, settlePostings, stepMandates, stepOutbox, stepPayments, stepVerifications, type Business } from './business.ts';
+import { openBusiness, settlePostings, stepActivities, stepOutbox, stepPayments, stepVerifications, type Business } from './business.ts';
 import type { Family } from './openmetrics.ts';
 import { databaseServerOf, openPlatform, postgresInstance, sampleGauges, stepApi, type Platform } from './platform.ts';
 import { SeriesSet } from './series.ts';
@@ -149,7 +149,7 @@ function replayModel(options: HistoryOptions, incidents: Incidents, business: Bu
       };
       const succeeded = stepPayments(business, step);
       stepVerifications(business, step);
-      stepMandates(business, step);
+      stepActivities(business, step);
       stepOutbox(business, step, succeeded);
       stepApi(platform, { mid, dtSeconds, fleetSize: business.fleetSize, perBranchPerDay });
     }
