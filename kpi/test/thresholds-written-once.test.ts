@@ -5,7 +5,7 @@
 // of the documents that talk about alerts; a measured figure ("success about 99.5 %") is not a
 // comparison and passes.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BURN_WINDOWS, KPIS } from '@paywatch/contract';
