@@ -29,7 +29,7 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../plugin/src/dashboards/queries.ts';
-import { loadPolicyFile, rewriteQuery, type Scope } from '@paywatch/scope-proxy';
+import { loadPolicyFile, readerStats, rewriteQuery, useFastReader, type Scope } from '@paywatch/scope-proxy';
 import { eachAtOnce, freePort, startPrometheus, startService, requireTool } from '@paywatch/runtime';
 import { BARE_HOP } from './bare-hop.ts';
 
@@ -924,6 +924,22 @@ async function measureRewrites(index: IndexWithFiles): Promise<RateRow[]> {
     ...rate(work[0]!.items, false, true),
   });
   out.push({ name: 'never-seen shape (each query + n): the four scoped roles, mixed', queries: '—', ...rate(mixed, false, true) });
+  // Which reader read them: every panel query and its printed rewrite should take the fast reader
+  // (scope-proxy/src/fast-parser.ts); the grammar path reads only what it declines.
+  const paths = readerStats();
+  progress(
+    `reads so far: ${paths.fast.toLocaleString('en')} by the fast reader, ${paths.grammar.toLocaleString('en')} by the grammar path`,
+  );
+  // Before and after in this process: the same rewriter with the fast reader off (the grammar's
+  // LR parse for the caller's text and for the verification, as before issue 13's parser).
+  useFastReader(false);
+  out.push({ name: 'grammar path only (fast reader off): never seen, the four scoped roles, mixed', queries: '—', ...rate(mixed, false) });
+  out.push({
+    name: 'grammar path only (fast reader off): never-seen shape, the four scoped roles, mixed',
+    queries: '—',
+    ...rate(mixed, false, true),
+  });
+  useFastReader(true);
   if (baseline) {
     out.push({ name: 'baseline: never seen, the four scoped roles, mixed', queries: '—', ...rate(mixed, false, false, baseline) });
     out.push({ name: 'baseline: never-seen shape, the four scoped roles, mixed', queries: '—', ...rate(mixed, false, true, baseline) });

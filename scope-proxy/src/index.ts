@@ -11,7 +11,7 @@ export {
   ScopeError,
   type Scope,
 } from './scope.ts';
-export { parsePromQL, print, PromQLError, walk, type Expr, type Matcher } from './promql.ts';
+export { parsePromQL, print, PromQLError, walk, readerStats, useFastReader, type Expr, type Matcher } from './promql.ts';
 export {
   Identifier,
   DEFAULT_SECRET_HEADER,

@@ -7,6 +7,10 @@
 // or that we cannot scope (e.g. `info()`, which selects series the query never names).
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
+import { readFast } from './fast-parser.ts';
+import { AGGREGATIONS, ALLOWED_FUNCTIONS, PARAM_AGGREGATIONS } from './promql-words.ts';
+
+export { ALLOWED_FUNCTIONS } from './promql-words.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -49,94 +53,6 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 // Prometheus's duration syntax (model.ParseDuration): units in decreasing order, each at most once.
 const DURATION = /^(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 const NUMBER = /^[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|[iI][nN][fF]|[nN][aA][nN])$/;
-
-/**
- * Functions a query may call: Prometheus 2.42's set plus newer ones that only transform their
- * arguments. Anything else (notably `info`, which reads `target_info` series behind the query's
- * back) is refused, so a future grammar cannot smuggle in an implicit selector.
- */
-export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
-  'abs',
-  'absent',
-  'absent_over_time',
-  'acos',
-  'acosh',
-  'asin',
-  'asinh',
-  'atan',
-  'atanh',
-  'avg_over_time',
-  'ceil',
-  'changes',
-  'clamp',
-  'clamp_max',
-  'clamp_min',
-  'cos',
-  'cosh',
-  'count_over_time',
-  'days_in_month',
-  'day_of_month',
-  'day_of_week',
-  'day_of_year',
-  'deg',
-  'delta',
-  'deriv',
-  'exp',
-  'floor',
-  'histogram_count',
-  'histogram_sum',
-  'histogram_fraction',
-  'histogram_quantile',
-  'histogram_avg',
-  'histogram_stddev',
-  'histogram_stdvar',
-  'hour',
-  'idelta',
-  'increase',
-  'irate',
-  'label_replace',
-  'label_join',
-  'last_over_time',
-  'ln',
-  'log10',
-  'log2',
-  'max_over_time',
-  'min_over_time',
-  'minute',
-  'month',
-  'pi',
-  'predict_linear',
-  'present_over_time',
-  'quantile_over_time',
-  'rad',
-  'rate',
-  'resets',
-  'round',
-  'scalar',
-  'sgn',
-  'sin',
-  'sinh',
-  'sort',
-  'sort_desc',
-  'sqrt',
-  'stddev_over_time',
-  'stdvar_over_time',
-  'sum_over_time',
-  'tan',
-  'tanh',
-  'time',
-  'timestamp',
-  'vector',
-  'year',
-  'double_exponential_smoothing',
-  'mad_over_time',
-  'sort_by_label',
-  'sort_by_label_desc',
-  'first_over_time',
-]);
-
-const PARAM_AGGREGATIONS = new Set(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
-const AGGREGATIONS = new Set(['avg', 'count', 'group', 'max', 'min', 'stddev', 'stdvar', 'sum', ...PARAM_AGGREGATIONS]);
 
 const BINARY_OPS: Record<string, string> = {
   Pow: '^',
@@ -701,10 +617,38 @@ const strictParser = parser.configure({ strict: true });
 
 export const MAX_QUERY_LENGTH = 32 * 1024;
 
+let fastReader = true;
+let fastReads = 0;
+let grammarReads = 0;
+
+/**
+ * Turns the fast reader off or on (tests of the grammar path's own machinery, e.g. its shape memo,
+ * and the differential tests, which compare the two paths; the benchmark's before/after).
+ */
+export function useFastReader(on: boolean): void {
+  fastReader = on;
+}
+
+/** How many parses each path took, for tests and the benchmark. */
+export function readerStats(): { fast: number; grammar: number } {
+  return { fast: fastReads, grammar: grammarReads };
+}
+
 /** Parses a PromQL expression; throws PromQLError on anything the proxy will not forward. */
 export function parsePromQL(source: string, maxLength = MAX_QUERY_LENGTH): Expr {
   if (source.length > maxLength) throw new PromQLError(`query longer than ${maxLength} characters`);
   if (!source.trim()) throw new PromQLError('empty query');
+  // The hand-written reader first (fast-parser.ts): it reads the queries dashboards send, and our
+  // own printed text, into exactly the tree the grammar path below would build, and declines
+  // everything else, which the grammar path then reads (or refuses) as before.
+  if (fastReader) {
+    const fast = readFast(source);
+    if (fast !== undefined) {
+      fastReads++;
+      return fast;
+    }
+  }
+  grammarReads++;
   const top = treeFor(source).topNode;
   if (top.name !== 'PromQL') throw new PromQLError('not a PromQL expression');
   const converter = new Converter(source);
