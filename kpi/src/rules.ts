@@ -26,11 +26,11 @@ export function runbookUrl(alert: string, base = DEFAULT_RUNBOOK_BASE_URL): stri
   return `${base.replace(/\/+$/, '')}/${alert}.md`;
 }
 
-/** Parses a Prometheus duration made of s/m/h units (e.g. "1h30m") into seconds. */
+/** Parses a Prometheus duration (units ms, s, m, h, d, w, y, e.g. "1h30m") into seconds. */
 export function durationSeconds(duration: string): number {
-  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== duration) throw new Error(`bad duration ${duration}`);
-  const unit = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 } as const;
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 } as const;
   return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
 }
 

@@ -32,7 +32,7 @@ import {
 } from '../src/backfill/run.ts';
 import { formatLabels, writeOpenMetrics } from '../src/backfill/openmetrics.ts';
 import { familyDefinition, seriesLabels } from '../src/backfill/families.ts';
-import { dependencyLevels, loadRecordingRules, longestWindowSeconds } from '../src/backfill/rules.ts';
+import { dependencyLevels, loadRecordingRules, longestWindowSeconds, readSeconds } from '../src/backfill/rules.ts';
 import { chooseTimeline, DENSE_STEP, keepsBranch, keepsFleet, samplesOf, tickTimes } from '../src/backfill/timeline.ts';
 import { promQuery, startPrometheus, type RunningServer } from '@paywatch/runtime';
 
@@ -156,6 +156,23 @@ test('the committed recording rules run in dependency levels: a rule after every
   assert.ok(levelOf('paywatch:payment_success_ratio:rate5m') > levelOf('paywatch:payments:rate5m'));
   assert.equal(levels.flat().length, rules.length, 'every rule in exactly one level');
   assert.equal(longestWindowSeconds(levels[0]!), 86400, 'the longest window of raw series the rules read is a day');
+});
+
+test("a rule's reach: the longest range it reads, and every range and offset added up as its cost", () => {
+  const rule = (expr: string) => ({ record: 'x', expr, group: 'g' });
+  const rules = [
+    rule('sum(rate(payments_total[5m]))'),
+    rule('max_over_time(up[1h30m]) - max_over_time(up[1h30m] offset 1d)'),
+    rule('avg_over_time(paywatch:slo_events:rate5m[2w:5m])'),
+    rule('vector(1)'),
+  ];
+  assert.equal(readSeconds(rules[0]!), 300);
+  assert.equal(readSeconds(rules[1]!), 5400 + 5400 + 86400, 'both ranges and the offset');
+  assert.equal(readSeconds(rules[2]!), 2 * 604800, "a subquery's range, not its step");
+  assert.equal(readSeconds(rules[3]!), 0);
+  assert.equal(longestWindowSeconds(rules), 2 * 604800);
+  assert.equal(longestWindowSeconds([rules[1]!]), 5400, 'an offset is not a range');
+  assert.equal(longestWindowSeconds([]), 0);
 });
 
 test('the timeline: two samples in every 5-minute window over the dense stretch, within the budget', () => {

@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { durationSeconds } from '@paywatch/kpi';
 import { eachAtOnce, startPrometheus, type RunningServer } from '@paywatch/runtime';
 import { blockTable, promtool } from './promtool.ts';
 
@@ -121,24 +122,28 @@ export async function samplesIn(dir: string): Promise<{ samples: number; blocks:
   return blockTable(await promtool(['tsdb', 'list', dir]));
 }
 
+/** A range (`[5m]`, a subquery's `[1h:1m]`) or an offset (`offset 1d`) in an expression, with its Prometheus duration. */
+const RANGE_OR_OFFSET = /\[((?:\d+(?:ms|s|m|h|d|w|y))+)(?::[^\]]*)?\]|offset\s+((?:\d+(?:ms|s|m|h|d|w|y))+)/g;
+
+/** Seconds of every range and of every offset a rule's expression reads. */
+function reach(rule: RecordingRule): { ranges: number[]; offsets: number[] } {
+  const ranges: number[] = [];
+  const offsets: number[] = [];
+  for (const [, range, offset] of rule.expr.matchAll(RANGE_OR_OFFSET))
+    if (range) ranges.push(durationSeconds(range));
+    else offsets.push(durationSeconds(offset!));
+  return { ranges, offsets };
+}
+
 /** The longest range a rule reads ([1d] -> 86400), so the raw history it needs can be served. */
 export function longestWindowSeconds(rules: RecordingRule[]): number {
-  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
-  let longest = 0;
-  for (const rule of rules) {
-    for (const match of rule.expr.matchAll(/\[(\d+)(ms|s|m|h|d|w|y)(?::[^\]]*)?\]/g))
-      longest = Math.max(longest, Number(match[1]) * unit[match[2]!]!);
-  }
-  return longest;
+  return Math.max(0, ...rules.flatMap((rule) => reach(rule).ranges));
 }
 
 /** Seconds of raw series one evaluation reads (every range and offset added up): a rule's cost, roughly. */
 export function readSeconds(rule: RecordingRule): number {
-  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
-  let total = 0;
-  for (const match of rule.expr.matchAll(/\[(\d+)(ms|s|m|h|d|w|y)(?::[^\]]*)?\]|offset\s+(\d+)(ms|s|m|h|d|w|y)/g))
-    total += match[1] ? Number(match[1]) * unit[match[2]!]! : Number(match[3]) * unit[match[4]!]!;
-  return total;
+  const { ranges, offsets } = reach(rule);
+  return [...ranges, ...offsets].reduce((sum, seconds) => sum + seconds, 0);
 }
 
 /**
