@@ -10,6 +10,7 @@
 import { Document } from 'yaml';
 import { maintenanceTimeIntervals, type AlertmanagerTimeRange } from '@paywatch/contract';
 import { ALERTS, type IncidentClass, type Team } from './alerts.ts';
+import { AFTERMATH_ALERT, aftermathInhibitRules } from './aftermath.ts';
 import { MAINTENANCE_ALERT, maintenanceInhibitRules, NOBODY } from './maintenance.ts';
 
 export type ReceiverName = 'email-oncall' | 'email-business' | 'email-security' | 'slack' | 'pagerduty' | 'executives';
@@ -20,6 +21,8 @@ export const RECEIVERS: ReceiverName[] = ['email-oncall', 'email-business', 'ema
  * team hears of failed logins, rate limiting and suspicious requests (the requirements name it).
  */
 export const TEAM_RECEIVERS: Partial<Record<Team, ReceiverName>> = { security: 'email-security' };
+/** A team's own receiver hears at once (group_wait), before and besides the incident class's ladder. */
+export const TEAM_GROUP_WAIT = '10s';
 
 export interface Rung {
   receiver: ReceiverName;
@@ -127,6 +130,8 @@ export function inhibitRules(): Array<Record<string, unknown>> {
   }
   // The planned maintenance window explains the payments engine's outage and its symptoms.
   rules.push(...maintenanceInhibitRules());
+  // ... and a root cause keeps explaining them after it clears, while their data still holds it (aftermath.ts).
+  rules.push(...aftermathInhibitRules());
   return rules;
 }
 
@@ -279,14 +284,15 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
       group_wait: d('30s'),
       group_interval: d(GROUP_INTERVAL),
       repeat_interval: d(REPEAT_INTERVAL),
-      // PlannedMaintenance is the source of inhibitions, not news (maintenance.ts).
+      // PlannedMaintenance and IncidentAftermath are sources of inhibitions, not news (maintenance.ts, aftermath.ts).
       routes: [
         { matchers: [`alertname="${MAINTENANCE_ALERT}"`], receiver: NOBODY },
+        { matchers: [`alertname="${AFTERMATH_ALERT}"`], receiver: NOBODY },
         // continue: the alert also climbs its incident class's ladder below.
         ...Object.entries(TEAM_RECEIVERS).map(([team, receiver]) => ({
           matchers: [`team="${team}"`],
           receiver,
-          group_wait: d('10s'),
+          group_wait: d(TEAM_GROUP_WAIT),
           continue: true,
         })),
         ...tierRoutes,

@@ -9,6 +9,7 @@ export {
   alertmanagerConfigYaml,
   RECEIVER_ENV,
   TEAM_RECEIVERS,
+  TEAM_GROUP_WAIT,
   LADDER,
   MAINTENANCE_INTERVAL_NAME,
   MAINTENANCE_WINDOW,
@@ -26,4 +27,12 @@ export {
 export { generatedFiles, staleFiles } from './generate.ts';
 export { postgresExporterQueriesYaml } from './postgres-exporter.ts';
 export { aftermathOf, causedByMaintenance, MAINTENANCE_ALERT, maintenanceAlertRules, maintenanceSources, NOBODY } from './maintenance.ts';
+export {
+  AFTERMATH_ALERT,
+  aftermathAlertRules,
+  aftermathInhibitRules,
+  aftermathSources,
+  incidentAftermathOf,
+  type AftermathSource,
+} from './aftermath.ts';
 export { CRITICAL_GROUP_INTERVAL, inhibitRules } from './alertmanager.ts';

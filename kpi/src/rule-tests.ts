@@ -5,7 +5,8 @@
 // just inside its mildest threshold where nothing fires. Every test names its `interval` (samples are that far apart).
 import { Document, parse } from 'yaml';
 import { alertByName, type IncidentClass } from './alerts.ts';
-import { alertRule, GENERATED_HEADER, ruleFiles, runbookUrl } from './rules.ts';
+import { aftermathSources, AFTERMATH_ALERT } from './aftermath.ts';
+import { alertRule, durationSeconds, GENERATED_HEADER, ruleFiles, runbookUrl } from './rules.ts';
 import { SERVER_ALERT_CASES, SERVER_RECORDING_CASES } from './rule-tests-servers.ts';
 import { PACE_TEST_FILES } from './pace-tests.ts';
 import { SECURITY_CASES } from './security-tests.ts';
@@ -1320,6 +1321,41 @@ const MAINTENANCE_CASE: RecordingCase = {
   ],
 };
 
+// An incident's aftermath (aftermath.ts): an LMS outage from minute 5 to minute 20 (lms_up 0 from
+// 5m, 1 again from 20m, one sample a minute). IncidentAftermath{root_cause="lms"} fires with
+// LmsDown (its condition and `for`) and is kept firing for each aftermath after the condition
+// clears at 20m: firing one minute before 20m + aftermath, resolved at 20m + aftermath
+// (Prometheus keeps firing while less than keep_firing_for has passed since it cleared).
+const LMS_AFTERMATHS = aftermathSources()
+  .filter((s) => s.rootCause === 'lms')
+  .map((s) => s.aftermath);
+const lmsAftermath = `count by (aftermath) (ALERTS{alertname="${AFTERMATH_ALERT}", root_cause="lms", alertstate="firing"})`;
+const CLEARED_MINUTE = 20;
+const AFTERMATH_CASE: RecordingCase = {
+  name: "an incident's aftermath: IncidentAftermath fires with LmsDown and outlives it by each aftermath, to the minute",
+  input: [{ series: 'lms_up{instance="127.0.0.1:9402", job="lms"}', values: `1x4 0x14 1x${CLEARED_MINUTE + 70}` }],
+  evalTime: '10m',
+  checks: [
+    { expr: lmsAftermath, evalTime: '4m', samples: [] }, // the LMS is up: nothing
+    { expr: lmsAftermath, samples: LMS_AFTERMATHS.map((a) => ({ labels: `{aftermath="${a}"}`, value: 1 })) }, // 10m: the outage
+    ...LMS_AFTERMATHS.flatMap((aftermath, i) => {
+      const end = CLEARED_MINUTE + durationSeconds(aftermath) / 60;
+      return [
+        {
+          expr: lmsAftermath,
+          evalTime: `${end - 1}m`,
+          samples: LMS_AFTERMATHS.slice(i).map((a) => ({ labels: `{aftermath="${a}"}`, value: 1 })),
+        },
+        {
+          expr: lmsAftermath,
+          evalTime: `${end}m`,
+          samples: LMS_AFTERMATHS.slice(i + 1).map((a) => ({ labels: `{aftermath="${a}"}`, value: 1 })),
+        },
+      ];
+    }),
+  ],
+};
+
 export const RULE_TEST_FILES: TestFile[] = [
   ...SLO_TEST_FILES,
   ...PACE_TEST_FILES,
@@ -1333,6 +1369,7 @@ export const RULE_TEST_FILES: TestFile[] = [
   },
   { file: 'recording-daily.test.yml', interval: '1h', alertCases: [], recordingCases: [RECORDING_1D, SETTLED_CASE] },
   { file: 'maintenance.test.yml', interval: '15m', alertCases: [], recordingCases: [MAINTENANCE_CASE] },
+  { file: 'aftermath.test.yml', interval: '1m', alertCases: [], recordingCases: [AFTERMATH_CASE] },
   // The machines and the database server (rule-tests-servers.ts).
   { file: 'alerts-servers.test.yml', interval: '1m', alertCases: SERVER_ALERT_CASES, recordingCases: SERVER_RECORDING_CASES },
   // The KPIs that declare their ratio and alert in the contract (kpi-ratios.ts).

@@ -1,6 +1,7 @@
 // Prometheus rule files from the recording-rule and alert definitions: prometheus/rules/*.yml.
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import { ALERTS, alertExpr, type AlertDefinition, type AlertLevel } from './alerts.ts';
+import { aftermathAlertRules } from './aftermath.ts';
 import { maintenanceAlertRules } from './maintenance.ts';
 import { RECORDING_GROUPS, type RecordingGroup } from './recording.ts';
 import { paceRecordingGroups } from './pace.ts';
@@ -127,6 +128,8 @@ export function alertRulesYaml(options: RuleOptions = {}): string {
           })),
           // Not an incident: the source of the maintenance inhibitions, routed to nobody.
           { name: 'paywatch.alerts.maintenance', rules: maintenanceAlertRules() },
+          // Not an incident either: the source of the inhibitions of an incident's aftermath (aftermath.ts).
+          { name: 'paywatch.alerts.aftermath', rules: aftermathAlertRules(options) },
         ],
       },
       GENERATED_HEADER,

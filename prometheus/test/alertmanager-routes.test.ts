@@ -75,6 +75,11 @@ const PATHS: Array<{ name: string; labels: Record<string, string>; receivers: st
     receivers: ['email-security', 'email-oncall', 'slack'],
   },
   {
+    name: "an incident's aftermath (IncidentAftermath, a source of inhibitions): nobody",
+    labels: { alertname: 'IncidentAftermath', severity: 'none', team: 'platform', root_cause: 'lms', aftermath: '62m' },
+    receivers: ['nobody'],
+  },
+  {
     name: 'no incident class: the on-call email (fallback)',
     labels: { alertname: 'SomethingElse', severity: 'warning' },
     receivers: ['email-oncall'],

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  AFTERMATH_ALERT,
+  aftermathAlertRules,
   alertmanagerConfigYaml,
   MAINTENANCE_WINDOW,
   renderAlertmanagerConfig,
@@ -25,6 +27,7 @@ import {
   silence,
   startSmtpSink,
   startWebhookSink,
+  resolveAlerts,
   type PostedAlert,
   type WebhookSink,
 } from './helpers.ts';
@@ -208,4 +211,53 @@ test('the production email receiver renders summary, impact, branch and runbook 
   } finally {
     await smtp.close();
   }
+});
+
+/** The IncidentAftermath alert of a root cause and aftermath, as the generated rules raise it. */
+function aftermath(rootCause: string, length: string): PostedAlert {
+  const rule = aftermathAlertRules().find((r) => {
+    const labels = r.labels as Record<string, string>;
+    return labels.root_cause === rootCause && labels.aftermath === length;
+  });
+  assert.ok(rule, `no ${AFTERMATH_ALERT} rule for ${rootCause} with aftermath ${length}`);
+  return {
+    labels: { alertname: AFTERMATH_ALERT, ...(rule.labels as Record<string, string>) },
+    annotations: rule.annotations as Record<string, string>,
+  };
+}
+
+test("an incident's aftermath: AvailabilityLow after a short LMS outage reaches nobody, executives included; once the aftermath is over it climbs", async () => {
+  const am = await scaledAlertmanager(MAINTENANCE_WINDOW);
+  // A 15-minute LMS outage is over: LmsDown resolved (it notified its own rungs), but the hour's
+  // availability average stays under 99 % and AvailabilityLow Sev2 fires on. Prometheus keeps
+  // IncidentAftermath{root_cause="lms"} firing for the aftermath (keep_firing_for).
+  const started = new Date();
+  const sources = aftermathAlertRules()
+    .map((r) => r.labels as Record<string, string>)
+    .filter((l) => l.root_cause === 'lms')
+    .map((l) => aftermath('lms', l.aftermath!));
+  const symptom = alert('AvailabilityLow', 'Sev2');
+  // A control: a critical alert the LMS does not explain climbs its whole ladder meanwhile.
+  const control = alert('PaymentFailuresHigh', 'Sev2', { branch: 'BR0301' });
+  await postAlerts(am.url, [...sources, symptom, control], started);
+  await waitFor(reached({ alertname: 'PaymentFailuresHigh', branch: 'BR0301' }, 'executives'), {
+    ...WAIT,
+    what: 'the control alert to reach the executives',
+  });
+  assert.deepEqual(notificationsFor(sink.notifications, { alertname: 'AvailabilityLow' }), [], 'AvailabilityLow during the aftermath');
+  assert.deepEqual(notificationsFor(sink.notifications, { alertname: AFTERMATH_ALERT }), [], 'IncidentAftermath itself');
+
+  // The aftermath is over and availability is still low: no longer the outage's data, so it is news.
+  await resolveAlerts(am.url, sources, started);
+  await waitFor(reached({ alertname: 'AvailabilityLow' }, 'executives'), {
+    ...WAIT,
+    what: 'AvailabilityLow that outlived the aftermath to climb its ladder',
+  });
+  assert.deepEqual(ladderOf(sink.notifications, { alertname: 'AvailabilityLow' }).sort(), [
+    'email-oncall',
+    'executives',
+    'pagerduty',
+    'slack',
+  ]);
+  assert.deepEqual(notificationsFor(sink.notifications, { alertname: AFTERMATH_ALERT }), [], 'IncidentAftermath is never notified');
 });
