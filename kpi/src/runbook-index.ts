@@ -13,6 +13,7 @@ import { LADDER, TEAM_RECEIVERS } from './alertmanager.ts';
 import { ALERTS, type AlertDefinition, type AlertLevel, type IncidentClass } from './alerts.ts';
 import { serverAlerts } from './alerts-servers.ts';
 import { aftermathOf, causedByMaintenance, MAINTENANCE_ALERT, maintenanceSources, NOBODY } from './maintenance.ts';
+import { AFTERMATH_ALERT, aftermathSources } from './aftermath.ts';
 import { BURN_ALERT_FOR, errorBudget, objective, sloAlerts } from './slo.ts';
 
 /** The committed source of the index's prose; `{{name}}` lines are replaced by the generated tables. */
@@ -176,6 +177,17 @@ export function maintenanceLines(): string {
     .join('\n');
 }
 
+/** IncidentAftermath (aftermath.ts): in alerts.yml, routed to nobody; what each of its rules inhibits after its root cause clears. */
+export function aftermathLines(): string {
+  return aftermathSources()
+    .map(
+      ({ cause, rootCause, aftermath, targets }) =>
+        `- \`${AFTERMATH_ALERT}{root_cause="${rootCause}", aftermath="${aftermath}"}\` (receiver \`${NOBODY}\`, no runbook: it is not news) — ` +
+        `while \`${cause.name}\` fires and ${aftermath} after it clears, inhibits ${targets.map((t) => `\`${t}\``).join(', ')}`,
+    )
+    .join('\n');
+}
+
 const share = (ratio: number) => `${Number((ratio * 100).toFixed(3))} %`;
 
 function sloAlertName(s: Slo): string {
@@ -262,7 +274,7 @@ export function runbookIndex(template = readFileSync(INDEX_TEMPLATE, 'utf8'), al
   const tables: Record<string, string> = {
     ladder: ladderTable(alerts),
     alerts: alertIndexTable(alerts),
-    maintenance: maintenanceLines(),
+    maintenance: `${maintenanceLines()}\n${aftermathLines()}`,
   };
   const filled = template.replace(/^\{\{([a-z]+)\}\}$/gm, (line, name: string) => {
     const table = tables[name];
