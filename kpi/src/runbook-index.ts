@@ -13,7 +13,7 @@ import { LADDER, TEAM_RECEIVERS } from './alertmanager.ts';
 import { ALERTS, type AlertDefinition, type AlertLevel, type IncidentClass } from './alerts.ts';
 import { serverAlerts } from './alerts-servers.ts';
 import { aftermathOf, causedByMaintenance, MAINTENANCE_ALERT, maintenanceSources, NOBODY } from './maintenance.ts';
-import { AFTERMATH_ALERT, aftermathSources } from './aftermath.ts';
+import { AFTERMATH_ALERT, aftermathSources, incidentAftermathOf } from './aftermath.ts';
 import { BURN_ALERT_FOR, errorBudget, objective, sloAlerts } from './slo.ts';
 
 /** The committed source of the index's prose; `{{name}}` lines are replaced by the generated tables. */
@@ -93,7 +93,9 @@ export function mutedWhile(alert: AlertDefinition, alerts: readonly AlertDefinit
   const causes = (alert.dependsOn ?? []).map((cause) => {
     const source = alerts.find((a) => a.rootCause === cause);
     if (!source) throw new Error(`${alert.name} depends on ${cause}, which no alert is the root cause of`);
-    return `\`${source.name}\``;
+    // IncidentAftermath keeps the inhibition for as long as this alert's data still holds the outage.
+    const after = incidentAftermathOf(alert);
+    return `\`${source.name}\`${after ? ` (+${after})` : ''}`;
   });
   if (causedByMaintenance().some((a) => a.name === alert.name)) {
     const aftermath = aftermathOf(alert);
