@@ -73,6 +73,27 @@ const BINARY_OPS: Record<string, string> = {
   Or: 'or',
 };
 const SET_OPS = new Set(['and', 'or', 'unless']);
+/** Binding strength of binary operators (Prometheus's: or < and, unless < comparisons < + - < * / % atan2 < ^). */
+const PRECEDENCE: Readonly<Record<string, number>> = {
+  or: 1,
+  and: 2,
+  unless: 2,
+  '==': 3,
+  '!=': 3,
+  '<=': 3,
+  '<': 3,
+  '>=': 3,
+  '>': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+  '%': 5,
+  atan2: 5,
+  '^': 6,
+};
+/** The grammar's postfix modifiers: range, subquery, offset, @. */
+const POSTFIX_NODES = new Set(['MatrixSelector', 'SubqueryExpr', 'OffsetExpr', 'StepInvariantExpr']);
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
 const OCTAL_DIGIT = /[0-7]/;
@@ -318,6 +339,7 @@ class Converter {
     const opNode = kids[1]!;
     const op = BINARY_OPS[opNode.name];
     if (!op) this.fail(opNode, `unsupported operator ${this.text(opNode)}`);
+    this.refuseRebinding(kids[0]!, op);
     let bool = false;
     let matching: VectorMatching | undefined;
     for (const modifier of kids.slice(2, -1)) {
@@ -346,6 +368,31 @@ class Converter {
       return { kind: 'unary', op: lhs.text[0] as '-' | '+', expr: { ...result, lhs: { kind: 'number', text: lhs.text.slice(1) } } };
     }
     return result;
+  }
+
+  /**
+   * The grammar closes the whole expression before a postfix modifier (`a + b offset 1h` is
+   * offset(a + b)), so in `a + b offset 1h * c` it reads `(a + (b offset 1h)) * c`, where
+   * Prometheus binds the modifier to `b` alone and reads `a + ((b offset 1h) * c)`. The conversion
+   * cannot rebuild Prometheus's reading from that tree, so such a query is refused (before, it was
+   * forwarded with the grammar's reading: scoped, but not the answer Prometheus gives to the text).
+   * The same for a unary sign before `^` (`-a offset 1h ^ b`).
+   */
+  refuseRebinding(lhs: SyntaxNode, op: string): void {
+    let inner: SyntaxNode | null = lhs;
+    while (inner && POSTFIX_NODES.has(inner.name)) inner = this.children(inner)[0] ?? null;
+    if (!inner || inner === lhs) return;
+    let looser = false;
+    if (inner.name === 'UnaryExpr') looser = op === '^';
+    else if (inner.name === 'BinaryExpr') {
+      const innerOp = BINARY_OPS[this.children(inner)[1]?.name ?? ''];
+      if (innerOp) looser = PRECEDENCE[innerOp]! < PRECEDENCE[op]! || (innerOp === '^' && op === '^');
+    }
+    if (looser)
+      this.fail(
+        lhs,
+        `a range, subquery, offset or @ followed by ${op}: Prometheus applies it to the operand just before it; add parentheses to say what it applies to`,
+      );
   }
 
   selector(node: SyntaxNode): Expr & { kind: 'selector' } {
