@@ -19,7 +19,8 @@ import { Agent, get as httpGet } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EXPORTER_NODE_OPTIONS, freePort, repoRoot, type Service, startService, withNodeOptions } from '@paywatch/runtime';
+import { gunzipSync } from 'node:zlib';
+import { EXPORTER_NODE_OPTIONS, freePort, prebuiltEntry, repoRoot, type Service, startService, withNodeOptions } from '@paywatch/runtime';
 import { createTestDatabase, type TestDatabase } from '@paywatch/testing';
 
 const EXPORTERS = ['payments', 'lms', 'rfid', 'pool'] as const;
@@ -222,10 +223,9 @@ async function startExporters(db: TestDatabase): Promise<Running[]> {
     const service = await startService({
       name: `${name} exporter`,
       command: process.execPath,
+      // As the local stack starts them: from the prebuilt bundle of main.ts, without tsx.
       args: [
-        '--import',
-        'tsx',
-        join(repoRoot, 'exporters', 'src', 'main.ts'),
+        await prebuiltEntry(join(repoRoot, 'exporters', 'src', 'main.ts')),
         name,
         '--database-url',
         db.url,
@@ -262,24 +262,30 @@ async function startExporters(db: TestDatabase): Promise<Running[]> {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
+/** Scrapes ask for gzip as Prometheus does (its scrape client sends `Accept-Encoding: gzip`); BENCH_GZIP=0 asks for plain text. */
+const ASK_GZIP = process.env.BENCH_GZIP !== '0';
+
 /**
  * One GET /metrics, timed to the last byte, with a lean client (node:http, keep-alive, as
- * Prometheus keeps its connection): the body is counted, not decoded, unless `keep`.
+ * Prometheus keeps its connection): the body is counted, not decoded, unless `keep` (then it is
+ * gunzipped, as Prometheus does before parsing).
  */
 function scrape(url: string, keep: boolean): Promise<{ bytes: number; text?: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpGet(`${url}/metrics`, { agent }, (response) => {
+    const headers = ASK_GZIP ? { 'Accept-Encoding': 'gzip' } : {};
+    const request = httpGet(`${url}/metrics`, { agent, headers }, (response) => {
       let bytes = 0;
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (keep) chunks.push(chunk);
       });
-      response.on('end', () =>
-        response.statusCode === 200
-          ? resolve({ bytes, text: keep ? Buffer.concat(chunks).toString() : undefined })
-          : reject(new Error(`${url}/metrics: HTTP ${response.statusCode}`)),
-      );
+      response.on('end', () => {
+        if (response.statusCode !== 200) return reject(new Error(`${url}/metrics: HTTP ${response.statusCode}`));
+        if (!keep) return resolve({ bytes });
+        const body = Buffer.concat(chunks);
+        resolve({ bytes, text: (response.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString() });
+      });
       response.on('error', reject);
     });
     request.on('error', reject);
@@ -299,7 +305,9 @@ interface Result {
   name: Name;
   scale: number;
   series: number;
+  /** The exposition's size as text, and as sent (gzipped when asked). */
   bytes: number;
+  wire: number;
   scrapes: number[];
   polls: number[];
   rss: number;
@@ -332,6 +340,7 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
         scale: scale.payments,
         series: 0,
         bytes: 0,
+        wire: 0,
         scrapes: [],
         polls: [],
         rss: 0,
@@ -373,7 +382,8 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
           const body = await scrape(exporter.url, last);
           result.scrapes.push(performance.now() - t0);
           if (last) {
-            result.bytes = body.bytes;
+            result.bytes = Buffer.byteLength(body.text!);
+            result.wire = body.bytes;
             result.series = body.text!.split('\n').filter((line) => line && !line.startsWith('#')).length;
             result.rss = rssMiB(exporter.service.child.pid);
             result.load = loadavg()[0]!;
@@ -395,7 +405,7 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
 
 async function main(): Promise<void> {
   progress(
-    `exporter benchmark: ${BRANCHES} branches x ${OFFICERS_PER_BRANCH} officers, scales ${SCALES.map((n) => n.toLocaleString('en')).join(' and ')} payments, ${SCRAPES} scrapes per exporter and scale, poll every ${POLL_INTERVAL_SECONDS} s`,
+    `exporter benchmark: ${BRANCHES} branches x ${OFFICERS_PER_BRANCH} officers, scales ${SCALES.map((n) => n.toLocaleString('en')).join(' and ')} payments, ${SCRAPES} scrapes per exporter and scale (${ASK_GZIP ? 'Accept-Encoding: gzip, as Prometheus' : 'plain text'}), poll every ${POLL_INTERVAL_SECONDS} s`,
   );
   const scales: Scale[] = [];
   const cleanup = async () => {
@@ -434,7 +444,7 @@ async function main(): Promise<void> {
   const fmt = (n: number) => n.toFixed(1);
   const ok = (met: boolean) => (met ? 'ok' : '**not met**');
   const lines = [
-    `| exporter | payments | samples | exposition | scrape p50 | scrape p95 | scrape p99 | RSS | load (1 min) | served after (source_up) | totals loaded after (load) | poll p50 | poll p90 | polls |`,
+    `| exporter | payments | samples | exposition (sent) | scrape p50 | scrape p95 | scrape p99 | RSS | load (1 min) | served after (source_up) | totals loaded after (load) | poll p50 | poll p90 | polls |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
@@ -442,7 +452,7 @@ async function main(): Promise<void> {
     const scrapes = sorted(r.scrapes);
     const polls = sorted(r.polls);
     lines.push(
-      `| ${r.name} | ${r.scale.toLocaleString('en')} | ${r.series.toLocaleString('en')} | ${(r.bytes / 1024).toFixed(0)} KiB | ${fmt(quantile(scrapes, 0.5))} ms | ${fmt(quantile(scrapes, 0.95))} ms | ${fmt(quantile(scrapes, 0.99))} ms | ${r.rss.toFixed(0)} MiB | ${r.load.toFixed(1)} | ${r.startup.toFixed(1)} s (${r.firstSourceUp}) | ${r.loaded.toFixed(1)} s (${r.startLoad.toFixed(1)}) | ${fmt(quantile(polls, 0.5))} ms | ${fmt(quantile(polls, 0.9))} ms | ${polls.length} |`,
+      `| ${r.name} | ${r.scale.toLocaleString('en')} | ${r.series.toLocaleString('en')} | ${(r.bytes / 1024).toFixed(0)} KiB (${(r.wire / 1024).toFixed(0)} KiB) | ${fmt(quantile(scrapes, 0.5))} ms | ${fmt(quantile(scrapes, 0.95))} ms | ${fmt(quantile(scrapes, 0.99))} ms | ${r.rss.toFixed(0)} MiB | ${r.load.toFixed(1)} | ${r.startup.toFixed(1)} s (${r.firstSourceUp}) | ${r.loaded.toFixed(1)} s (${r.startLoad.toFixed(1)}) | ${fmt(quantile(polls, 0.5))} ms | ${fmt(quantile(polls, 0.9))} ms | ${polls.length} |`,
     );
   }
   lines.push(

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { EXPORTER_NODE_OPTIONS, freePort, repoRoot, startService, waitFor } from '@paywatch/runtime';
+import { gunzipSync } from 'node:zlib';
+import { EXPORTER_NODE_OPTIONS, freePort, prebuiltEntry, repoRoot, startService, waitFor } from '@paywatch/runtime';
 import { ConfigError, parseCommandLine, startExporter } from '../src/index.ts';
 import { cleanups, testDatabase } from './fixtures.ts';
 
@@ -156,7 +158,7 @@ test('the command line exits with status 2 and the message', () => {
   assert.match(result.stderr, /usage: tsx exporters\/src\/main\.ts <payments\|lms\|rfid\|pool>/);
 });
 
-test('the command line serves, and stops cleanly on SIGTERM', async (t) => {
+test('the command line serves, and stops cleanly on SIGTERM (run as the launchers run it: the prebuilt bundle)', async (t) => {
   const defer = cleanups(t);
   const db = await testDatabase('exporter_cli');
   defer(() => db.drop());
@@ -164,7 +166,7 @@ test('the command line serves, and stops cleanly on SIGTERM', async (t) => {
   const service = await startService({
     name: 'payments exporter',
     command: process.execPath,
-    args: ['--import', 'tsx', 'exporters/src/main.ts', 'payments', '--port', String(port), '--poll-interval', '1'],
+    args: [await prebuiltEntry(join(repoRoot, 'exporters', 'src', 'main.ts')), 'payments', '--port', String(port), '--poll-interval', '1'],
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: db.url },
     readyUrl: `http://127.0.0.1:${port}/healthz`,
@@ -179,6 +181,20 @@ test('the command line serves, and stops cleanly on SIGTERM', async (t) => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   assert.match(text, /# TYPE payments_total counter/);
   assert.match(text, /paywatch_exporter_source_up\{exporter="payments"\} 1/);
+  // Asked for gzip as Prometheus asks, it answers gzip that unzips to the same families.
+  const zipped = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) =>
+    httpGet(`http://127.0.0.1:${port}/metrics`, { headers: { 'Accept-Encoding': 'gzip' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ encoding: response.headers['content-encoding'], body: Buffer.concat(chunks) }));
+    }).on('error', reject),
+  );
+  assert.equal(zipped.encoding, 'gzip');
+  const counted = (exposition: string) =>
+    exposition.split('\n').filter((line) => line.startsWith('paywatch_exporter_row_lateness_seconds') || line.startsWith('payments_total'));
+  assert.deepEqual(counted(gunzipSync(zipped.body).toString()), counted(text));
+  assert.ok(counted(text).length > 0);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/nothing`)).status, 404);
   await service.stop();
   assert.equal(await service.exited, 0, service.output());
   assert.match(service.output(), /payments exporter: serving http:\/\/127\.0\.0\.1:\d+\/metrics/);
@@ -239,6 +255,9 @@ test('every way of starting an exporter sets its V8 flags (EXPORTER_NODE_OPTIONS
   }
   const scripts = JSON.parse(readFileSync(join(repoRoot, 'exporters', 'package.json'), 'utf8')).scripts as Record<string, string>;
   assert.match(scripts.start!, new RegExp(`^NODE_OPTIONS=${EXPORTER_NODE_OPTIONS} tsx `));
-  for (const launcher of ['stack/src/launch.ts', 'bench/exporters.ts'])
+  for (const launcher of ['stack/src/launch.ts', 'bench/exporters.ts']) {
     assert.match(readFileSync(join(repoRoot, launcher), 'utf8'), /withNodeOptions\(EXPORTER_NODE_OPTIONS\)/, launcher);
+    // ... and runs the prebuilt bundle, not tsx (served within 2 s of start).
+    assert.match(readFileSync(join(repoRoot, launcher), 'utf8'), /prebuiltEntry\(/, launcher);
+  }
 });

@@ -1,7 +1,15 @@
 // The cached, chunked rendering gives exactly the text a full render of the same values gives.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CounterFamily, GaugeFamily, HistogramFamily, renderFamilies } from '../src/core/exposition.ts';
+import { gunzipSync } from 'node:zlib';
+import {
+  CounterFamily,
+  GaugeFamily,
+  HistogramFamily,
+  renderExposition,
+  renderFamilies,
+  renderFamiliesInTurns,
+} from '../src/core/exposition.ts';
 
 function families() {
   return {
@@ -44,4 +52,24 @@ test('label values are escaped', () => {
   const gauge = new GaugeFamily('branch_thing', 'x', ['branch']);
   gauge.set(['Madurai "Central"\\\n'], 1);
   assert.equal(Buffer.concat(gauge.render()).toString().split('\n')[2], 'branch_thing{branch="Madurai \\"Central\\"\\\\\\n"} 1');
+});
+
+test('the gzipped exposition (one gzip member per chunk) unzips to the plain text, after changes too', async () => {
+  const f = families();
+  const all = [f.counter, f.gauge, f.histogram];
+  for (let step = 0; step < 4; step++) {
+    for (let i = 0; i < 500; i++) if ((i + step) % 3 === 0) f.counter.add([`BR${i % 50}`, `BR${i % 50}-FO${i}`], i + step);
+    f.gauge.replace(
+      Array.from({ length: 100 + step * 10 }, (_, i) => ({ labels: [`BR${i}`], value: i * step })),
+      { keepAtZero: false },
+    );
+    f.histogram.add([`BR${step}`], [1, 1, 2], 3, 4.5);
+    // Rendered in turns as a poll does, then compared with a render of the same families.
+    const turns = await renderFamiliesInTurns(all);
+    const plain = Buffer.concat(turns.plain).toString();
+    assert.equal(gunzipSync(Buffer.concat(turns.gzip)).toString(), plain, `after step ${step}`);
+    assert.equal(plain, Buffer.concat(renderExposition(all).plain).toString());
+    assert.equal(plain, Buffer.concat(renderFamilies(all)).toString());
+    assert.match(plain, /# TYPE thing_seconds histogram\n/);
+  }
 });

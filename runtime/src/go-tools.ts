@@ -414,7 +414,8 @@ async function main(args: string[]): Promise<number> {
   return 2;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// By name too: bundled into another program (runtime/src/bundle.ts), import.meta.url is that program's.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[1].endsWith('go-tools.ts')) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: Error) => {

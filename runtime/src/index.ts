@@ -22,6 +22,7 @@ export {
 } from './servers.ts';
 export { eachAtOnce } from './at-once.ts';
 export { repoRoot } from './paths.ts';
+export { prebuiltEntry } from './bundle.ts';
 export {
   envOf,
   MAX_SECONDS,

@@ -3,7 +3,7 @@
 // stop), their log files, and the URLs the later steps and the banner need.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXPORTER_NODE_OPTIONS, startService, withNodeOptions, type Service } from '@paywatch/runtime';
+import { EXPORTER_NODE_OPTIONS, prebuiltEntry, startService, withNodeOptions, type Service } from '@paywatch/runtime';
 import type { ServiceName, StackConfig } from './config.ts';
 import { repoRoot } from './paths.ts';
 import { ENTRY_POINTS } from './start-steps.ts';
@@ -89,19 +89,23 @@ export class Launch {
     return service;
   }
 
-  /** One of our own services, as a Node process running its entry point with tsx. */
+  /**
+   * One of our own services, as a Node process running its entry point with tsx; the exporters
+   * from a prebuilt bundle of it (runtime/src/bundle.ts: they must serve within 2 s of start).
+   */
   async node(name: string, script: string, args: string[], readyUrl?: string, env: NodeJS.ProcessEnv = {}): Promise<Service> {
+    const exporter = script === ENTRY_POINTS.exporter;
     return this.track(
       await startService({
         name,
         command: process.execPath,
-        args: [...TSX_IMPORT, script, ...args],
+        args: exporter ? [await prebuiltEntry(script), ...args] : [...TSX_IMPORT, script, ...args],
         cwd: repoRoot,
         // The exporters run with their V8 flags (runtime's EXPORTER_NODE_OPTIONS), as everywhere
         // else they are started.
         env: {
           ...process.env,
-          ...(script === ENTRY_POINTS.exporter ? { NODE_OPTIONS: withNodeOptions(EXPORTER_NODE_OPTIONS) } : {}),
+          ...(exporter ? { NODE_OPTIONS: withNodeOptions(EXPORTER_NODE_OPTIONS) } : {}),
           ...env,
         },
         readyUrl,

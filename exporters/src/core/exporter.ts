@@ -3,12 +3,14 @@
 //
 // Scrapes never touch the database. The database is read on an interval (poll), inside one
 // read-only REPEATABLE READ transaction so all of a poll's queries see the same snapshot, and the
-// rendered text of the database-derived families is cached until the next poll. A scrape costs
-// writing that cached text plus prom-client's few process metrics, whatever the table sizes.
+// rendered text of the database-derived families is cached until the next poll, plain and
+// gzipped. A scrape costs writing that cached text plus prom-client's few process metrics,
+// whatever the table sizes. The server is node:http itself: two routes do not need a framework,
+// and loading express took a quarter of an exporter's start-up CPU.
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import express from 'express';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
@@ -28,7 +30,7 @@ import {
 import { redact } from '@paywatch/database';
 import type { Collector, PollWindow, Queryable, ViewRequirement } from './collector.ts';
 import { ConfigError, resolveOptions, type ExporterName, type ExporterOptions, type ResolvedOptions } from './config.ts';
-import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor, renderFamilies, renderFamiliesInTurns } from './exposition.ts';
+import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor, renderExposition, renderFamiliesInTurns } from './exposition.ts';
 
 /** The IST business day: the contract's "today" for collections and targets. IST has no DST. */
 export const BUSINESS_TIME_ZONE = 'Asia/Kolkata';
@@ -153,6 +155,16 @@ function viewLabel(view: string): string {
   return view.replace(/^paywatch\./, '');
 }
 
+/** Whether an Accept-Encoding header takes gzip (Prometheus sends `gzip`; `gzip;q=0` refuses it). */
+export function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());
+    if (coding !== 'gzip' && coding !== '*') return false;
+    const q = params.find((param) => param.startsWith('q='));
+    return !q || Number(q.slice(2)) > 0;
+  });
+}
+
 /** How late rows are metered: a cheap aggregate over the rows this poll counts. */
 const LATENESS_BUCKETS = EXPORTER_ROW_LATENESS_SECONDS.buckets;
 
@@ -224,7 +236,7 @@ export async function runExporter(
   let downSince = 0;
   let behind = false;
   let clockBehind = false;
-  let cached = renderFamilies(families);
+  let cached = renderExposition(families);
   let polls = 0;
   let lastPollSeconds = 0;
 
@@ -430,7 +442,7 @@ export async function runExporter(
     pollErrors.inc(labels);
     sourceUpGauge.set(labels, 0);
     for (const collector of collectors) collector.sourceDown?.();
-    cached = renderFamilies(families);
+    cached = renderExposition(families);
     // One line per transition, not one per failed poll.
     if (sourceUp !== false) {
       downSince = Date.now();
@@ -487,29 +499,53 @@ export async function runExporter(
   const loaded = shape ? poll() : Promise.resolve(false);
   if (config.waitForTotals) await loaded;
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.get('/metrics', async (_request, response, next) => {
-    try {
-      const tail = Buffer.from(await registry.metrics());
-      const body = cached; // this poll's buffers, even if the next poll replaces them meanwhile
-      response.setHeader('Content-Type', registry.contentType);
-      response.setHeader('Content-Length', body.reduce((total, buffer) => total + buffer.length, 0) + tail.length);
-      response.cork();
-      for (const buffer of body) response.write(buffer);
-      response.end(tail);
-    } catch (error) {
-      next(error);
+  async function serveMetrics(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = cached; // this poll's buffers, even if the next poll replaces them meanwhile
+    const own = Buffer.from(await registry.metrics());
+    // Prometheus asks for gzip: it gets the members gzipped once per poll, then its own few lines.
+    const gzip = acceptsGzip(request.headers['accept-encoding']);
+    const parts = gzip ? [...body.gzip, gzipSync(own, { level: 1 })] : [...body.plain, own];
+    response.writeHead(200, {
+      'Content-Type': registry.contentType,
+      'Content-Length': parts.reduce((total, buffer) => total + buffer.length, 0),
+      Vary: 'Accept-Encoding',
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    });
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
     }
-  });
-  app.get('/healthz', (_request, response) => {
+    response.cork();
+    for (const buffer of parts) response.write(buffer);
+    response.end();
+  }
+
+  function serveHealth(response: ServerResponse): void {
     // The process is alive and serving; the database's state is in the metrics (source_up), so a
     // database outage does not get the exporter restarted (which would not help).
-    response.json({ exporter: name, status: 'ok', sourceUp: sourceUp === true, watermark, polls, lastPollSeconds });
-  });
+    const body = JSON.stringify({ exporter: name, status: 'ok', sourceUp: sourceUp === true, watermark, polls, lastPollSeconds });
+    response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    response.end(body);
+  }
 
-  const server: Server = app.listen(config.port, config.host);
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const known = path === '/metrics' || path === '/healthz';
+    if (known && request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end(`${request.method} not allowed: GET ${path}\n`);
+    } else if (path === '/metrics') {
+      serveMetrics(request, response).catch((error: unknown) => {
+        log(`${name} exporter: a scrape failed: ${describe(error)}`);
+        if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain' });
+        response.end();
+      });
+    } else if (path === '/healthz') {
+      serveHealth(response);
+    } else {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${path} (the exporter serves /metrics and /healthz)\n`);
+    }
+  });
+  server.listen(config.port, config.host);
   try {
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
   } catch (error) {
@@ -540,7 +576,7 @@ export async function runExporter(
     port,
     poll,
     async metrics() {
-      return Buffer.concat(cached).toString('utf8') + (await registry.metrics());
+      return Buffer.concat(cached.plain).toString('utf8') + (await registry.metrics());
     },
     sourceUp: () => sourceUp === true,
     async stop() {
