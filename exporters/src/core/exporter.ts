@@ -30,7 +30,16 @@ import {
 import { redact } from '@paywatch/database';
 import type { Collector, PollWindow, Queryable, ViewRequirement } from './collector.ts';
 import { ConfigError, resolveOptions, type ExporterName, type ExporterOptions, type ResolvedOptions } from './config.ts';
-import { bucketColumns, bucketValues, counterFor, gaugeFor, histogramFor, renderExposition, renderFamiliesInTurns } from './exposition.ts';
+import {
+  bucketColumns,
+  bucketValues,
+  counterFor,
+  gaugeFor,
+  gzipExposition,
+  histogramFor,
+  renderFamilies,
+  renderFamiliesInTurns,
+} from './exposition.ts';
 
 /** The IST business day: the contract's "today" for collections and targets. IST has no DST. */
 export const BUSINESS_TIME_ZONE = 'Asia/Kolkata';
@@ -155,6 +164,16 @@ function viewLabel(view: string): string {
   return view.replace(/^paywatch\./, '');
 }
 
+/** One poll's exposition: the text as buffers to write one after the other, and the same gzipped. */
+interface Exposition {
+  plain: Buffer[];
+  gzip: Buffer;
+}
+
+async function exposition(plain: Buffer[]): Promise<Exposition> {
+  return { plain, gzip: await gzipExposition(plain) };
+}
+
 /** Whether an Accept-Encoding header takes gzip (Prometheus sends `gzip`; `gzip;q=0` refuses it). */
 export function acceptsGzip(header: string | undefined): boolean {
   return (header ?? '').split(',').some((part) => {
@@ -236,7 +255,7 @@ export async function runExporter(
   let downSince = 0;
   let behind = false;
   let clockBehind = false;
-  let cached = renderExposition(families);
+  let cached: Exposition = await exposition(renderFamilies(families));
   let polls = 0;
   let lastPollSeconds = 0;
 
@@ -404,8 +423,9 @@ export async function runExporter(
     if (next && !behind) snapshot = next;
     watermark = window.to;
     today = window.today;
-    // Polls run one at a time: nothing changes the families while they render in turns.
-    cached = await renderFamiliesInTurns(families);
+    // Polls run one at a time: nothing changes the families while they render in turns. Scrapes
+    // get the previous poll's text, plain and gzipped, until both are ready.
+    cached = await exposition(await renderFamiliesInTurns(families));
     const seconds = (performance.now() - started) / 1000;
     pollDuration.observe(labels, seconds);
     polls++;
@@ -438,11 +458,11 @@ export async function runExporter(
     sourceUp = true;
   }
 
-  function recordFailure(error: unknown): void {
+  async function recordFailure(error: unknown): Promise<void> {
     pollErrors.inc(labels);
     sourceUpGauge.set(labels, 0);
     for (const collector of collectors) collector.sourceDown?.();
-    cached = renderExposition(families);
+    cached = await exposition(renderFamilies(families));
     // One line per transition, not one per failed poll.
     if (sourceUp !== false) {
       downSince = Date.now();
@@ -460,7 +480,7 @@ export async function runExporter(
       recordSuccess();
       return true;
     } catch (error) {
-      recordFailure(error);
+      await recordFailure(error);
       return false;
     }
   }
@@ -492,7 +512,7 @@ export async function runExporter(
       await pool.end().catch(() => {});
       throw new ConfigError(`${name} exporter: ${fatal}`);
     }
-    recordFailure(error);
+    await recordFailure(error);
   }
   // Loading the totals (the first poll) can take long on a big table: the process serves
   // /metrics meanwhile, with paywatch_exporter_source_up 0, unless told to wait (tests).
@@ -504,7 +524,7 @@ export async function runExporter(
     const own = Buffer.from(await registry.metrics());
     // Prometheus asks for gzip: it gets the members gzipped once per poll, then its own few lines.
     const gzip = acceptsGzip(request.headers['accept-encoding']);
-    const parts = gzip ? [...body.gzip, gzipSync(own, { level: 1 })] : [...body.plain, own];
+    const parts = gzip ? [body.gzip, gzipSync(own, { level: 1 })] : [...body.plain, own];
     response.writeHead(200, {
       'Content-Type': registry.contentType,
       'Content-Length': parts.reduce((total, buffer) => total + buffer.length, 0),

@@ -8,13 +8,14 @@
 // and its scrapes slow. Here a series is one rendered label string (`{branch="BR0001",...}`, also
 // the lookup key) and its numbers in a Float64Array; the exposition text is rendered once per
 // poll, by chunks of series (only the chunks whose values changed), and every scrape writes those
-// cached buffers. Each chunk is also kept gzipped (a gzip member of its own: members one after the
-// other are one gzip stream, RFC 1952), so the scrapes of Prometheus, which asks for gzip, are
-// served a tenth of the bytes without compressing anything at scrape time. prom-client still provides the exporter's own health metrics and the default
+// cached buffers. Each poll also gzips the whole exposition once, off the event loop (zlib runs in
+// libuv's thread pool), so the scrapes of Prometheus, which asks for gzip, are served a tenth of
+// the bytes without compressing anything at scrape time. prom-client still provides the exporter's own health metrics and the default
 // process metrics (see exporter.ts).
 
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { gzipSync } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import type { MetricFamily, MetricType } from '@paywatch/contract';
 
 export type { MetricType };
@@ -54,15 +55,6 @@ function withLabel(block: string, extra: string): string {
 /** Series per cached chunk of rendered text: a poll re-renders only the chunks whose series changed. */
 const CHUNK_SERIES = 32;
 
-/** Fastest deflate: exposition text still shrinks ~10x, at a fraction of the default level's CPU. */
-const GZIP = { level: 1 };
-
-/** The exposition as buffers to write one after the other: plain text, and the same gzipped. */
-export interface Exposition {
-  plain: Buffer[];
-  gzip: Buffer[];
-}
-
 abstract class Family {
   /** Rendered labels → series number. */
   private index = new Map<string, number>();
@@ -71,10 +63,8 @@ abstract class Family {
   /** `width` numbers per series, by series number. */
   protected values: Float64Array;
   private chunks: Buffer[] = [];
-  private gzipChunks: Buffer[] = [];
   private readonly dirty = new Set<number>();
   private headerBuffer?: Buffer;
-  private gzipHeader?: Buffer;
 
   constructor(
     readonly name: string,
@@ -139,7 +129,6 @@ abstract class Family {
     this.labelBlocks = blocks;
     this.values = values;
     this.chunks = [];
-    this.gzipChunks = [];
     for (let chunk = 0; chunk * CHUNK_SERIES < blocks.length; chunk++) this.dirty.add(chunk);
   }
 
@@ -151,7 +140,7 @@ abstract class Family {
   protected abstract renderSeries(block: string, series: number): string;
 
   /**
-   * Renders (and gzips) the chunks whose series changed, until the clock passes `until` (a
+   * Renders the chunks whose series changed, until the clock passes `until` (a
    * performance.now() time; at 100k series a poll that changed a few hundred re-renders a few
    * hundred chunks of 32); true when none is left to render.
    */
@@ -161,9 +150,7 @@ abstract class Family {
       let text = '';
       const end = Math.min(this.labelBlocks.length, (chunk + 1) * CHUNK_SERIES);
       for (let i = chunk * CHUNK_SERIES; i < end; i++) text += this.renderSeries(this.labelBlocks[i]!, i);
-      const buffer = Buffer.from(text);
-      this.chunks[chunk] = buffer;
-      this.gzipChunks[chunk] = gzipSync(buffer, GZIP);
+      this.chunks[chunk] = Buffer.from(text);
       this.dirty.delete(chunk);
     }
     return true;
@@ -174,18 +161,10 @@ abstract class Family {
    * list each time: a scrape keeps writing the list it took while the next poll renders).
    */
   render(): Buffer[] {
-    return this.exposition().plain;
-  }
-
-  /** render(), and the same as gzip members. */
-  exposition(): Exposition {
     this.renderChanged();
-    if (!this.headerBuffer) {
-      this.headerBuffer = Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`);
-      this.gzipHeader = gzipSync(this.headerBuffer, GZIP);
-    }
-    this.chunks.length = this.gzipChunks.length = Math.ceil(this.labelBlocks.length / CHUNK_SERIES);
-    return { plain: [this.headerBuffer, ...this.chunks], gzip: [this.gzipHeader!, ...this.gzipChunks] };
+    this.headerBuffer ??= Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`);
+    this.chunks.length = Math.ceil(this.labelBlocks.length / CHUNK_SERIES);
+    return [this.headerBuffer, ...this.chunks];
   }
 }
 
@@ -332,19 +311,7 @@ export type AnyFamily = CounterFamily | GaugeFamily | HistogramFamily;
  * at 7 MiB that copy cost more than the rendering).
  */
 export function renderFamilies(families: readonly AnyFamily[]): Buffer[] {
-  return renderExposition(families).plain;
-}
-
-/** renderFamilies(), and the same as gzip members. */
-export function renderExposition(families: readonly AnyFamily[]): Exposition {
-  const plain: Buffer[] = [];
-  const gzip: Buffer[] = [];
-  for (const family of families) {
-    const rendered = family.exposition();
-    plain.push(...rendered.plain);
-    gzip.push(...rendered.gzip);
-  }
-  return { plain, gzip };
+  return families.flatMap((family) => family.render());
 }
 
 /** Milliseconds of rendering between two turns of the event loop: a scrape waits at most about that. */
@@ -356,15 +323,44 @@ export function nextTurn(): Promise<void> {
 }
 
 /**
- * renderExposition() in slices of a few milliseconds, letting scrapes through between them (they
+ * renderFamilies() in slices of a few milliseconds, letting scrapes through between them (they
  * get the previous poll's buffers until this resolves): a poll that changed many series must not
  * hold a scrape back for the whole rendering. Nothing may change the families meanwhile.
  */
-export async function renderFamiliesInTurns(families: readonly AnyFamily[]): Promise<Exposition> {
+export async function renderFamiliesInTurns(families: readonly AnyFamily[]): Promise<Buffer[]> {
   for (const family of families) {
     while (!family.renderChanged(performance.now() + TURN_MS)) await nextTurn();
   }
-  return renderExposition(families);
+  return renderFamilies(families);
+}
+
+/** Text handed to zlib at a time: few thread-pool jobs, little copying on the event loop. */
+const GZIP_SLICE_BYTES = 256 * 1024;
+
+/**
+ * The exposition gzipped in one stream, the deflating done in libuv's thread pool (level 1:
+ * exposition text still shrinks ~10x, at a fraction of the default level's CPU). The event loop
+ * only gathers the cached buffers into slices of 256 KiB, a turn at a time.
+ */
+export async function gzipExposition(buffers: readonly Buffer[]): Promise<Buffer> {
+  const gzip = createGzip({ level: 1 });
+  const out: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => out.push(chunk));
+  const ended = once(gzip, 'end');
+  let slice: Buffer[] = [];
+  let size = 0;
+  for (const buffer of buffers) {
+    slice.push(buffer);
+    size += buffer.length;
+    if (size < GZIP_SLICE_BYTES) continue;
+    if (!gzip.write(Buffer.concat(slice, size))) await once(gzip, 'drain');
+    else await nextTurn();
+    slice = [];
+    size = 0;
+  }
+  gzip.end(Buffer.concat(slice, size));
+  await ended;
+  return Buffer.concat(out);
 }
 
 /** SQL select-list items counting rows whose `expression` is <= each bucket bound (cumulative). */
