@@ -8,8 +8,7 @@
 // to that over the dashboards' queries and generated ones); anything else it *declines*
 // (returns undefined) and the grammar decides, refusal and message included. So it can never
 // accept what the grammar path refuses, and being unsure is always safe: it declines on
-//   - a sign right before a number (`-2`): the grammar reads some as signed literals, some as
-//     unary minus, depending on what follows;
+//   - two signs in a row (`- -2`), and a comment between a sign and its number;
 //   - a postfix modifier (range, subquery, offset, @) on an operand that a tighter operator then
 //     continues (`a + b[5m] * c`): the grammar applies postfix modifiers to everything before
 //     them, promql.ts then pushes them to the rightmost operand;
@@ -396,13 +395,13 @@ class FastReader {
   private unary(): Expr {
     if (this.kind === SUB || this.kind === ADD) {
       const op = this.kind === SUB ? '-' : '+';
+      const signEnd = this.end;
       this.advance();
-      // The grammar reads a sign before a number sometimes as part of the literal: left to it.
-      if (this.kind === NUMBER || this.kind === DURATION || this.kind === SUB || this.kind === ADD) decline();
-      if (this.kind === IDENT) {
-        const lower = this.text().toLowerCase();
-        if (lower === 'inf' || lower === 'nan') decline();
-      }
+      // A sign over a number is a sign over the number, as the grammar path builds it (promql.ts
+      // literal()); it refuses a comment between them ("comment inside a number"), and reads
+      // `- -2` its own way: left to it.
+      if (this.kind === SUB || this.kind === ADD || this.kind === DURATION) decline();
+      if (this.start > signEnd && this.src.slice(signEnd, this.start).includes('#')) decline();
       if (++this.nesting > MAX_NESTING) decline();
       const operand = this.expr(PREC_POW, true);
       this.nesting--;

@@ -221,6 +221,19 @@ class Converter {
     return text;
   }
 
+  /**
+   * A number literal. The grammar reads a sign before a number sometimes as part of the literal
+   * (`-2`, `a + -2`) and sometimes as unary minus (`-2 * 3`); both become a sign over the unsigned
+   * number here (printed the same: `-2`, or `(-2)` as an operand), so one query always gives one
+   * tree, the one the fast reader builds.
+   */
+  literal(node: SyntaxNode): Expr {
+    const text = this.number(node);
+    const sign = text[0];
+    if (sign === '-' || sign === '+') return { kind: 'unary', op: sign, expr: { kind: 'number', text: text.slice(1) } };
+    return { kind: 'number', text };
+  }
+
   expr(node: SyntaxNode): Expr {
     if (++this.depth > MAX_DEPTH) this.fail(node, `query nested deeper than ${MAX_DEPTH} levels`);
     try {
@@ -233,7 +246,7 @@ class Converter {
   exprAt(node: SyntaxNode): Expr {
     const name = node.name;
     // Leaves and selectors first: they read their own children (no list needed here).
-    if (name === 'NumberDurationLiteral') return { kind: 'number', text: this.number(node) };
+    if (name === 'NumberDurationLiteral') return this.literal(node);
     if (name === 'StringLiteral') return { kind: 'string', value: decodeString(this.text(node)) };
     if (name === 'VectorSelector') return this.selector(node);
     const kids = this.children(node);
@@ -364,8 +377,8 @@ class Converter {
     if (matching) result.matching = matching;
     // `-2 ^ 2` is -(2 ^ 2) in Prometheus (unary minus binds looser than ^); the grammar reads a
     // signed literal there.
-    if (op === '^' && lhs.kind === 'number' && /^[+-]/.test(lhs.text)) {
-      return { kind: 'unary', op: lhs.text[0] as '-' | '+', expr: { ...result, lhs: { kind: 'number', text: lhs.text.slice(1) } } };
+    if (op === '^' && kids[0]!.name === 'NumberDurationLiteral' && lhs.kind === 'unary') {
+      return { kind: 'unary', op: lhs.op, expr: { ...result, lhs: lhs.expr } };
     }
     return result;
   }

@@ -107,6 +107,11 @@ function isScalar(e: Expr): boolean {
   }
 }
 
+/** A number or string literal, or a signed number (`-1`: a sign over the number). */
+function isLiteral(e: Expr): boolean {
+  return e.kind === 'number' || e.kind === 'string' || (e.kind === 'unary' && e.expr.kind === 'number');
+}
+
 /** Whether each output series carrying the scope's labels depends only on inputs with the same values of them. */
 function keepsScope(e: Expr, keys: readonly string[]): boolean {
   switch (e.kind) {
@@ -131,7 +136,7 @@ function keepsScope(e: Expr, keys: readonly string[]): boolean {
       return e.args.every((a) => keepsScope(a, keys));
     }
     case 'aggregate': {
-      if (e.param && e.param.kind !== 'number' && e.param.kind !== 'string') return false;
+      if (e.param && !isLiteral(e.param)) return false;
       if (e.op === 'count_values' && e.param?.kind === 'string' && keys.includes(e.param.value)) return false;
       if (!e.grouping) return false;
       const grouped = e.grouping.without

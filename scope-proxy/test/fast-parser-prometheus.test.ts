@@ -99,8 +99,14 @@ function ours(e: Expr): Json {
       return { t: 'str', v: e.value };
     case 'paren':
       return { t: 'paren', e: ours(e.expr) };
-    case 'unary':
+    case 'unary': {
+      // Prometheus folds a sign over a number literal into the literal.
+      if (e.expr.kind === 'number') {
+        const v = numberValue(e.expr.text);
+        return { t: 'num', v: typeof v === 'number' && e.op === '-' ? -v : v };
+      }
       return { t: 'unary', op: e.op, e: ours(e.expr) };
+    }
     case 'selector':
       return { t: 'sel', m: sortedMatchers(e.matchers), range: durationMs(e.range), offset: durationMs(e.offset), ...at(e.at) };
     case 'subquery':
