@@ -9,7 +9,8 @@
 // committed (dist/ is ignored).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const built = new Map<string, Promise<string>>();
 
@@ -20,6 +21,7 @@ const built = new Map<string, Promise<string>>();
  * so launchers building at once never run a half-written file.
  */
 export function prebuiltEntry(entry: string): Promise<string> {
+  entry = resolve(entry);
   let done = built.get(entry);
   if (!done) {
     done = build(entry);
@@ -57,4 +59,10 @@ async function build(entry: string): Promise<string> {
   writeFileSync(temporary, result.outputFiles[0]!.contents);
   renameSync(temporary, out);
   return out;
+}
+
+// `tsx runtime/src/bundle.ts exporters/src/main.ts`: builds the bundle and prints its path (by name
+// too: bundled into a program, import.meta.url is that program's).
+if (process.argv[1]?.endsWith('bundle.ts') && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const entry of process.argv.slice(2)) console.log(await prebuiltEntry(entry));
 }
