@@ -2,21 +2,28 @@
 // model, with its own natural incidents — LMS downtime, gateway degradations, reader outages — and
 // the planned maintenance window) through the real rules, on a real Prometheus over that history.
 //
-//   npx tsx stack/bench/quiet-week.ts [--branches 20] [--end 2026-11-12T00:00:00+05:30] [--days 7] [--inject]
+//   npx tsx stack/bench/quiet-week.ts [--branches 20] [--end 2026-11-12T00:00:00+05:30] [--days 7] [--step 60] [--rule-step 60] [--inject]
 //
-// --inject adds the simulator's scenarios to the history (30 minutes each, on days 2-4 at 11:00 or
-// 12:00 IST): an LMS outage, gateway_b down, every RFID reader down; and reports, for each, which
-// alert reached which rung how long after it began, against the ladder's delay for that rung.
+// --inject adds the simulator's scenarios to the history (30 minutes each, on days 2-6 at 11:00 or
+// 12:00 IST): an LMS outage, gateway_b down, every RFID reader down, a slow database, a burst of
+// failed logins (12 a minute); and reports, for each, which alert reached which rung how long after
+// it began, against the ladder's delay for that rung (the alert's `for` plus the rung's wait).
 //
 // How: `npm run backfill`'s code writes the raw history and the recording rules' history
 // (promtool tsdb create-blocks-from rules) into a temporary Prometheus directory; a Prometheus
 // 3.13 serves it; every alerting rule of prometheus/rules/alerts.yml is evaluated over the week
-// with query_range at the recording rules' step (300 s); `for` is applied on that grid; then the
+// with query_range every --step seconds (default 60); `for` and `keep_firing_for` are applied on
+// that grid; then the
 // generated Alertmanager inhibition rules and the maintenance mute, and the escalation ladder
 // (LADDER) tell which receivers would have been notified. Each notification is attributed to the
 // natural incident it overlaps (or the maintenance window), or counted as a false alarm.
-// The grid is coarser than the live 15 s: `for: 30s` becomes one step (5 minutes), so the times
-// here are to the step; the counts are what matters.
+// The grid is coarser than the live 15 s (`for: 30s` becomes one step), and the history is coarser
+// than the live scrapes: raw series every 150 s, recording rules every 300 s at their group's offset
+// (rules.ts; here the fleet-wide ones every --rule-step, 60 s). So an alert over a per-branch
+// recorded 5-minute rate sees an outage up to 150 + 300 s + a step
+// later than live, where the rate crosses its threshold within seconds: the injected table shows
+// when each alert's condition first held (the history's detection) apart from how long the ladder
+// then took (the rules' `for` and Alertmanager's waits: what Paywatch decides).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +39,7 @@ import {
   readerOutages,
   type Episode,
 } from '@paywatch/simulator/model';
-import { durationSeconds, inhibitRules, LADDER } from '@paywatch/kpi';
+import { durationSeconds, inhibitRules, LADDER, TEAM_GROUP_WAIT, TEAM_RECEIVERS } from '@paywatch/kpi';
 import { FLEET_DEFAULTS, runBackfill } from '../src/backfill/run.ts';
 
 const arg = (name: string, fallback: string) => {
@@ -43,8 +50,11 @@ const branches = Number(arg('branches', '20'));
 const days = Number(arg('days', '7'));
 // Default: the week around the second Sunday of November 2026 (maintenance on the 8th, 02:00-05:00 IST).
 const endMs = Date.parse(arg('end', '2026-11-12T00:00:00+05:30'));
-const STEP = 300;
+const STEP = Number(arg('step', '60'));
+if (!(STEP >= 15) || (days * 86400) / STEP > 11_000)
+  throw new Error(`--step ${STEP}: at least 15 s, and at most 11 000 steps over the days (Prometheus's range-query limit)`);
 const inject = process.argv.includes('--inject');
+const RULE_STEP_FLEET = Number(arg('rule-step', '60'));
 const startOfWeek = endMs - days * 86400_000;
 /** Day d of the week at hh:00 IST, for 30 minutes. */
 const at = (d: number, hh: number): Episode => {
@@ -58,8 +68,13 @@ const INJECTED = inject
       { what: 'injected gateway_outage (gateway_b)', expect: 'PaymentGatewayDown', episode: at(3, 12) },
       // The history has no reader heartbeats (rfid_reader_up is live only): the verification rate shows it.
       { what: 'injected rfid_outage', expect: 'RfidVerificationRateLow', episode: at(4, 11) },
+      // The live simulator's slow_database fails the API's health check (its query over its 1 s budget).
+      { what: 'injected slow_database', expect: 'SystemDown', episode: at(5, 11) },
+      { what: 'injected failed_logins (12 a minute)', expect: 'FailedLoginsHigh', episode: at(6, 11) },
     ]
   : [];
+/** Failed logins a minute in the injected burst: above the requirements' 5, like a slow password guesser. */
+const BURST_PER_MINUTE = 12;
 /** Hour-long windows need an hour of history before they mean anything. */
 const WARM_UP = 2 * 3600;
 
@@ -68,12 +83,15 @@ interface Rule {
   alert: string;
   expr: string;
   for?: string;
+  keep_firing_for?: string;
   labels: Labels;
 }
 interface Episodic {
   labels: Labels;
   /** Step times (s) at which the alert was firing. */
   firing: number[];
+  /** Step times (s) at which its condition held (pending or firing). */
+  active: number[];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'paywatch-quiet-week-'));
@@ -89,8 +107,16 @@ const backfill = await runBackfill({
     lmsDown: INJECTED.filter((i) => i.what.includes('lms')).map((i) => i.episode),
     gatewayDown: INJECTED.filter((i) => i.what.includes('gateway')).map((i) => ({ gateway: 'gateway_b' as const, episode: i.episode })),
     rfidDown: INJECTED.filter((i) => i.what.includes('rfid')).map((i) => i.episode),
+    slowDatabase: INJECTED.filter((i) => i.what.includes('slow_database')).map((i) => i.episode),
+    failedLogins: INJECTED.filter((i) => i.what.includes('failed_logins')).map((i) => ({
+      episode: i.episode,
+      perMinute: BURST_PER_MINUTE,
+    })),
   },
   sampleBudget: Math.max(4_000_000, branches * 60 * Math.ceil((days * 86400) / 150)),
+  // Fleet-wide rules (availability, the KPIs' fleet ratios, the SLOs) every --rule-step s: live they
+  // are evaluated every 15 s to 1 min; at the backfill's 300 s an alert over them would lag by 5 minutes.
+  fleetRuleStepSeconds: RULE_STEP_FLEET,
   log: (line) => console.error(line),
 });
 console.error(`history: ${backfill.samples} raw + ${backfill.ruleSamples} rule samples in ${Math.round((Date.now() - started) / 1000)} s`);
@@ -119,19 +145,35 @@ async function range(expr: string): Promise<Array<{ metric: Labels; values: Arra
 const alerts: Episodic[] = [];
 for (const rule of rules) {
   const hold = durationSeconds(rule.for ?? '0s');
+  const keep = durationSeconds(rule.keep_firing_for ?? '0s');
   for (const series of await range(rule.expr)) {
     const active = new Set(series.values.map(([t]) => Math.round(t)));
     const firing: number[] = [];
     let pendingSince: number | undefined;
+    let firingNow = false;
+    let clearedAt: number | undefined;
     for (const t of steps) {
       if (!active.has(t)) {
         pendingSince = undefined;
+        // keep_firing_for: a firing alert stays firing while less than that has passed since its condition cleared.
+        if (firingNow) clearedAt ??= t;
+        if (firingNow && t - clearedAt! < keep) firing.push(t);
+        else firingNow = false;
         continue;
       }
+      clearedAt = undefined;
       pendingSince ??= t;
-      if (t - pendingSince >= hold) firing.push(t);
+      if (firingNow || t - pendingSince >= hold) {
+        firingNow = true;
+        firing.push(t);
+      }
     }
-    if (firing.length) alerts.push({ labels: { ...series.metric, ...rule.labels, alertname: rule.alert }, firing });
+    if (firing.length)
+      alerts.push({
+        labels: { ...series.metric, ...rule.labels, alertname: rule.alert },
+        firing,
+        active: [...active].sort((a, b) => a - b),
+      });
   }
 }
 await prometheus.stop();
@@ -191,8 +233,10 @@ for (let t = from; t <= to; t += STEP)
 const CAN_EXPLAIN: Record<string, RegExp> = {
   rfid: /reader|rfid/,
   lms: /LMS|lms/,
-  payments: /gateway|maintenance/,
-  api: /maintenance/,
+  payments: /gateway|maintenance|database/,
+  api: /maintenance|database/,
+  database: /database/,
+  security: /login/,
 };
 /** An alert is explained by an incident of its kind it overlaps, or that ended less than an hour before it (hour-long windows). */
 const explainedBy = (labels: Labels, start: number, end: number) =>
@@ -202,6 +246,12 @@ const explainedBy = (labels: Labels, start: number, end: number) =>
     .map((i) => i.what);
 const ist = (seconds: number) => new Date(seconds * 1000 + 330 * 60_000).toISOString().slice(0, 16).replace('T', ' ');
 const falseAlarms: string[] = [];
+/** The receivers an alert reaches and when: its team's own receiver at once (TEAM_RECEIVERS), then its incident class's ladder. */
+function rungsOf(labels: Labels): Array<{ receiver: string; after: string }> {
+  const team = TEAM_RECEIVERS[labels.team as keyof typeof TEAM_RECEIVERS];
+  const tier = LADDER.find((x) => x.incidentClass === labels.incident_class);
+  return [...(team && tier ? [{ receiver: team, after: TEAM_GROUP_WAIT }] : []), ...(tier?.rungs ?? [])];
+}
 /** Every notification: which alert, which receiver, when (s). */
 const sent: Array<{ labels: Labels; receiver: string; at: number }> = [];
 
@@ -223,7 +273,6 @@ for (const a of alerts) {
     if (last && t - last[1] === STEP) last[1] = t;
     else runs.push([t, t]);
   }
-  const tier = LADDER.find((x) => x.incidentClass === a.labels.incident_class);
   const id = `${a.labels.alertname} ${a.labels.incident_class}`;
   const row = rows.get(id) ?? {
     alert: a.labels.alertname!,
@@ -238,8 +287,9 @@ for (const a of alerts) {
   for (const [start, end] of runs) {
     row.episodes++;
     let any = false;
-    for (const rung of tier?.rungs ?? []) {
-      const due = start + Math.floor(durationSeconds(rung.after) / STEP) * STEP;
+    for (const rung of rungsOf(a.labels)) {
+      // Alertmanager flushes a rung's group `after` the alert started firing: the first step at or past it.
+      const due = start + Math.ceil(durationSeconds(rung.after) / STEP) * STEP;
       const reached = a.firing.find((t) => t >= due && t <= end && !suppressed(a, t));
       if (reached !== undefined) {
         sent.push({ labels: a.labels, receiver: rung.receiver, at: reached });
@@ -294,26 +344,35 @@ const lines = [
 if (INJECTED.length) {
   lines.push(
     '',
-    "Injected scenarios: the alert that should answer, each of its rungs and when it was reached after the scenario began (to the 300 s step), against when the ladder reaches it (its `for` plus the rung's delay).",
+    `Injected scenarios: the alert that should answer, each rung it reached and when after the scenario began (to the ${STEP} s step). "Held after": when its condition first held over the history (the history's detection, see the header). "Ladder": the alert's \`for\` plus the rung's wait, what Paywatch's rules and Alertmanager add; met when the rung came no later than that, rounded up to the grid (\`for\` and the wait each to a whole step), after the condition held.`,
     '',
-    '| scenario | started (IST) | alert | rung | reached after | ladder target |',
-    '|---|---|---|---|---|---|',
+    '| scenario | started (IST) | alert | rung | condition held after | reached after | reached - held | ladder (for + wait) | ladder met |',
+    '|---|---|---|---|---|---|---|---|---|',
   );
+  const minutes = (seconds: number) => `${Math.round((seconds / 60) * 10) / 10} min`;
   for (const i of INJECTED) {
-    const rule = rules.find((r) => r.alert === i.expect)!;
-    const mine = sent.filter(
-      (n) => n.labels.alertname === i.expect && n.at * 1000 >= i.episode.start && n.at * 1000 <= i.episode.end + 3600_000,
-    );
+    const inWindow = (t: number) => t * 1000 >= i.episode.start && t * 1000 <= i.episode.end + 3600_000;
+    const mine = sent.filter((n) => n.labels.alertname === i.expect && inWindow(n.at));
     const byRung = new Map<string, (typeof mine)[number]>();
     for (const n of mine.sort((a, b) => a.at - b.at))
       if (!byRung.has(`${n.labels.incident_class} ${n.receiver}`)) byRung.set(`${n.labels.incident_class} ${n.receiver}`, n);
-    if (!byRung.size) lines.push(`| ${i.what} | ${ist(i.episode.start / 1000)} | ${i.expect} | none | — | — |`);
+    if (!byRung.size) lines.push(`| ${i.what} | ${ist(i.episode.start / 1000)} | ${i.expect} | none | — | — | — | — | not met |`);
     for (const [rungKey, n] of byRung) {
-      const [cls, receiver] = rungKey.split(' ');
-      const rung = LADDER.find((t) => t.incidentClass === cls)?.rungs.find((r) => r.receiver === receiver);
-      const target = durationSeconds(rule.for ?? '0s') + durationSeconds(rung?.after ?? '0s');
+      const [cls, receiver] = rungKey.split(' ') as [string, string];
+      const rule = rules.find((r) => r.alert === i.expect && r.labels.incident_class === cls)!;
+      const rung = rungsOf(n.labels).find((r) => r.receiver === receiver)!;
+      const ladder = durationSeconds(rule.for ?? '0s') + durationSeconds(rung.after);
+      // The same on the grid: firing at the first step `for` after the condition held, notified at the first step past the wait.
+      const onGrid = (seconds: number) => Math.ceil(seconds / STEP) * STEP;
+      const ladderOnGrid = onGrid(durationSeconds(rule.for ?? '0s')) + onGrid(durationSeconds(rung.after));
+      const held = Math.min(
+        ...alerts
+          .filter((a) => a.labels.alertname === i.expect && a.labels.incident_class === cls)
+          .flatMap((a) => a.active.filter((t) => t * 1000 >= i.episode.start && t <= n.at)),
+      );
+      const since = (t: number) => t - i.episode.start / 1000;
       lines.push(
-        `| ${i.what} | ${ist(i.episode.start / 1000)} | ${i.expect} ${cls} | ${receiver} | ${Math.round((n.at * 1000 - i.episode.start) / 60_000)} min | ${Math.round(target / 60)} min (+ a step) |`,
+        `| ${i.what} | ${ist(i.episode.start / 1000)} | ${i.expect} ${cls} | ${receiver} | ${minutes(since(held))} | ${minutes(since(n.at))} | ${minutes(n.at - held)} | ${minutes(ladder)} (${minutes(ladderOnGrid)} on the grid) | ${n.at - held <= ladderOnGrid ? 'met' : '**not met**'} |`,
       );
     }
   }

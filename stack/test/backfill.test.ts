@@ -195,6 +195,61 @@ test('the timeline: two samples in every 5-minute window over the dense stretch,
   assert.ok(times.filter((t) => t < timeline.denseFrom).every((t) => keepsFleet(timeline, t) === (t % 300 === 0)));
 });
 
+test('injected scenarios (stack/bench/quiet-week.ts): a slow database fails the API health check; a login burst is counted every 15 s, only its counter kept that often', () => {
+  const end = 1_800_000_000 - (1_800_000_000 % 300);
+  const start = end - 4 * 3600;
+  const burst = { start: (end - 2 * 3600) * 1000, end: (end - 2 * 3600 + 600) * 1000 };
+  const slow = { start: (end - 3600) * 1000, end: (end - 1800) * 1000 };
+  const timeline = {
+    startSeconds: start,
+    endSeconds: end,
+    denseFrom: start,
+    branchStep: 1800,
+    branchRecentStep: 1800,
+    branchRecentFrom: start,
+    fine: [{ from: burst.start / 1000, to: burst.end / 1000 }],
+  };
+  const instances = { payments: 'p:1', lms: 'l:1', rfid: 'r:1', pool: 'o:1', api: 'a:1', blackbox: 'b:1', apiHost: 'h:1' };
+  const history = buildHistory({
+    ...FLEET,
+    branches: 2,
+    timeline,
+    instances,
+    injected: { slowDatabase: [slow], failedLogins: [{ episode: burst, perMinute: 12 }] },
+  });
+  const family = (name: string) => history.families.find((f) => f.name === name)!;
+  const plainArrays = (x: { times: ArrayLike<number>; values: ArrayLike<number>; labels: Record<string, string> }) => ({
+    labels: x.labels,
+    times: Array.from(x.times),
+    values: Array.from(x.values),
+  });
+  const logins = plainArrays(family('auth_login_failures_total').series[0]!);
+  const inBurst = logins.times.filter((t) => t * 1000 >= burst.start && t * 1000 <= burst.end);
+  assert.ok(
+    inBurst.every((t, i) => i === 0 || t - inBurst[i - 1]! === 15),
+    'the burst is kept every 15 s',
+  );
+  assert.equal(inBurst.length, 41);
+  const at = (t: number) => logins.values[logins.times.indexOf(t)]!;
+  const counted = at(burst.end / 1000) - at(burst.start / 1000);
+  assert.ok(counted > 12 * 10 * 0.7 && counted < 12 * 10 * 1.3, `${counted} failed logins in 10 minutes at 12 a minute`);
+  // Everything else keeps its 150 s step through the burst.
+  const probes = family('probe_success').series.map(plainArrays);
+  assert.ok(probes[0]!.times.every((t) => t % DENSE_STEP === 0 || t === end));
+  // The payments API's health check fails while the database is slow, as the live simulator's does.
+  const api = probes.find((p) => p.labels.service === 'payments-api')!;
+  const apiAt = (ms: number) => api.values[api.times.indexOf(ms / 1000)];
+  assert.equal(apiAt(slow.start + 600_000), 0);
+  assert.equal(apiAt(slow.start - 600_000), 1);
+  assert.equal(apiAt(slow.end + 600_000), 1);
+  // A history without injected bursts has no login counter (the live API's only).
+  const plain = buildHistory({ ...FLEET, branches: 2, timeline: { ...timeline, fine: undefined }, instances });
+  assert.equal(
+    plain.families.find((f) => f.name === 'auth_login_failures_total'),
+    undefined,
+  );
+});
+
 test("a first start's few minutes between the history and the first live scrape are not replayed", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'paywatch-small-gap-'));
   try {

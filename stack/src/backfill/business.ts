@@ -57,11 +57,16 @@ export function branchSeriesCount(fleet: BranchProfile[]): number {
 
 const oddsCache = new Map<string, Array<[FailureReason, number]>>();
 /** failureProbabilities() of the model, computed once per (channel, gateway, gateway down). */
-function outcomeOdds(channel: Channel, gateway: Gateway | null, gatewayDown: boolean): Array<[FailureReason, number]> {
-  const key = `${channel}/${gateway}/${gatewayDown}`;
+function outcomeOdds(
+  channel: Channel,
+  gateway: Gateway | null,
+  gatewayDown: boolean,
+  slowDatabase: boolean,
+): Array<[FailureReason, number]> {
+  const key = `${channel}/${gateway}/${gatewayDown}/${slowDatabase}`;
   let odds = oddsCache.get(key);
   if (!odds) {
-    odds = failureProbabilities(channel, gateway, { gatewaysDown: new Set(gatewayDown && gateway ? [gateway] : []), slowDatabase: false });
+    odds = failureProbabilities(channel, gateway, { gatewaysDown: new Set(gatewayDown && gateway ? [gateway] : []), slowDatabase });
     oddsCache.set(key, odds);
   }
   return odds;
@@ -168,6 +173,8 @@ export interface StepContext {
   hourOfDay: number;
   gatewaysDown: ReadonlySet<Gateway>;
   lmsDown: boolean;
+  /** The payments engine's database is slow (an injected slow_database). */
+  slowDatabase?: boolean;
   perBranchPerDay: number;
 }
 
@@ -180,7 +187,7 @@ export function stepPayments(business: Business, step: StepContext): number {
     channel,
     ratePerSize: expectedAttemptsPerHour(channel, step.mid, 1, step.perBranchPerDay) * dtHours,
     paths: (GATEWAY_CHANNEL_SET.has(channel) ? GATEWAY_SHARE_LIST : [[null, 1] as const]).map(([gateway, share]) => {
-      const probabilities = outcomeOdds(channel, gateway, !!gateway && step.gatewaysDown.has(gateway));
+      const probabilities = outcomeOdds(channel, gateway, !!gateway && step.gatewaysDown.has(gateway), !!step.slowDatabase);
       return { share, probabilities, successShare: 1 - probabilities.reduce((sum, [, p]) => sum + p, 0) };
     }),
   }));

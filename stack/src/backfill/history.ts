@@ -30,7 +30,7 @@ import { openBusiness, settlePostings, stepActivities, stepOutbox, stepPayments,
 import type { Family } from './openmetrics.ts';
 import { databaseServerOf, openPlatform, postgresInstance, sampleGauges, stepApi, type Platform } from './platform.ts';
 import { SeriesSet } from './series.ts';
-import { keepsBranch, keepsFleet, tickTimes, type Timeline } from './timeline.ts';
+import { inFineStretch, keepsBranch, keepsFleet, tickTimes, type Timeline } from './timeline.ts';
 
 export interface Instances {
   payments: string;
@@ -60,11 +60,19 @@ export interface HistoryOptions {
   injected?: InjectedIncidents;
 }
 
-/** The simulator's scenarios as history: LMS outage, a gateway outage, every RFID reader down. */
+/** The simulator's scenarios as history: LMS outage, a gateway outage, every RFID reader down, a slow database, a burst of failed logins. */
 export interface InjectedIncidents {
   lmsDown?: Episode[];
   gatewayDown?: Array<{ gateway: Gateway; episode: Episode }>;
   rfidDown?: Episode[];
+  /** The simulator's slow_database: the API's database time x20, its health check failing, more technical errors. */
+  slowDatabase?: Episode[];
+  /**
+   * Someone guessing passwords: failed portal logins at `perMinute` on top of customers' own typos.
+   * Only an injected history has the API's login counter (kept every FINE_STEP over each burst, so
+   * the one-minute alert can count it); a normal history has none.
+   */
+  failedLogins?: Array<{ episode: Episode; perMinute: number }>;
 }
 
 export interface History {
@@ -74,6 +82,7 @@ export interface History {
 
 interface Incidents {
   lmsDown: Episode[];
+  slowDatabase: Episode[];
   gatewayDown: Map<Gateway, Episode[]>;
   readerOutages: (reader: string) => Episode[];
 }
@@ -84,6 +93,7 @@ function planIncidents(seed: number, timeline: Timeline, injected: InjectedIncid
   const to = timeline.endSeconds * 1000 + DAY_MS;
   return {
     lmsDown: [...episodesBetween(from, to, (day) => lmsDowntime(seed, day)), ...(injected.lmsDown ?? [])],
+    slowDatabase: injected.slowDatabase ?? [],
     gatewayDown: new Map(
       GATEWAYS.map((g) => [
         g,
@@ -123,6 +133,7 @@ function openSeries(
       startSeconds: start,
       apiHost: inst.apiHost,
       databaseServer: databaseServerOf(inst),
+      failedLogins: options.injected?.failedLogins,
     }),
   };
 }
@@ -145,13 +156,14 @@ function replayModel(options: HistoryOptions, incidents: Incidents, business: Bu
         hourOfDay: istParts(mid).hourOfDay,
         gatewaysDown: new Set(GATEWAYS.filter((gateway) => within(incidents.gatewayDown.get(gateway)!, mid))),
         lmsDown: within(incidents.lmsDown, mid),
+        slowDatabase: within(incidents.slowDatabase, mid),
         perBranchPerDay,
       };
       const succeeded = stepPayments(business, step);
       stepVerifications(business, step);
       stepActivities(business, step);
       stepOutbox(business, step, succeeded);
-      stepApi(platform, { mid, dtSeconds, fleetSize: business.fleetSize, perBranchPerDay });
+      stepApi(platform, { mid, dtSeconds, fleetSize: business.fleetSize, perBranchPerDay, slowDatabase: step.slowDatabase });
     }
     sampleGauges(platform, t, {
       queue: business.queue,
@@ -159,12 +171,14 @@ function replayModel(options: HistoryOptions, incidents: Incidents, business: Bu
       perBranchPerDay,
       lmsDown: incidents.lmsDown,
       gatewayDown: incidents.gatewayDown,
+      slowDatabase: incidents.slowDatabase,
     });
     if (keepsBranch(timeline, t)) {
       settlePostings(business);
       for (const track of business.tracks) track.keep(t);
     }
     if (keepsFleet(timeline, t)) for (const track of platform.tracks) track.keep(t);
+    else if (inFineStretch(timeline, t)) for (const track of platform.fineTracks) track.keep(t);
     const dayNow = Math.floor((t - timeline.startSeconds) / 86400);
     if (dayNow !== day) {
       day = dayNow;

@@ -10,6 +10,7 @@ import {
   dbSeconds,
   GATEWAYS,
   inMaintenanceWindow,
+  LOGIN_FAILURE_PROBABILITY,
   REQUESTS_PER_PAYMENT,
   Rng,
   within,
@@ -53,13 +54,23 @@ export interface Platform {
   pgSessions: Map<string, Track>;
   probes: Array<{ service: string; gateway?: Gateway; track: Track }>;
   api: Array<{ route: keyof typeof REQUESTS_PER_PAYMENT; status: '200' | '500'; histogram: HistogramTracks; rng: Rng }>;
+  /** Failed portal logins (only in a history with injected login bursts), with the bursts. */
+  logins?: { failures: Track; bursts: Array<{ episode: Episode; perMinute: number }>; rng: Rng };
   /** Every fleet-wide track (they share one timeline). */
   tracks: Track[];
+  /** Tracks also kept at the timeline's fine times (timeline.ts `fine`). */
+  fineTracks: Track[];
 }
 
 export function openPlatform(
   series: SeriesSet,
-  options: { seed: number; startSeconds: number; apiHost: string; databaseServer: string },
+  options: {
+    seed: number;
+    startSeconds: number;
+    apiHost: string;
+    databaseServer: string;
+    failedLogins?: Array<{ episode: Episode; perMinute: number }>;
+  },
 ): Platform {
   const server = { server: options.databaseServer };
   const pgSessions = new Map(
@@ -87,6 +98,13 @@ export function openPlatform(
       rng: Rng.of(options.seed, 'backfill', `api/${route}/${status}`, options.startSeconds),
     })),
   );
+  const logins = options.failedLogins?.length
+    ? {
+        failures: series.track('auth_login_failures_total', { service: API_SERVICE }),
+        bursts: options.failedLogins,
+        rng: Rng.of(options.seed, 'backfill', 'api/login-failures', options.startSeconds),
+      }
+    : undefined;
   const platform = {
     queueDepth: series.track('lms_posting_queue_depth'),
     lmsUp: series.track('lms_up'),
@@ -106,7 +124,10 @@ export function openPlatform(
       ...pgSessions.values(),
       ...probes.map((p) => p.track),
       ...api.flatMap((a) => [...a.histogram.buckets, a.histogram.sum, a.histogram.count]),
+      ...(logins ? [logins.failures] : []),
     ],
+    logins,
+    fineTracks: logins ? [logins.failures] : [],
   };
 }
 
@@ -114,7 +135,14 @@ export function openPlatform(
 export function sampleGauges(
   platform: Platform,
   t: number,
-  state: { queue: number; fleetSize: number; perBranchPerDay: number; lmsDown: Episode[]; gatewayDown: Map<Gateway, Episode[]> },
+  state: {
+    queue: number;
+    fleetSize: number;
+    perBranchPerDay: number;
+    lmsDown: Episode[];
+    gatewayDown: Map<Gateway, Episode[]>;
+    slowDatabase?: Episode[];
+  },
 ): void {
   const ms = t * 1000;
   const lmsDown = within(state.lmsDown, ms);
@@ -129,7 +157,8 @@ export function sampleGauges(
   platform.pgSessions.get('idle in transaction')!.value = load > 0.8 ? 1 : 0;
   for (const probe of platform.probes) {
     let up = true;
-    if (probe.service === 'payments-api') up = !inMaintenanceWindow(ms);
+    // A slow database fails the API's health check as live (its query over the 1 s budget: 503).
+    if (probe.service === 'payments-api') up = !inMaintenanceWindow(ms) && !within(state.slowDatabase ?? [], ms);
     else if (probe.service === 'lms') up = !lmsDown;
     else if (probe.gateway) up = !within(state.gatewayDown.get(probe.gateway)!, ms);
     probe.track.value = up ? 1 : 0;
@@ -137,7 +166,10 @@ export function sampleGauges(
 }
 
 /** The API's requests over the step: traffic follows self-service payments, latency the live model. */
-export function stepApi(platform: Platform, step: { mid: number; dtSeconds: number; fleetSize: number; perBranchPerDay: number }): void {
+export function stepApi(
+  platform: Platform,
+  step: { mid: number; dtSeconds: number; fleetSize: number; perBranchPerDay: number; slowDatabase?: boolean },
+): void {
   const load = apiLoad(step.mid, step.fleetSize, step.perBranchPerDay);
   const paymentsPerHour = apiPaymentsPerHour(step.mid, step.fleetSize, step.perBranchPerDay);
   const errorShare = inMaintenanceWindow(step.mid) ? 1 : API_ERROR_SHARE;
@@ -147,7 +179,7 @@ export function stepApi(platform: Platform, step: { mid: number; dtSeconds: numb
     const n = entry.rng.poisson(perStep * (entry.status === '500' ? errorShare : 1 - errorShare));
     if (!n) continue;
     draws.length = 0;
-    for (let i = 0; i < Math.min(n, LATENCY_DRAWS); i++) draws.push(dbSeconds(entry.rng, entry.route, load, false));
+    for (let i = 0; i < Math.min(n, LATENCY_DRAWS); i++) draws.push(dbSeconds(entry.rng, entry.route, load, !!step.slowDatabase));
     const { bounds, buckets, sum, count } = entry.histogram;
     buckets.forEach((bucket, i) => {
       const le = bounds[i] ?? Infinity;
@@ -155,5 +187,11 @@ export function stepApi(platform: Platform, step: { mid: number; dtSeconds: numb
     });
     count.value += n;
     sum.value += (n * draws.reduce((a, b) => a + b, 0)) / draws.length;
+  }
+  if (platform.logins) {
+    // Customers' own typos at the model's odds, plus a burst's guesses while one is on.
+    const logins = paymentsPerHour * REQUESTS_PER_PAYMENT['/api/login'] * (step.dtSeconds / 3600);
+    const burst = platform.logins.bursts.filter((b) => within([b.episode], step.mid)).reduce((sum, b) => sum + b.perMinute, 0);
+    platform.logins.failures.value += platform.logins.rng.poisson(logins * LOGIN_FAILURE_PROBABILITY + (burst * step.dtSeconds) / 60);
   }
 }

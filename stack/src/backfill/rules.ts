@@ -108,6 +108,8 @@ export interface RuleStretch {
   stepSeconds: number;
   /** Also the per-branch rules (false before the dense stretch: 500 branches x 30 days of them would outweigh the raw history). */
   perBranch: boolean;
+  /** false: the per-branch rules only (a benchmark evaluates the fleet-wide ones at a finer step in a stretch of their own). */
+  fleetWide?: boolean;
 }
 
 /** Blocks (ULID directories) in a directory. */
@@ -187,7 +189,12 @@ export async function recordRuleHistory(options: {
       const served = Date.now();
       const tasks = options.stretches
         .filter((stretch) => stretch.to >= stretch.from)
-        .flatMap((stretch) => levels[level]!.filter((rule) => stretch.perBranch || !isPerBranch(rule)).map((rule) => ({ rule, stretch })))
+        .flatMap((stretch) =>
+          levels[level]!.filter((rule) => (isPerBranch(rule) ? stretch.perBranch : stretch.fleetWide !== false)).map((rule) => ({
+            rule,
+            stretch,
+          })),
+        )
         .sort((a, b) => readSeconds(b.rule) * (b.stretch.to - b.stretch.from) - readSeconds(a.rule) * (a.stretch.to - a.stretch.from));
       await eachAtOnce(tasks, parallel, async ({ rule, stretch }) => {
         // Each run in a directory of its own, all with the same relative file name: Prometheus

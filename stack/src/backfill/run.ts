@@ -73,6 +73,12 @@ export interface BackfillOptions {
   ruleFiles?: string[];
   /** Add to a directory that already has history or data of its own (default: refuse). */
   force?: boolean;
+  /**
+   * Evaluate the fleet-wide recording rules every this many seconds instead of RULE_STEP
+   * (stack/bench/quiet-week.ts: alerts over recorded series then lag the raw data by this, not by
+   * 5 minutes); the per-branch ones keep RULE_STEP. Only for a history dense all along.
+   */
+  fleetRuleStepSeconds?: number;
   /** Scenarios injected into the history (stack/bench/quiet-week.ts); none by default. */
   injected?: InjectedIncidents;
   log?: (line: string) => void;
@@ -185,7 +191,15 @@ function instancesOf(options: BackfillOptions): Instances {
 }
 
 /** The rule stretches of a timeline: every rule over the dense stretch, the fleet-wide ones before. */
-function ruleStretches(timeline: Timeline): RuleStretch[] {
+function ruleStretches(timeline: Timeline, fleetStep?: number): RuleStretch[] {
+  if (fleetStep) {
+    if (timeline.denseFrom !== timeline.startSeconds)
+      throw new Error('fleetRuleStepSeconds needs a history dense all along: raise the sample budget');
+    return [
+      { from: timeline.startSeconds, to: timeline.endSeconds, stepSeconds: RULE_STEP, perBranch: true, fleetWide: false },
+      { from: timeline.startSeconds, to: timeline.endSeconds, stepSeconds: fleetStep, perBranch: false },
+    ];
+  }
   return [
     { from: timeline.startSeconds, to: timeline.denseFrom - 1, stepSeconds: RULE_STEP, perBranch: false },
     { from: timeline.denseFrom, to: timeline.endSeconds, stepSeconds: RULE_STEP, perBranch: true },
@@ -269,13 +283,19 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   refuseOverlap(options);
   const { endSeconds, firstStart } = chooseEnd(options);
   const fleet = branchProfiles(fleetOptions);
-  const timeline = chooseTimeline({
-    endSeconds,
-    days: options.days,
-    budget: options.sampleBudget ?? DEFAULT_BUDGET,
-    branchSeries: branchSeriesCount(fleet),
-    fleetSeries: fleetSeriesCount(),
-  });
+  const timeline: Timeline = {
+    ...chooseTimeline({
+      endSeconds,
+      days: options.days,
+      budget: options.sampleBudget ?? DEFAULT_BUDGET,
+      branchSeries: branchSeriesCount(fleet),
+      fleetSeries: fleetSeriesCount(),
+    }),
+    // Injected login bursts: the login counter every FINE_STEP over each, and a minute either side.
+    ...(options.injected?.failedLogins?.length
+      ? { fine: options.injected.failedLogins.map(({ episode }) => ({ from: episode.start / 1000 - 60, to: episode.end / 1000 + 60 })) }
+      : {}),
+  };
   const hours = (seconds: number) => `${Math.round((seconds / 3600) * 10) / 10} h`;
   log(
     `backfill: ${options.days} days (${new Date(timeline.startSeconds * 1000).toISOString()} .. ${new Date(endSeconds * 1000).toISOString()}${firstStart ? ', up to now: Prometheus holds nothing yet' : ', 3 hours before now: Prometheus has data'}), ${fleet.length} branches; ` +
@@ -296,7 +316,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   const imported = await importWithRules({
     prometheusDir: options.prometheusDir,
     families: history.families,
-    stretches: ruleStretches(timeline),
+    stretches: ruleStretches(timeline, options.fleetRuleStepSeconds),
     ruleFiles: options.ruleFiles ?? defaultRuleFiles(),
     retentionDays: options.days,
     progress: options.progress,

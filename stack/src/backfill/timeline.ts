@@ -31,25 +31,49 @@ export interface Timeline {
   branchStep: number;
   branchRecentStep: number;
   branchRecentFrom: number;
+  /**
+   * Stretches (epoch seconds) where the model also steps every FINE_STEP (benchmarks only: the
+   * series that ask for it keep those samples, e.g. a burst of failed logins, whose alert counts
+   * a minute and needs a sample every few seconds). Absent in a normal history.
+   */
+  fine?: Array<{ from: number; to: number }>;
+}
+
+/** The model's step inside a timeline's fine stretches: the live scrape interval. */
+export const FINE_STEP = 15;
+
+/** t is a fine time (inside a fine stretch, on the FINE_STEP grid). */
+export function inFineStretch(timeline: Pick<Timeline, 'fine'>, t: number): boolean {
+  return !!timeline.fine?.some((f) => t >= f.from && t <= f.to) && t % FINE_STEP === 0;
 }
 
 /** The model's evaluation times: every STEP, every DENSE_STEP from denseFrom, always the end. */
-export function tickTimes(timeline: Pick<Timeline, 'startSeconds' | 'endSeconds' | 'denseFrom'>): number[] {
+export function tickTimes(timeline: Pick<Timeline, 'startSeconds' | 'endSeconds' | 'denseFrom' | 'fine'>): number[] {
   const times: number[] = [];
   for (let t = timeline.startSeconds; t <= timeline.endSeconds; t += t >= timeline.denseFrom ? DENSE_STEP : STEP) times.push(t);
   if (times[times.length - 1] !== timeline.endSeconds) times.push(timeline.endSeconds);
-  return times;
+  if (!timeline.fine?.length) return times;
+  const all = new Set(times);
+  for (const { from, to } of timeline.fine)
+    for (
+      let t = Math.ceil(Math.max(from, timeline.startSeconds) / FINE_STEP) * FINE_STEP;
+      t <= Math.min(to, timeline.endSeconds);
+      t += FINE_STEP
+    )
+      all.add(t);
+  return [...all].sort((a, b) => a - b);
 }
 
 /** Per-branch series keep a sample at t. */
 export function keepsBranch(timeline: Timeline, t: number): boolean {
-  if (t >= timeline.denseFrom || t === timeline.endSeconds) return true;
+  if (t === timeline.endSeconds) return true;
+  if (t >= timeline.denseFrom) return t % DENSE_STEP === 0; // not the fine stretches' extra times
   return t % (t >= timeline.branchRecentFrom ? timeline.branchRecentStep : timeline.branchStep) === 0;
 }
 
 /** Fleet-wide series keep a sample at t. */
 export function keepsFleet(timeline: Timeline, t: number): boolean {
-  return t >= timeline.denseFrom || t === timeline.endSeconds || t % STEP === 0;
+  return t === timeline.endSeconds || t % (t >= timeline.denseFrom ? DENSE_STEP : STEP) === 0;
 }
 
 function count(from: number, to: number, step: number): number {
