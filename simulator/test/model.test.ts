@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MANDATE_REGISTRATIONS_TOTAL, PAYMENTS_PENDING, RFID_VERIFICATIONS_TOTAL } from '@paywatch/contract';
 import {
   ACTIVITIES,
   CHANNELS,
@@ -125,11 +124,15 @@ test('an activity is declared against a counter family with a source view, and i
   ).reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(day - 10 * 2 * 0.6) < 1e-9, 'per branch per day × size × share');
 
-  const base = { ...MANDATE_REGISTRATIONS, stream: 'test' };
-  assert.throws(() => activity({ ...base, family: PAYMENTS_PENDING }), /must be a counter with a `source` view/);
+  const base = { ...MANDATE_REGISTRATIONS, family: MANDATE_REGISTRATIONS.family.name, stream: 'test' };
   assert.throws(
-    () => activity({ ...base, family: { ...RFID_VERIFICATIONS_TOTAL, source: MANDATE_REGISTRATIONS_TOTAL.source } }),
-    /labels \(branch, result\) must be exactly branch, the split label and the outcome label/,
+    () => activity({ ...base, family: 'loans_total' }),
+    /no exporter lists the family loans_total: declare it in contract\/src\/families.ts/,
+  );
+  assert.throws(() => activity({ ...base, family: 'payments_pending' }), /must be a counter with a `source` view/);
+  assert.throws(
+    () => activity({ ...base, split: { ...base.split, label: 'gateway' } }),
+    /labels \(branch, channel, status\) must be exactly branch, the split label and the outcome label \(branch, gateway, status\)/,
   );
   assert.throws(() => activity({ ...base, hours: [1] }), /hours needs 24 values/);
   assert.throws(() => activity({ ...base, split: { label: 'channel', shares: { upi_autopay: 0.6, nach: 0.3 } } }), /must sum to 1/);

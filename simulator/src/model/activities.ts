@@ -6,7 +6,6 @@
 // The payments, cash, LMS posting, RFID and reconciliation models stay code of their own
 // (channel.ts, collection.ts, posting.ts, reader.ts, reconciliation.ts): they carry pending states,
 // incidents and follow-ups (postings, confirmations, reversals) that a table would not say better.
-import { MANDATE_REGISTRATIONS_TOTAL } from '@paywatch/contract';
 import { activity, type Activity } from './activity.ts';
 
 /**
@@ -16,7 +15,7 @@ import { activity, type Activity } from './activity.ts';
  * most failures are customers abandoning the approval or details typed wrong at the branch.
  */
 export const MANDATE_REGISTRATIONS = activity({
-  family: MANDATE_REGISTRATIONS_TOTAL,
+  family: 'mandate_registrations_total',
   stream: 'mandate',
   table: 'mandate_registrations',
   // New loans a day per unit of branch size, at branch hours (10:00-18:00), none on Sundays, half on Saturdays.

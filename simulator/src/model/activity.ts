@@ -5,7 +5,7 @@
 // or a failure with a reason) and how long the answer takes. From that one declaration the live
 // simulator writes the rows (engine.ts, store.ts) and the history backfill writes the family's
 // series (stack/src/backfill/business.ts), so a new KPI over new data needs no code in either.
-import type { MetricFamily } from '@paywatch/contract';
+import { EXPORTER_FAMILIES, type MetricFamily } from '@paywatch/contract';
 import { istParts } from './calendar.ts';
 import type { Rng } from './random.ts';
 
@@ -61,10 +61,20 @@ export interface ActivityRow {
   completedAt: number;
 }
 
+/** An activity as activities.ts writes it: its family by name (as a KPI's `ratio.family`). */
+export type ActivityDeclaration<V extends string> = Omit<Activity<V>, 'family'> & { family: string };
+
 /** Declares an activity, checking it against its family; the split values type the per-value tables. */
-export function activity<const V extends string>(declared: Activity<V>): Activity<V> {
-  const { family, split, outcome } = declared;
-  const where = `activity ${declared.stream} (${family.name})`;
+export function activity<const V extends string>(declared: ActivityDeclaration<V>): Activity<V> {
+  const { split, outcome } = declared;
+  const where = `activity ${declared.stream} (${declared.family})`;
+  const family = Object.values<readonly MetricFamily[]>(EXPORTER_FAMILIES)
+    .flat()
+    .find((f) => f.name === declared.family);
+  if (!family)
+    throw new Error(
+      `${where}: no exporter lists the family ${declared.family}: declare it in contract/src/families.ts and add it to its exporter's list (EXPORTER_FAMILIES)`,
+    );
   if (family.type !== 'counter' || !family.source)
     throw new Error(
       `${where}: its family must be a counter with a \`source\` view in contract/src/families.ts (the exporters count it from there)`,
@@ -85,7 +95,7 @@ export function activity<const V extends string>(declared: Activity<V>): Activit
     ['answer', declared.answer],
   ] as const)
     if (Object.keys(table).sort().join() !== values) throw new Error(`${where}: ${what} needs one entry per split value (${values})`);
-  return declared;
+  return { ...declared, family };
 }
 
 /** The split label's values, in declaration order. */
