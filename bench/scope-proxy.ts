@@ -21,7 +21,9 @@
 //    POST query_range over the dashboard's time range at its step, or POST query (instant) at the
 //    end of the range; straight to Prometheus and through each hop, the order rotating; then
 //    whole-dashboard refreshes (all panels, 6 at a time) the same ways;
-// 4. counts rewrites per second in this single thread (never-seen and memoised).
+// 4. counts rewrites per second in this single thread (never-seen, never-seen shape and memoised),
+//    and again with the hand-written reader off (the grammar's parse alone: before and after in one
+//    process); BENCH_REWRITE_MS=500 makes that part short while iterating.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
