@@ -572,7 +572,7 @@ export function alertExpr(alert: AlertDefinition, threshold: number, level: Aler
   return `(${condition}) unless on () (time() - ${PROMETHEUS_STARTED} < ${durationSeconds(alert.dataWindow)})`;
 }
 // The KPIs that declare an alert in the contract (kpi-ratios.ts), with their thresholds.
-ALERTS.push(...ratioAlerts());
+ALERTS.push(...ratioAlerts(ratioVolumeFloor));
 // The machines and the database server (alerts-servers.ts).
 ALERTS.push(...serverAlerts());
 // The SLOs' burn-rate alerts (slo.ts), generated from the contract's SLOs like the rules they read.

@@ -65,8 +65,21 @@ export function ratioRecordingGroups(): RecordingGroup[] {
   });
 }
 
-/** The alert of every ratio KPI that declares one: warning (Sev3), critical (Sev2), page (Sev1). */
-export function ratioAlerts(): AlertDefinition[] {
+/** Events a window must hold before a level whose share of bad events is `badShare` is judged (alerts.ts: ratioVolumeFloor). */
+export type VolumeFloor = (badShare: number) => number;
+
+/** The events a ratio KPI's window holds (its counts over the window, summed). */
+function eventsInWindow(k: RatioKpi): string {
+  const { fn, window } = ratioParts(k);
+  return fn === 'increase' ? `sum(${countSeries(k)})` : `sum(${countSeries(k)}) * ${seconds(window)}`;
+}
+
+/**
+ * The alert of every ratio KPI that declares one: warning (Sev3), critical (Sev2), page (Sev1).
+ * A level is judged only over enough events that crossing it takes a few bad ones (`volumeFloor`,
+ * as for the payment and API ratios): an evening's handful of mandate registrations is not a rate.
+ */
+export function ratioAlerts(volumeFloor: VolumeFloor): AlertDefinition[] {
   return ratioKpis().flatMap((k): AlertDefinition[] => {
     const a = k.alert;
     if (!a) return [];
@@ -87,14 +100,14 @@ export function ratioAlerts(): AlertDefinition[] {
         name: a.name,
         category,
         team,
-        expr: (t) => `${k.series} < ${t}`,
+        expr: (t) => `${k.series} < ${t} and on () ${eventsInWindow(k)} >= ${volumeFloor(1 - t)}`,
         for: a.for,
         dataWindow: window,
         startupGuard: true,
         levels,
         summary: (t) => `${k.title} below ${pct(t)}`,
         description: (t) =>
-          `Only {{ $value | humanizePercentage }} of ${k.ratio.counted} succeeded in ${windowWords(window)} (threshold ${pct(t)}, target ${pct(k.target)}).`,
+          `Only {{ $value | humanizePercentage }} of ${k.ratio.counted} succeeded in ${windowWords(window)} (threshold ${pct(t)}, target ${pct(k.target)}, judged over at least ${volumeFloor(1 - t)} in the window).`,
         impact: a.impact,
         ...(dependsOn.length ? { dependsOn } : {}),
       },
@@ -139,19 +152,25 @@ function horizon(k: RatioKpi): { steps: number; evalTime: string } {
   return { steps: evalSteps + 5, evalTime: `${(evalSteps * step) / 60}m` };
 }
 
-/** Out of 100 per step, `share` of them succeeding (a multiple of 1 %). */
-function fleetAt(k: RatioKpi, share: number): Series[] {
+/** Out of `perStep` (default 100) per step, `share` of them succeeding (a multiple of 1 %). */
+function fleetAt(k: RatioKpi, share: number, perStep = 100): Series[] {
   const { steps } = horizon(k);
-  const good = Math.round(share * 100);
+  const good = (Math.round(share * 100) * perStep) / 100;
   const outcome = k.ratio.outcome;
-  return [counter(k, 0, outcome.success, good, steps), counter(k, 0, outcome.failure, 100 - good, steps)];
+  return [counter(k, 0, outcome.success, good, steps), counter(k, 0, outcome.failure, perStep - good, steps)];
+}
+
+/** Sample steps in the KPI's window. */
+function stepsInWindow(k: RatioKpi): number {
+  const { window } = ratioParts(k);
+  return seconds(window) / seconds(stepFor(window));
 }
 
 /** Rounded down to a whole percent: the rendered value stays exact in the description. */
 const floorPct = (x: number) => Math.floor(x * 100 + 1e-9) / 100;
 
-function alertCases(k: RatioKpi): AlertCase[] {
-  const alert = ratioAlerts().find((a) => a.name === k.alert?.name);
+function alertCases(k: RatioKpi, volumeFloor: VolumeFloor): AlertCase[] {
+  const alert = ratioAlerts(volumeFloor).find((a) => a.name === k.alert?.name);
   if (!alert) return [];
   const { evalTime } = horizon(k);
   const thresholds = alert.levels.map((l) => l.threshold!);
@@ -184,6 +203,16 @@ function alertCases(k: RatioKpi): AlertCase[] {
   }
   const inside = floorPct(k.warning + Math.max(0.01, (k.target - k.warning) / 2));
   cases.push({ alert: alert.name, name: `${pct(inside)} succeed: just inside`, input: fleetAt(k, inside), evalTime, expect: [] });
+  // Under every level's volume floor (one event fewer than the smallest): the same failing share notifies nobody.
+  const floor = Math.min(...thresholds.map((t) => volumeFloor(1 - t)));
+  const quiet = fleetAt(k, all, (floor - 1) / stepsInWindow(k));
+  cases.push({
+    alert: alert.name,
+    name: `${pct(all)} succeed over ${floor - 1} events in the window: under the volume floor, nothing`,
+    input: quiet,
+    evalTime,
+    expect: [],
+  });
   return cases;
 }
 
@@ -216,7 +245,7 @@ function recordingCase(k: RatioKpi): RecordingCase {
 }
 
 /** One promtool file per sample spacing the ratio KPIs need. */
-export function ratioTestFiles(): TestFile[] {
+export function ratioTestFiles(volumeFloor: VolumeFloor): TestFile[] {
   const byStep = new Map<string, RatioKpi[]>();
   for (const k of ratioKpis()) {
     const step = stepFor(ratioParts(k).window);
@@ -227,7 +256,7 @@ export function ratioTestFiles(): TestFile[] {
     interval: step,
     // Steps longer than Prometheus's 5-minute lookback: the alert must read this step's ratio.
     ...(seconds(step) > 300 ? { recordingFirst: true } : {}),
-    alertCases: kpis.flatMap(alertCases),
+    alertCases: kpis.flatMap((k) => alertCases(k, volumeFloor)),
     recordingCases: kpis.map(recordingCase),
   }));
 }

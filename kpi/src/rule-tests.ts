@@ -4,7 +4,7 @@
 // exactly (the descriptions below are what Prometheus renders, written out by hand), and a case
 // just inside its mildest threshold where nothing fires. Every test names its `interval` (samples are that far apart).
 import { Document, parse } from 'yaml';
-import { alertByName, type IncidentClass } from './alerts.ts';
+import { alertByName, ratioVolumeFloor, type IncidentClass } from './alerts.ts';
 import { aftermathSources, AFTERMATH_ALERT } from './aftermath.ts';
 import { alertRule, durationSeconds, GENERATED_HEADER, ruleFiles, runbookUrl } from './rules.ts';
 import { SERVER_ALERT_CASES, SERVER_RECORDING_CASES } from './rule-tests-servers.ts';
@@ -1373,7 +1373,7 @@ export const RULE_TEST_FILES: TestFile[] = [
   // The machines and the database server (rule-tests-servers.ts).
   { file: 'alerts-servers.test.yml', interval: '1m', alertCases: SERVER_ALERT_CASES, recordingCases: SERVER_RECORDING_CASES },
   // The KPIs that declare their ratio and alert in the contract (kpi-ratios.ts).
-  ...ratioTestFiles(),
+  ...ratioTestFiles(ratioVolumeFloor),
 ];
 
 function renderLabels(text: string, labels: Record<string, string>): string {
