@@ -12,7 +12,7 @@
 //   - a postfix modifier (range, subquery, offset, @) on an operand that a tighter operator then
 //     continues (`a + b[5m] * c`): the grammar applies postfix modifiers to everything before
 //     them, promql.ts then pushes them to the rightmost operand;
-//   - keywords in another case than lower case (`SUM`, `BY`, `Offset`), except Inf and NaN,
+//   - aggregations, functions and `start()`/`end()` in another case than lower case (`SUM`),
 //     keywords and function names used as metric or label names, unknown functions;
 //   - anything the grammar path would refuse (bad durations, numbers like `1_000` or `5m` in an
 //     expression, `</`, fill(), duration arithmetic, unterminated or multi-line strings, label
@@ -138,6 +138,22 @@ const RESERVED = new Set([
   'start_timestamp',
   'min_of',
   'max_of',
+]);
+
+/** Keywords the grammar reads whatever their case (its keyword table lower-cases the word first). */
+const ANY_CASE = new Set([
+  'bool',
+  'ignoring',
+  'on',
+  'group_left',
+  'group_right',
+  'offset',
+  'by',
+  'without',
+  'and',
+  'or',
+  'unless',
+  'atan2',
 ]);
 
 const NUMBER_TEXT = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$|^0x[0-9a-fA-F]+$/;
@@ -328,7 +344,10 @@ class FastReader {
   private word(): string {
     const w = this.text();
     const lower = w.toLowerCase();
-    if (lower !== w && RESERVED.has(lower) && lower !== 'inf' && lower !== 'nan') decline();
+    if (lower === w) return w;
+    // The grammar reads these keywords in any case (`AND`, `By`, `OFFSET`), as the same keyword.
+    if (ANY_CASE.has(lower)) return lower;
+    if (RESERVED.has(lower) && lower !== 'inf' && lower !== 'nan') decline();
     return w;
   }
 
