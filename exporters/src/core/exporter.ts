@@ -35,7 +35,7 @@ import {
   bucketValues,
   counterFor,
   gaugeFor,
-  gzipExposition,
+  gzipFamilies,
   histogramFor,
   renderFamilies,
   renderFamiliesInTurns,
@@ -167,11 +167,7 @@ function viewLabel(view: string): string {
 /** One poll's exposition: the text as buffers to write one after the other, and the same gzipped. */
 interface Exposition {
   plain: Buffer[];
-  gzip: Buffer;
-}
-
-async function exposition(plain: Buffer[]): Promise<Exposition> {
-  return { plain, gzip: await gzipExposition(plain) };
+  gzip: Buffer[];
 }
 
 /** Whether an Accept-Encoding header takes gzip (Prometheus sends `gzip`; `gzip;q=0` refuses it). */
@@ -255,7 +251,7 @@ export async function runExporter(
   let downSince = 0;
   let behind = false;
   let clockBehind = false;
-  let cached: Exposition = await exposition(renderFamilies(families));
+  let cached: Exposition = { plain: renderFamilies(families), gzip: await gzipFamilies(families) };
   let polls = 0;
   let lastPollSeconds = 0;
 
@@ -425,7 +421,8 @@ export async function runExporter(
     today = window.today;
     // Polls run one at a time: nothing changes the families while they render in turns. Scrapes
     // get the previous poll's text, plain and gzipped, until both are ready.
-    cached = await exposition(await renderFamiliesInTurns(families));
+    const plain = await renderFamiliesInTurns(families);
+    cached = { plain, gzip: await gzipFamilies(families) };
     const seconds = (performance.now() - started) / 1000;
     pollDuration.observe(labels, seconds);
     polls++;
@@ -462,7 +459,7 @@ export async function runExporter(
     pollErrors.inc(labels);
     sourceUpGauge.set(labels, 0);
     for (const collector of collectors) collector.sourceDown?.();
-    cached = await exposition(renderFamilies(families));
+    cached = { plain: renderFamilies(families), gzip: await gzipFamilies(families) };
     // One line per transition, not one per failed poll.
     if (sourceUp !== false) {
       downSince = Date.now();
@@ -524,7 +521,7 @@ export async function runExporter(
     const own = Buffer.from(await registry.metrics());
     // Prometheus asks for gzip: it gets the members gzipped once per poll, then its own few lines.
     const gzip = acceptsGzip(request.headers['accept-encoding']);
-    const parts = gzip ? [body.gzip, gzipSync(own, { level: 1 })] : [...body.plain, own];
+    const parts = gzip ? [...body.gzip, gzipSync(own, { level: 1 })] : [...body.plain, own];
     response.writeHead(200, {
       'Content-Type': registry.contentType,
       'Content-Length': parts.reduce((total, buffer) => total + buffer.length, 0),

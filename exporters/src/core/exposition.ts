@@ -8,14 +8,15 @@
 // and its scrapes slow. Here a series is one rendered label string (`{branch="BR0001",...}`, also
 // the lookup key) and its numbers in a Float64Array; the exposition text is rendered once per
 // poll, by chunks of series (only the chunks whose values changed), and every scrape writes those
-// cached buffers. Each poll also gzips the whole exposition once, off the event loop (zlib runs in
-// libuv's thread pool), so the scrapes of Prometheus, which asks for gzip, are served a tenth of
-// the bytes without compressing anything at scrape time. prom-client still provides the exporter's own health metrics and the default
+// cached buffers. The text is also kept gzipped, by groups of chunks of ~50 KiB, each a gzip member
+// of its own (members one after the other are one gzip stream, RFC 1952; Prometheus's reader takes
+// them as one), compressed off the event loop (zlib runs in libuv's thread pool) and again only
+// when one of their chunks changed: Prometheus, which asks for gzip, is served a tenth of the bytes
+// without anything compressed at scrape time, and a poll compresses what it changed, not all. prom-client still provides the exporter's own health metrics and the default
 // process metrics (see exporter.ts).
 
-import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { createGzip } from 'node:zlib';
+import { gzip as gzipAsync } from 'node:zlib';
 import type { MetricFamily, MetricType } from '@paywatch/contract';
 
 export type { MetricType };
@@ -55,6 +56,17 @@ function withLabel(block: string, extra: string): string {
 /** Series per cached chunk of rendered text: a poll re-renders only the chunks whose series changed. */
 const CHUNK_SERIES = 32;
 
+/**
+ * Lines (numbers) per gzip member: ~50 KiB of text, enough for deflate's 32 KiB window to find its
+ * repeats, few enough members that zlib's per-member set-up (~70 us) stays small.
+ */
+const GROUP_LINES = 512;
+
+/** Level 1: exposition text still shrinks ~8x, at a fraction of the default level's CPU. */
+function gzipped(text: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => gzipAsync(text, { level: 1 }, (error, result) => (error ? reject(error) : resolve(result))));
+}
+
 abstract class Family {
   /** Rendered labels → series number. */
   private index = new Map<string, number>();
@@ -64,6 +76,11 @@ abstract class Family {
   protected values: Float64Array;
   private chunks: Buffer[] = [];
   private readonly dirty = new Set<number>();
+  /** Gzip members, one per group of `groupChunks` chunks, and the groups whose chunks changed since. */
+  private groups: Buffer[] = [];
+  private readonly staleGroups = new Set<number>();
+  private readonly groupChunks: number;
+  private gzipHeader?: Buffer;
   private headerBuffer?: Buffer;
 
   constructor(
@@ -77,6 +94,7 @@ abstract class Family {
     private readonly initial: number,
   ) {
     this.values = new Float64Array(64 * width).fill(initial);
+    this.groupChunks = Math.max(1, Math.floor(GROUP_LINES / (CHUNK_SERIES * width)));
   }
 
   /** The rendered labels of a label set: the key a series is found by. */
@@ -129,6 +147,7 @@ abstract class Family {
     this.labelBlocks = blocks;
     this.values = values;
     this.chunks = [];
+    this.groups = [];
     for (let chunk = 0; chunk * CHUNK_SERIES < blocks.length; chunk++) this.dirty.add(chunk);
   }
 
@@ -152,6 +171,7 @@ abstract class Family {
       for (let i = chunk * CHUNK_SERIES; i < end; i++) text += this.renderSeries(this.labelBlocks[i]!, i);
       this.chunks[chunk] = Buffer.from(text);
       this.dirty.delete(chunk);
+      this.staleGroups.add(Math.floor(chunk / this.groupChunks));
     }
     return true;
   }
@@ -165,6 +185,28 @@ abstract class Family {
     this.headerBuffer ??= Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`);
     this.chunks.length = Math.ceil(this.labelBlocks.length / CHUNK_SERIES);
     return [this.headerBuffer, ...this.chunks];
+  }
+
+  /**
+   * The family's exposition gzipped, as gzip members (a new list each time), after render():
+   * compresses the groups whose chunks were rendered since, two at a time in zlib's thread pool.
+   */
+  async renderGzip(): Promise<Buffer[]> {
+    const chunks = this.render();
+    this.gzipHeader ??= await gzipped(chunks[0]!);
+    const count = Math.ceil(this.chunks.length / this.groupChunks);
+    const stale = [...this.staleGroups].filter((group) => group < count);
+    this.staleGroups.clear();
+    const next = async (): Promise<void> => {
+      const group = stale.pop();
+      if (group === undefined) return;
+      const start = group * this.groupChunks;
+      this.groups[group] = await gzipped(Buffer.concat(this.chunks.slice(start, start + this.groupChunks)));
+      return next();
+    };
+    await Promise.all([next(), next()]);
+    this.groups.length = count;
+    return [this.gzipHeader, ...this.groups];
   }
 }
 
@@ -334,50 +376,11 @@ export async function renderFamiliesInTurns(families: readonly AnyFamily[]): Pro
   return renderFamilies(families);
 }
 
-/** Text handed to zlib at a time: few thread-pool jobs, little copying on the event loop. */
-const GZIP_SLICE_BYTES = 256 * 1024;
-
-/**
- * Slice buffers not in use: reused poll after poll, so a poll leaves no 7 MiB of copies behind
- * (one per poll in progress: several exporters may share a process).
- */
-const freeSlices: Buffer[] = [];
-
-/**
- * The exposition gzipped in one stream, the deflating done in libuv's thread pool (level 1:
- * exposition text still shrinks ~10x, at a fraction of the default level's CPU). The event loop
- * only copies the cached buffers into a 256 KiB slice, handed to zlib and reused once zlib is done
- * with it.
- */
-export async function gzipExposition(buffers: readonly Buffer[]): Promise<Buffer> {
-  const gzip = createGzip({ level: 1 });
-  const out: Buffer[] = [];
-  let failed: Error | undefined;
-  gzip.on('data', (chunk: Buffer) => out.push(chunk));
-  gzip.on('error', (error: Error) => (failed = error));
-  const ended = once(gzip, 'end');
-  const slice = freeSlices.pop() ?? Buffer.allocUnsafe(GZIP_SLICE_BYTES);
-  try {
-    let size = 0;
-    // Resolves once zlib has deflated what was written (then the slice may be written over).
-    const write = (buffer: Buffer) =>
-      new Promise<void>((resolve, reject) => gzip.write(buffer, (error) => (error ? reject(error) : resolve())));
-    for (const buffer of buffers) {
-      if (size + buffer.length > GZIP_SLICE_BYTES && size > 0) {
-        await write(slice.subarray(0, size));
-        size = 0;
-      }
-      if (buffer.length > GZIP_SLICE_BYTES) await write(buffer);
-      else size += buffer.copy(slice, size);
-    }
-    if (size > 0) await write(slice.subarray(0, size));
-    gzip.end();
-    await ended;
-  } finally {
-    freeSlices.push(slice);
-  }
-  if (failed) throw failed;
-  return Buffer.concat(out);
+/** The families' exposition gzipped (gzip members, to write one after the other), after render(). */
+export async function gzipFamilies(families: readonly AnyFamily[]): Promise<Buffer[]> {
+  const members: Buffer[] = [];
+  for (const family of families) members.push(...(await family.renderGzip()));
+  return members;
 }
 
 /** SQL select-list items counting rows whose `expression` is <= each bucket bound (cumulative). */
