@@ -4,7 +4,7 @@ import { parseDatabaseUrl } from '@paywatch/database';
 import { optionsUsage, OptionsError, parseOptions, PORTS, type OptionSpec, type OptionTable } from '@paywatch/runtime';
 import { GATEWAYS, type Gateway } from './model/index.ts';
 import { SCENARIOS, isScenario } from './scenarios.ts';
-import { DEFAULTS, type SimulatorOptions } from './simulator.ts';
+import { DEFAULTS, WORKING_HOURS_START, type SimulatorOptions } from './simulator.ts';
 
 export interface CliConfig extends SimulatorOptions {
   /** Run an embedded database (PGlite) in this directory instead of connecting to DATABASE_URL. */
@@ -44,6 +44,17 @@ export const FLEET_OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 /**
+ * A simulated start as people write it (--start, PAYWATCH_SIMULATOR_START, npm start's
+ * --simulator-start): an ISO 8601 time or `working-hours`; throws saying what to write instead.
+ */
+export function checkSimulatorStart(value: string, source: string): void {
+  if (value !== WORKING_HOURS_START && Number.isNaN(Date.parse(value)))
+    throw new OptionsError(
+      `${source}: expected an ISO 8601 time such as 2026-03-02T09:00:00+05:30, or ${WORKING_HOURS_START}, got ${JSON.stringify(value)}`,
+    );
+}
+
+/**
  * The simulator's options. The business's size and pace (branches, officers, payments per
  * branch, speed, seed) have the names npm start and the backfill read too (PAYWATCH_BRANCHES, ...),
  * the API port and the embedded database's port the names of the one port table; the rest are
@@ -72,7 +83,13 @@ export const OPTIONS = {
     aboveMin: true,
     help: 'simulated seconds per real second (default 1)',
   },
-  start: { flag: 'start', type: 'string', help: 'simulated start time, ISO 8601 (default now, or where the last run stopped)' },
+  start: {
+    flag: 'start',
+    env: 'PAYWATCH_SIMULATOR_START',
+    type: 'string',
+    help: `simulated start time: ISO 8601, or ${WORKING_HOURS_START} (now if the whole business is at work, else when it next is on a weekday; default now, or where the last run stopped)`,
+    check: checkSimulatorStart,
+  },
   host: { flag: 'host', type: 'string', help: `payments API bind address (default ${DEFAULTS.host})` },
   port: { flag: 'port', env: PORTS.api.env, type: 'port', help: `payments API port (default ${DEFAULTS.port})` },
   apiRate: {
@@ -157,13 +174,7 @@ export function parseConfig(
   set('apiRate', v.apiRate);
   set('apiPoolMax', v.apiPoolMax);
   set('incidents', v.incidents);
-  if (v.start !== undefined) {
-    if (Number.isNaN(Date.parse(v.start)))
-      throw new OptionsError(
-        `${sources.start}: expected an ISO 8601 time such as 2026-03-02T09:00:00+05:30, got ${JSON.stringify(v.start)}`,
-      );
-    config.start = v.start;
-  }
+  set('start', v.start);
   if (v.scenario) config.scenarios = v.scenario.map(parseScenario);
   return config;
 }

@@ -15,6 +15,7 @@ import {
   LOGIN_FAILURE_PROBABILITY,
   loanRef,
   REQUESTS_PER_PAYMENT,
+  workingHoursFrom,
   type Gateway,
 } from './model/index.ts';
 import { Scenarios, type ScenarioName, type ScenarioState } from './scenarios.ts';
@@ -32,7 +33,10 @@ export interface SimulatorOptions {
   paymentsPerBranchPerDay?: number;
   /** Simulated seconds per real second (default 1). */
   speed?: number;
-  /** Simulated start (epoch ms or ISO time); default now, or where a previous run on this database stopped. */
+  /**
+   * Simulated start (epoch ms, ISO time, or WORKING_HOURS_START: now if the whole business is at
+   * work, else when it next is); default now, or where a previous run on this database stopped.
+   */
   start?: number | string;
   /** Drive time by hand with advanceTo() instead of the real clock (tests). */
   manualClock?: boolean;
@@ -84,6 +88,9 @@ export const DEFAULTS = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The start that puts the live business in its weekday working hours whatever the hour of the run (model/calendar.ts). */
+export const WORKING_HOURS_START = 'working-hours';
+
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const log = options.log ?? ((line: string) => console.log(`[simulator] ${line}`));
   const seed = options.seed ?? DEFAULTS.seed;
@@ -98,7 +105,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   });
   const fleetSize = branches.reduce((sum, b) => sum + b.size, 0);
   const requestedStart =
-    options.start === undefined ? undefined : typeof options.start === 'number' ? options.start : Date.parse(options.start);
+    options.start === undefined
+      ? undefined
+      : typeof options.start === 'number'
+        ? options.start
+        : options.start === WORKING_HOURS_START
+          ? workingHoursFrom(Date.now())
+          : Date.parse(options.start);
   if (requestedStart !== undefined && Number.isNaN(requestedStart))
     throw new Error(`start ${JSON.stringify(options.start)} is not a time: use ISO 8601, e.g. 2026-03-02T09:00:00+05:30`);
 

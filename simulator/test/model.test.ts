@@ -20,6 +20,7 @@ import {
   istParts,
   lmsDowntime,
   successProbability,
+  workingHoursFrom,
 } from '../src/model/index.ts';
 
 const MONDAY_MID_MONTH = Date.parse('2026-03-16T00:00:00+05:30');
@@ -43,6 +44,22 @@ test('daily rhythm: late-morning peak, quiet nights, mandate batch at 05:00-07:0
     for (let hour = 0; hour < 24; hour++) assert.equal(perHour(channel, hour) > 0, hour === 5 || hour === 6, `${channel} at ${hour}:00`);
   }
   assert.equal(perHour('cash', 2), 0, 'no field collections at night');
+});
+
+test('working hours: a weekday 10:30-15:30 IST is kept, any other time moves to 10:30 IST of the next weekday', () => {
+  const at = (iso: string) => new Date(workingHoursFrom(Date.parse(iso))).toISOString();
+  const ist = (iso: string) => new Date(Date.parse(iso)).toISOString();
+  assert.equal(at('2026-03-16T12:00:00+05:30'), ist('2026-03-16T12:00:00+05:30'), 'Monday noon: as it is');
+  assert.equal(at('2026-03-16T10:30:00+05:30'), ist('2026-03-16T10:30:00+05:30'), 'the first minute counts');
+  assert.equal(at('2026-03-16T08:00:00+05:30'), ist('2026-03-16T10:30:00+05:30'), 'Monday morning: later that day');
+  assert.equal(at('2026-03-16T15:30:00+05:30'), ist('2026-03-17T10:30:00+05:30'), 'Monday afternoon: Tuesday');
+  assert.equal(at('2026-03-16T23:30:00+05:30'), ist('2026-03-17T10:30:00+05:30'), 'Monday night: Tuesday');
+  assert.equal(at('2026-03-20T18:00:00+05:30'), ist('2026-03-23T10:30:00+05:30'), 'Friday evening: Monday');
+  assert.equal(at('2026-03-21T11:00:00+05:30'), ist('2026-03-23T10:30:00+05:30'), 'Saturday: Monday');
+  assert.equal(at('2026-03-22T09:00:00+05:30'), ist('2026-03-23T10:30:00+05:30'), 'Sunday: Monday');
+  // The point of it: officers are out collecting then.
+  for (const iso of ['2026-03-20T18:00:00+05:30', '2026-03-22T03:00:00+05:30'])
+    assert.ok(expectedAttemptsPerHour('cash', workingHoursFrom(Date.parse(iso)), 1, 200) > 0, `field collections after ${iso}`);
 });
 
 test('calendar: EMI surge at month start, no mandate batch on Sundays, officers rest on Sundays', () => {

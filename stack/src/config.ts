@@ -3,6 +3,7 @@
 // names, so a person's bookmarks and the docs agree.
 import { parseDatabaseUrl } from '@paywatch/database';
 import { RECEIVER_ENV } from '@paywatch/kpi';
+import { checkSimulatorStart, WORKING_HOURS_START } from '@paywatch/simulator';
 import {
   optionsUsage,
   OptionsError,
@@ -33,8 +34,9 @@ export interface StackConfig {
   paymentsPerBranch?: number;
   speed?: number;
   /**
-   * Simulated time the live simulation starts from (ISO 8601), when not where the history ends.
-   * Not an npm start option: tests set it to see the business in its opening hours at any hour.
+   * Simulated time the live simulation starts from, when not where the history ends: ISO 8601,
+   * or `working-hours` (the simulator starts in the business's weekday working hours whatever
+   * the hour; the stack tests start so). The history still ends at the wall clock's now.
    */
   simulatorStart?: string;
   /** Shared secret between Grafana's data source and the scope proxy. */
@@ -83,6 +85,13 @@ export const OPTIONS = {
   officers: { flag: 'officers', type: 'integer', min: 1, max: 99, help: 'field officers per branch' },
   paymentsPerBranch: { flag: 'payments-per-branch', type: 'number', min: 0, help: 'repayment attempts per average branch per weekday' },
   speed: { flag: 'speed', type: 'number', min: 0, aboveMin: true, help: 'simulated time per real time (keep 1 with history)' },
+  simulatorStart: {
+    flag: 'simulator-start',
+    env: 'PAYWATCH_SIMULATOR_START',
+    type: 'string',
+    help: `simulated time the live simulation starts from: ISO 8601, or ${WORKING_HOURS_START} (now if the whole business is at work, else when it next is on a weekday); the history still ends now`,
+    check: checkSimulatorStart,
+  },
   grafana: { flag: 'grafana', type: 'boolean', default: true, help: 'start Grafana when a binary is found (--no-grafana: never)' },
   proxySecret: {
     flag: 'proxy-secret',
@@ -134,7 +143,7 @@ export const USAGE = optionsUsage(OPTION_TABLE);
 
 /** Parses npm start's flags and environment; throws an OptionsError saying what to fix. */
 export function parseStackConfig(argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): StackConfig | 'help' {
-  const { values: v, help } = parseOptions(OPTION_TABLE, argv, env);
+  const { values: v, sources, help } = parseOptions(OPTION_TABLE, argv, env);
   if (help) return 'help';
   const ports = {} as Ports;
   for (const name of Object.keys(PORTS) as ServiceName[]) ports[name] = v[`${name}Port`] as number;
@@ -147,16 +156,22 @@ export function parseStackConfig(argv: string[], env: Readonly<Record<string, st
     seen.set(port, name);
   }
   const databaseUrl = v.databaseUrl;
+  const simulate = v.simulate ?? !databaseUrl;
+  if (v.simulatorStart !== undefined && !simulate)
+    throw new OptionsError(
+      `${sources.simulatorStart}: there is no simulator to start with --database-url; drop it, or add --simulate (writes demo rows into that database!)`,
+    );
   return {
     ports,
     dataDir: dataDir(v.dataDir ?? ''),
     databaseUrl,
-    simulate: v.simulate ?? !databaseUrl,
+    simulate,
     backfillDays: v.backfillDays ?? (databaseUrl ? 0 : 30),
     branches: v.branches,
     officersPerBranch: v.officers,
     paymentsPerBranch: v.paymentsPerBranch,
     speed: v.speed,
+    simulatorStart: v.simulatorStart,
     proxySecret: v.proxySecret,
     demoPassword: v.demoPassword,
     retention: v.retention,

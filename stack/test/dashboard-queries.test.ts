@@ -18,12 +18,12 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { parsePromQL, walk } from '@paywatch/scope-proxy';
 import { SERVER_RULES } from '@paywatch/contract';
-import { DAY_MS, istParts, istTime } from '@paywatch/simulator/model';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../../plugin/src/dashboards/queries.ts';
-import { DEMO_PROXY_SECRET, parseStackConfig, PORTS, type ServiceName, type StackConfig } from '../src/config.ts';
+import { DEMO_PROXY_SECRET } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
-import { freePort, waitFor } from '@paywatch/runtime';
+import { waitFor } from '@paywatch/runtime';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
+import { stackTestConfig } from './support/running-stack.ts';
 
 const index = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', 'dashboards', 'index.json'), 'utf8')) as QueryIndex;
 
@@ -65,15 +65,6 @@ const MAY_BE_EMPTY: Record<string, string> = {
     'reversals arrive at T+1 (NACH/AutoPay returns) and the simulated history writes none, so a short run may have none yet',
 };
 
-/** `ms` if it falls on a weekday 10:30-15:30 IST, else 10:30 IST of the next weekday. */
-function workingHoursFrom(ms: number): number {
-  const { weekday, hourOfDay } = istParts(ms);
-  if (weekday >= 1 && weekday <= 5 && hourOfDay >= 10.5 && hourOfDay < 15.5) return ms;
-  let day = hourOfDay < 10.5 ? ms : ms + DAY_MS;
-  while (istParts(day).weekday === 0 || istParts(day).weekday === 6) day += DAY_MS;
-  return istTime(day, 10, 30);
-}
-
 interface Answer {
   status: number;
   /** Series in the answer, each as its labels and values: comparable with deepEqual. */
@@ -87,23 +78,18 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'paywatch-dashboards-'));
-    const parsed = parseStackConfig([], {
+    // The live simulation in weekday working hours (stackTestConfig), so every panel has the day's
+    // events to show whatever the hour of the run; the history still ends now.
+    const config = await stackTestConfig({
       PAYWATCH_DATA_DIR: join(work, 'data'),
       PAYWATCH_BRANCHES: '4',
       PAYWATCH_OFFICERS: '3',
       PAYWATCH_BACKFILL_DAYS: '2',
       PAYWATCH_GRAFANA: '0',
-    } as NodeJS.ProcessEnv);
-    assert.notEqual(parsed, 'help');
-    const config = parsed as StackConfig;
-    for (const name of Object.keys(PORTS) as ServiceName[]) config.ports[name] = await freePort();
+    });
     // A busy small fleet, so every 5-minute rate has events within a minute of starting.
     config.speed = 20;
     config.paymentsPerBranch = 5000;
-    // The business keeps IST hours (counters 09:30-17:30, field visits and mandates by day): the
-    // live simulation starts in the next weekday's working hours, whatever the hour of the run, so
-    // every panel has the day's events to show. The history still ends now.
-    config.simulatorStart = new Date(workingHoursFrom(Date.now())).toISOString();
     const lines: string[] = [];
     stack = await startStack(
       config,

@@ -13,13 +13,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, waitFor, findTool } from '@paywatch/runtime';
+import { waitFor, findTool } from '@paywatch/runtime';
 import { panelQueries, type PanelQuery, type QueryIndex } from '../../plugin/src/dashboards/queries.ts';
 import { loadPolicy } from '../src/access/policy.ts';
 import { folderUid } from '../src/access/desired.ts';
-import { parseStackConfig, PORTS, type ServiceName, type StackConfig } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
+import { stackTestConfig } from './support/running-stack.ts';
 
 const grafanaBin = (() => {
   try {
@@ -73,15 +73,12 @@ describe('through a real Grafana', () => {
   before(async () => {
     if (!grafanaBin) return;
     work = mkdtempSync(join(tmpdir(), 'paywatch-grafana-'));
-    const parsed = parseStackConfig([], {
+    const config = await stackTestConfig({
       PAYWATCH_DATA_DIR: join(work, 'data'),
       PAYWATCH_BRANCHES: '4',
       PAYWATCH_OFFICERS: '3',
       PAYWATCH_BACKFILL_DAYS: '1',
-    } as NodeJS.ProcessEnv);
-    assert.notEqual(parsed, 'help');
-    const config = parsed as StackConfig;
-    for (const name of Object.keys(PORTS) as ServiceName[]) config.ports[name] = await freePort();
+    });
     config.speed = 20;
     config.paymentsPerBranch = 5000;
     const saved = process.env.PAYWATCH_DEMO_PASSWORD;

@@ -16,6 +16,8 @@ import pg from 'pg';
 import { parse } from 'yaml';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { readIdentities } from '@paywatch/scope-proxy';
+import { WORKING_HOURS_START } from '@paywatch/simulator';
+import { istParts, WORKING_HOURS } from '@paywatch/simulator/model';
 import { PORTS, DEMO_PROXY_SECRET, type ServiceName } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { freePort, waitFor } from '@paywatch/runtime';
@@ -78,6 +80,8 @@ describe('npm start from a clean checkout', () => {
       PAYWATCH_BRANCHES: '4',
       PAYWATCH_OFFICERS: '3',
       PAYWATCH_BACKFILL_DAYS: '2',
+      // As every stack test: the live business in its weekday working hours, whatever the hour.
+      PAYWATCH_SIMULATOR_START: WORKING_HOURS_START,
       GRAFANA_BIN: fakeGrafana,
       GRAFANA_HOME: grafanaHome,
       FAKE_GRAFANA_RECORD: grafanaRecord(),
@@ -118,6 +122,17 @@ describe('npm start from a clean checkout', () => {
     assert.match(output, /backfilling 2 days of simulated history: ok, [\d,]+ samples/);
     assert.ok(output.includes(`Prometheus       ${url('prometheus')}`), output);
     assert.ok(output.includes(url('scopeProxy')));
+  });
+
+  test('PAYWATCH_SIMULATOR_START=working-hours: the live simulation runs in weekday working hours', async () => {
+    const state = (await (await fetch(`${url('api')}/`)).json()) as { simulated_time: string; speed: number };
+    const { weekday, hourOfDay } = istParts(Date.parse(state.simulated_time));
+    // Started within WORKING_HOURS; minutes have passed since, at the simulator's speed (1 here).
+    assert.equal(state.speed, 1);
+    assert.ok(
+      weekday >= 1 && weekday <= 5 && hourOfDay >= WORKING_HOURS.from && hourOfDay < WORKING_HOURS.to + 1,
+      `simulated ${state.simulated_time}: weekday ${weekday}, ${hourOfDay.toFixed(2)} h IST`,
+    );
   });
 
   test('Prometheus reports every target up and the rules loaded', async () => {

@@ -9,7 +9,7 @@ import { OPTION_TABLE as REPORTS } from '@paywatch/reports';
 import { OPTION_TABLE as PROXY } from '@paywatch/scope-proxy';
 import { OPTION_TABLE as SIMULATOR } from '@paywatch/simulator';
 import { OPTION_TABLE as ACCESS_SYNC } from '../src/cli/access-sync.ts';
-import { OPTION_TABLE as STACK } from '../src/config.ts';
+import { OPTION_TABLE as STACK, parseStackConfig, type StackConfig } from '../src/config.ts';
 
 const TABLES: OptionTable[] = [EXPORTER, SIMULATOR, PROXY, STACK, ACCESS_SYNC, REPORTS] as OptionTable[];
 
@@ -70,6 +70,19 @@ test('the programs listen where the port table says by default', () => {
   assert.equal(SIMULATOR.options.databasePort!.env, PORTS.database.env);
 });
 
+test("npm start's simulator start: its flag or the simulator's own variable, an ISO time or working-hours, handed on as written", () => {
+  const parse = (argv: string[], env: Record<string, string> = {}) => parseStackConfig(argv, env) as StackConfig;
+  assert.equal(parse([]).simulatorStart, undefined, 'by default the simulator starts where the history ends');
+  assert.equal(parse(['--simulator-start', 'working-hours']).simulatorStart, 'working-hours');
+  assert.equal(parse([], { PAYWATCH_SIMULATOR_START: '2026-03-16T11:00:00+05:30' }).simulatorStart, '2026-03-16T11:00:00+05:30');
+  assert.equal(
+    parse(['--simulator-start', 'working-hours'], { PAYWATCH_SIMULATOR_START: '2026-03-16T11:00:00+05:30' }).simulatorStart,
+    'working-hours',
+    'the flag wins',
+  );
+  assert.equal(envOf(STACK, 'simulatorStart'), envOf(SIMULATOR, 'start'), 'one variable for npm start and the simulator it starts');
+});
+
 // Each entry point, run as people run it, with one malformed or unknown setting.
 const CASES: Array<{ program: string; args: string[]; env?: Record<string, string>; message: RegExp }> = [
   {
@@ -112,6 +125,28 @@ const CASES: Array<{ program: string; args: string[]; env?: Record<string, strin
     program: 'stack/src/cli/start.ts',
     args: ['--database-url', 'localhost:5432'],
     message: /--database-url must start with postgres:\/\//,
+  },
+  {
+    program: 'stack/src/cli/start.ts',
+    args: ['--simulator-start', 'tomorrow'],
+    message: /--simulator-start: expected an ISO 8601 time such as 2026-03-02T09:00:00\+05:30, or working-hours, got "tomorrow"/,
+  },
+  {
+    program: 'stack/src/cli/start.ts',
+    args: [],
+    env: { PAYWATCH_SIMULATOR_START: 'after lunch' },
+    message: /PAYWATCH_SIMULATOR_START: expected an ISO 8601 time .*, or working-hours, got "after lunch"/,
+  },
+  {
+    program: 'stack/src/cli/start.ts',
+    args: ['--database-url', 'postgres://x@127.0.0.1/db', '--simulator-start', 'working-hours'],
+    message: /--simulator-start: there is no simulator to start with --database-url; drop it, or add --simulate/,
+  },
+  {
+    program: 'simulator/src/main.ts',
+    args: ['--start', 'noon'],
+    env: { DATABASE_URL: 'postgres://x@127.0.0.1/db' },
+    message: /--start: expected an ISO 8601 time such as 2026-03-02T09:00:00\+05:30, or working-hours, got "noon"/,
   },
   {
     program: 'stack/src/cli/backfill.ts',

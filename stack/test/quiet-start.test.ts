@@ -60,6 +60,9 @@ describe('quiet starts on the real stack', () => {
   let stack: RunningStack | undefined;
   let restarted: RunningStack | undefined;
   const env = { PAYWATCH_BRANCHES: '50', PAYWATCH_BACKFILL_DAYS: '1' };
+  // This watch is of what a person's npm start gives at the hour it is run, not of the stack tests'
+  // working hours: its live simulation starts where the history ends, as npm start's does.
+  const simulatorStart = null;
 
   after(async () => {
     await restarted?.stop();
@@ -67,14 +70,14 @@ describe('quiet starts on the real stack', () => {
   });
 
   test('a first start on a fresh data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async (t) => {
-    stack = await startStack({ env });
+    stack = await startStack({ env, simulatorStart });
     await assertQuietStart(t, stack);
   });
 
   test('a restart on the same data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async (t) => {
     assert.ok(stack, 'the first start ran');
     await stack.stop();
-    restarted = await startStack({ env, dataDir: stack.dataDir, ports: stack.ports });
+    restarted = await startStack({ env, simulatorStart, dataDir: stack.dataDir, ports: stack.ports });
     await assertQuietStart(t, restarted);
   });
 });

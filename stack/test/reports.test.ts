@@ -32,10 +32,11 @@ import {
 } from '@paywatch/reports';
 import { startScopeProxy } from '@paywatch/scope-proxy';
 import { main as reportCommand } from '../src/cli/report.ts';
-import { DEMO_PROXY_SECRET, parseStackConfig, PORTS, type ServiceName, type StackConfig } from '../src/config.ts';
+import { DEMO_PROXY_SECRET } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { freePort, startPrometheus, waitFor, requireTool } from '@paywatch/runtime';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
+import { stackTestConfig } from './support/running-stack.ts';
 
 const POLICY = join(repoRoot, 'policy', 'policy.yml');
 
@@ -60,16 +61,14 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'paywatch-reports-'));
-    const parsed = parseStackConfig([], {
+    // The live simulation in weekday working hours (stackTestConfig): officers out collecting.
+    const config = await stackTestConfig({
       PAYWATCH_DATA_DIR: join(work, 'data'),
       PAYWATCH_BRANCHES: '5',
       PAYWATCH_OFFICERS: '3',
       PAYWATCH_BACKFILL_DAYS: '2',
       PAYWATCH_GRAFANA: '0',
-    } as NodeJS.ProcessEnv);
-    assert.notEqual(parsed, 'help');
-    const config = parsed as StackConfig;
-    for (const name of Object.keys(PORTS) as ServiceName[]) config.ports[name] = await freePort();
+    });
     config.speed = 20;
     config.paymentsPerBranch = 5000;
     stack = await startStack(
@@ -82,10 +81,8 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
       'paywatch:daily_target_inr:sum',
       'branch_collected_today_inr{branch="BR0005"}',
       'reconciliation_pending{branch="BR0001"}',
-      // The officers (their awaiting-confirmation gauge exists from the exporter's start): their
-      // collections only come in 08:00-19:00 IST (simulator/src/model/channel.ts) and the exporter
-      // counts rows from its start, so waiting for a collection never ends in the evening.
-      'field_collections_unconfirmed{branch="BR0001"}',
+      // The officers' live collections (they come 08:00-19:00 IST: the working hours' start has them).
+      'sum(increase(field_collections_total{branch="BR0001"}[5m])) > 0',
     ]) {
       await waitFor(
         async () => {

@@ -49,6 +49,24 @@ export function istTime(dayMs: number, hours: number, minutes = 0): number {
   return istDayStart(dayMs) + hours * HOUR_MS + minutes * 60_000;
 }
 
+/**
+ * Weekday hours in which every part of the business is at work: counters open 09:30-17:30 IST,
+ * field visits, RFID verifications and mandate registrations by day. Starting at 10:30 gives the
+ * first hour's events before; ending at 15:30 leaves two hours of all of it after.
+ */
+export const WORKING_HOURS = { from: 10.5, to: 15.5 } as const;
+
+/** `ms` if it falls on a weekday within WORKING_HOURS (IST), else their start on the next weekday. */
+export function workingHoursFrom(ms: number): number {
+  const { weekday, hourOfDay } = istParts(ms);
+  const weekend = weekday === 0 || weekday === 6;
+  if (!weekend && hourOfDay >= WORKING_HOURS.from && hourOfDay < WORKING_HOURS.to) return ms;
+  let day = !weekend && hourOfDay < WORKING_HOURS.from ? ms : ms + DAY_MS;
+  while (istParts(day).weekday === 0 || istParts(day).weekday === 6) day += DAY_MS;
+  const hours = Math.floor(WORKING_HOURS.from);
+  return istTime(day, hours, (WORKING_HOURS.from - hours) * 60);
+}
+
 /** Index of the IST day since the epoch: a stable key for per-day random streams. */
 export function istDayNumber(ms: number): number {
   return Math.floor((ms + IST_OFFSET_MS) / DAY_MS);

@@ -37,6 +37,7 @@
  * Payments API (api.ts): apiPaymentsPerHour, apiLoad (0..1), REQUESTS_PER_PAYMENT,
  *   LOGIN_FAILURE_PROBABILITY, dbSeconds, gatewaySeconds, API_TIMEOUT_SECONDS
  * Calendar (calendar.ts): istParts, istDate, istDayStart, istTime, istDayNumber,
+ *   WORKING_HOURS and workingHoursFrom(ms) (the next weekday hours the whole business is at work),
  *   inMaintenanceWindow (the contract's: second Sunday of the month, 02:00-05:00 IST)
  * Randomness (random.ts): Rng (seeded mulberry32: next, int, chance, poisson, lognormal, pick),
  *   hash32 — derive a stream per (seed, purpose, time) with Rng.of(seed, 'purpose', key)

@@ -1,12 +1,47 @@
-// `npm start` (stack/src/cli/start.ts) from this checkout on free ports and a fresh data directory,
-// for tests and benchmarks that watch the whole stack: what it printed, where each service listens,
-// and a stop that sends Ctrl-C like a terminal (then kills what is left of its process group).
+// How the stack tests start the stack, on free ports and a fresh data directory, with the live
+// simulation in the business's weekday working hours whatever the hour of the run (the simulated
+// business keeps IST hours: after 17:30 IST no counter is open, no RFID card read, no mandate
+// answered, so a test run in the evening would see none of it). The history still ends at the
+// wall clock's now; the live business continues from the working hours' simulated time.
+// - startStack(): `npm start` (stack/src/cli/start.ts) from this checkout, for tests and benchmarks
+//   that watch the whole stack: what it printed, where each service listens, and a stop that sends
+//   Ctrl-C like a terminal (then kills what is left of its process group);
+// - stackTestConfig(): npm start's settings for a stack a test starts in-process (src/stack.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, PORTS, repoRoot, waitFor, type ServiceName } from '@paywatch/runtime';
+import { WORKING_HOURS_START } from '@paywatch/simulator';
+import { parseStackConfig, type StackConfig } from '../../src/config.ts';
+
+/** The variable npm start (and the simulator it starts) reads the live simulation's start from. */
+const SIMULATOR_START = 'PAYWATCH_SIMULATOR_START';
+
+/** A free port for every service, no two the same. */
+async function freePorts(): Promise<Record<ServiceName, number>> {
+  const ports = {} as Record<ServiceName, number>;
+  for (const name of Object.keys(PORTS) as ServiceName[]) {
+    let port = await freePort();
+    // freePort() closes what it found, so two calls can hand out the same port (seen at 13:51 with
+    // the machine busy: "port … is given to both api and pool"): draw again until it is this stack's only.
+    while (Object.values(ports).includes(port)) port = await freePort();
+    ports[name] = port;
+  }
+  return ports;
+}
+
+/**
+ * npm start's settings for a stack a test starts in-process: the test's PAYWATCH_* settings
+ * (as npm start reads them), every port free, the live simulation in weekday working hours.
+ */
+export async function stackTestConfig(env: Record<string, string>): Promise<StackConfig> {
+  const parsed = parseStackConfig([], { [SIMULATOR_START]: WORKING_HOURS_START, ...env });
+  if (parsed === 'help') throw new Error('stackTestConfig: no --help in a test');
+  parsed.ports = await freePorts();
+  return parsed;
+}
 
 export interface RunningStack {
   dataDir: string;
@@ -29,6 +64,12 @@ export interface StackOptions {
   /** Reuse ports (a restart on the same addresses). */
   ports?: Record<ServiceName, number>;
   readyTimeoutMs?: number;
+  /**
+   * Where the live simulation starts (PAYWATCH_SIMULATOR_START): by default in weekday working
+   * hours; null leaves the simulator its own default, the hour of the run, as a person's
+   * `npm start` has it.
+   */
+  simulatorStart?: string | null;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
@@ -36,15 +77,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const dataDir = options.dataDir ?? join(mkdtempSync(join(tmpdir(), 'paywatch-run-')), 'data');
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0', PAYWATCH_GRAFANA: '0', ...options.env, PAYWATCH_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
-  const ports = {} as Record<ServiceName, number>;
-  for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>) {
-    let port = options.ports?.[name] ?? (await freePort());
-    // freePort() closes what it found, so two calls can hand out the same port (seen at 13:51 with
-    // the machine busy: "port … is given to both api and pool"): draw again until it is this stack's only.
-    while (!options.ports && Object.values(ports).includes(port)) port = await freePort();
-    ports[name] = port;
-    env[spec.env] = String(port);
-  }
+  const simulatorStart = options.simulatorStart === undefined ? WORKING_HOURS_START : options.simulatorStart;
+  if (simulatorStart === null) delete env[SIMULATOR_START];
+  else env[SIMULATOR_START] ??= simulatorStart;
+  const ports = options.ports ?? (await freePorts());
+  for (const [name, spec] of Object.entries(PORTS) as Array<[ServiceName, (typeof PORTS)[ServiceName]]>)
+    env[spec.env] = String(ports[name]);
   const launchedAt = Date.now();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack', 'src', 'cli', 'start.ts')], {
     cwd: repoRoot,
