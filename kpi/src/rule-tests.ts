@@ -630,11 +630,13 @@ const MINUTE_CASES: AlertCase[] = [
     expect: [
       {
         incidentClass: 'Sev3',
-        description: 'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%).',
+        description:
+          'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%, judged over at least 40 in the window).',
       },
       {
         incidentClass: 'Sev2',
-        description: 'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 80%, target 95%).',
+        description:
+          'Only 75% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 80%, target 95%, judged over at least 20 in the window).',
       },
     ],
   },
@@ -646,7 +648,8 @@ const MINUTE_CASES: AlertCase[] = [
     expect: [
       {
         incidentClass: 'Sev3',
-        description: 'Only 85% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%).',
+        description:
+          'Only 85% of UPI AutoPay and NACH mandate registrations succeeded in the last hour (threshold 90%, target 95%, judged over at least 40 in the window).',
       },
     ],
   },
