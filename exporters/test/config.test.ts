@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { EXPORTER_NODE_OPTIONS, freePort, prebuiltEntry, repoRoot, startService, waitFor } from '@paywatch/runtime';
+import { acceptsGzip } from '../src/core/exporter.ts';
 import { ConfigError, parseCommandLine, startExporter } from '../src/index.ts';
 import { cleanups, testDatabase } from './fixtures.ts';
 
@@ -260,4 +261,15 @@ test('every way of starting an exporter sets its V8 flags (EXPORTER_NODE_OPTIONS
     // ... and runs the prebuilt bundle, not tsx (served within 2 s of start).
     assert.match(readFileSync(join(repoRoot, launcher), 'utf8'), /prebuiltEntry\(/, launcher);
   }
+});
+
+test('Accept-Encoding: gzip as Prometheus sends it is taken; q=0 and other codings are not', () => {
+  assert.equal(acceptsGzip('gzip'), true);
+  assert.equal(acceptsGzip('gzip, deflate, br'), true);
+  assert.equal(acceptsGzip('deflate, GZIP;q=0.5'), true);
+  assert.equal(acceptsGzip('*'), true);
+  assert.equal(acceptsGzip(undefined), false);
+  assert.equal(acceptsGzip('identity'), false);
+  assert.equal(acceptsGzip('gzip;q=0'), false);
+  assert.equal(acceptsGzip('br, gzip; q=0.0'), false);
 });
