@@ -98,16 +98,8 @@ const OP_PREC: Record<number, number> = {
 };
 const WORD_OPS: Record<string, number> = { and: PREC_AND, unless: PREC_AND, or: PREC_OR, atan2: PREC_MUL };
 
-/**
- * Every word the grammar may read as something other than a name (its keywords, contextual
- * keywords and function names, whatever their case): as a metric or label name, or in another
- * case than the one we read, the fast reader declines.
- */
-const RESERVED = new Set([
-  ...AGGREGATIONS,
-  ...ALLOWED_FUNCTIONS,
-  'inf',
-  'nan',
+/** Keywords the grammar reads whatever their case (its keyword table lower-cases the word first). */
+const ANY_CASE = new Set([
   'bool',
   'ignoring',
   'on',
@@ -120,6 +112,19 @@ const RESERVED = new Set([
   'or',
   'unless',
   'atan2',
+]);
+
+/**
+ * Every word the grammar may read as something other than a name (its keywords, contextual
+ * keywords and function names, whatever their case): as a metric or label name, or in another
+ * case than the one we read, the fast reader declines.
+ */
+const RESERVED = new Set([
+  ...AGGREGATIONS,
+  ...ALLOWED_FUNCTIONS,
+  'inf',
+  'nan',
+  ...ANY_CASE,
   'start',
   'end',
   'smoothed',
@@ -138,22 +143,6 @@ const RESERVED = new Set([
   'start_timestamp',
   'min_of',
   'max_of',
-]);
-
-/** Keywords the grammar reads whatever their case (its keyword table lower-cases the word first). */
-const ANY_CASE = new Set([
-  'bool',
-  'ignoring',
-  'on',
-  'group_left',
-  'group_right',
-  'offset',
-  'by',
-  'without',
-  'and',
-  'or',
-  'unless',
-  'atan2',
 ]);
 
 const NUMBER_TEXT = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$|^0x[0-9a-fA-F]+$/;

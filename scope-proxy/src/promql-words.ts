@@ -1,16 +1,14 @@
-// The words of PromQL both readers need (promql.ts's grammar path and fast-parser.ts): which
-// functions and aggregations a query may use. Its own module so the two can share it without an
-// import cycle at load time.
+// The words of PromQL the two readers (promql.ts's grammar path, fast-parser.ts) and reach.ts
+// need: which functions and aggregations a query may use, and which functions keep each series.
+// Its own module so they can share it without an import cycle at load time.
 
 /**
- * Functions a query may call: Prometheus 2.42's set plus newer ones that only transform their
- * arguments. Anything else (notably `info`, which reads `target_info` series behind the query's
- * back) is refused, so a future grammar cannot smuggle in an implicit selector.
+ * Functions whose output series keep their input's labels, one output per input series (reach.ts:
+ * such a call computes each result from the same series it reads, so a scope's results stay in
+ * scope).
  */
-export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
+export const PER_SERIES_FUNCTIONS: ReadonlySet<string> = new Set([
   'abs',
-  'absent',
-  'absent_over_time',
   'acos',
   'acosh',
   'asin',
@@ -46,8 +44,6 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'idelta',
   'increase',
   'irate',
-  'label_replace',
-  'label_join',
   'last_over_time',
   'ln',
   'log10',
@@ -56,7 +52,6 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'min_over_time',
   'minute',
   'month',
-  'pi',
   'predict_linear',
   'present_over_time',
   'quantile_over_time',
@@ -64,7 +59,6 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'rate',
   'resets',
   'round',
-  'scalar',
   'sgn',
   'sin',
   'sinh',
@@ -76,15 +70,31 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'sum_over_time',
   'tan',
   'tanh',
-  'time',
   'timestamp',
-  'vector',
   'year',
   'double_exponential_smoothing',
   'mad_over_time',
   'sort_by_label',
   'sort_by_label_desc',
   'first_over_time',
+]);
+
+/**
+ * Functions a query may call: Prometheus 2.42's set plus newer ones that only transform their
+ * arguments. Anything else (notably `info`, which reads `target_info` series behind the query's
+ * back) is refused, so a future grammar cannot smuggle in an implicit selector. The per-series
+ * ones above, and these, which are not:
+ */
+export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...PER_SERIES_FUNCTIONS,
+  'absent',
+  'absent_over_time',
+  'label_replace',
+  'label_join',
+  'pi',
+  'scalar',
+  'time',
+  'vector',
 ]);
 
 export const PARAM_AGGREGATIONS = new Set(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
