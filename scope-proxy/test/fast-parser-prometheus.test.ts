@@ -17,7 +17,7 @@ import { panelQueries, type QueryIndex } from '../../plugin/src/dashboards/queri
 import { readFast } from '../src/fast-parser.ts';
 import { print, type Expr } from '../src/promql.ts';
 import { rewriteQuery, type Scope } from '../src/scope.ts';
-import { QueryGenerator, rng } from './generator.ts';
+import { differentialGenerator, rng, type QueryGenerator } from './generator.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
 const GENERATED = Number(process.env.FUZZ_PROMETHEUS ?? 2_000);
@@ -239,21 +239,7 @@ const SCOPES: Array<[Record<string, string | string[]>, Scope]> = [
 ];
 
 function generator(seed: number): QueryGenerator {
-  return new QueryGenerator(rng(seed), {
-    metrics: [
-      'payments_total',
-      'branch:payment_success_ratio:rate5m',
-      'db_up',
-      'paywatch:payments:rate5m',
-      'payment_processing_seconds_bucket',
-    ],
-    nameRegexes: ['.+', 'pay.*', 'payments_total|db_up'],
-    labelValues: { branch: ['BR0001', 'BR0002'], officer: ['BR0001-FO01'], channel: ['upi', 'cash'], status: ['success', 'failed'] },
-    histograms: ['payment_processing_seconds_bucket'],
-    writeLabels: ['branch', 'officer', 'channel'],
-    breakProbability: 0.2,
-    end: 1_800_000_000,
-  });
+  return differentialGenerator(seed, ['BR0001', 'BR0002']);
 }
 
 describe('fast reader against Prometheus 3 (/api/v1/parse_query)', () => {

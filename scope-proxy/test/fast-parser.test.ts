@@ -14,7 +14,7 @@ import { panelQueries, type QueryIndex } from '../../plugin/src/dashboards/queri
 import { readFast } from '../src/fast-parser.ts';
 import { parsePromQL, print, readerStats, useFastReader, type Expr } from '../src/promql.ts';
 import { rewriteQuery, type Scope } from '../src/scope.ts';
-import { QueryGenerator, rng } from './generator.ts';
+import { differentialGenerator, rng, type QueryGenerator } from './generator.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 const GENERATED = Number(process.env.FUZZ_REWRITES ?? 10_000);
@@ -128,21 +128,7 @@ describe('fast reader: the dashboards’ panel queries', () => {
 const BRANCHES = ['BR0001', 'BR0002', 'BR0003'];
 
 function generator(seed: number): QueryGenerator {
-  return new QueryGenerator(rng(seed), {
-    metrics: [
-      'payments_total',
-      'branch:payment_success_ratio:rate5m',
-      'db_up',
-      'paywatch:payments:rate5m',
-      'payment_processing_seconds_bucket',
-    ],
-    nameRegexes: ['.+', 'pay.*', 'payments_total|db_up'],
-    labelValues: { branch: BRANCHES, officer: ['BR0001-FO01'], channel: ['upi', 'cash'], status: ['success', 'failed'] },
-    histograms: ['payment_processing_seconds_bucket'],
-    writeLabels: ['branch', 'officer', 'channel'],
-    breakProbability: 0.2,
-    end: 1_800_000_000,
-  });
+  return differentialGenerator(seed, BRANCHES);
 }
 
 // Pieces of syntax a mutation inserts: what the fast reader must decline or read as the grammar.

@@ -246,3 +246,26 @@ export class QueryGenerator {
     return q + this.pick([')', '}', ' offset 5m', '[5m]', ' by (branch)', ' @ 1', '[1m:]']);
   }
 }
+
+/**
+ * The generator the fast reader's differential tests share (against lezer and against
+ * Prometheus's own parser): one seeded stream of valid and broken queries over a few families,
+ * with `branches` as the branch values.
+ */
+export function differentialGenerator(seed: number, branches: string[]): QueryGenerator {
+  return new QueryGenerator(rng(seed), {
+    metrics: [
+      'payments_total',
+      'branch:payment_success_ratio:rate5m',
+      'db_up',
+      'paywatch:payments:rate5m',
+      'payment_processing_seconds_bucket',
+    ],
+    nameRegexes: ['.+', 'pay.*', 'payments_total|db_up'],
+    labelValues: { branch: branches, officer: ['BR0001-FO01'], channel: ['upi', 'cash'], status: ['success', 'failed'] },
+    histograms: ['payment_processing_seconds_bucket'],
+    writeLabels: ['branch', 'officer', 'channel'],
+    breakProbability: 0.2,
+    end: 1_800_000_000,
+  });
+}
