@@ -11,6 +11,7 @@
 // Offsets are whole weeks, so "by this time of day on the same weekday" is `offset 7d`, `14d`...;
 // the close of the day a week ago is the last close sample in the day starting a week ago.
 import { COLLECTIONS_PACE, kpi } from '@paywatch/contract';
+import { pct } from './alert-labels.ts';
 import type { AlertDefinition } from './alerts.ts';
 import type { RecordingGroup } from './recording.ts';
 
@@ -59,8 +60,6 @@ export function paceRecordingGroups(): RecordingGroup[] {
     },
   ];
 }
-
-const pct = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
 
 export function paceAlerts(): AlertDefinition[] {
   return [

@@ -26,6 +26,7 @@ import {
   type Slo,
   type SloId,
 } from '@paywatch/contract';
+import { pct } from './alert-labels.ts';
 import type { AlertDefinition, AlertLevel, Category, RootCause, Team } from './alerts.ts';
 import { API_TRAFFIC_SELECTOR, REALTIME_CHANNELS, type RecordingGroup, type RecordingRule } from './recording.ts';
 import { durationSeconds } from './rules.ts';
@@ -284,8 +285,6 @@ function branchBurning(s: Slo, w: BurnWindow): string {
     ` unless on (slo) (${fleetBurning(s, w)})`
   );
 }
-
-const pct = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
 
 export function sloAlerts(): AlertDefinition[] {
   return SLOS.map((s) => {
