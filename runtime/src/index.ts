@@ -1,7 +1,6 @@
 // The runtime's public surface: the rest of Paywatch imports from '@paywatch/runtime' only.
 export {
   EXPORTER_NODE_OPTIONS,
-  freePort,
   startService,
   waitFor,
   withNodeOptions,
@@ -20,6 +19,7 @@ export {
   type PrometheusOptions,
   type RunningServer,
 } from './servers.ts';
+export { freePort, portIsFree, PORT_RESERVATIONS } from './free-port.ts';
 export { eachAtOnce } from './at-once.ts';
 export { repoRoot } from './paths.ts';
 export { prebuiltEntry } from './bundle.ts';

@@ -1,8 +1,6 @@
 // Starting, watching and stopping the long-running processes Paywatch is made of (its own
 // services and the outside servers), the same way for `npm start` and for tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 
 export interface ServiceOptions {
   /** Short name used in log prefixes and error messages. */
@@ -109,18 +107,6 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs ?? 30_000} ms waiting for ${options.what}`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 200));
   }
-}
-
-/** A TCP port on 127.0.0.1 that is free right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('could not pick a free port');
-  return address.port;
 }
 
 /**

@@ -2,7 +2,8 @@
 // stack and for tests alike.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startService, type Service } from './process.ts';
+import { freePort } from './free-port.ts';
+import { startService, type Service } from './process.ts';
 import { requireTool } from './tools.ts';
 
 export interface PrometheusOptions {

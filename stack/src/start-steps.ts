@@ -4,7 +4,6 @@
 // failure) and records what later steps need in launch.urls or its return value.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import {
@@ -21,6 +20,7 @@ import {
   startService,
   waitFor,
   findTool,
+  portIsFree,
   ensureTools,
   TOOLS,
   type ToolName,
@@ -72,14 +72,6 @@ export async function checkTools(launch: Launch): Promise<Optional> {
     postgres: !!findTool('postgresExporter'),
     ...(grafana ? { grafana } : {}),
   };
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** Ports: a busy one is named with the variable that moves it. */

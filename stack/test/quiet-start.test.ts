@@ -45,7 +45,10 @@ async function watchFirstMinutes(stack: RunningStack) {
 
 /** At most MAX_SERIES alert series in the stack's first minutes, none of them a start-up artefact. */
 async function assertQuietStart(t: TestContext, stack: RunningStack) {
-  const { seen, host } = await watchFirstMinutes(stack);
+  const { seen, host } = await watchFirstMinutes(stack).catch((error: Error) => {
+    // Prometheus gone mid-watch is the stack stopping: say which service took it down and why.
+    throw new Error(`${error.message}; what npm start printed last:\n${stack.output().slice(-4000)}`, { cause: error });
+  });
   const summary = summarizeAlerts(seen).join('\n');
   t.diagnostic(`${seen.length} alert series: ${summary || 'none'}; about the test machine: ${summarizeAlerts(host).join(', ') || 'none'}`);
   assert.ok(seen.length <= MAX_SERIES, `${seen.length} alert series pending or firing:\n${summary}`);

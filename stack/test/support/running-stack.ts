@@ -19,16 +19,10 @@ import { parseStackConfig, type StackConfig } from '../../src/config.ts';
 /** The variable npm start (and the simulator it starts) reads the live simulation's start from. */
 const SIMULATOR_START = 'PAYWATCH_SIMULATOR_START';
 
-/** A free port for every service, no two the same. */
+/** A free port for every service (freePort reserves each: no two the same, in this process or another). */
 async function freePorts(): Promise<Record<ServiceName, number>> {
   const ports = {} as Record<ServiceName, number>;
-  for (const name of Object.keys(PORTS) as ServiceName[]) {
-    let port = await freePort();
-    // freePort() closes what it found, so two calls can hand out the same port (seen at 13:51 with
-    // the machine busy: "port … is given to both api and pool"): draw again until it is this stack's only.
-    while (Object.values(ports).includes(port)) port = await freePort();
-    ports[name] = port;
-  }
+  for (const name of Object.keys(PORTS) as ServiceName[]) ports[name] = await freePort();
   return ports;
 }
 
