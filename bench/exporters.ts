@@ -11,6 +11,7 @@
 //
 //   npx tsx bench/exporters.ts            (or: npm run bench -w @paywatch/exporters)
 //   BENCH_PAYMENTS=5000000,50000 BENCH_SCRAPES=300 npx tsx bench/exporters.ts
+//   BENCH_PAYMENTS=50000 BENCH_EXPORTERS=payments BENCH_SCRAPES=60 npx tsx bench/exporters.ts   (a quick look)
 //
 // Databases are created on the machine's PostgreSQL (PAYWATCH_TEST_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/test) and dropped at the end.
@@ -23,8 +24,16 @@ import { gunzipSync } from 'node:zlib';
 import { EXPORTER_NODE_OPTIONS, freePort, prebuiltEntry, repoRoot, type Service, startService, withNodeOptions } from '@paywatch/runtime';
 import { createTestDatabase, type TestDatabase } from '@paywatch/testing';
 
-const EXPORTERS = ['payments', 'lms', 'rfid', 'pool'] as const;
-type Name = (typeof EXPORTERS)[number];
+const ALL_EXPORTERS = ['payments', 'lms', 'rfid', 'pool'] as const;
+type Name = (typeof ALL_EXPORTERS)[number];
+/** BENCH_EXPORTERS=payments measures only those (quicker while iterating); all four by default. */
+const EXPORTERS: readonly Name[] = process.env.BENCH_EXPORTERS
+  ? process.env.BENCH_EXPORTERS.split(',').map((name) => {
+      if (!(ALL_EXPORTERS as readonly string[]).includes(name))
+        throw new Error(`BENCH_EXPORTERS: unknown exporter ${name} (${ALL_EXPORTERS.join(', ')})`);
+      return name as Name;
+    })
+  : ALL_EXPORTERS;
 const BRANCHES = 500;
 const OFFICERS_PER_BRANCH = 30;
 const DAYS = 60;
@@ -224,7 +233,9 @@ async function startExporters(db: TestDatabase): Promise<Running[]> {
       name: `${name} exporter`,
       command: process.execPath,
       // As the local stack starts them: from the prebuilt bundle of main.ts, without tsx.
+      // BENCH_EXPORTER_NODE_ARGS: node flags for the exporters only (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
       args: [
+        ...(process.env.BENCH_EXPORTER_NODE_ARGS ?? '').split(' ').filter(Boolean),
         await prebuiltEntry(join(repoRoot, 'exporters', 'src', 'main.ts')),
         name,
         '--database-url',
@@ -301,6 +312,14 @@ function rssMiB(pid: number | undefined): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
+interface Phases {
+  read: number;
+  apply: number;
+  render: number;
+  gzip: number;
+}
+const PHASES: Array<keyof Phases> = ['read', 'apply', 'render', 'gzip'];
+
 interface Result {
   name: Name;
   scale: number;
@@ -310,6 +329,8 @@ interface Result {
   wire: number;
   scrapes: number[];
   polls: number[];
+  /** Each poll's phases (ms), from /healthz: reading the database, applying, rendering, gzipping. */
+  phases: Phases[];
   rss: number;
   startup: number;
   loaded: number;
@@ -343,6 +364,7 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
         wire: 0,
         scrapes: [],
         polls: [],
+        phases: [],
         rss: 0,
         startup: exporter.startupSeconds,
         loaded: exporter.loadedSeconds,
@@ -360,8 +382,15 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
       for (const scale of scales) {
         for (const exporter of scale.exporters) {
           const key = `${scale.payments}/${exporter.name}`;
-          const health = (await (await fetch(`${exporter.url}/healthz`)).json()) as { polls: number; lastPollSeconds: number };
-          if (seen.has(key) && health.polls > seen.get(key)!) results.get(key)!.polls.push(health.lastPollSeconds * 1000);
+          const health = (await (await fetch(`${exporter.url}/healthz`)).json()) as {
+            polls: number;
+            lastPollSeconds: number;
+            lastPollPhases?: Phases;
+          };
+          if (seen.has(key) && health.polls > seen.get(key)!) {
+            results.get(key)!.polls.push(health.lastPollSeconds * 1000);
+            if (health.lastPollPhases) results.get(key)!.phases.push(health.lastPollPhases);
+          }
           seen.set(key, health.polls);
         }
       }
@@ -448,6 +477,8 @@ async function main(): Promise<void> {
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  /** Each poll's time plus its gzip phase (compressing the poll's text once its values are served). */
+  const withGzip = (r: Result) => r.phases.map((phases) => phases.read + phases.apply + phases.render + phases.gzip);
   for (const r of results.sort((a, b) => a.scale - b.scale)) {
     const scrapes = sorted(r.scrapes);
     const polls = sorted(r.polls);
@@ -457,8 +488,8 @@ async function main(): Promise<void> {
   }
   lines.push(
     '',
-    `| exporter | poll p50 at ${small.toLocaleString('en')} | poll p50 at ${large.toLocaleString('en')} | ratio (goal <= 1.2) | scrape p99 at ${large.toLocaleString('en')} (goal < 50 ms) | RSS at ${large.toLocaleString('en')} (goal < 150 MiB) | served after (goal <= 2 s) | load (1 min) |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    `| exporter | poll p50 at ${small.toLocaleString('en')} | poll p50 at ${large.toLocaleString('en')} | ratio (goal <= 1.2) | poll + gzip p50, ratio | scrape p99 at ${large.toLocaleString('en')} (goal < 50 ms) | RSS at ${large.toLocaleString('en')} (goal < 150 MiB) | served after (goal <= 2 s) | load (1 min) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const name of EXPORTERS) {
     const a = results.find((r) => r.name === name && r.scale === small)!;
@@ -466,8 +497,21 @@ async function main(): Promise<void> {
     const pa = quantile(sorted(a.polls), 0.5);
     const pb = quantile(sorted(b.polls), 0.5);
     const p99 = quantile(sorted(b.scrapes), 0.99);
+    const ga = quantile(sorted(withGzip(a)), 0.5);
+    const gb = quantile(sorted(withGzip(b)), 0.5);
     lines.push(
-      `| ${name} | ${fmt(pa)} ms | ${fmt(pb)} ms | ${(pb / pa).toFixed(2)} ${ok(pb / pa <= 1.2)} | ${fmt(p99)} ms ${ok(p99 < 50)} | ${b.rss.toFixed(0)} MiB ${ok(b.rss < 150)} | ${b.startup.toFixed(1)} s ${ok(b.startup <= 2)} | ${b.load.toFixed(1)} |`,
+      `| ${name} | ${fmt(pa)} ms | ${fmt(pb)} ms | ${(pb / pa).toFixed(2)} ${ok(pb / pa <= 1.2)} | ${fmt(ga)} / ${fmt(gb)} ms = ${(gb / ga).toFixed(2)} | ${fmt(p99)} ms ${ok(p99 < 50)} | ${b.rss.toFixed(0)} MiB ${ok(b.rss < 150)} | ${b.startup.toFixed(1)} s ${ok(b.startup <= 2)} | ${b.load.toFixed(1)} |`,
+    );
+  }
+  lines.push(
+    '',
+    `| exporter | payments | ${PHASES.map((phase) => `poll ${phase} p50`).join(' | ')} | polls |`,
+    `|---|---:|${PHASES.map(() => '---:').join('|')}|---:|`,
+  );
+  for (const r of results) {
+    const p50 = (phase: keyof Phases) => fmt(quantile(sorted(r.phases.map((phases) => phases[phase])), 0.5));
+    lines.push(
+      `| ${r.name} | ${r.scale.toLocaleString('en')} | ${PHASES.map((phase) => `${p50(phase)} ms`).join(' | ')} | ${r.phases.length} |`,
     );
   }
   console.log(
