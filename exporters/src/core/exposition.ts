@@ -5,15 +5,16 @@
 // production scale the payments exporter carries ~100k series (500 branches x 30 officers x OTP
 // outcomes). prom-client keeps an object per series with a label object and a hash string, and
 // renders every series on every scrape: that is what made the payments exporter big (~290 MiB)
-// and its scrapes slow. Here a series is one rendered label string (`{branch="BR0001",...}`, also
-// the lookup key) and its numbers in a Float64Array; the exposition text is rendered once per
-// poll, by chunks of series (only the chunks whose values changed), and every scrape writes those
-// cached buffers. The text is also kept gzipped, by groups of chunks of ~50 KiB, each a gzip member
-// of its own (members one after the other are one gzip stream, RFC 1952; Prometheus's reader takes
-// them as one), compressed off the event loop (zlib runs in libuv's thread pool) and again only
-// when one of their chunks changed: Prometheus, which asks for gzip, is served a tenth of the bytes
-// without anything compressed at scrape time, and a poll compresses what it changed, not all. prom-client still provides the exporter's own health metrics and the default
-// process metrics (see exporter.ts).
+// and its scrapes slow. Here a series is one rendered label string (`{branch="BR0001",...}`),
+// found through a Map per label value, and its numbers in a Float64Array; the exposition text is
+// rendered once per poll, by chunks of series (only the chunks whose values changed), and every
+// scrape writes those cached buffers. The text is also kept gzipped, by groups of chunks of
+// ~50 KiB, each a gzip member of its own (members one after the other are one gzip stream, RFC
+// 1952; Prometheus's reader takes them as one), compressed off the event loop (zlib runs in
+// libuv's thread pool) and again only when one of their chunks changed: Prometheus, which asks for
+// gzip, is served a tenth of the bytes without anything compressed at scrape time, and a poll
+// compresses what it changed, not all. prom-client still provides the exporter's own health
+// metrics and the default process metrics (see exporter.ts).
 
 import { performance } from 'node:perf_hooks';
 import { gzip as gzipAsync } from 'node:zlib';
