@@ -37,6 +37,7 @@ import {
   gaugeFor,
   gzipFamilies,
   histogramFor,
+  nextTurn,
   renderFamilies,
   renderFamiliesInTurns,
 } from './exposition.ts';
@@ -382,7 +383,12 @@ export async function runExporter(
     }
     const read = performance.now();
     // Only a poll that read everything changes anything, and then all of it (appliers do not throw).
-    for (const apply of applies) apply();
+    // Scrapes are served between two collectors' appliers (they read the previous poll's text,
+    // never the families): replacing ~15k officer gauges takes milliseconds.
+    for (const apply of applies) {
+      apply();
+      await nextTurn();
+    }
     for (const { view, row } of late) {
       const n = Number(row.n ?? 0);
       if (!n) continue;

@@ -66,10 +66,9 @@ const GROUP_LINES = 512;
 /**
  * Level 1: exposition text still shrinks ~8x, at a fraction of the default level's CPU. On the
  * event loop, a group (~0.2 ms) at a time between scrapes: zlib's asynchronous calls (a stream
- * object and a thread-pool round trip per group, alive long enough to reach the old generation)
- * cost twice the CPU of the compression itself and a full GC every few polls (a simulation of the
- * benchmark's polls at 97k series: 27-33 ms of gzip and 46-54 ms of CPU per poll async, 12.5 ms
- * and 26-28 ms this way, with half the mark-compacts).
+ * object and a thread-pool round trip per group) cost more CPU than the compression itself (a
+ * simulation of the benchmark's polls at 97k series: 27-33 ms of gzip and 46-54 ms of CPU per
+ * poll async, 15-19 ms and 30-37 ms this way).
  */
 function gzipped(text: Buffer): Buffer {
   return gzipSync(text, { level: 1 });
@@ -403,8 +402,12 @@ export function renderFamilies(families: readonly AnyFamily[]): Buffer[] {
   return families.flatMap((family) => family.render());
 }
 
-/** Milliseconds of rendering between two turns of the event loop: a scrape waits at most about that. */
-const TURN_MS = 3;
+/**
+ * Milliseconds of rendering (or gzipping) between two turns of the event loop: a scrape waits at
+ * most about that, stretched by the machine's load (a 2-core VM at load 7 gives a busy process
+ * about a third of a core). A turn costs microseconds.
+ */
+const TURN_MS = 1;
 
 /** Lets the event loop run what is waiting (a scrape) before the next slice of work. */
 export function nextTurn(): Promise<void> {
