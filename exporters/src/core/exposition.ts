@@ -5,16 +5,16 @@
 // production scale the payments exporter carries ~100k series (500 branches x 30 officers x OTP
 // outcomes). prom-client keeps an object per series with a label object and a hash string, and
 // renders every series on every scrape: that is what made the payments exporter big (~290 MiB)
-// and its scrapes slow. Here a series is one rendered label string (`{branch="BR0001",...}`),
-// found through a Map per label value, and its numbers in a Float64Array; the exposition text is
-// rendered once per poll, by chunks of series (only the chunks whose values changed), and every
-// scrape writes those cached buffers. The text is also kept gzipped, by groups of chunks of
-// ~50 KiB, each a gzip member of its own (members one after the other are one gzip stream, RFC
-// 1952; Prometheus's reader takes them as one), compressed a group at a time between scrapes and
-// again only when one of their chunks changed: Prometheus, which asks for
-// gzip, is served a tenth of the bytes without anything compressed at scrape time, and a poll
-// compresses what it changed, not all. prom-client still provides the exporter's own health
-// metrics and the default process metrics (see exporter.ts).
+// and its scrapes slow. Here a series is one rendered label string (`{branch="BR0001",...}`, also
+// the lookup key) and its numbers in a Float64Array; the exposition text is rendered once per
+// poll, by chunks of series (only the chunks whose values changed), and every scrape writes those
+// cached buffers. The text is also kept gzipped, by groups of chunks of ~50 KiB, each a gzip member
+// of its own (members one after the other are one gzip stream, RFC 1952; Prometheus's reader takes
+// them as one), compressed a group at a time between scrapes and again only when one of their
+// chunks changed: Prometheus, which asks for gzip, is served an eighth of the bytes without
+// anything compressed at scrape time, and a poll compresses what it changed, not all. prom-client
+// still provides the exporter's own health metrics and the default process metrics (see
+// exporter.ts).
 
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
@@ -70,20 +70,28 @@ const GROUP_LINES = 512;
  * simulation of the benchmark's polls at 97k series: 27-33 ms of gzip and 46-54 ms of CPU per
  * poll async, 15-19 ms and 30-37 ms this way).
  */
-function gzipped(text: Buffer): Buffer {
-  return gzipSync(text, { level: 1 });
+function gzipped(parts: readonly Buffer[]): Buffer {
+  // The group's text is copied into one reused buffer (compressed at once, so nothing else holds
+  // it), and the result copied out of zlib's 16 KiB output buffer: neither leaves ~50 KiB of
+  // garbage per group nor keeps 16 KiB for a ~6 KiB member.
+  let size = 0;
+  for (const part of parts) size += part.length;
+  if (size > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
+  let at = 0;
+  for (const part of parts) at += part.copy(scratch, at);
+  const member = gzipSync(scratch.subarray(0, size), { level: 1 });
+  return member.length < member.buffer.byteLength ? Buffer.from(member) : member;
 }
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-/**
- * Series numbers by label values, one Map level per label (the last level holds the number): a
- * lookup costs a Map get per label, with the strings the database returned, instead of rendering
- * and escaping a key first. A poll looks up every row of a gauge it replaces (~15k officers).
- */
-type SeriesIndex = Map<string, SeriesIndex | number>;
+/** What a label value needs escaped in the exposition (most values need nothing). */
+const NEEDS_ESCAPE = /[\\\n"]/;
 
 abstract class Family {
-  /** Label values → series number. */
-  private index: SeriesIndex = new Map();
+  /** Rendered labels → series number. */
+  private index = new Map<string, number>();
+  /** `{name="`, `",name="`, ...: what comes before each label value in the rendered labels. */
+  private readonly labelPieces: string[];
   /** Each series' rendered labels, by series number (the same strings as the index's keys). */
   private labelBlocks: string[] = [];
   /** `width` numbers per series, by series number. */
@@ -108,50 +116,48 @@ abstract class Family {
     private readonly initial: number,
   ) {
     this.values = new Float64Array(64 * width).fill(initial);
+    this.labelPieces = labelNames.map((label, i) => `${i ? '",' : '{'}${label}="`);
     this.groupChunks = Math.max(1, Math.floor(GROUP_LINES / (CHUNK_SERIES * width)));
   }
 
-  private checkLabels(labels: readonly string[]): void {
+  /**
+   * The rendered labels of a label set: the key a series is found by. Built by concatenation,
+   * escaping only values that need it (a poll looks up every row of the gauges it replaces:
+   * ~15k officers).
+   */
+  protected key(labels: readonly string[]): string {
     if (labels.length !== this.labelNames.length) {
       throw new Error(`${this.name} takes labels ${this.labelNames.join(', ')}, got ${labels.length} values`);
     }
+    if (!labels.length) return '';
+    let key = '';
+    for (let i = 0; i < labels.length; i++) {
+      const value = labels[i]!;
+      key += this.labelPieces[i]! + (NEEDS_ESCAPE.test(value) ? escapeLabelValue(value) : value);
+    }
+    return `${key}"}`;
   }
 
   /** The series number of a label set, or -1. */
   protected find(labels: readonly string[]): number {
-    this.checkLabels(labels);
-    if (!labels.length) return this.labelBlocks.length ? 0 : -1;
-    let node: SeriesIndex | number | undefined = this.index;
-    for (const value of labels) {
-      node = (node as SeriesIndex).get(value);
-      if (node === undefined) return -1;
-    }
-    return node as number;
-  }
-
-  /** Files `series` under its label values in the index. */
-  private indexSeries(index: SeriesIndex, labels: readonly string[], series: number): void {
-    let node = index;
-    for (let i = 0; i < labels.length - 1; i++) {
-      let next = node.get(labels[i]!) as SeriesIndex | undefined;
-      if (!next) node.set(labels[i]!, (next = new Map()));
-      node = next;
-    }
-    if (labels.length) node.set(labels[labels.length - 1]!, series);
+    return this.index.get(this.key(labels)) ?? -1;
   }
 
   /** The series number of a label set, the series created (at its initial value) if new. */
   protected series(labels: readonly string[]): number {
-    let found = this.find(labels);
-    if (found < 0) {
+    const key = this.key(labels);
+    let found = this.index.get(key);
+    if (found === undefined) {
       found = this.labelBlocks.length;
       if ((found + 1) * this.width > this.values.length) {
         const grown = new Float64Array(this.values.length * 2).fill(this.initial);
         grown.set(this.values);
         this.values = grown;
       }
-      this.indexSeries(this.index, labels, found);
-      this.labelBlocks.push(renderLabels(this.labelNames, labels));
+      // Kept for the series' life: a flat string (the key above is a concatenation).
+      const block = renderLabels(this.labelNames, labels);
+      this.index.set(block, found);
+      this.labelBlocks.push(block);
       this.dirty.add(Math.floor(found / CHUNK_SERIES));
     }
     return found;
@@ -166,27 +172,13 @@ abstract class Family {
   protected retain(keep: (series: number) => boolean): void {
     const blocks: string[] = [];
     const values = new Float64Array(Math.max(64, this.labelBlocks.length) * this.width).fill(this.initial);
-    const renumbered = new Int32Array(this.labelBlocks.length).fill(-1);
+    this.index = new Map();
     for (let i = 0; i < this.labelBlocks.length; i++) {
       if (!keep(i)) continue;
       values.set(this.values.subarray(i * this.width, (i + 1) * this.width), blocks.length * this.width);
-      renumbered[i] = blocks.length;
+      this.index.set(this.labelBlocks[i]!, blocks.length);
       blocks.push(this.labelBlocks[i]!);
     }
-    // The same tree of label values, with the kept series' new numbers and without the others.
-    const prune = (node: SeriesIndex): SeriesIndex => {
-      const pruned: SeriesIndex = new Map();
-      for (const [value, child] of node) {
-        if (typeof child === 'number') {
-          if (renumbered[child]! >= 0) pruned.set(value, renumbered[child]!);
-        } else {
-          const kept = prune(child);
-          if (kept.size) pruned.set(value, kept);
-        }
-      }
-      return pruned;
-    };
-    this.index = prune(this.index);
     this.labelBlocks = blocks;
     this.values = values;
     this.chunks = [];
@@ -241,7 +233,7 @@ abstract class Family {
       this.staleGroups.delete(group);
       if (group >= count) continue;
       const start = group * this.groupChunks;
-      this.groups[group] = gzipped(Buffer.concat(this.chunks.slice(start, start + this.groupChunks)));
+      this.groups[group] = gzipped(this.chunks.slice(start, start + this.groupChunks));
     }
     return true;
   }
@@ -250,7 +242,7 @@ abstract class Family {
   renderGzip(): Buffer[] {
     const chunks = this.render();
     this.gzipChanged();
-    this.gzipHeader ??= gzipped(chunks[0]!);
+    this.gzipHeader ??= gzipped([chunks[0]!]);
     this.groups.length = Math.ceil(this.chunks.length / this.groupChunks);
     return [this.gzipHeader, ...this.groups];
   }
