@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startExporter } from '../src/index.ts';
-import { cleanups, type Sample, scrape, seededDatabase } from './fixtures.ts';
+import { addActivity, assertFamily, cleanups, type Sample, scrape, seededDatabase } from './fixtures.ts';
 
 const quiet = () => {};
 const value = (samples: Sample[], name: string, labels: Record<string, string>) =>
@@ -65,4 +65,52 @@ test('a branch or officer with nothing open reads 0, not "no data"', async (t) =
   const queued = await scrape(lms.url);
   for (const branch of ['BR0001', 'BR0002', 'BR0003'])
     assert.equal(value(queued, 'lms_posting_queue_depth_by_branch', { branch }), 0, branch);
+});
+
+test('unconfirmed field collections follow confirmations per officer, a branch with nothing left reads 0', async (t) => {
+  const defer = cleanups(t);
+  const db = await seededDatabase(defer, 'exporter_unconfirmed');
+  await addActivity(db.pool, 2, { ageSeconds: 5 });
+  await addActivity(db.pool, 3, { ageSeconds: 5 });
+  const payments = await startExporter('payments', {
+    databaseUrl: db.url,
+    port: 0,
+    pollIntervalSeconds: 3600,
+    safetyLagSeconds: 1,
+    log: quiet,
+  });
+  defer(() => payments.stop());
+  const truth = async () =>
+    (
+      await db.pool.query<{ branch: string; officer: string; value: string }>(
+        `SELECT branch, officer_id AS officer, count(*) AS value FROM field_collections
+         WHERE otp_status = 'verified' AND confirmed_at IS NULL GROUP BY 1, 2`,
+      )
+    ).rows.map((row) => ({ labels: { branch: row.branch, officer: row.officer }, value: Number(row.value) }));
+  const waiting = (samples: Sample[], branch: string) =>
+    samples.filter((s) => s.name === 'field_collections_unconfirmed' && s.labels.branch === branch && s.value > 0).length;
+
+  const before = await scrape(payments.url);
+  assertFamily(before, 'field_collections_unconfirmed', await truth());
+  assert.ok(waiting(before, 'BR0001') > 0, 'BR0001 has officers with collections waiting');
+  assert.ok(waiting(before, 'BR0002') > 0, 'BR0002 has officers with collections waiting');
+
+  // BR0001 confirms everything; BR0002 one collection; BR0003 gets a new one waiting.
+  await db.pool.query(`UPDATE field_collections SET confirmed_at = now() WHERE branch = 'BR0001' AND confirmed_at IS NULL`);
+  await db.pool.query(
+    `UPDATE field_collections SET confirmed_at = now()
+     WHERE id = (SELECT min(id) FROM field_collections WHERE branch = 'BR0002' AND otp_status = 'verified' AND confirmed_at IS NULL)`,
+  );
+  await db.pool.query(
+    `INSERT INTO field_collections (branch, officer_id, loan_ref, amount_inr, otp_status, collected_at)
+     VALUES ('BR0003', 'BR0003-FO01', 'LNU1', 100, 'verified', now())`,
+  );
+  assert.equal(await payments.poll(), true);
+  const after = await scrape(payments.url);
+  assertFamily(after, 'field_collections_unconfirmed', await truth());
+  assert.equal(waiting(after, 'BR0001'), 0, 'every BR0001 officer reads 0');
+  assert.ok(
+    after.some((s) => s.name === 'field_collections_unconfirmed' && s.labels.branch === 'BR0001'),
+    'BR0001 officers still have series',
+  );
 });
