@@ -25,7 +25,7 @@
 //    and again with the hand-written reader off (the grammar's parse alone: before and after in one
 //    process); BENCH_REWRITE_MS=500 makes that part short while iterating.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -48,6 +48,15 @@ const PART = process.env.BENCH_PART ?? 'all';
 const BASELINE = process.env.BENCH_BASELINE;
 /** BENCH_PLP=0 leaves prom-label-proxy out (it is built from the Go module proxy on first use). */
 const PLP = process.env.BENCH_PLP !== '0';
+/**
+ * A folder that keeps the backfilled TSDB between runs (made on the first run, reused while the
+ * size settings match): iterating on the proxy then skips the minutes of writing and backfilling.
+ */
+const DATA = process.env.BENCH_DATA;
+/** Comma-separated logins (e.g. asha.exec,vikram.viewer): only those users' dashboards. */
+const ONLY = process.env.BENCH_ONLY?.split(',').filter(Boolean);
+/** A folder for a V8 CPU profile of each scope proxy process (node --cpu-prof), written when it stops. */
+const PROFILE = process.env.BENCH_PROFILE;
 /** Seconds between samples of the synthetic data (production scrapes every 15 s; see the docs). */
 const RESOLUTION = 60;
 /** Concurrent panel queries in a dashboard refresh (a browser's connections per host over HTTP/1.1). */
@@ -413,32 +422,34 @@ function scenarios(index: IndexWithFiles): Scenario[] {
     { uid: 'paywatch-operations', login: 'devi.ops', who: 'devops, all' },
     { uid: 'paywatch-status', login: 'vikram.viewer', who: 'viewer, aggregate series only' },
   ];
-  return wanted.map((w) => {
-    const dashboard = index.dashboards.find((d) => d.uid === w.uid);
-    if (!dashboard) throw new Error(`no dashboard ${w.uid}`);
-    const json = JSON.parse(readFileSync(join(DASHBOARDS, dashboard.file), 'utf8')) as { time?: { from?: string }; title?: string };
-    const rangeSeconds = seconds(json.time?.from ?? 'now-24h');
-    // Grafana's step: range / ~1,000 points, rounded (24 h: 1m; 6 h: 20s), never below the data
-    // source's scrape interval (60 s for this data); $__rate_interval = max(step + scrape, 4 x scrape).
-    const step = Math.max(RESOLUTION, rangeSeconds >= 86_400 ? 60 : 20);
-    const vars: Variables = {
-      range: `${rangeSeconds / 3600}h`,
-      interval: `${step / 60}m`,
-      rateInterval: `${Math.max(step + RESOLUTION, 4 * RESOLUTION) / 60}m`,
-    };
-    if (w.branch) vars.branch = w.branch;
-    if (w.officer) vars.officer = w.officer;
-    const queries = panelQueries(index, vars, (d) => d.uid === w.uid);
-    return {
-      name: `${json.title ?? w.uid} — ${w.login} (${w.who})`,
-      login: w.login,
-      dashboard: w.uid,
-      queries,
-      rangeSeconds,
-      step,
-      ...(w.plp ? { plp: w.plp } : {}),
-    };
-  });
+  return wanted
+    .filter((w) => !ONLY || ONLY.includes(w.login))
+    .map((w) => {
+      const dashboard = index.dashboards.find((d) => d.uid === w.uid);
+      if (!dashboard) throw new Error(`no dashboard ${w.uid}`);
+      const json = JSON.parse(readFileSync(join(DASHBOARDS, dashboard.file), 'utf8')) as { time?: { from?: string }; title?: string };
+      const rangeSeconds = seconds(json.time?.from ?? 'now-24h');
+      // Grafana's step: range / ~1,000 points, rounded (24 h: 1m; 6 h: 20s), never below the data
+      // source's scrape interval (60 s for this data); $__rate_interval = max(step + scrape, 4 x scrape).
+      const step = Math.max(RESOLUTION, rangeSeconds >= 86_400 ? 60 : 20);
+      const vars: Variables = {
+        range: `${rangeSeconds / 3600}h`,
+        interval: `${step / 60}m`,
+        rateInterval: `${Math.max(step + RESOLUTION, 4 * RESOLUTION) / 60}m`,
+      };
+      if (w.branch) vars.branch = w.branch;
+      if (w.officer) vars.officer = w.officer;
+      const queries = panelQueries(index, vars, (d) => d.uid === w.uid);
+      return {
+        name: `${json.title ?? w.uid} — ${w.login} (${w.who})`,
+        login: w.login,
+        dashboard: w.uid,
+        queries,
+        rangeSeconds,
+        step,
+        ...(w.plp ? { plp: w.plp } : {}),
+      };
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,23 +516,11 @@ async function main() {
 
 async function measureHttp(index: IndexWithFiles) {
   const all = scenarios(index);
-  const dir = mkdtempSync(join(tmpdir(), 'bench-scope-proxy-'));
-  const end = Math.floor(Date.now() / 1000 / RESOLUTION) * RESOLUTION - 120;
+  const dir = DATA ?? mkdtempSync(join(tmpdir(), 'bench-scope-proxy-'));
   let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
   const services: Array<Awaited<ReturnType<typeof startService>>> = [];
   try {
-    progress(`writing ${HOURS} h of synthetic data, ${BRANCHES} branches x ${OFFICERS} officers, one sample every ${RESOLUTION} s`);
-    const data = await writeData(join(dir, 'data.om'), end);
-    progress(
-      `${data.series.toLocaleString('en')} series, ${data.samples.toLocaleString('en')} samples (${(statSync(join(dir, 'data.om')).size / 1e9).toFixed(1)} GB of OpenMetrics); backfilling with promtool`,
-    );
-    const made = spawnSync(
-      requireTool('promtool'),
-      ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')],
-      { encoding: 'utf8', maxBuffer: 64 << 20 },
-    );
-    if (made.status !== 0) throw new Error(made.stderr);
-    rmSync(join(dir, 'data.om'));
+    const { end, data } = await backfilled(dir);
     progress('starting Prometheus and the proxy (its own process, its CLI, policy/policy.yml)');
     prometheus = await startPrometheus({ dir, config: 'global: {}\n' });
     const upstream = prometheus.url;
@@ -531,7 +530,18 @@ async function measureHttp(index: IndexWithFiles) {
         await startService({
           name,
           command: process.execPath,
-          args: ['--import', 'tsx', main, '--policy', POLICY, '--upstream', upstream, '--port', String(port)],
+          args: [
+            ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE, name)] : []),
+            '--import',
+            'tsx',
+            main,
+            '--policy',
+            POLICY,
+            '--upstream',
+            upstream,
+            '--port',
+            String(port),
+          ],
           env: { ...process.env, PAYWATCH_PROXY_SECRET: SECRET },
           readyUrl: `http://127.0.0.1:${port}/healthz`,
         }),
@@ -710,8 +720,44 @@ async function measureHttp(index: IndexWithFiles) {
     // collects garbage in the background otherwise).
     for (const s of services.reverse()) await s.stop();
     await prometheus?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!DATA) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The TSDB for this run's size settings in `dir`: written and backfilled now, or (BENCH_DATA) the
+ * one an earlier run left there with the same settings. Returns the data's last timestamp.
+ */
+async function backfilled(dir: string): Promise<{ end: number; data: { series: number; samples: number } }> {
+  const settings = JSON.stringify({ HOURS, BRANCHES, OFFICERS, RESOLUTION });
+  const stamp = join(dir, 'bench-data.json');
+  if (DATA) {
+    try {
+      const kept = JSON.parse(readFileSync(stamp, 'utf8')) as { settings: string; end: number; data: { series: number; samples: number } };
+      if (kept.settings === settings) {
+        progress(`reusing the backfilled data in ${dir} (${kept.data.series.toLocaleString('en')} series)`);
+        return kept;
+      }
+    } catch {
+      // nothing kept yet
+    }
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
+  const end = Math.floor(Date.now() / 1000 / RESOLUTION) * RESOLUTION - 120;
+  progress(`writing ${HOURS} h of synthetic data, ${BRANCHES} branches x ${OFFICERS} officers, one sample every ${RESOLUTION} s`);
+  const data = await writeData(join(dir, 'data.om'), end);
+  progress(
+    `${data.series.toLocaleString('en')} series, ${data.samples.toLocaleString('en')} samples (${(statSync(join(dir, 'data.om')).size / 1e9).toFixed(1)} GB of OpenMetrics); backfilling with promtool`,
+  );
+  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (made.status !== 0) throw new Error(made.stderr);
+  rmSync(join(dir, 'data.om'));
+  if (DATA) writeFileSync(stamp, JSON.stringify({ settings, end, data }));
+  return { end, data };
 }
 
 function reportHttp({ rows, matcherCost, metric, data }: Awaited<ReturnType<typeof measureHttp>>) {

@@ -34,6 +34,10 @@ export interface IdentityOptions {
   algorithms?: string[];
   /** For tests: a key set instead of jwksUrl. */
   keySet?: JWTVerifyGetKey;
+  /** For tests: the clock the verified-token memo reads (milliseconds since the epoch). */
+  now?: () => number;
+  /** For tests: how many verified tokens are remembered (default VERIFIED_TOKENS). */
+  verifiedTokens?: number;
   /**
    * grafana-id: the identities file access sync writes (login -> Grafana user uid). Required in
    * that mode: without it a renamed login would carry someone else's scope.
@@ -158,6 +162,14 @@ class IdentitiesFile {
 }
 
 export const DEFAULT_SECRET_HEADER = 'X-Paywatch-Proxy-Secret';
+/**
+ * How long a verified token's signature check is reused at most, whatever its `exp`: the JWKS is
+ * cached for minutes anyway (createRemoteJWKSet), so a key Grafana withdraws stops working within
+ * that time either way; this keeps a withdrawn key's tokens from living longer than that.
+ */
+export const VERIFIED_TOKEN_MAX_MS = 60_000;
+/** Verified tokens remembered at once (a dashboard's panels share one token per user). */
+export const VERIFIED_TOKENS = 10_000;
 export const MIN_SECRET_LENGTH = 16;
 
 export type IdentityResult =
@@ -193,6 +205,17 @@ export class Identifier {
   private readonly secretHeader: string;
   private readonly keys: JWTVerifyGetKey | undefined;
   private readonly identities: IdentitiesFile | undefined;
+  /**
+   * Signature checks already passed, by the token's SHA-256: Grafana sends the same ID token with
+   * every panel query of a refresh, and an ES256 verification is the costliest step of identifying
+   * a caller (docs/benchmarks.md, "the hop"). Only tokens that verified are kept (an invalid one is checked again each time, so the
+   * memo cannot be filled with junk), each until its `exp` or VERIFIED_TOKEN_MAX_MS, whichever
+   * comes first. Keyed by the whole token's digest: one changed byte (signature, claims) is another
+   * key and is verified from scratch. What follows the signature (login claim, user header,
+   * identity binding) is checked on every request, since the policy and the bindings can change.
+   */
+  private readonly verified = new Map<string, { payload: Record<string, unknown>; until: number }>();
+  private readonly now: () => number;
 
   constructor(private readonly options: IdentityOptions) {
     if (!options.secret || options.secret.length < MIN_SECRET_LENGTH) {
@@ -200,6 +223,7 @@ export class Identifier {
     }
     this.secretDigest = digest(options.secret);
     this.secretHeader = options.secretHeader ?? DEFAULT_SECRET_HEADER;
+    this.now = options.now ?? Date.now;
     if (options.mode !== 'header') {
       if (options.keySet) this.keys = options.keySet;
       else if (options.jwksUrl)
@@ -242,19 +266,9 @@ export class Identifier {
     }
     if (!token)
       return { ok: false, status: 401, reason: this.options.mode === 'grafana-id' ? 'no X-Grafana-Id token' : 'no Bearer access token' };
-    let payload: Record<string, unknown>;
-    try {
-      const verified = await jwtVerify(token, this.keys!, {
-        algorithms: this.options.algorithms ?? (this.options.mode === 'grafana-id' ? ['ES256'] : ['ES256', 'RS256']),
-        ...(this.options.issuer ? { issuer: this.options.issuer } : {}),
-        ...(this.options.audience ? { audience: this.options.audience } : {}),
-        clockTolerance: 30,
-        requiredClaims: ['exp'],
-      });
-      payload = verified.payload as Record<string, unknown>;
-    } catch (error) {
-      return { ok: false, status: 401, reason: `token rejected: ${(error as Error).message}` };
-    }
+    const checked = await this.verify(token);
+    if (!checked.ok) return checked;
+    const payload = checked.payload;
     const claims = this.options.loginClaim
       ? [this.options.loginClaim]
       : this.options.mode === 'grafana-id'
@@ -269,6 +283,43 @@ export class Identifier {
     }
     if (this.options.mode !== 'grafana-id') return { ok: true, login, via: this.options.mode };
     return this.bound(login, payload);
+  }
+
+  /** The token's signature and standard claims, from the memo or checked now. */
+  private async verify(
+    token: string,
+  ): Promise<{ ok: true; payload: Record<string, unknown> } | { ok: false; status: 401; reason: string }> {
+    const key = createHash('sha256').update(token, 'utf8').digest('base64');
+    const now = this.now();
+    const kept = this.verified.get(key);
+    if (kept && now < kept.until) return { ok: true, payload: kept.payload };
+    if (kept) this.verified.delete(key);
+    let payload: Record<string, unknown>;
+    try {
+      const verified = await jwtVerify(token, this.keys!, {
+        algorithms: this.options.algorithms ?? (this.options.mode === 'grafana-id' ? ['ES256'] : ['ES256', 'RS256']),
+        ...(this.options.issuer ? { issuer: this.options.issuer } : {}),
+        ...(this.options.audience ? { audience: this.options.audience } : {}),
+        clockTolerance: 30,
+        requiredClaims: ['exp'],
+        currentDate: new Date(now),
+      });
+      payload = verified.payload as Record<string, unknown>;
+    } catch (error) {
+      return { ok: false, status: 401, reason: `token rejected: ${(error as Error).message}` };
+    }
+    // Kept no longer than the token is valid without the clock tolerance jwtVerify allows.
+    const until = Math.min(Number(payload.exp) * 1000, now + VERIFIED_TOKEN_MAX_MS);
+    if (until > now) {
+      if (this.verified.size >= (this.options.verifiedTokens ?? VERIFIED_TOKENS)) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(key, { payload: Object.freeze({ ...payload }), until });
+    }
+    return { ok: true, payload };
+  }
+
+  /** How many verified tokens the memo holds (tests). */
+  get verifiedTokens(): number {
+    return this.verified.size;
   }
 
   /**

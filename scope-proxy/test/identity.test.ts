@@ -12,9 +12,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JWTVerifyGetKey } from 'jose';
 import { freePort } from '@paywatch/runtime';
-import { Identifier, parseIdentities, readIdentities, writeIdentities, type IdentityBinding } from '../src/identity.ts';
+import {
+  Identifier,
+  VERIFIED_TOKEN_MAX_MS,
+  parseIdentities,
+  readIdentities,
+  writeIdentities,
+  type IdentityBinding,
+} from '../src/identity.ts';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
 import { SECRET, form, rawRequest } from './fixture.ts';
 
@@ -222,5 +229,122 @@ describe('grafana-id identity binding (mock Grafana ID-token signer; Grafana can
         ['b', { id: 4 }],
       ],
     );
+  });
+});
+
+describe('verified ID tokens are remembered safely (in-process key set, a test clock)', () => {
+  const issuer = 'http://grafana.invalid/';
+  let now = Date.UTC(2026, 11, 4, 12, 0, 0);
+  let keysWork = true;
+  let verifications = 0;
+  let signer: CryptoKey;
+  let other: CryptoKey;
+  let keySet: ReturnType<typeof createLocalJWKSet>;
+  before(async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    signer = pair.privateKey as CryptoKey;
+    other = (await generateKeyPair('ES256', { extractable: true })).privateKey as CryptoKey;
+    keySet = createLocalJWKSet({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'grafana-1', alg: 'ES256', use: 'sig' }] });
+  });
+  /** The key set the proxy asks; `keysWork = false` is Grafana having withdrawn its key. */
+  const keys: JWTVerifyGetKey = (header, token) => {
+    verifications++;
+    if (!keysWork) throw new Error('no matching key in the key set');
+    return keySet(header, token);
+  };
+  const identifier = (verifiedTokens?: number) =>
+    new Identifier({
+      mode: 'oauth',
+      secret: SECRET,
+      keySet: keys,
+      issuer,
+      audience: 'org:1',
+      loginClaim: 'username',
+      now: () => now,
+      ...(verifiedTokens ? { verifiedTokens } : {}),
+    });
+  const token = (login: string, expiresInSeconds: number, key = signer) =>
+    new SignJWT({ username: login })
+      .setProtectedHeader({ alg: 'ES256', kid: 'grafana-1' })
+      .setIssuer(issuer)
+      .setAudience('org:1')
+      .setSubject(`user:${login}`)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor(now / 1000) + expiresInSeconds)
+      .sign(key);
+  const headers = (t: string, user?: string) => ({
+    'x-paywatch-proxy-secret': SECRET,
+    authorization: `Bearer ${t}`,
+    ...(user ? { 'x-grafana-user': user } : {}),
+  });
+
+  test('the same token is verified once, and every check after the signature still runs on each request', async () => {
+    const id = identifier();
+    const t = await token('meera.bm', 600);
+    verifications = 0;
+    for (let i = 0; i < 5; i++) assert.deepEqual(await id.identify(headers(t)), { ok: true, login: 'meera.bm', via: 'oauth' });
+    assert.equal(verifications, 1, 'one signature check for five requests');
+    assert.equal(id.verifiedTokens, 1);
+    // The remembered token with a user header that disagrees: refused as before.
+    const mismatch = await id.identify(headers(t, 'asha.exec'));
+    assert.equal(mismatch.ok, false);
+    assert.match((mismatch as { reason: string }).reason, /does not match the signed token/);
+    // Without the secret nothing is looked up at all.
+    const noSecret = await id.identify({ authorization: `Bearer ${t}` });
+    assert.equal(noSecret.ok, false);
+  });
+
+  test('a remembered token with one byte changed, or the same claims signed by another key, is verified from scratch and refused', async () => {
+    const id = identifier();
+    const t = await token('meera.bm', 600);
+    assert.equal((await id.identify(headers(t))).ok, true);
+    const [head, body, signature] = t.split('.');
+    const flipped = `${head}.${body}.${signature!.slice(0, -2)}${signature!.slice(-2, -1) === 'A' ? 'B' : 'A'}${signature!.slice(-1)}`;
+    const forged = await token('meera.bm', 600, other);
+    const asha = `${head}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), username: 'asha.exec' })).toString('base64url')}.${signature}`;
+    for (const bad of [flipped, forged, asha]) {
+      verifications = 0;
+      const who = await id.identify(headers(bad));
+      assert.equal(who.ok, false, `${bad.slice(-12)} must be refused`);
+      assert.equal(verifications, 1, 'checked against the key set, not taken from the memo');
+    }
+    assert.equal(id.verifiedTokens, 1, 'refused tokens are not remembered');
+  });
+
+  test('a remembered token expires with its exp, and no later than a minute after its check (a withdrawn key)', async () => {
+    const start = now;
+    try {
+      const id = identifier();
+      const short = await token('meera.bm', 20);
+      assert.equal((await id.identify(headers(short))).ok, true);
+      now = start + 21_000 + 30_000; // past exp and jwtVerify's 30 s clock tolerance
+      const late = await id.identify(headers(short));
+      assert.equal(late.ok, false);
+      assert.match((late as { reason: string }).reason, /token rejected: .*exp/);
+
+      now = start;
+      const long = await token('asha.exec', 3600);
+      assert.equal((await id.identify(headers(long))).ok, true);
+      keysWork = false; // Grafana withdrew the key
+      now = start + VERIFIED_TOKEN_MAX_MS - 1;
+      assert.equal((await id.identify(headers(long))).ok, true, 'within the minute: from the memo');
+      now = start + VERIFIED_TOKEN_MAX_MS;
+      const withdrawn = await id.identify(headers(long));
+      assert.equal(withdrawn.ok, false, 'after the minute: checked again, and the key is gone');
+      assert.match((withdrawn as { reason: string }).reason, /no matching key/);
+    } finally {
+      now = start;
+      keysWork = true;
+    }
+  });
+
+  test('the memo holds a bounded number of tokens', async () => {
+    const id = identifier(3);
+    const tokens = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((login) => token(`${login}.bm`, 600)));
+    for (const t of tokens) assert.equal((await id.identify(headers(t))).ok, true);
+    assert.equal(id.verifiedTokens, 3);
+    verifications = 0;
+    assert.equal((await id.identify(headers(tokens[0]!))).ok, true, 'the oldest was let go and is verified again');
+    assert.equal(verifications, 1);
   });
 });
