@@ -7,6 +7,9 @@
 //   BENCH_PART=http or BENCH_PART=rewrites to run one part; BENCH_BASELINE=<another checkout's root>
 //   to run that checkout's proxy beside this one (before and after in one run); BENCH_PLP=0 to
 //   leave prom-label-proxy out
+//   BENCH_DATA=<folder> keeps the backfilled TSDB there for the next run (while iterating);
+//   BENCH_ONLY=asha.exec,vikram.viewer runs those users' dashboards only; BENCH_PROFILE=<folder>
+//   writes a V8 CPU profile of each scope proxy process
 //
 // What it does (docs/benchmarks.md, "Scope proxy", says how to read the result):
 // 1. writes OpenMetrics text for BENCH_BRANCHES branches x BENCH_OFFICERS officers with the label
