@@ -32,7 +32,7 @@ import {
 } from '../src/backfill/run.ts';
 import { formatLabels, writeOpenMetrics } from '../src/backfill/openmetrics.ts';
 import { familyDefinition, seriesLabels } from '../src/backfill/families.ts';
-import { dependencyLevels, loadRecordingRules, longestWindowSeconds, readSeconds } from '../src/backfill/rules.ts';
+import { dependencyLevels, loadRecordingRules, longestWindowSeconds, readSeconds, rulesReadBy } from '../src/backfill/rules.ts';
 import { chooseTimeline, DENSE_STEP, keepsBranch, keepsFleet, samplesOf, tickTimes } from '../src/backfill/timeline.ts';
 import { promQuery, startPrometheus, type RunningServer } from '@paywatch/runtime';
 
@@ -158,6 +158,17 @@ test('the committed recording rules run in dependency levels: a rule after every
   assert.equal(longestWindowSeconds(levels[0]!), 86400, 'the longest window of raw series the rules read is a day');
 });
 
+test('the rules an alert reads, through other rules: the RFID verification alert reads the fleet ratio and the per-branch rates it sums', () => {
+  const rules = loadRecordingRules(defaultRuleFiles());
+  assert.deepEqual(
+    [
+      ...rulesReadBy(rules, ['(paywatch:rfid_success_ratio:rate5m < 0.95) unless on () (time() - max(process_start_time_seconds) < 300)']),
+    ].sort(),
+    ['branch:rfid_verifications:rate5m', 'paywatch:rfid_success_ratio:rate5m'],
+  );
+  assert.deepEqual([...rulesReadBy(rules, ['sum(increase(auth_login_failures_total[1m])) > 5'])], [], 'a raw series reads no rule');
+});
+
 test("a rule's reach: the longest range it reads, and every range and offset added up as its cost", () => {
   const rule = (expr: string) => ({ record: 'x', expr, group: 'g' });
   const rules = [
@@ -195,11 +206,13 @@ test('the timeline: two samples in every 5-minute window over the dense stretch,
   assert.ok(times.filter((t) => t < timeline.denseFrom).every((t) => keepsFleet(timeline, t) === (t % 300 === 0)));
 });
 
-test('injected scenarios (stack/bench/quiet-week.ts): a slow database fails the API health check; a login burst is counted every 15 s, only its counter kept that often', () => {
+test('injected scenarios (stack/bench/quiet-week.ts): a slow database fails the API health check; a login burst and an RFID outage are kept every 15 s, only their own counters that often', () => {
   const end = 1_800_000_000 - (1_800_000_000 % 300);
   const start = end - 4 * 3600;
   const burst = { start: (end - 2 * 3600) * 1000, end: (end - 2 * 3600 + 600) * 1000 };
   const slow = { start: (end - 3600) * 1000, end: (end - 1800) * 1000 };
+  const rfidOutage = { start: (end - 3 * 3600) * 1000, end: (end - 3 * 3600 + 1200) * 1000 };
+  const rfidFine = { from: rfidOutage.start / 1000 - 600, to: rfidOutage.end / 1000 + 900 };
   const timeline = {
     startSeconds: start,
     endSeconds: end,
@@ -207,7 +220,10 @@ test('injected scenarios (stack/bench/quiet-week.ts): a slow database fails the 
     branchStep: 1800,
     branchRecentStep: 1800,
     branchRecentFrom: start,
-    fine: [{ from: burst.start / 1000, to: burst.end / 1000 }],
+    fine: [
+      { from: burst.start / 1000, to: burst.end / 1000, kind: 'logins' as const },
+      { ...rfidFine, kind: 'rfid' as const },
+    ],
   };
   const instances = { payments: 'p:1', lms: 'l:1', rfid: 'r:1', pool: 'o:1', api: 'a:1', blackbox: 'b:1', apiHost: 'h:1' };
   const history = buildHistory({
@@ -215,7 +231,7 @@ test('injected scenarios (stack/bench/quiet-week.ts): a slow database fails the 
     branches: 2,
     timeline,
     instances,
-    injected: { slowDatabase: [slow], failedLogins: [{ episode: burst, perMinute: 12 }] },
+    injected: { slowDatabase: [slow], failedLogins: [{ episode: burst, perMinute: 12 }], rfidDown: [rfidOutage] },
   });
   const family = (name: string) => history.families.find((f) => f.name === name)!;
   const plainArrays = (x: { times: ArrayLike<number>; values: ArrayLike<number>; labels: Record<string, string> }) => ({
@@ -236,6 +252,37 @@ test('injected scenarios (stack/bench/quiet-week.ts): a slow database fails the 
   // Everything else keeps its 150 s step through the burst.
   const probes = family('probe_success').series.map(plainArrays);
   assert.ok(probes[0]!.times.every((t) => t % DENSE_STEP === 0 || t === end));
+  const rfid = family('rfid_verifications_total').series.map(plainArrays);
+  assert.ok(rfid.length > 0, 'a branch with RFID readers');
+  const during = (x: { times: number[] }, from: number, to: number) => x.times.filter((t) => t >= from && t <= to);
+  for (const series of rfid)
+    assert.ok(
+      during(series, burst.start / 1000, burst.end / 1000).every((t) => t % DENSE_STEP === 0),
+      'RFID counters keep 150 s through the login burst',
+    );
+  // The RFID outage: every branch's verification counters every 15 s over it and the minutes around it ...
+  for (const series of rfid) {
+    const fine = during(series, rfidFine.from, rfidFine.to);
+    assert.equal(fine.length, (rfidFine.to - rfidFine.from) / 15 + 1, `${JSON.stringify(series.labels)} every 15 s`);
+    assert.ok(fine.every((t, i) => i === 0 || t - fine[i - 1]! === 15));
+  }
+  // ... with no success while every reader is down, only errors.
+  const rfidAt = (result: string, t: number) =>
+    rfid.filter((x) => x.labels.result === result).reduce((sum, x) => sum + x.values[x.times.indexOf(t)]!, 0);
+  const outageStart = rfidOutage.start / 1000;
+  assert.equal(rfidAt('success', rfidOutage.end / 1000) - rfidAt('success', outageStart + 15), 0, 'no success during the outage');
+  assert.ok(rfidAt('error', rfidOutage.end / 1000) > rfidAt('error', outageStart), 'errors during the outage');
+  // ... and the others keep their steps: payments per branch and the login counter.
+  assert.ok(
+    family('payments_total')
+      .series.map(plainArrays)
+      .every((x) => during(x, rfidFine.from, rfidFine.to).every((t) => t % DENSE_STEP === 0)),
+    'payments keep 150 s through the RFID outage',
+  );
+  assert.ok(
+    during(logins, rfidFine.from, rfidFine.to).every((t) => t % DENSE_STEP === 0),
+    'the login counter keeps 150 s through it',
+  );
   // The payments API's health check fails while the database is slow, as the live simulator's does.
   const api = probes.find((p) => p.labels.service === 'payments-api')!;
   const apiAt = (ms: number) => api.values[api.times.indexOf(ms / 1000)];

@@ -104,6 +104,8 @@ export interface Business {
   branches: BranchTracks[];
   /** Every per-branch track (they share one timeline). */
   tracks: Track[];
+  /** The RFID verification counters, also kept at the timeline's `rfid` fine times (timeline.ts). */
+  rfidTracks: Track[];
   fleetSize: number;
   /** Payments waiting in the LMS outbox, and postings done so far (fleet-wide). */
   queue: number;
@@ -161,7 +163,8 @@ export function openBusiness(
     ...b.activities.flatMap((a) => a.byValue.flatMap((v) => [v.success, v.failed])),
     ...(b.rfid ? [b.rfid.success, b.rfid.denied, b.rfid.error] : []),
   ]);
-  return { branches, tracks, fleetSize: fleet.reduce((sum, b) => sum + b.size, 0), queue: 0, posted: 0 };
+  const rfidTracks = branches.flatMap((b) => (b.rfid ? [b.rfid.success, b.rfid.denied, b.rfid.error] : []));
+  return { branches, tracks, rfidTracks, fleetSize: fleet.reduce((sum, b) => sum + b.size, 0), queue: 0, posted: 0 };
 }
 
 /** The interval a step covers, and what the model says about it at its middle. */

@@ -70,7 +70,7 @@ export interface InjectedIncidents {
   /**
    * Someone guessing passwords: failed portal logins at `perMinute` on top of customers' own typos.
    * Only an injected history has the API's login counter (kept every FINE_STEP over each burst, so
-   * the one-minute alert can count it); a normal history has none.
+   * the one-minute alert can count it: a `logins` fine stretch); a normal history has none.
    */
   failedLogins?: Array<{ episode: Episode; perMinute: number }>;
 }
@@ -176,9 +176,9 @@ function replayModel(options: HistoryOptions, incidents: Incidents, business: Bu
     if (keepsBranch(timeline, t)) {
       settlePostings(business);
       for (const track of business.tracks) track.keep(t);
-    }
+    } else if (inFineStretch(timeline, t, 'rfid')) for (const track of business.rfidTracks) track.keep(t);
     if (keepsFleet(timeline, t)) for (const track of platform.tracks) track.keep(t);
-    else if (inFineStretch(timeline, t)) for (const track of platform.fineTracks) track.keep(t);
+    else if (inFineStretch(timeline, t, 'logins')) for (const track of platform.fineTracks) track.keep(t);
     const dayNow = Math.floor((t - timeline.startSeconds) / 86400);
     if (dayNow !== day) {
       day = dayNow;

@@ -58,7 +58,7 @@ export interface Platform {
   logins?: { failures: Track; bursts: Array<{ episode: Episode; perMinute: number }>; rng: Rng };
   /** Every fleet-wide track (they share one timeline). */
   tracks: Track[];
-  /** Tracks also kept at the timeline's fine times (timeline.ts `fine`). */
+  /** Tracks also kept at the timeline's `logins` fine times (timeline.ts `fine`). */
   fineTracks: Track[];
 }
 

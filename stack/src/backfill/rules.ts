@@ -110,6 +110,27 @@ export interface RuleStretch {
   perBranch: boolean;
   /** false: the per-branch rules only (a benchmark evaluates the fleet-wide ones at a finer step in a stretch of their own). */
   fleetWide?: boolean;
+  /** Only these rules (by recorded name; per-branch or not): a benchmark's fine stretch, see rulesReadBy. */
+  only?: ReadonlySet<string>;
+}
+
+/**
+ * The recorded names that expressions read, directly or through other rules (an alert over
+ * paywatch:rfid_success_ratio:rate5m reads branch:rfid_verifications:rate5m through it).
+ */
+export function rulesReadBy(rules: RecordingRule[], expressions: string[]): Set<string> {
+  const byName = new Map<string, RecordingRule[]>();
+  for (const rule of rules) byName.set(rule.record, [...(byName.get(rule.record) ?? []), rule]);
+  const read = new Set<string>();
+  const visit = (expr: string) => {
+    for (const name of expr.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []) {
+      if (read.has(name) || !byName.has(name)) continue;
+      read.add(name);
+      for (const rule of byName.get(name)!) visit(rule.expr);
+    }
+  };
+  for (const expr of expressions) visit(expr);
+  return read;
 }
 
 /** Blocks (ULID directories) in a directory. */
@@ -190,7 +211,9 @@ export async function recordRuleHistory(options: {
       const tasks = options.stretches
         .filter((stretch) => stretch.to >= stretch.from)
         .flatMap((stretch) =>
-          levels[level]!.filter((rule) => (isPerBranch(rule) ? stretch.perBranch : stretch.fleetWide !== false)).map((rule) => ({
+          levels[level]!.filter((rule) =>
+            stretch.only ? stretch.only.has(rule.record) : isPerBranch(rule) ? stretch.perBranch : stretch.fleetWide !== false,
+          ).map((rule) => ({
             rule,
             stretch,
           })),

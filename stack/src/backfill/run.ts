@@ -41,10 +41,11 @@ import {
   longestWindowSeconds,
   recordRuleHistory,
   RULE_STEP,
+  rulesReadBy,
   samplesIn,
   type RuleStretch,
 } from './rules.ts';
-import { chooseTimeline, DENSE_STEP, type Timeline } from './timeline.ts';
+import { chooseTimeline, DENSE_STEP, FINE_STEP, type FineKind, type FineStretch, type Timeline } from './timeline.ts';
 
 export const FLEET_DEFAULTS = {
   seed: SIMULATOR_DEFAULTS.seed,
@@ -81,6 +82,13 @@ export interface BackfillOptions {
   fleetRuleStepSeconds?: number;
   /** Scenarios injected into the history (stack/bench/quiet-week.ts); none by default. */
   injected?: InjectedIncidents;
+  /**
+   * Alert expressions whose recording rules (and the rules those read) are also evaluated every
+   * FINE_STEP over the fine stretches of each kind, as live (15 s): stack/bench/quiet-week.ts
+   * passes the RFID verification alerts for the injected RFID outages, so the history's detection
+   * is not the 300 s per-branch rule step's.
+   */
+  fineRules?: Partial<Record<FineKind, string[]>>;
   log?: (line: string) => void;
   /** Where the progress bar draws (default: stderr when it is a terminal, else plain lines). */
   progress?: NodeJS.WriteStream;
@@ -190,8 +198,58 @@ function instancesOf(options: BackfillOptions): Instances {
   };
 }
 
-/** The rule stretches of a timeline: every rule over the dense stretch, the fleet-wide ones before. */
-function ruleStretches(timeline: Timeline, fleetStep?: number): RuleStretch[] {
+/** An injected RFID outage's counters every FINE_STEP from this long before it (a 5-minute rate's window, and more) ... */
+const RFID_FINE_BEFORE = 10 * 60;
+/** ... to this long after it (its recovery, as live scrapes see it). */
+const RFID_FINE_AFTER = 15 * 60;
+
+/** The fine stretches of the injected scenarios (timeline.ts `fine`): none in a normal history. */
+function fineStretches(injected: InjectedIncidents | undefined): Pick<Timeline, 'fine'> {
+  const fine: FineStretch[] = [
+    // Login bursts: the login counter, and a minute either side.
+    ...(injected?.failedLogins ?? []).map(({ episode }) => ({
+      from: episode.start / 1000 - 60,
+      to: episode.end / 1000 + 60,
+      kind: 'logins' as const,
+    })),
+    // RFID outages: every branch's verification counters, as scraped live.
+    ...(injected?.rfidDown ?? []).map((episode) => ({
+      from: episode.start / 1000 - RFID_FINE_BEFORE,
+      to: episode.end / 1000 + RFID_FINE_AFTER,
+      kind: 'rfid' as const,
+    })),
+  ];
+  return fine.length ? { fine } : {};
+}
+
+/**
+ * The rule stretches of a timeline: every rule over the dense stretch, the fleet-wide ones before;
+ * with `fineRules`, those rules again every FINE_STEP over the fine stretches of their kind.
+ */
+function ruleStretches(
+  timeline: Timeline,
+  fleetStep?: number,
+  fineRules?: BackfillOptions['fineRules'],
+  ruleFiles?: string[],
+): RuleStretch[] {
+  const fine = Object.entries(fineRules ?? {}).flatMap(([kind, expressions]) => {
+    const only = rulesReadBy(loadRecordingRules(ruleFiles ?? defaultRuleFiles()), expressions ?? []);
+    return (timeline.fine ?? [])
+      .filter((stretch) => stretch.kind === kind && only.size > 0)
+      .map((stretch) => ({
+        // On the FINE_STEP grid, as the raw samples are.
+        from: Math.ceil(stretch.from / FINE_STEP) * FINE_STEP,
+        to: stretch.to,
+        stepSeconds: FINE_STEP,
+        perBranch: true,
+        only,
+      }));
+  });
+  return [...coarseRuleStretches(timeline, fleetStep), ...fine];
+}
+
+/** Every rule over the dense stretch, the fleet-wide ones before (or all along at fleetStep). */
+function coarseRuleStretches(timeline: Timeline, fleetStep?: number): RuleStretch[] {
   if (fleetStep) {
     if (timeline.denseFrom !== timeline.startSeconds)
       throw new Error('fleetRuleStepSeconds needs a history dense all along: raise the sample budget');
@@ -291,10 +349,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       branchSeries: branchSeriesCount(fleet),
       fleetSeries: fleetSeriesCount(),
     }),
-    // Injected login bursts: the login counter every FINE_STEP over each, and a minute either side.
-    ...(options.injected?.failedLogins?.length
-      ? { fine: options.injected.failedLogins.map(({ episode }) => ({ from: episode.start / 1000 - 60, to: episode.end / 1000 + 60 })) }
-      : {}),
+    ...fineStretches(options.injected),
   };
   const hours = (seconds: number) => `${Math.round((seconds / 3600) * 10) / 10} h`;
   log(
@@ -316,7 +371,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   const imported = await importWithRules({
     prometheusDir: options.prometheusDir,
     families: history.families,
-    stretches: ruleStretches(timeline, options.fleetRuleStepSeconds),
+    stretches: ruleStretches(timeline, options.fleetRuleStepSeconds, options.fineRules, options.ruleFiles),
     ruleFiles: options.ruleFiles ?? defaultRuleFiles(),
     retentionDays: options.days,
     progress: options.progress,

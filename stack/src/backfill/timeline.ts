@@ -33,18 +33,29 @@ export interface Timeline {
   branchRecentFrom: number;
   /**
    * Stretches (epoch seconds) where the model also steps every FINE_STEP (benchmarks only: the
-   * series that ask for it keep those samples, e.g. a burst of failed logins, whose alert counts
-   * a minute and needs a sample every few seconds). Absent in a normal history.
+   * series of the stretch's kind keep those samples, as live scrapes would: a burst of failed
+   * logins, whose alert counts a minute; an RFID outage, whose verification counters the alerts
+   * read through 5-minute recorded rates). Absent in a normal history.
    */
-  fine?: Array<{ from: number; to: number }>;
+  fine?: FineStretch[];
+}
+
+/** What a fine stretch is for: the series kept every FINE_STEP in it. */
+export type FineKind = 'logins' | 'rfid';
+
+export interface FineStretch {
+  from: number;
+  to: number;
+  /** logins: the API's failed-login counter; rfid: every branch's RFID verification counters. */
+  kind: FineKind;
 }
 
 /** The model's step inside a timeline's fine stretches: the live scrape interval. */
 export const FINE_STEP = 15;
 
-/** t is a fine time (inside a fine stretch, on the FINE_STEP grid). */
-export function inFineStretch(timeline: Pick<Timeline, 'fine'>, t: number): boolean {
-  return !!timeline.fine?.some((f) => t >= f.from && t <= f.to) && t % FINE_STEP === 0;
+/** t is a fine time (inside a fine stretch of that kind, or of any kind, on the FINE_STEP grid). */
+export function inFineStretch(timeline: Pick<Timeline, 'fine'>, t: number, kind?: FineKind): boolean {
+  return !!timeline.fine?.some((f) => t >= f.from && t <= f.to && (!kind || f.kind === kind)) && t % FINE_STEP === 0;
 }
 
 /** The model's evaluation times: every STEP, every DENSE_STEP from denseFrom, always the end. */
