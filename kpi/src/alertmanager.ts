@@ -93,7 +93,8 @@ export const LADDER: Tier[] = [
 ];
 
 export const GROUP_BY = ['alertname', 'incident_class', 'branch', 'gateway'];
-const GROUP_INTERVAL = '5m';
+/** How often a group is flushed again, unless its tier says otherwise (stack/bench/quiet-week.ts reads it too). */
+export const GROUP_INTERVAL = '5m';
 const REPEAT_INTERVAL = '4h';
 
 export const MAINTENANCE_INTERVAL_NAME = 'monthly-maintenance';

@@ -35,4 +35,4 @@ export {
   incidentAftermathOf,
   type AftermathSource,
 } from './aftermath.ts';
-export { CRITICAL_GROUP_INTERVAL, inhibitRules } from './alertmanager.ts';
+export { CRITICAL_GROUP_INTERVAL, GROUP_INTERVAL, inhibitRules } from './alertmanager.ts';

@@ -12,18 +12,22 @@
 // How: `npm run backfill`'s code writes the raw history and the recording rules' history
 // (promtool tsdb create-blocks-from rules) into a temporary Prometheus directory; a Prometheus
 // 3.13 serves it; every alerting rule of prometheus/rules/alerts.yml is evaluated over the week
-// with query_range every --step seconds (default 60); `for` and `keep_firing_for` are applied on
-// that grid; then the
+// with query_range every --step seconds (default 60), and every 15 s (the live evaluation interval)
+// from 15 minutes before each injected scenario to 75 minutes after it; `for` and `keep_firing_for`
+// are applied on that grid; then the
 // generated Alertmanager inhibition rules and the maintenance mute, and the escalation ladder
 // (LADDER) tell which receivers would have been notified. Each notification is attributed to the
 // natural incident it overlaps (or the maintenance window), or counted as a false alarm.
-// The grid is coarser than the live 15 s (`for: 30s` becomes one step), and the history is coarser
-// than the live scrapes: raw series every 150 s, recording rules every 300 s at their group's offset
-// (rules.ts; here the fleet-wide ones every --rule-step, 60 s). So an alert over a per-branch
-// recorded 5-minute rate sees an outage up to 150 + 300 s + a step
-// later than live, where the rate crosses its threshold within seconds: the injected table shows
-// when each alert's condition first held (the history's detection) apart from how long the ladder
-// then took (the rules' `for` and Alertmanager's waits: what Paywatch decides).
+// Away from the scenarios the grid is coarser than the live 15 s (`for: 30s` becomes one step), and
+// the history is coarser than the live scrapes: raw series every 150 s, recording rules every 300 s
+// at their group's offset (rules.ts; here the fleet-wide ones every --rule-step, 60 s). So an alert
+// over a per-branch recorded 5-minute rate would see an outage up to 150 + 300 s + a step later
+// than live. Over the injected RFID outage (10 minutes before it to 15 after) the verification
+// counters are kept every 15 s and the rules the RFID verification alert reads are evaluated every
+// 15 s (backfill `fineRules`), and the login counter over the login burst likewise: there the
+// history's detection is what live scrapes and evaluations give. The injected table shows when each
+// alert's condition first held (the history's detection) apart from how long the ladder then took
+// (the rules' `for` and Alertmanager's waits: what Paywatch decides).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +43,7 @@ import {
   readerOutages,
   type Episode,
 } from '@paywatch/simulator/model';
-import { durationSeconds, inhibitRules, LADDER, TEAM_GROUP_WAIT, TEAM_RECEIVERS } from '@paywatch/kpi';
+import { durationSeconds, GROUP_INTERVAL, inhibitRules, LADDER, TEAM_GROUP_WAIT, TEAM_RECEIVERS } from '@paywatch/kpi';
 import { FLEET_DEFAULTS, runBackfill } from '../src/backfill/run.ts';
 
 const arg = (name: string, fallback: string) => {
@@ -133,11 +137,27 @@ console.error(`history: ${backfill.samples} raw + ${backfill.ruleSamples} rule s
 const prometheus = await startPrometheus({ dir: prometheusDir, config: 'global: {}\n', retention: '3650d', readyTimeoutMs: 300_000 });
 const from = backfill.startSeconds + WARM_UP;
 const to = backfill.endSeconds;
-const steps: number[] = [];
-for (let t = from; t <= to; t += STEP) steps.push(t);
+/**
+ * Around each injected scenario the alerts are evaluated every FINE_ALERT_STEP, as live (15 s),
+ * from this long before it to this long after it (its rungs and the hour-long windows' aftermath).
+ */
+const FINE_ALERT_STEP = 15;
+const FINE_BEFORE = 15 * 60;
+const FINE_AFTER = 75 * 60;
+const fineWindows = INJECTED.map((i) => ({
+  // On the coarse grid's phase, so the fine steps include the coarse ones.
+  start: from + Math.floor((i.episode.start / 1000 - FINE_BEFORE - from) / STEP) * STEP,
+  end: from + Math.ceil((i.episode.end / 1000 + FINE_AFTER - from) / STEP) * STEP,
+}));
+/** The step the alerts are evaluated at, at t. */
+const stepAt = (t: number) => (fineWindows.some((w) => t >= w.start && t <= w.end) ? FINE_ALERT_STEP : STEP);
+const stepSet = new Set<number>();
+for (let t = from; t <= to; t += STEP) stepSet.add(t);
+for (const w of fineWindows) for (let t = w.start; t <= Math.min(w.end, to); t += FINE_ALERT_STEP) stepSet.add(t);
+const steps = [...stepSet].sort((a, b) => a - b);
 
-async function range(expr: string): Promise<Array<{ metric: Labels; values: Array<[number, string]> }>> {
-  const body = new URLSearchParams({ query: expr, start: String(from), end: String(to), step: String(STEP) });
+async function rangeOver(expr: string, start: number, end: number, step: number) {
+  const body = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(step) });
   const json = (await (await fetch(`${prometheus.url}/api/v1/query_range`, { method: 'POST', body })).json()) as {
     status: string;
     error?: string;
@@ -147,13 +167,30 @@ async function range(expr: string): Promise<Array<{ metric: Labels; values: Arra
   return json.data.result;
 }
 
+/** An expression over the week on the grid, and every FINE_ALERT_STEP over the fine windows: each series with its times. */
+async function range(expr: string): Promise<Array<{ metric: Labels; times: number[] }>> {
+  const bySeries = new Map<string, { metric: Labels; times: Set<number> }>();
+  const results = [
+    await rangeOver(expr, from, to, STEP),
+    ...(await Promise.all(fineWindows.map((w) => rangeOver(expr, w.start, Math.min(w.end, to), FINE_ALERT_STEP)))),
+  ];
+  for (const result of results)
+    for (const series of result) {
+      const key = JSON.stringify(Object.entries(series.metric).sort());
+      const entry = bySeries.get(key) ?? { metric: series.metric, times: new Set<number>() };
+      bySeries.set(key, entry);
+      for (const [t] of series.values) entry.times.add(Math.round(t));
+    }
+  return [...bySeries.values()].map((x) => ({ metric: x.metric, times: [...x.times] }));
+}
+
 // Every rule over the week, `for` applied on the grid.
 const alerts: Episodic[] = [];
 for (const rule of rules) {
   const hold = durationSeconds(rule.for ?? '0s');
   const keep = durationSeconds(rule.keep_firing_for ?? '0s');
   for (const series of await range(rule.expr)) {
-    const active = new Set(series.values.map(([t]) => Math.round(t)));
+    const active = new Set(series.times);
     const firing: number[] = [];
     let pendingSince: number | undefined;
     let firingNow = false;
@@ -272,11 +309,14 @@ interface Row {
 }
 const rows = new Map<string, Row>();
 for (const a of alerts) {
-  // Episodes: consecutive firing steps.
+  // Episodes: firing steps, as Alertmanager groups them: it keeps a resolved alert in its group
+  // until the group's next flush, so an alert firing again within the group interval (a count
+  // over one minute dipping for one 15 s evaluation) is the same episode, its rungs' waits not restarted.
+  const bridge = durationSeconds(LADDER.find((x) => x.incidentClass === a.labels.incident_class)?.groupInterval ?? GROUP_INTERVAL);
   const runs: Array<[number, number]> = [];
   for (const t of a.firing) {
     const last = runs[runs.length - 1];
-    if (last && t - last[1] === STEP) last[1] = t;
+    if (last && t - last[1] <= bridge) last[1] = t;
     else runs.push([t, t]);
   }
   const id = `${a.labels.alertname} ${a.labels.incident_class}`;
@@ -295,7 +335,7 @@ for (const a of alerts) {
     let any = false;
     for (const rung of rungsOf(a.labels)) {
       // Alertmanager flushes a rung's group `after` the alert started firing: the first step at or past it.
-      const due = start + Math.ceil(durationSeconds(rung.after) / STEP) * STEP;
+      const due = start + durationSeconds(rung.after);
       const reached = a.firing.find((t) => t >= due && t <= end && !suppressed(a, t));
       if (reached !== undefined) {
         sent.push({ labels: a.labels, receiver: rung.receiver, at: reached });
@@ -304,14 +344,14 @@ for (const a of alerts) {
       }
     }
     if (!any) continue;
-    const why = explainedBy(a.labels, start, end + STEP);
+    const why = explainedBy(a.labels, start, end + stepAt(end));
     if (why.length) {
       row.explained++;
       for (const w of why) row.by.add(w.replace(/reader \S+ outage/, 'reader outage'));
     } else {
       row.unexplained++;
       const where = a.labels.branch ? ` ${a.labels.branch}` : '';
-      falseAlarms.push(`- ${a.labels.alertname} ${a.labels.incident_class}${where}: ${ist(start)} to ${ist(end + STEP)} IST`);
+      falseAlarms.push(`- ${a.labels.alertname} ${a.labels.incident_class}${where}: ${ist(start)} to ${ist(end + stepAt(end))} IST`);
     }
   }
 }
@@ -350,12 +390,12 @@ const lines = [
 if (INJECTED.length) {
   lines.push(
     '',
-    `Injected scenarios: the alert that should answer, each rung it reached and when after the scenario began (to the ${STEP} s step). "Held after": when its condition first held over the history (the history's detection, see the header). "Ladder": the alert's \`for\` plus the rung's wait, what Paywatch's rules and Alertmanager add; met when the rung came no later than that, rounded up to the grid (\`for\` and the wait each to a whole step), after the condition held.`,
+    `Injected scenarios: the alert that should answer, each rung it reached and when after the scenario began (to the ${FINE_ALERT_STEP} s step: the alerts are evaluated every ${FINE_ALERT_STEP} s from ${FINE_BEFORE / 60} min before each scenario to ${FINE_AFTER / 60} min after it, every ${STEP} s elsewhere). "Held after": when its condition first held over the history (the history's detection, see the header). "Ladder": the alert's \`for\` plus the rung's wait, what Paywatch's rules and Alertmanager add; met when the rung came no later than that, rounded up to the grid (\`for\` and the wait each to a whole step), after the condition held.`,
     '',
     '| scenario | started (IST) | alert | rung | condition held after | reached after | reached - held | ladder (for + wait) | ladder met |',
     '|---|---|---|---|---|---|---|---|---|',
   );
-  const minutes = (seconds: number) => `${Math.round((seconds / 60) * 10) / 10} min`;
+  const minutes = (seconds: number) => `${Math.round((seconds / 60) * 100) / 100} min`;
   for (const i of INJECTED) {
     const inWindow = (t: number) => t * 1000 >= i.episode.start && t * 1000 <= i.episode.end + 3600_000;
     const mine = sent.filter((n) => n.labels.alertname === i.expect && inWindow(n.at));
@@ -369,7 +409,7 @@ if (INJECTED.length) {
       const rung = rungsOf(n.labels).find((r) => r.receiver === receiver)!;
       const ladder = durationSeconds(rule.for ?? '0s') + durationSeconds(rung.after);
       // The same on the grid: firing at the first step `for` after the condition held, notified at the first step past the wait.
-      const onGrid = (seconds: number) => Math.ceil(seconds / STEP) * STEP;
+      const onGrid = (seconds: number) => Math.ceil(seconds / FINE_ALERT_STEP) * FINE_ALERT_STEP;
       const ladderOnGrid = onGrid(durationSeconds(rule.for ?? '0s')) + onGrid(durationSeconds(rung.after));
       const held = Math.min(
         ...alerts
