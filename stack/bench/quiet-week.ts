@@ -295,8 +295,8 @@ function rungsOf(labels: Labels): Array<{ receiver: string; after: string }> {
   const tier = LADDER.find((x) => x.incidentClass === labels.incident_class);
   return [...(team && tier ? [{ receiver: team, after: TEAM_GROUP_WAIT }] : []), ...(tier?.rungs ?? [])];
 }
-/** Every notification: which alert, which receiver, when (s). */
-const sent: Array<{ labels: Labels; receiver: string; at: number }> = [];
+/** Every notification: which alert, which receiver, when (s), and when its episode began (s). */
+const sent: Array<{ labels: Labels; receiver: string; at: number; episode: number }> = [];
 
 interface Row {
   alert: string;
@@ -338,7 +338,7 @@ for (const a of alerts) {
       const due = start + durationSeconds(rung.after);
       const reached = a.firing.find((t) => t >= due && t <= end && !suppressed(a, t));
       if (reached !== undefined) {
-        sent.push({ labels: a.labels, receiver: rung.receiver, at: reached });
+        sent.push({ labels: a.labels, receiver: rung.receiver, at: reached, episode: start });
         row.notified.set(rung.receiver, (row.notified.get(rung.receiver) ?? 0) + 1);
         any = true;
       }
@@ -397,8 +397,11 @@ if (INJECTED.length) {
   );
   const minutes = (seconds: number) => `${Math.round((seconds / 60) * 100) / 100} min`;
   for (const i of INJECTED) {
-    const inWindow = (t: number) => t * 1000 >= i.episode.start && t * 1000 <= i.episode.end + 3600_000;
-    const mine = sent.filter((n) => n.labels.alertname === i.expect && inWindow(n.at));
+    // The scenario's own: notifications of the alert's episodes that began while it lasted (not a
+    // later natural incident's within its hour).
+    const mine = sent.filter(
+      (n) => n.labels.alertname === i.expect && n.episode * 1000 >= i.episode.start && n.episode * 1000 <= i.episode.end,
+    );
     const byRung = new Map<string, (typeof mine)[number]>();
     for (const n of mine.sort((a, b) => a.at - b.at))
       if (!byRung.has(`${n.labels.incident_class} ${n.receiver}`)) byRung.set(`${n.labels.incident_class} ${n.receiver}`, n);
