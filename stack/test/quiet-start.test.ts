@@ -23,22 +23,37 @@ const MAX_SERIES = 3;
  */
 const ARTEFACTS = ['RfidSystemOffline'];
 
-async function watchFirstMinutes(stack: RunningStack) {
+/** Prometheus's clock (epoch seconds). */
+async function prometheusNow(prometheus: string): Promise<number> {
+  return Number((await promQuery(prometheus, 'vector(time())'))[0]!.value[1]);
+}
+
+/**
+ * Waits until this stack's Prometheus has run `seconds` by its own clock, and returns when it
+ * started (epoch seconds): this Prometheus's start, not the previous one's last sample (a restart
+ * keeps the data directory).
+ */
+async function waitForUptime(stack: RunningStack, seconds: number, what: string): Promise<number> {
   const prometheus = stack.url('prometheus');
   const started = await waitFor(
-    // This Prometheus's start, not the previous one's last sample (a restart keeps the data directory).
     async () => {
-      const seconds = Number((await promQuery(prometheus, 'max(process_start_time_seconds{job="prometheus"})'))[0]?.value[1] ?? 0);
-      return seconds * 1000 >= stack.launchedAt ? seconds : 0;
+      const start = Number((await promQuery(prometheus, 'max(process_start_time_seconds{job="prometheus"})'))[0]?.value[1] ?? 0);
+      return start * 1000 >= stack.launchedAt ? start : 0;
     },
     { timeoutMs: 120_000, intervalMs: 2000, what: 'Prometheus to scrape itself (process_start_time_seconds)' },
   );
-  await waitFor(async () => Number((await promQuery(prometheus, 'vector(time())'))[0]?.value[1]) - started >= WATCH_SECONDS, {
-    timeoutMs: WATCH_SECONDS * 1000 + 300_000,
-    intervalMs: 15_000,
-    what: 'Prometheus to have run 12 minutes',
+  await waitFor(async () => (await prometheusNow(prometheus)) - started >= seconds, {
+    timeoutMs: seconds * 1000 + 300_000,
+    intervalMs: 10_000,
+    what,
   });
-  const now = Number((await promQuery(prometheus, 'vector(time())'))[0]!.value[1]);
+  return started;
+}
+
+async function watchFirstMinutes(stack: RunningStack) {
+  const prometheus = stack.url('prometheus');
+  const started = await waitForUptime(stack, WATCH_SECONDS, 'Prometheus to have run 12 minutes');
+  const now = await prometheusNow(prometheus);
   const seen = await alertsSeen(prometheus, now - started, now);
   // node_exporter reports the machine the test runs on (shared, often at full CPU and a filling
   // disk): what it raises is true of that machine, not an artefact of Paywatch's start.
@@ -63,14 +78,6 @@ async function assertQuietStart(t: TestContext, stack: RunningStack) {
 
 /** Before the restart: the stack has run long enough to have live data behind every rule group. */
 const RUN_BEFORE_RESTART_SECONDS = 3 * 60;
-
-/** Seconds this Prometheus has run, by its own clock and start time. */
-async function prometheusUptime(stack: RunningStack): Promise<number> {
-  const prometheus = stack.url('prometheus');
-  const [started] = await promQuery(prometheus, 'max(process_start_time_seconds{job="prometheus"})');
-  const [now] = await promQuery(prometheus, 'vector(time())');
-  return started && now ? Number(now.value[1]) - Number(started.value[1]) : 0;
-}
 
 // The two stacks side by side: each has its own ports (runtime's freePort reserves them across
 // processes) and its own data directory.
@@ -97,11 +104,11 @@ describe('quiet starts on the real stack', { concurrency: 2 }, () => {
   test('a restart on the same data directory: at most 3 alert series in its first 12 minutes, no start-up artefact', async (t) => {
     before = await startStack({ env, simulatorStart });
     const running = before;
-    await waitFor(async () => (await prometheusUptime(running)) >= RUN_BEFORE_RESTART_SECONDS, {
-      timeoutMs: RUN_BEFORE_RESTART_SECONDS * 1000 + 300_000,
-      intervalMs: 10_000,
-      what: `the stack to have run ${RUN_BEFORE_RESTART_SECONDS / 60} minutes before its restart`,
-    });
+    await waitForUptime(
+      running,
+      RUN_BEFORE_RESTART_SECONDS,
+      `the stack to have run ${RUN_BEFORE_RESTART_SECONDS / 60} minutes before its restart`,
+    );
     await running.stop();
     restarted = await startStack({ env, simulatorStart, dataDir: running.dataDir, ports: running.ports });
     await assertQuietStart(t, restarted);
