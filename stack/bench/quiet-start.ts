@@ -9,11 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
 import { alertsSeen, startStack, summarizeAlerts, type StackOptions } from '../test/support/running-stack.ts';
+import { arg } from './arg.ts';
 
-const arg = (name: string, fallback: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1]! : fallback;
-};
 const minutes = Number(arg('minutes', '12'));
 const env: Record<string, string> = {
   PAYWATCH_BRANCHES: arg('branches', '500'),

@@ -45,11 +45,8 @@ import {
 } from '@paywatch/simulator/model';
 import { durationSeconds, GROUP_INTERVAL, inhibitRules, LADDER, TEAM_GROUP_WAIT, TEAM_RECEIVERS } from '@paywatch/kpi';
 import { FLEET_DEFAULTS, runBackfill } from '../src/backfill/run.ts';
+import { arg } from './arg.ts';
 
-const arg = (name: string, fallback: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1]! : fallback;
-};
 const branches = Number(arg('branches', '20'));
 const days = Number(arg('days', '7'));
 // Default: the week around the second Sunday of November 2026 (maintenance on the 8th, 02:00-05:00 IST).

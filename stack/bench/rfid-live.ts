@@ -24,14 +24,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import { repoRoot } from '@paywatch/runtime';
+import { promQuery, repoRoot } from '@paywatch/runtime';
 import { durationSeconds, LADDER } from '@paywatch/kpi';
 import { startStack } from '../test/support/running-stack.ts';
+import { arg } from './arg.ts';
 
-const arg = (name: string, fallback: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1]! : fallback;
-};
 const outageMinutes = Number(arg('outage-minutes', '30'));
 const timeoutMinutes = Number(arg('timeout-minutes', '32'));
 /** The receivers the issue's ladder names for a Sev2: email at once, Slack after 5 min, PagerDuty after 15. */
@@ -62,12 +59,6 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
   if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
-async function instant(prometheus: string, query: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const body = await json<{ status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }>(
-    `${prometheus}/api/v1/query?${new URLSearchParams({ query })}`,
-  );
-  return body.data.result;
-}
 
 console.log(`uptime before: load ${load()}`);
 const stack = await startStack({
@@ -82,11 +73,11 @@ try {
   console.log(`stack running after ${Math.round((Date.now() - stack.launchedAt) / 1000)} s (load ${load()}); Prometheus ${prometheus}`);
   // Past the start-up guards, readers reporting, and no fleet RFID alert left from the start.
   for (;;) {
-    const upFor = Number((await instant(prometheus, 'time() - max(process_start_time_seconds{job="prometheus"})'))[0]?.value[1] ?? 0);
-    const readersUp = Number((await instant(prometheus, 'sum(rfid_reader_up)'))[0]?.value[1] ?? 0);
-    const readers = Number((await instant(prometheus, 'sum(rfid_readers)'))[0]?.value[1] ?? 0);
+    const upFor = Number((await promQuery(prometheus, 'time() - max(process_start_time_seconds{job="prometheus"})'))[0]?.value[1] ?? 0);
+    const readersUp = Number((await promQuery(prometheus, 'sum(rfid_reader_up)'))[0]?.value[1] ?? 0);
+    const readers = Number((await promQuery(prometheus, 'sum(rfid_readers)'))[0]?.value[1] ?? 0);
     // A reader of the model's own natural outages may be down (RfidReaderOffline): not the fleet.
-    const rfidAlerts = await instant(prometheus, 'ALERTS{category="rfid", alertname!="RfidReaderOffline"}');
+    const rfidAlerts = await promQuery(prometheus, 'ALERTS{category="rfid", alertname!="RfidReaderOffline"}');
     if (upFor >= SETTLE_SECONDS && readersUp > 0 && rfidAlerts.length === 0) {
       console.log(`settled: Prometheus up ${Math.round(upFor)} s, ${readersUp}/${readers} readers up, no fleet RFID alert`);
       break;
