@@ -30,12 +30,16 @@ function ephemeralRange(): [number, number] {
 }
 
 /** The range to draw from: below the ephemeral range, or above it when too little lies below. */
-function drawRange(): [number, number] {
+function rangeBesideEphemeral(): [number, number] {
   const [low, high] = ephemeralRange();
   if (low - LOWEST >= 4000) return [LOWEST, low - 1];
   if (65535 - high >= 4000) return [high + 1, 65535];
   return [LOWEST, 65535]; // an unusual kernel setting: the bind check below still holds
 }
+
+/** The range, read from /proc on the first draw only (a stack's start draws sixteen ports). */
+let range: [number, number] | undefined;
+const drawRange = (): [number, number] => (range ??= rangeBesideEphemeral());
 
 const mine = new Set<number>();
 process.once('exit', () => {
