@@ -43,6 +43,7 @@ import {
   RULE_STEP,
   rulesReadBy,
   samplesIn,
+  type RecordingRule,
   type RuleStretch,
 } from './rules.ts';
 import { chooseTimeline, DENSE_STEP, FINE_STEP, type FineKind, type FineStretch, type Timeline } from './timeline.ts';
@@ -228,12 +229,12 @@ function fineStretches(injected: InjectedIncidents | undefined): Pick<Timeline, 
  */
 function ruleStretches(
   timeline: Timeline,
+  rules: RecordingRule[],
   fleetStep?: number,
   fineRules?: BackfillOptions['fineRules'],
-  ruleFiles?: string[],
 ): RuleStretch[] {
   const fine = Object.entries(fineRules ?? {}).flatMap(([kind, expressions]) => {
-    const only = rulesReadBy(loadRecordingRules(ruleFiles ?? defaultRuleFiles()), expressions ?? []);
+    const only = rulesReadBy(rules, expressions ?? []);
     return (timeline.fine ?? [])
       .filter((stretch) => stretch.kind === kind && only.size > 0)
       .map((stretch) => ({
@@ -271,7 +272,7 @@ async function importWithRules(options: {
   /** Raw families served to the rules but already in Prometheus (the gap's context), not installed. */
   contextFamilies?: Family[];
   stretches: RuleStretch[];
-  ruleFiles: string[];
+  rules: RecordingRule[];
   retentionDays: number;
   progress?: NodeJS.WriteStream;
   log: (line: string) => void;
@@ -298,7 +299,7 @@ async function importWithRules(options: {
     await recordRuleHistory({
       serverDir,
       workDir: join(work, 'rules'),
-      rules: loadRecordingRules(options.ruleFiles),
+      rules: options.rules,
       stretches: options.stretches,
       retentionDays: options.retentionDays,
       log: options.log,
@@ -368,11 +369,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   });
   bar.finish();
 
+  const rules = loadRecordingRules(options.ruleFiles ?? defaultRuleFiles());
   const imported = await importWithRules({
     prometheusDir: options.prometheusDir,
     families: history.families,
-    stretches: ruleStretches(timeline, options.fleetRuleStepSeconds, options.fineRules, options.ruleFiles),
-    ruleFiles: options.ruleFiles ?? defaultRuleFiles(),
+    stretches: ruleStretches(timeline, rules, options.fleetRuleStepSeconds, options.fineRules),
+    rules,
     retentionDays: options.days,
     progress: options.progress,
     log,
@@ -476,17 +478,17 @@ export async function fillHistoryGap(options: {
     onDay: (done, total) => bar.update(done / total, `day ${done}/${total}`),
   });
   bar.finish();
-  const ruleFiles = options.ruleFiles ?? defaultRuleFiles();
+  const rules = loadRecordingRules(options.ruleFiles ?? defaultRuleFiles());
   // The rules over the hole read up to their longest window of raw series before it: that
   // stretch of the replayed history is served to them too, but it is already in Prometheus. (Rules
   // of rules, like the SLOs' 30-day budget, read recorded series the replay does not make.)
-  const lookback = longestWindowSeconds(dependencyLevels(loadRecordingRules(ruleFiles))[0] ?? []) + 2 * RULE_STEP;
+  const lookback = longestWindowSeconds(dependencyLevels(rules)[0] ?? []) + 2 * RULE_STEP;
   const imported = await importWithRules({
     prometheusDir: options.prometheusDir,
     families: slice(history.families, state.endSeconds, gapEnd),
     contextFamilies: slice(history.families, state.endSeconds - lookback - 1, state.endSeconds),
     stretches: [{ from: state.endSeconds + 1, to: gapEnd, stepSeconds: RULE_STEP, perBranch: true }],
-    ruleFiles,
+    rules,
     retentionDays: (gapEnd - state.startSeconds) / 86400,
     progress: options.progress,
     log,
