@@ -10,11 +10,10 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, PORTS, repoRoot, type ServiceName } from '@paywatch/runtime';
+import { arg, freePort, hasFlag, PORTS, repoRoot, type ServiceName } from '@paywatch/runtime';
 
-const keep = process.argv.includes('--keep');
-const refAt = process.argv.indexOf('--ref');
-const ref = refAt > 0 ? process.argv[refAt + 1] : undefined;
+const keep = hasFlag('keep');
+const ref = arg('ref');
 const work = mkdtempSync(join(tmpdir(), 'paywatch-first-start-'));
 const checkout = join(work, 'paywatch');
 const load = () =>

@@ -8,8 +8,8 @@
 // The goal (issue 15): at most 3 distinct alert series in the first 12 minutes of a first start.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
+import { arg, hasFlag } from '@paywatch/runtime';
 import { alertsSeen, startStack, summarizeAlerts, type StackOptions } from '../test/support/running-stack.ts';
-import { arg } from './arg.ts';
 
 const minutes = Number(arg('minutes', '12'));
 const env: Record<string, string> = {
@@ -46,7 +46,7 @@ async function watch(label: string, dataDir?: string, ports?: StackOptions['port
 
 const first = await watch('first start');
 let worst = first.seen.length;
-if (process.argv.includes('--restart')) {
+if (hasFlag('restart')) {
   await first.stack.stop();
   const again = await watch('restart', first.stack.dataDir, first.stack.ports);
   worst = Math.max(worst, again.seen.length);

@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { inMaintenanceWindow } from '@paywatch/contract';
-import { repoRoot, startPrometheus } from '@paywatch/runtime';
+import { arg, hasFlag, repoRoot, startPrometheus } from '@paywatch/runtime';
 import {
   branchProfiles,
   episodesBetween,
@@ -45,7 +45,6 @@ import {
 } from '@paywatch/simulator/model';
 import { durationSeconds, GROUP_INTERVAL, inhibitRules, LADDER, TEAM_GROUP_WAIT, TEAM_RECEIVERS } from '@paywatch/kpi';
 import { FLEET_DEFAULTS, runBackfill } from '../src/backfill/run.ts';
-import { arg } from './arg.ts';
 
 const branches = Number(arg('branches', '20'));
 const days = Number(arg('days', '7'));
@@ -54,7 +53,7 @@ const endMs = Date.parse(arg('end', '2026-11-12T00:00:00+05:30'));
 const STEP = Number(arg('step', '60'));
 if (!(STEP >= 15) || (days * 86400) / STEP > 11_000)
   throw new Error(`--step ${STEP}: at least 15 s, and at most 11 000 steps over the days (Prometheus's range-query limit)`);
-const inject = process.argv.includes('--inject');
+const inject = hasFlag('inject');
 const RULE_STEP_FLEET = Number(arg('rule-step', '60'));
 const startOfWeek = endMs - days * 86400_000;
 /** Day d of the week at hh:00 IST, for 30 minutes. */

@@ -24,10 +24,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import { promQuery, repoRoot } from '@paywatch/runtime';
+import { arg, promQuery, repoRoot } from '@paywatch/runtime';
 import { durationSeconds, LADDER } from '@paywatch/kpi';
 import { startStack } from '../test/support/running-stack.ts';
-import { arg } from './arg.ts';
 
 const outageMinutes = Number(arg('outage-minutes', '30'));
 const timeoutMinutes = Number(arg('timeout-minutes', '32'));
