@@ -24,3 +24,74 @@ http.createServer((req, res) => {
   });
 }).listen(port, '127.0.0.1');
 `;
+
+/**
+ * A second control, the floor: a Node.js hop with no HTTP library at all. Raw sockets on both
+ * sides; the client's request bytes are forwarded as they came (no checks, no parsing beyond
+ * finding where a request ends) over a keep-alive set of upstream sockets, and the answer's bytes
+ * go back as they came once its framing (content-length or chunked) says it is complete. Nothing a
+ * real proxy may do (it trusts every byte it is sent); it measures what the extra process, its two
+ * loopback round trips and their wake-ups cost on this machine, which no proxy in its own process
+ * can go below.
+ */
+export const FLOOR_HOP = `
+const net = require('node:net');
+const [upstream, port] = process.argv.slice(1).map(Number);
+const idle = [];
+// Where an HTTP/1.1 message that starts at 0 ends, or -1 while it is incomplete.
+function messageEnd(buf) {
+  const head = buf.indexOf('\\r\\n\\r\\n');
+  if (head < 0) return -1;
+  const text = buf.subarray(0, head).toString('latin1');
+  const length = /\\r\\ncontent-length: *(\\d+)/i.exec(text);
+  if (!/\\r\\ntransfer-encoding: *chunked/i.test(text)) {
+    const end = head + 4 + (length ? Number(length[1]) : 0);
+    return buf.length >= end ? end : -1;
+  }
+  let at = head + 4;
+  for (;;) {
+    const line = buf.indexOf('\\r\\n', at);
+    if (line < 0) return -1;
+    const size = parseInt(buf.subarray(at, line).toString('latin1'), 16);
+    at = line + 2 + size + 2;
+    if (at > buf.length) return -1;
+    if (size === 0) return at;
+  }
+}
+function reader(socket, onMessage) {
+  let buf = Buffer.alloc(0);
+  socket.on('data', (d) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    for (let end; buf.length && (end = messageEnd(buf)) > 0; ) {
+      const message = buf.subarray(0, end);
+      buf = buf.subarray(end);
+      onMessage(message);
+    }
+  });
+}
+function upstreamSocket() {
+  const kept = idle.pop();
+  if (kept) return kept;
+  const socket = net.connect(upstream, '127.0.0.1');
+  socket.setNoDelay(true);
+  socket.waiting = [];
+  reader(socket, (answer) => {
+    socket.waiting.shift()(answer);
+    idle.push(socket);
+  });
+  socket.on('close', () => {
+    const at = idle.indexOf(socket);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return socket;
+}
+net.createServer((client) => {
+  client.setNoDelay(true);
+  reader(client, (request) => {
+    if (request.subarray(0, 12).toString('latin1') === 'GET /-/ready') return client.write('HTTP/1.1 200 OK\\r\\ncontent-length: 2\\r\\n\\r\\nok');
+    const socket = upstreamSocket();
+    socket.waiting.push((answer) => client.write(answer));
+    socket.write(Buffer.from(request));
+  });
+}).listen(port, '127.0.0.1');
+`;

@@ -17,7 +17,8 @@
 //    the dashboards read, backfilled directly), one sample every 60 s for BENCH_HOURS hours, and
 //    backfills a TSDB with `promtool tsdb create-blocks-from openmetrics`;
 // 2. starts Prometheus on it and the proxy as its own process through its CLI with policy/policy.yml
-//    (and the baseline proxy, a bare Node.js hop, and for the single-label scopes prom-label-proxy
+//    (and the baseline proxy, two controls: a bare Node.js hop and the floor hop with raw sockets,
+//    bench/bare-hop.ts; and for the single-label scopes prom-label-proxy
 //    enforcing the same matcher: tools/prom-label-proxy, built once from the Go module proxy);
 // 3. for each dashboard and a user of a role that opens it, sends every panel query (from
 //    plugin/src/dashboards/index.json, variables substituted as Grafana does) as Grafana would:
@@ -36,7 +37,7 @@ import { join } from 'node:path';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../plugin/src/dashboards/queries.ts';
 import { loadPolicyFile, readerStats, rewriteQuery, useFastReader, type Scope } from '@paywatch/scope-proxy';
 import { eachAtOnce, freePort, startPrometheus, startService, requireTool } from '@paywatch/runtime';
-import { BARE_HOP } from './bare-hop.ts';
+import { BARE_HOP, FLOOR_HOP } from './bare-hop.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
@@ -470,7 +471,7 @@ interface Answer {
 
 /** One way to Prometheus the benchmark times: straight, or through one of the hops. */
 interface Path {
-  key: 'direct' | 'proxy' | 'base' | 'hop' | 'plp';
+  key: 'direct' | 'proxy' | 'base' | 'hop' | 'floor' | 'plp';
   url: string;
   /** Sends the data source's secret and this user (the scope proxies only). */
   asUser: boolean;
@@ -482,6 +483,7 @@ const PATH_NAMES: Record<Path['key'], string> = {
   proxy: 'scope proxy',
   base: 'scope proxy (baseline)',
   hop: 'bare hop',
+  floor: 'floor hop',
   plp: 'prom-label-proxy',
 };
 
@@ -564,6 +566,16 @@ async function measureHttp(index: IndexWithFiles) {
       }),
     );
     const hopUrl = `http://127.0.0.1:${hopPort}`;
+    const floorPort = await freePort();
+    services.push(
+      await startService({
+        name: 'floor-hop',
+        command: process.execPath,
+        args: ['-e', FLOOR_HOP, String(new URL(upstream).port), String(floorPort)],
+        readyUrl: `http://127.0.0.1:${floorPort}/-/ready`,
+      }),
+    );
+    const floorUrl = `http://127.0.0.1:${floorPort}`;
 
     // The same client for every path: node:http, keep-alive, no compression (identical requests
     // but for the scope proxy's two headers). One pool per target.
@@ -622,7 +634,7 @@ async function measureHttp(index: IndexWithFiles) {
         { key: 'proxy', url: proxyUrl, asUser: true },
       ];
       if (baseUrl) paths.push({ key: 'base', url: baseUrl, asUser: true });
-      paths.push({ key: 'hop', url: hopUrl, asUser: false });
+      paths.push({ key: 'hop', url: hopUrl, asUser: false }, { key: 'floor', url: floorUrl, asUser: false });
       // prom-label-proxy where one label scopes the user as ours does (same matcher, same answers).
       let plp: Awaited<ReturnType<typeof startService>> | undefined;
       if (scenario.plp && PLP) {
@@ -769,9 +781,9 @@ function reportHttp({ rows, matcherCost, metric, data }: Awaited<ReturnType<type
   );
   const hasBase = rows.some((r) => r.paths.includes('base'));
   console.log(
-    `| dashboard — user (role, scope) | panel queries | requests | direct p50 ms | proxy p50 ms | p50 ratio (target <= 1.15x) | direct p95 ms | proxy p95 ms | added p50 ms |${hasBase ? ' baseline proxy p50 ms (ratio) |' : ''} bare hop p50 ms (ratio) | answers identical |`,
+    `| dashboard — user (role, scope) | panel queries | requests | direct p50 ms | proxy p50 ms | p50 ratio (target <= 1.15x) | direct p95 ms | proxy p95 ms | added p50 ms |${hasBase ? ' baseline proxy p50 ms (ratio) |' : ''} bare hop p50 ms (ratio) | floor hop p50 ms (ratio) | answers identical |`,
   );
-  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|${hasBase ? '---:|' : ''}---:|---:|`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|${hasBase ? '---:|' : ''}---:|---:|---:|`);
   for (const r of rows) {
     const d50 = p50(r.times, 'direct');
     const x50 = p50(r.times, 'proxy');
@@ -779,21 +791,23 @@ function reportHttp({ rows, matcherCost, metric, data }: Awaited<ReturnType<type
     const same = r.perQuery.filter((q) => q.same.proxy).length;
     const b50 = p50(r.times, 'base');
     const h50 = p50(r.times, 'hop');
+    const f50 = p50(r.times, 'floor');
     console.log(
-      `| ${r.scenario.name} | ${r.scenario.queries.length} | ${r.times.direct!.length} | ${d50.toFixed(2)} | ${x50.toFixed(2)} | ${ratio.toFixed(2)}x ${ratio <= 1.15 ? 'met' : 'not met'} | ${percentile(r.times.direct!, 95).toFixed(2)} | ${percentile(r.times.proxy!, 95).toFixed(2)} | ${(x50 - d50).toFixed(2)} |${hasBase ? ` ${b50.toFixed(2)} (${(b50 / d50).toFixed(2)}x) |` : ''} ${h50.toFixed(2)} (${(h50 / d50).toFixed(2)}x) | ${same}/${r.perQuery.length} |`,
+      `| ${r.scenario.name} | ${r.scenario.queries.length} | ${r.times.direct!.length} | ${d50.toFixed(2)} | ${x50.toFixed(2)} | ${ratio.toFixed(2)}x ${ratio <= 1.15 ? 'met' : 'not met'} | ${percentile(r.times.direct!, 95).toFixed(2)} | ${percentile(r.times.proxy!, 95).toFixed(2)} | ${(x50 - d50).toFixed(2)} |${hasBase ? ` ${b50.toFixed(2)} (${(b50 / d50).toFixed(2)}x) |` : ''} ${h50.toFixed(2)} (${(h50 / d50).toFixed(2)}x) | ${f50.toFixed(2)} (${(f50 / d50).toFixed(2)}x) | ${same}/${r.perQuery.length} |`,
     );
   }
   console.log(
-    `\n| dashboard refresh (all panels, ${CONCURRENCY} at a time) — user | refreshes | direct p50 ms | proxy p50 ms | p50 ratio (target <= 1.15x) |${hasBase ? ' baseline proxy p50 ms (ratio) |' : ''} bare hop p50 ms (ratio) | direct p95 ms | proxy p95 ms |`,
+    `\n| dashboard refresh (all panels, ${CONCURRENCY} at a time) — user | refreshes | direct p50 ms | proxy p50 ms | p50 ratio (target <= 1.15x) |${hasBase ? ' baseline proxy p50 ms (ratio) |' : ''} bare hop p50 ms (ratio) | floor hop p50 ms (ratio) | direct p95 ms | proxy p95 ms |`,
   );
-  console.log(`|---|---:|---:|---:|---:|${hasBase ? '---:|' : ''}---:|---:|---:|`);
+  console.log(`|---|---:|---:|---:|---:|${hasBase ? '---:|' : ''}---:|---:|---:|---:|`);
   for (const r of rows) {
     const d50 = p50(r.refresh, 'direct');
     const x50 = p50(r.refresh, 'proxy');
     const b50 = p50(r.refresh, 'base');
     const h50 = p50(r.refresh, 'hop');
+    const f50 = p50(r.refresh, 'floor');
     console.log(
-      `| ${r.scenario.name} | ${r.refresh.direct!.length} | ${d50.toFixed(1)} | ${x50.toFixed(1)} | ${(x50 / d50).toFixed(2)}x ${x50 / d50 <= 1.15 ? 'met' : 'not met'} |${hasBase ? ` ${b50.toFixed(1)} (${(b50 / d50).toFixed(2)}x) |` : ''} ${h50.toFixed(1)} (${(h50 / d50).toFixed(2)}x) | ${percentile(r.refresh.direct!, 95).toFixed(1)} | ${percentile(r.refresh.proxy!, 95).toFixed(1)} |`,
+      `| ${r.scenario.name} | ${r.refresh.direct!.length} | ${d50.toFixed(1)} | ${x50.toFixed(1)} | ${(x50 / d50).toFixed(2)}x ${x50 / d50 <= 1.15 ? 'met' : 'not met'} |${hasBase ? ` ${b50.toFixed(1)} (${(b50 / d50).toFixed(2)}x) |` : ''} ${h50.toFixed(1)} (${(h50 / d50).toFixed(2)}x) | ${f50.toFixed(1)} (${(f50 / d50).toFixed(2)}x) | ${percentile(r.refresh.direct!, 95).toFixed(1)} | ${percentile(r.refresh.proxy!, 95).toFixed(1)} |`,
     );
   }
   // prom-label-proxy: the same queries, the same run, the same label matcher on the same answers.
@@ -821,9 +835,9 @@ function reportHttp({ rows, matcherCost, metric, data }: Awaited<ReturnType<type
   console.log('|---|---:|');
   for (const m of matcherCost) console.log(`| ${m.name} | ${m.p50.toFixed(2)} |`);
   console.log(
-    `\n| panel query (user) | instant/range | series | answer KB | direct p50 ms | proxy p50 ms | ratio |${hasBase ? ' baseline p50 ms |' : ''} bare hop p50 ms | prom-label-proxy p50 ms |`,
+    `\n| panel query (user) | instant/range | series | answer KB | direct p50 ms | proxy p50 ms | ratio |${hasBase ? ' baseline p50 ms |' : ''} bare hop p50 ms | floor hop p50 ms | prom-label-proxy p50 ms |`,
   );
-  console.log(`|---|---|---:|---:|---:|---:|---:|${hasBase ? '---:|' : ''}---:|---:|`);
+  console.log(`|---|---|---:|---:|---:|---:|---:|${hasBase ? '---:|' : ''}---:|---:|---:|`);
   for (const r of rows) {
     r.scenario.queries.forEach((q, i) => {
       const pq = r.perQuery[i]!;
@@ -832,7 +846,7 @@ function reportHttp({ rows, matcherCost, metric, data }: Awaited<ReturnType<type
       const text = q.expr.length > 70 ? `${q.expr.slice(0, 67)}...` : q.expr;
       const plp = p50(pq.times, 'plp');
       console.log(
-        `| \`${text.replaceAll('|', '\\|')}\` (${r.scenario.login}) | ${q.instant ? 'instant' : 'range'} | ${pq.series} | ${(pq.bytes / 1024).toFixed(1)} | ${d.toFixed(2)} | ${x.toFixed(2)} | ${(x / d).toFixed(2)} |${hasBase ? ` ${p50(pq.times, 'base').toFixed(2)} |` : ''} ${p50(pq.times, 'hop').toFixed(2)} | ${Number.isNaN(plp) ? '—' : plp.toFixed(2)} |`,
+        `| \`${text.replaceAll('|', '\\|')}\` (${r.scenario.login}) | ${q.instant ? 'instant' : 'range'} | ${pq.series} | ${(pq.bytes / 1024).toFixed(1)} | ${d.toFixed(2)} | ${x.toFixed(2)} | ${(x / d).toFixed(2)} |${hasBase ? ` ${p50(pq.times, 'base').toFixed(2)} |` : ''} ${p50(pq.times, 'hop').toFixed(2)} | ${p50(pq.times, 'floor').toFixed(2)} | ${Number.isNaN(plp) ? '—' : plp.toFixed(2)} |`,
       );
     });
   }
@@ -843,6 +857,7 @@ function reportHttp({ rows, matcherCost, metric, data }: Awaited<ReturnType<type
       d: p50(pq.times, 'direct'),
       p: p50(pq.times, 'proxy'),
       h: p50(pq.times, 'hop'),
+      f: p50(pq.times, 'floor'),
     })),
   );
   const median = (xs: number[]) => percentile(xs, 50);
@@ -854,7 +869,7 @@ function reportHttp({ rows, matcherCost, metric, data }: Awaited<ReturnType<type
     `within 1.15x at p50: ${perQuery.filter((q) => q.p / q.d <= 1.15).length} of ${perQuery.length} (of the ${slow.length} taking Prometheus 2 ms or more: ${slow.filter((q) => q.p / q.d <= 1.15).length})`,
   );
   console.log(
-    `added p50, median over panel queries: ${median(perQuery.map((q) => q.p - q.d)).toFixed(2)} ms; beyond the bare hop (all but the viewer): ${median(perQuery.filter((q) => !q.viewer).map((q) => q.p - q.h)).toFixed(2)} ms`,
+    `added p50, median over panel queries: ${median(perQuery.map((q) => q.p - q.d)).toFixed(2)} ms; beyond the bare hop (all but the viewer): ${median(perQuery.filter((q) => !q.viewer).map((q) => q.p - q.h)).toFixed(2)} ms; the floor hop's added p50: ${median(perQuery.map((q) => q.f - q.d)).toFixed(2)} ms`,
   );
 }
 
