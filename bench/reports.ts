@@ -14,14 +14,13 @@
 // 2. starts Prometheus on it and the scope proxy with a policy of one manager per branch (the
 //    repository's roles, 500 generated people);
 // 3. renders the day's reports as of 18:00 IST (the scheduler's default send time).
-import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chartStats, istDay, istMidnight, renderReports, startPdfPrinter, type ReportName } from '@paywatch/reports';
 import { startScopeProxy } from '@paywatch/scope-proxy';
-import { eachAtOnce, freePort, startPrometheus, requireTool } from '@paywatch/runtime';
+import { eachAtOnce, freePort, importOpenMetrics, startPrometheus, requireTool } from '@paywatch/runtime';
 
 const BRANCHES = Number(process.env.BENCH_BRANCHES ?? 500);
 const OFFICERS = Number(process.env.BENCH_OFFICERS ?? 30);
@@ -186,14 +185,7 @@ async function main() {
   if (KEEP && existsSync(made)) console.log(`data: reusing the TSDB in ${dir}`);
   else {
     const samples = await writeData(join(dir, 'data.om'));
-    const promtool = spawnSync(
-      requireTool('promtool'),
-      ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')],
-      {
-        encoding: 'utf8',
-      },
-    );
-    if (promtool.status !== 0) throw new Error(`promtool: ${promtool.stderr}`);
+    await importOpenMetrics(join(dir, 'data.om'), join(dir, 'data'));
     rmSync(join(dir, 'data.om'));
     writeFileSync(made, '');
     console.log(`data: ${samples.toLocaleString('en')} samples backfilled in ${seconds(Date.now() - t)}`);

@@ -21,6 +21,7 @@ export {
 } from './servers.ts';
 export { freePort, portIsFree, PORT_RESERVATIONS } from './free-port.ts';
 export { eachAtOnce } from './at-once.ts';
+export { blockTable, importOpenMetrics, promtool } from './promtool.ts';
 export { arg, hasFlag } from './bench-args.ts';
 export { repoRoot } from './paths.ts';
 export { prebuiltEntry } from './bundle.ts';

@@ -7,12 +7,11 @@
 // B). Which series are in scope is decided here, from the policy's meaning, independently of the
 // proxy's code. If a caller's answer through the proxy to A ever differs from the answer through
 // the proxy to B, the answer depended on data outside the caller's scope: a leak.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type RunningServer, startPrometheus, requireTool } from '@paywatch/runtime';
+import { freePort, importOpenMetrics, type RunningServer, startPrometheus } from '@paywatch/runtime';
 import { startScopeProxy, type ScopeProxy } from '../src/server.ts';
 
 export const REPO_POLICY = new URL('../../policy/policy.yml', import.meta.url).pathname;
@@ -230,10 +229,7 @@ async function startInstance(dir: string, series: Series[], end: number): Promis
   const data = join(dir, 'data');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'data.om'), openMetrics(series, end));
-  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), data], {
-    encoding: 'utf8',
-  });
-  if (made.status !== 0) throw new Error(`promtool create-blocks-from failed: ${made.stderr}${made.stdout}`);
+  await importOpenMetrics(join(dir, 'data.om'), data);
   const prometheus = await startPrometheus({
     dir,
     config: 'global:\n  evaluation_interval: 1m\nrule_files: [oracle-rules.yml]\n',

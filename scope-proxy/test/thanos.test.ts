@@ -6,12 +6,12 @@
 // does through the proxy in front of one Prometheus.
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   freePort,
+  importOpenMetrics,
   repoRoot,
   requireTool,
   startPrometheus,
@@ -67,10 +67,7 @@ async function startThanos(dir: string, series: Series[], end: number, withSingl
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'data.om'), openMetrics(series, end));
   const blocks = join(dir, 'blocks');
-  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), blocks], {
-    encoding: 'utf8',
-  });
-  if (made.status !== 0) throw new Error(`promtool create-blocks-from failed: ${made.stderr}${made.stdout}`);
+  await importOpenMetrics(join(dir, 'data.om'), blocks);
   const instance: ThanosInstance = { replicas: [], services: [], queryUrl: '', proxy: undefined as unknown as ScopeProxy };
   const thanos = requireTool('thanos');
   try {

@@ -1,4 +1,4 @@
-// The backfill's promtool runs (stack/src/backfill/promtool.ts), on the real pinned promtool: the
+// The backfill's promtool runs (runtime/src/promtool.ts), on the real pinned promtool: the
 // block table it prints is read into blocks and samples, and a failed run rejects naming the
 // command and repeating what promtool said.
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { blockTable, promtool } from '../src/backfill/promtool.ts';
+import { blockTable, importOpenMetrics, promtool } from '@paywatch/runtime';
 import { samplesIn } from '../src/backfill/rules.ts';
 
 test('an import and its listing report the same blocks and samples', async () => {
@@ -15,7 +15,7 @@ test('an import and its listing report the same blocks and samples', async () =>
     const lines = ['# TYPE payments counter'];
     for (let i = 0; i < 5; i++) lines.push(`payments_total{branch="BR0001"} ${i} ${1_767_225_600 + i * 60}`);
     writeFileSync(join(dir, 'in.om'), `${lines.join('\n')}\n# EOF\n`);
-    const imported = blockTable(await promtool(['tsdb', 'create-blocks-from', 'openmetrics', 'in.om', 'blocks'], dir));
+    const imported = await importOpenMetrics(join(dir, 'in.om'), join(dir, 'blocks'));
     assert.deepEqual(imported, { blocks: 1, samples: 5 });
     assert.deepEqual(await samplesIn(join(dir, 'blocks')), { blocks: 1, samples: 5 });
   } finally {

@@ -34,7 +34,7 @@ import { startScopeProxy } from '@paywatch/scope-proxy';
 import { main as reportCommand } from '../src/cli/report.ts';
 import { DEMO_PROXY_SECRET } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
-import { freePort, startPrometheus, waitFor, requireTool } from '@paywatch/runtime';
+import { freePort, importOpenMetrics, startPrometheus, waitFor, requireTool } from '@paywatch/runtime';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
 import { stackTestConfig } from './support/running-stack.ts';
 
@@ -182,12 +182,7 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
     const dir = join(work, 'twin');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'data.om'), `${lines.join('\n')}\n`);
-    const made = spawnSync(
-      requireTool('promtool'),
-      ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')],
-      { encoding: 'utf8' },
-    );
-    assert.equal(made.status, 0, made.stderr);
+    await importOpenMetrics(join(dir, 'data.om'), join(dir, 'data'));
     const twin = await startPrometheus({ dir, config: 'global:\n  evaluation_interval: 1m\n' });
     const twinProxy = await startScopeProxy({
       policyPath: POLICY,

@@ -12,18 +12,12 @@
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { eachAtOnce } from '@paywatch/runtime';
+import { eachAtOnce, importOpenMetrics } from '@paywatch/runtime';
 import { writeOpenMetrics, type Family } from './openmetrics.ts';
 import { ProgressBar } from './progress.ts';
-import { blockTable, promtool } from './promtool.ts';
 
 /** More than promtool's largest block window (2 h x 3^9 = 39,366 h): it then uses that one. */
 const ONE_WINDOW = '40000h';
-
-/** Imports one OpenMetrics file into blocks in `output`, counting the samples promtool reports. */
-async function importFile(input: string, output: string): Promise<{ samples: number; blocks: number }> {
-  return blockTable(await promtool(['tsdb', 'create-blocks-from', 'openmetrics', `--max-block-duration=${ONE_WINDOW}`, input, output]));
-}
 
 export interface ImportResult {
   series: number;
@@ -60,7 +54,7 @@ export async function importRaw(
   let samples = 0;
   importBar.update(0, `0/${files.length} files`);
   await eachAtOnce(files, parallel, async (file, i) => {
-    const imported = await importFile(file, outputs[i]!);
+    const imported = await importOpenMetrics(file, outputs[i]!, { maxBlockDuration: ONE_WINDOW });
     samples += imported.samples;
     done++;
     importBar.update(done / files.length, `${done}/${files.length} files, ${samples.toLocaleString('en')} samples`);

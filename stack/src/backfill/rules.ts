@@ -24,8 +24,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { durationSeconds } from '@paywatch/kpi';
-import { eachAtOnce, startPrometheus, type RunningServer } from '@paywatch/runtime';
-import { blockTable, promtool } from './promtool.ts';
+import { blockTable, eachAtOnce, promtool, startPrometheus, type RunningServer } from '@paywatch/runtime';
 
 /**
  * Rule evaluation step: the dashboards read recorded series with Prometheus's 5-minute lookback,

@@ -1,8 +1,9 @@
-// promtool as the backfill runs it (its TSDB commands: importing the raw history, evaluating the
-// recording rules, listing blocks): what it printed is kept, both for the block table it reports
-// and for the error when it fails, since promtool says what went wrong on stderr.
+// promtool's TSDB commands as Paywatch runs them (the history backfill imports the raw history,
+// evaluates the recording rules and lists blocks; tests and benchmarks import data sets of their
+// own): what it printed is kept, both for the block table it reports and for the error when it
+// fails, since promtool says what went wrong on stderr.
 import { spawn } from 'node:child_process';
-import { requireTool } from '@paywatch/runtime';
+import { requireTool } from './tools.ts';
 
 /** What promtool printed that an error message repeats: its last lines say what went wrong. */
 const ERROR_TAIL_CHARS = 3000;
@@ -40,4 +41,19 @@ export function blockTable(text: string): { samples: number; blocks: number } {
     }
   }
   return { samples, blocks };
+}
+
+/**
+ * `promtool tsdb create-blocks-from openmetrics`: the OpenMetrics file `input` (ending in `# EOF`)
+ * into TSDB blocks in the directory `output` (a Prometheus data directory, or blocks to move into
+ * one); the blocks and samples promtool reports writing. `maxBlockDuration`: promtool's block
+ * window (default 2h), e.g. one window for a whole history.
+ */
+export async function importOpenMetrics(
+  input: string,
+  output: string,
+  options: { maxBlockDuration?: string } = {},
+): Promise<{ samples: number; blocks: number }> {
+  const window = options.maxBlockDuration ? [`--max-block-duration=${options.maxBlockDuration}`] : [];
+  return blockTable(await promtool(['tsdb', 'create-blocks-from', 'openmetrics', ...window, input, output]));
 }
