@@ -21,9 +21,8 @@ import { SERVER_RULES } from '@paywatch/contract';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../../plugin/src/dashboards/queries.ts';
 import { DEMO_PROXY_SECRET } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
-import { waitFor } from '@paywatch/runtime';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
-import { stackTestConfig } from './support/running-stack.ts';
+import { stackTestConfig, waitForData } from './support/running-stack.ts';
 
 const index = JSON.parse(readFileSync(join(repoRoot, 'plugin', 'src', 'dashboards', 'index.json'), 'utf8')) as QueryIndex;
 
@@ -99,7 +98,7 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
     // Live data behind every kind of panel: the recording rules of payments (by branch) and the
     // officers' collections, the probes, and the exporters' gauges.
     // The people below read BR0001 and BR0001-FO01: wait for the rules to have evaluated theirs.
-    for (const query of [
+    await waitForData(prometheus, [
       'branch:payment_success_ratio:rate5m{branch="BR0001"}',
       'branch:payment_actionable_failures:increase1h{branch="BR0001"}',
       // The branch's failure breakdown has something to show only once BR0001 has had a failure.
@@ -116,17 +115,7 @@ describe('every dashboard panel query through the scope proxy, against Prometheu
       'pg_up{job="postgres"} == 1',
       `${SERVER_RULES.cpu}`,
       `${SERVER_RULES.cacheHit}`,
-    ]) {
-      await waitFor(
-        async () => {
-          const body = (await (await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
-            data: { result: unknown[] };
-          };
-          return body.data.result.length > 0;
-        },
-        { timeoutMs: 180_000, intervalMs: 2000, what: `${query} to have data` },
-      );
-    }
+    ]);
     // Every query is evaluated at one instant: after the data above exists, and far enough in the
     // past that no scrape still in flight can change an answer between two compared queries.
     const ready = Math.floor(Date.now() / 1000);

@@ -13,13 +13,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { waitFor, findTool } from '@paywatch/runtime';
+import { findTool } from '@paywatch/runtime';
 import { panelQueries, type PanelQuery, type QueryIndex } from '../../plugin/src/dashboards/queries.ts';
 import { loadPolicy } from '../src/access/policy.ts';
 import { folderUid } from '../src/access/desired.ts';
 import { repoRoot } from '../src/paths.ts';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
-import { stackTestConfig } from './support/running-stack.ts';
+import { stackTestConfig, waitForData } from './support/running-stack.ts';
 
 const grafanaBin = (() => {
   try {
@@ -93,21 +93,11 @@ describe('through a real Grafana', () => {
     }
     assert.ok(stack.urls.grafana, 'the stack started Grafana');
     grafana = stack.urls.grafana!;
-    for (const query of [
+    await waitForData(stack.urls.prometheus!, [
       'branch:payment_success_ratio:rate5m{branch="BR0001"}',
       'officer:field_collections:increase1d{officer="BR0001-FO01"}',
       'paywatch:availability:ratio_avg5m',
-    ]) {
-      await waitFor(
-        async () =>
-          (
-            (await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
-              data: { result: unknown[] };
-            }
-          ).data.result.length > 0,
-        { timeoutMs: 180_000, intervalMs: 2000, what: `${query} to have data` },
-      );
-    }
+    ]);
     at = Math.floor(Date.now() / 1000);
     await new Promise((resolve) => setTimeout(resolve, 10_000));
   });

@@ -36,7 +36,7 @@ import { DEMO_PROXY_SECRET } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { freePort, importOpenMetrics, startPrometheus, waitFor, requireTool } from '@paywatch/runtime';
 import { consoleProgress, startStack, type RunningStack } from '../src/stack.ts';
-import { stackTestConfig } from './support/running-stack.ts';
+import { stackTestConfig, waitForData } from './support/running-stack.ts';
 
 const POLICY = join(repoRoot, 'policy', 'policy.yml');
 
@@ -76,24 +76,14 @@ describe('reports rendered as their recipient, through the scope proxy', () => {
       consoleProgress(() => undefined),
     );
     proxy = { url: stack.urls.scopeProxy!, secret: DEMO_PROXY_SECRET };
-    for (const query of [
+    await waitForData(stack.urls.prometheus!, [
       'paywatch:collected_today_inr:sum',
       'paywatch:daily_target_inr:sum',
       'branch_collected_today_inr{branch="BR0005"}',
       'reconciliation_pending{branch="BR0001"}',
       // The officers' live collections (they come 08:00-19:00 IST: the working hours' start has them).
       'sum(increase(field_collections_total{branch="BR0001"}[5m])) > 0',
-    ]) {
-      await waitFor(
-        async () => {
-          const body = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
-            data: { result: unknown[] };
-          };
-          return body.data.result.length > 0;
-        },
-        { timeoutMs: 180_000, intervalMs: 2000, what: `${query} to have data` },
-      );
-    }
+    ]);
     // An instant in the past, so no scrape still in flight changes an answer between renders.
     const ready = Math.floor(Date.now() / 1000);
     await new Promise((resolve) => setTimeout(resolve, 10_000));

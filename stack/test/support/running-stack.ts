@@ -6,13 +6,14 @@
 // - startStack(): `npm start` (stack/src/cli/start.ts) from this checkout, for tests and benchmarks
 //   that watch the whole stack: what it printed, where each service listens, and a stop that sends
 //   Ctrl-C like a terminal (then kills what is left of its process group);
-// - stackTestConfig(): npm start's settings for a stack a test starts in-process (src/stack.ts).
+// - stackTestConfig(): npm start's settings for a stack a test starts in-process (src/stack.ts);
+// - waitForData(): until the stack's Prometheus answers each of a test's queries with data.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, PORTS, repoRoot, waitFor, type ServiceName } from '@paywatch/runtime';
+import { freePort, PORTS, promQuery, repoRoot, waitFor, type ServiceName } from '@paywatch/runtime';
 import { WORKING_HOURS_START } from '@paywatch/simulator';
 import { parseStackConfig, type StackConfig } from '../../src/config.ts';
 
@@ -126,6 +127,19 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     throw error;
   }
   return stack;
+}
+
+/**
+ * Waits until Prometheus answers every query with at least one series, one query after another
+ * (every 2 s, at most 3 minutes each): what a test reads has been scraped or recorded by then.
+ */
+export async function waitForData(prometheusUrl: string, queries: string[]): Promise<void> {
+  for (const query of queries)
+    await waitFor(async () => (await promQuery(prometheusUrl, query)).length > 0, {
+      timeoutMs: 180_000,
+      intervalMs: 2000,
+      what: `${query} to have data`,
+    });
 }
 
 export interface AlertSeries {
