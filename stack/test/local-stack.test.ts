@@ -21,22 +21,7 @@ import { istParts, WORKING_HOURS } from '@paywatch/simulator/model';
 import { PORTS, DEMO_PROXY_SECRET, type ServiceName } from '../src/config.ts';
 import { repoRoot } from '../src/paths.ts';
 import { freePort, waitFor } from '@paywatch/runtime';
-
-/** Ctrl-C as a terminal sends it; if the stack does not stop in time, kill its whole process group. */
-async function stopGroup(child: ChildProcess | undefined) {
-  if (!child?.pid) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGINT');
-    const exited = once(child, 'exit').then(() => true);
-    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000).unref());
-    if (!(await Promise.race([exited, timedOut]))) child.kill('SIGKILL');
-  }
-  try {
-    process.kill(-child.pid, 'SIGKILL'); // anything of the group still alive
-  } catch {
-    // the group is gone: everything stopped
-  }
-}
+import { stopGroup } from './support/running-stack.ts';
 
 describe('npm start from a clean checkout', () => {
   let work: string;

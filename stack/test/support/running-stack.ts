@@ -5,7 +5,8 @@
 // wall clock's now; the live business continues from the working hours' simulated time.
 // - startStack(): `npm start` (stack/src/cli/start.ts) from this checkout, for tests and benchmarks
 //   that watch the whole stack: what it printed, where each service listens, and a stop that sends
-//   Ctrl-C like a terminal (then kills what is left of its process group);
+//   Ctrl-C like a terminal (then kills what is left of its process group: stopGroup(), also for
+//   tests that run npm start their own way);
 // - stackTestConfig(): npm start's settings for a stack a test starts in-process (src/stack.ts);
 // - waitForData(): until the stack's Prometheus answers each of a test's queries with data.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,6 +68,25 @@ export interface StackOptions {
   simulatorStart?: string | null;
 }
 
+/**
+ * Ctrl-C as a terminal sends it to a process started `detached` (its own process group); if it has
+ * not stopped in 30 s it is killed, and then whatever of its group is still alive.
+ */
+export async function stopGroup(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid) return;
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGINT');
+    const exited = once(child, 'exit').then(() => true);
+    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000).unref());
+    if (!(await Promise.race([exited, timedOut]))) child.kill('SIGKILL');
+  }
+  try {
+    process.kill(-child.pid, 'SIGKILL'); // anything of the group still alive
+  } catch {
+    // the group is gone: everything stopped
+  }
+}
+
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? join(mkdtempSync(join(tmpdir(), 'paywatch-run-')), 'data');
@@ -88,20 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const stop = async () => {
-    if (!child.pid) return;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
-      const exited = once(child, 'exit').then(() => true);
-      const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000).unref());
-      if (!(await Promise.race([exited, timedOut]))) child.kill('SIGKILL');
-    }
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // the group is gone: everything stopped
-    }
-  };
+  const stop = () => stopGroup(child);
   const stack: RunningStack = {
     dataDir,
     ports,
