@@ -28,7 +28,6 @@
 // 4. counts rewrites per second in this single thread (never-seen, never-seen shape and memoised),
 //    and again with the hand-written reader off (the grammar's parse alone: before and after in one
 //    process); BENCH_REWRITE_MS=500 makes that part short while iterating.
-import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { Agent, request } from 'node:http';
@@ -36,7 +35,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { panelQueries, type PanelQuery, type QueryIndex, type Variables } from '../plugin/src/dashboards/queries.ts';
 import { loadPolicyFile, readerStats, rewriteQuery, useFastReader, type Scope } from '@paywatch/scope-proxy';
-import { eachAtOnce, freePort, startPrometheus, startService, requireTool } from '@paywatch/runtime';
+import { eachAtOnce, freePort, importOpenMetrics, startPrometheus, startService, requireTool } from '@paywatch/runtime';
 import { BARE_HOP, FLOOR_HOP } from './bare-hop.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
@@ -529,53 +528,40 @@ async function measureHttp(index: IndexWithFiles) {
     progress('starting Prometheus and the proxy (its own process, its CLI, policy/policy.yml)');
     prometheus = await startPrometheus({ dir, config: 'global: {}\n' });
     const upstream = prometheus.url;
-    const startProxy = async (name: string, main: string) => {
+    /** A Node.js process of this benchmark's on a free port, ready when `ready` answers. */
+    const startNode = async (name: string, args: (port: number) => string[], ready: string, env?: NodeJS.ProcessEnv) => {
       const port = await freePort();
       services.push(
-        await startService({
-          name,
-          command: process.execPath,
-          args: [
-            ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE, name)] : []),
-            '--import',
-            'tsx',
-            main,
-            '--policy',
-            POLICY,
-            '--upstream',
-            upstream,
-            '--port',
-            String(port),
-          ],
-          env: { ...process.env, PAYWATCH_PROXY_SECRET: SECRET },
-          readyUrl: `http://127.0.0.1:${port}/healthz`,
-        }),
+        await startService({ name, command: process.execPath, args: args(port), env, readyUrl: `http://127.0.0.1:${port}${ready}` }),
       );
       return `http://127.0.0.1:${port}`;
     };
+    const startProxy = (name: string, main: string) =>
+      startNode(
+        name,
+        (port) => [
+          ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(PROFILE, name)] : []),
+          '--import',
+          'tsx',
+          main,
+          '--policy',
+          POLICY,
+          '--upstream',
+          upstream,
+          '--port',
+          String(port),
+        ],
+        '/healthz',
+        { ...process.env, PAYWATCH_PROXY_SECRET: SECRET },
+      );
     const proxyUrl = await startProxy('scope-proxy', MAIN);
     // Before/after in one run: another checkout's proxy (e.g. main's) beside this one.
     const baseUrl = BASELINE ? await startProxy('scope-proxy-baseline', join(BASELINE, 'scope-proxy/src/main.ts')) : undefined;
-    const hopPort = await freePort();
-    services.push(
-      await startService({
-        name: 'bare-hop',
-        command: process.execPath,
-        args: ['-e', BARE_HOP, String(new URL(upstream).port), String(hopPort)],
-        readyUrl: `http://127.0.0.1:${hopPort}/-/ready`,
-      }),
-    );
-    const hopUrl = `http://127.0.0.1:${hopPort}`;
-    const floorPort = await freePort();
-    services.push(
-      await startService({
-        name: 'floor-hop',
-        command: process.execPath,
-        args: ['-e', FLOOR_HOP, String(new URL(upstream).port), String(floorPort)],
-        readyUrl: `http://127.0.0.1:${floorPort}/-/ready`,
-      }),
-    );
-    const floorUrl = `http://127.0.0.1:${floorPort}`;
+    // The two controls (bench/bare-hop.ts): forwarding processes with no checks at all.
+    const startHop = (name: string, script: string) =>
+      startNode(name, (port) => ['-e', script, String(new URL(upstream).port), String(port)], '/-/ready');
+    const hopUrl = await startHop('bare-hop', BARE_HOP);
+    const floorUrl = await startHop('floor-hop', FLOOR_HOP);
 
     // The same client for every path: node:http, keep-alive, no compression (identical requests
     // but for the scope proxy's two headers). One pool per target.
@@ -765,11 +751,7 @@ async function backfilled(dir: string): Promise<{ end: number; data: { series: n
   progress(
     `${data.series.toLocaleString('en')} series, ${data.samples.toLocaleString('en')} samples (${(statSync(join(dir, 'data.om')).size / 1e9).toFixed(1)} GB of OpenMetrics); backfilling with promtool`,
   );
-  const made = spawnSync(requireTool('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  if (made.status !== 0) throw new Error(made.stderr);
+  await importOpenMetrics(join(dir, 'data.om'), join(dir, 'data'));
   rmSync(join(dir, 'data.om'));
   if (DATA) writeFileSync(stamp, JSON.stringify({ settings, end, data }));
   return { end, data };
