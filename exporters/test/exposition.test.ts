@@ -73,3 +73,55 @@ test('the gzipped exposition (gzip members by group of chunks) unzips to the pla
     assert.match(text, /# TYPE thing_seconds histogram\n/);
   }
 });
+
+test('a series is found by the labels it is exported with, for values that need escaping and UTF-8 too', () => {
+  // The exposition format's escaping, written here on its own: what the rendered text must say.
+  const escaped = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('"', '\\"');
+  const branches = ['Madurai "Central"', 'C:\\BR\\07\\', 'two\nlines', 'मदुरै शाखा', 'Kochi 🌴', '"\\\n', 'BR0001', ''];
+  const counter = new CounterFamily('odd_total', 'x', ['branch', 'officer']);
+  const gauge = new GaugeFamily('odd_waiting', 'x', ['branch']);
+  const histogram = new HistogramFamily('odd_seconds', 'x', ['branch'], [1]);
+  for (let poll = 1; poll <= 3; poll++) {
+    for (const branch of branches) {
+      counter.add([branch, 'FO1'], 2);
+      histogram.add([branch], [1], 1, 0.5);
+    }
+    // Each poll looks every row up again: a row whose lookup missed its series would add another.
+    gauge.replace(
+      branches.map((branch, i) => ({ labels: [branch], value: i + poll })),
+      { keepAtZero: false },
+    );
+    assert.equal(counter.size, branches.length, `after poll ${poll}`);
+    assert.equal(gauge.size, branches.length, `after poll ${poll}`);
+    assert.equal(histogram.size, branches.length, `after poll ${poll}`);
+  }
+  branches.forEach((branch, i) => {
+    assert.equal(counter.get([branch, 'FO1']), 6, branch);
+    assert.equal(gauge.get([branch]), i + 3, branch);
+    assert.equal(histogram.get([branch])?.count, 3, branch);
+  });
+  assert.equal(
+    Buffer.concat(counter.render()).toString(),
+    `# HELP odd_total x\n# TYPE odd_total counter\n${branches.map((branch) => `odd_total{branch="${escaped(branch)}",officer="FO1"} 6\n`).join('')}`,
+  );
+  assert.equal(
+    Buffer.concat(gauge.render()).toString(),
+    `# HELP odd_waiting x\n# TYPE odd_waiting gauge\n${branches.map((branch, i) => `odd_waiting{branch="${escaped(branch)}"} ${i + 3}\n`).join('')}`,
+  );
+  assert.match(Buffer.concat(histogram.render()).toString(), /\nodd_seconds_bucket\{branch="two\\nlines",le="\+Inf"\} 3\n/);
+  // Two label sets whose values would read alike unescaped are two series.
+  counter.add(['a",officer="b', 'c'], 1);
+  counter.add(['a', 'b",officer="c'], 1);
+  assert.equal(counter.size, branches.length + 2);
+  assert.equal(counter.get(['a",officer="b', 'c']), 1);
+  assert.match(Buffer.concat(counter.render()).toString(), /\nodd_total\{branch="a",officer="b\\",officer=\\"c"\} 1\n$/);
+});
+
+test('gzipping changes not yet rendered is refused', async () => {
+  const gauge = new GaugeFamily('things_waiting', 'Waiting things', ['branch']);
+  gauge.set(['BR0001'], 1);
+  await assert.rejects(gzipFamilies([gauge]), /things_waiting: gzipped with changes not yet rendered/);
+  const text = Buffer.concat(await renderFamiliesInTurns([gauge])).toString();
+  assert.equal(gunzipSync(Buffer.concat(await gzipFamilies([gauge]))).toString(), text);
+  assert.match(text, /\nthings_waiting\{branch="BR0001"\} 1\n$/);
+});

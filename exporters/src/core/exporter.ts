@@ -38,7 +38,6 @@ import {
   gzipFamilies,
   histogramFor,
   nextTurn,
-  renderFamilies,
   renderFamiliesInTurns,
 } from './exposition.ts';
 
@@ -252,7 +251,26 @@ export async function runExporter(
   let downSince = 0;
   let behind = false;
   let clockBehind = false;
-  let cached: Exposition = { plain: renderFamilies(families), gzip: await gzipFamilies(families) };
+  /** What scrapes are served: the last exposition built (expose()). */
+  let cached: Exposition = { plain: [], gzip: [] };
+
+  /**
+   * The one way the families' `{plain, gzip}` is built (at start, after each poll, when the
+   * source goes down): their changes rendered in turns, then compressed in turns. Scrapes get the
+   * previous text until the new one is rendered; the plain text is served from then on, and the
+   * gzipped copy once compressed, right after: a scrape asking gzip (Prometheus) gets the previous
+   * values until then, never a mix of two. Resolves, after the gzip, with the performance.now()
+   * time the plain text was served. Nothing may change the families meanwhile: polls (and with
+   * them source-down updates) run one at a time.
+   */
+  async function expose(): Promise<number> {
+    const plain = await renderFamiliesInTurns(families);
+    const served = performance.now();
+    cached = { plain, gzip: cached.gzip };
+    cached = { plain, gzip: await gzipFamilies(families) };
+    return served;
+  }
+  await expose();
   let polls = 0;
   let lastPollSeconds = 0;
   /** Where the last successful poll's time went, in ms (on /healthz: the benchmark reports it). */
@@ -428,20 +446,13 @@ export async function runExporter(
     if (next && !behind) snapshot = next;
     watermark = window.to;
     today = window.today;
-    // Polls run one at a time: nothing changes the families while they render in turns. Scrapes
-    // get the previous poll's text until this one's is rendered; the plain text is served from
-    // then on, and the gzipped copy once compressed, right after: a scrape asking gzip
-    // (Prometheus) gets the previous poll's values until then, never a mix of two polls.
-    const applied = performance.now();
-    const plain = await renderFamiliesInTurns(families);
-    const rendered = performance.now();
-    cached = { plain, gzip: cached.gzip };
     // The poll's time: from its first query until its values are served. Compressing them is
     // the serving cache's work, timed apart (lastPollPhases.gzip on /healthz); the next poll
     // starts only after it.
+    const applied = performance.now();
+    const rendered = await expose();
     const seconds = (rendered - started) / 1000;
     pollDuration.observe(labels, seconds);
-    cached = { plain, gzip: await gzipFamilies(families) };
     polls++;
     lastPollSeconds = seconds;
     lastPollPhases = { read: read - started, apply: applied - read, render: rendered - applied, gzip: performance.now() - rendered };
@@ -477,7 +488,7 @@ export async function runExporter(
     pollErrors.inc(labels);
     sourceUpGauge.set(labels, 0);
     for (const collector of collectors) collector.sourceDown?.();
-    cached = { plain: renderFamilies(families), gzip: await gzipFamilies(families) };
+    await expose();
     // One line per transition, not one per failed poll.
     if (sourceUp !== false) {
       downSince = Date.now();

@@ -37,15 +37,25 @@ function formatValue(value: number): string {
   return String(value);
 }
 
+/** What a label value needs escaped in the exposition (most values need nothing). */
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 /**
- * `{name="value",...}` (or '' without labels), built with one join so the string is flat: it is
- * kept for the life of the series, as its lookup key and as its rendered labels.
+ * A series' rendered labels, `{name="value",...}` ('' without labels), from `pieces`, what comes
+ * before each value (`{branch="`, `",officer="`, ...). The one rendering of labels: a series is
+ * looked up by this string and exported with the same string, so the two cannot disagree. Built
+ * with one join, so the string is flat: a new series keeps it for its life, holding none of the
+ * strings it was built from (a concatenation would keep them all, as a tree). Values are escaped
+ * only when they need it: a poll looks up every row of the gauges it replaces (~15k officers).
  */
-function renderLabels(names: readonly string[], values: readonly string[]): string {
-  if (!names.length) return '';
-  const parts: string[] = ['{'];
-  for (let i = 0; i < names.length; i++) parts.push(i ? ',' : '', names[i]!, '="', escapeLabelValue(values[i] ?? ''), '"');
-  parts.push('}');
+function renderLabels(pieces: readonly string[], values: readonly string[]): string {
+  if (!pieces.length) return '';
+  const parts: string[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const value = values[i]!;
+    parts.push(pieces[i]!, NEEDS_ESCAPE.test(value) ? escapeLabelValue(value) : value);
+  }
+  parts.push('"}');
   return parts.join('');
 }
 
@@ -84,9 +94,6 @@ function gzipped(parts: readonly Buffer[]): Buffer {
 }
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** What a label value needs escaped in the exposition (most values need nothing). */
-const NEEDS_ESCAPE = /[\\\n"]/;
-
 abstract class Family {
   /** Rendered labels → series number. */
   private index = new Map<string, number>();
@@ -120,22 +127,12 @@ abstract class Family {
     this.groupChunks = Math.max(1, Math.floor(GROUP_LINES / (CHUNK_SERIES * width)));
   }
 
-  /**
-   * The rendered labels of a label set: the key a series is found by. Built by concatenation,
-   * escaping only values that need it (a poll looks up every row of the gauges it replaces:
-   * ~15k officers).
-   */
+  /** The rendered labels of a label set: the key a series is found by, and its text. */
   protected key(labels: readonly string[]): string {
     if (labels.length !== this.labelNames.length) {
       throw new Error(`${this.name} takes labels ${this.labelNames.join(', ')}, got ${labels.length} values`);
     }
-    if (!labels.length) return '';
-    let key = '';
-    for (let i = 0; i < labels.length; i++) {
-      const value = labels[i]!;
-      key += this.labelPieces[i]! + (NEEDS_ESCAPE.test(value) ? escapeLabelValue(value) : value);
-    }
-    return `${key}"}`;
+    return renderLabels(this.labelPieces, labels);
   }
 
   /** The series number of a label set, or -1. */
@@ -154,10 +151,8 @@ abstract class Family {
         grown.set(this.values);
         this.values = grown;
       }
-      // Kept for the series' life: a flat string (the key above is a concatenation).
-      const block = renderLabels(this.labelNames, labels);
-      this.index.set(block, found);
-      this.labelBlocks.push(block);
+      this.index.set(key, found);
+      this.labelBlocks.push(key);
       this.dirty.add(Math.floor(found / CHUNK_SERIES));
     }
     return found;
@@ -211,23 +206,36 @@ abstract class Family {
     return true;
   }
 
+  /** The family's `# HELP` and `# TYPE` lines. */
+  private get header(): Buffer {
+    return (this.headerBuffer ??= Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`));
+  }
+
   /**
    * The family's exposition as buffers: the header, then one buffer per chunk of series (a new
    * list each time: a scrape keeps writing the list it took while the next poll renders).
    */
   render(): Buffer[] {
     this.renderChanged();
-    this.headerBuffer ??= Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`);
     this.chunks.length = Math.ceil(this.labelBlocks.length / CHUNK_SERIES);
-    return [this.headerBuffer, ...this.chunks];
+    return [this.header, ...this.chunks];
+  }
+
+  /** Gzip members of the chunks: one per group of `groupChunks` chunks. */
+  private get groupCount(): number {
+    return Math.ceil(this.labelBlocks.length / CHUNK_SERIES / this.groupChunks);
   }
 
   /**
-   * Compresses the groups whose chunks were rendered since, after render(), until the clock passes
-   * `until`; true when none is left.
+   * Compresses the groups whose chunks were rendered since, until the clock passes `until`; true
+   * when none is left. Only after rendering: a chunk changed but not yet rendered would be left
+   * out of the gzip until a later poll, so that is refused.
    */
   gzipChanged(until = Infinity): boolean {
-    const count = Math.ceil(this.labelBlocks.length / CHUNK_SERIES / this.groupChunks);
+    if (this.dirty.size) {
+      throw new Error(`${this.name}: gzipped with changes not yet rendered: render the families (renderFamilies) before gzipping them`);
+    }
+    const count = this.groupCount;
     for (const group of this.staleGroups) {
       if (performance.now() >= until) return false;
       this.staleGroups.delete(group);
@@ -238,12 +246,10 @@ abstract class Family {
     return true;
   }
 
-  /** The family's exposition gzipped, as gzip members (a new list each time), after render(). */
-  renderGzip(): Buffer[] {
-    const chunks = this.render();
-    this.gzipChanged();
-    this.gzipHeader ??= gzipped([chunks[0]!]);
-    this.groups.length = Math.ceil(this.chunks.length / this.groupChunks);
+  /** The family's exposition gzipped, as gzip members (a new list each time), after gzipChanged(). */
+  gzipMembers(): Buffer[] {
+    this.gzipHeader ??= gzipped([this.header]);
+    this.groups.length = this.groupCount;
     return [this.gzipHeader, ...this.groups];
   }
 }
@@ -419,16 +425,15 @@ export async function renderFamiliesInTurns(families: readonly AnyFamily[]): Pro
 }
 
 /**
- * The families' exposition gzipped (gzip members, to write one after the other), after render(),
- * compressed in slices of a few milliseconds like the rendering. Nothing may change the families
- * meanwhile.
+ * The families' exposition gzipped (gzip members, to write one after the other), once rendered
+ * (renderFamiliesInTurns), compressed in slices of a few milliseconds like the rendering. Nothing
+ * may change the families meanwhile.
  */
 export async function gzipFamilies(families: readonly AnyFamily[]): Promise<Buffer[]> {
   for (const family of families) {
-    family.render();
     while (!family.gzipChanged(performance.now() + TURN_MS)) await nextTurn();
   }
-  return families.flatMap((family) => family.renderGzip());
+  return families.flatMap((family) => family.gzipMembers());
 }
 
 /** SQL select-list items counting rows whose `expression` is <= each bucket bound (cumulative). */
