@@ -335,6 +335,8 @@ interface Result {
   /** RSS (MiB) at the last scrape, and every ~150 ms over the measurement (the sampler's turns). */
   rss: number;
   rssSamples: number[];
+  /** Seconds into the measurement of the largest RSS sample. */
+  rssPeakAt: number;
   startup: number;
   loaded: number;
   firstSourceUp: string;
@@ -370,6 +372,7 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
         phases: [],
         rss: 0,
         rssSamples: [],
+        rssPeakAt: 0,
         startup: exporter.startupSeconds,
         loaded: exporter.loadedSeconds,
         firstSourceUp: exporter.firstSourceUp,
@@ -382,6 +385,7 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
   // and RSS: its one sample at the last scrape moved between 124 and 151 MiB over runs of the
   // same code (when the garbage collector last ran), so its p50 and max are printed beside it.
   let sampling = true;
+  const begun = performance.now();
   const sampler = (async () => {
     const seen = new Map<string, number>();
     while (sampling) {
@@ -398,7 +402,10 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
             if (health.lastPollPhases) results.get(key)!.phases.push(health.lastPollPhases);
           }
           seen.set(key, health.polls);
-          results.get(key)!.rssSamples.push(rssMiB(exporter.service.child.pid));
+          const result = results.get(key)!;
+          const rss = rssMiB(exporter.service.child.pid);
+          if (!result.rssSamples.length || rss > Math.max(...result.rssSamples)) result.rssPeakAt = (performance.now() - begun) / 1000;
+          result.rssSamples.push(rss);
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
@@ -432,6 +439,11 @@ async function measureAll(scales: Scale[]): Promise<Result[]> {
   }
   sampling = false;
   await sampler;
+  for (const result of results.values()) {
+    progress(
+      `${result.name} at ${result.scale.toLocaleString('en')}: RSS max ${Math.max(...result.rssSamples).toFixed(0)} MiB, ${result.rssPeakAt.toFixed(1)} s into the ${((performance.now() - begun) / 1000).toFixed(1)} s measurement`,
+    );
+  }
   for (const scale of scales)
     progress(
       `writer added ${scale.writer!.rows().toLocaleString('en')} rows to the ${scale.payments.toLocaleString('en')} database during the measurement`,
