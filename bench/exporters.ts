@@ -6,7 +6,8 @@
 // while the exporter keeps polling and a writer keeps adding payments, RSS (at the last scrape, and
 // its p50 and max over the measurement), exposition size, the start-up baseline (loading the
 // database's totals) and the mean poll time at each scale.
-// Goals (issue 12): payments exporter RSS < 150 MiB, scrape p99 < 50 ms, poll at 5M rows within
+// Goals (issue 12): payments exporter RSS under 150 MB (143 MiB) at every sample of the run, not only
+// at the last scrape (the largest sample decides), scrape p99 < 50 ms, poll at 5M rows within
 // 1.2x of poll at 50k rows, /metrics served within 2 s of start (source_up 0 until the totals are
 // loaded). The machine's load average is printed beside every figure: it is a shared 2-core VM.
 //
@@ -496,6 +497,8 @@ async function main(): Promise<void> {
     `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  /** Issue 12's 150 MB, in the MiB the benchmark measures in. */
+  const RSS_GOAL_MIB = 150e6 / 2 ** 20;
   const rssFigures = (r: Result) =>
     `${r.rss.toFixed(0)} MiB (${quantile(sorted(r.rssSamples), 0.5).toFixed(0)}, ${Math.max(...r.rssSamples).toFixed(0)})`;
   /** Each poll's time plus its gzip phase (compressing the poll's text once its values are served). */
@@ -509,7 +512,7 @@ async function main(): Promise<void> {
   }
   lines.push(
     '',
-    `| exporter | poll p50 at ${small.toLocaleString('en')} | poll p50 at ${large.toLocaleString('en')} | ratio (goal <= 1.2) | poll + gzip p50, ratio | scrape p99 at ${large.toLocaleString('en')} (goal < 50 ms) | RSS at ${large.toLocaleString('en')} (goal < 150 MiB; p50, max over the run) | served after (goal <= 2 s) | load (1 min) |`,
+    `| exporter | poll p50 at ${small.toLocaleString('en')} | poll p50 at ${large.toLocaleString('en')} | ratio (goal <= 1.2) | poll + gzip p50, ratio | scrape p99 at ${large.toLocaleString('en')} (goal < 50 ms) | RSS at ${large.toLocaleString('en')}: last scrape (p50, max over the run) (goal: max < 150 MB = 143 MiB) | served after (goal <= 2 s) | load (1 min) |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const name of EXPORTERS) {
@@ -521,7 +524,7 @@ async function main(): Promise<void> {
     const ga = quantile(sorted(withGzip(a)), 0.5);
     const gb = quantile(sorted(withGzip(b)), 0.5);
     lines.push(
-      `| ${name} | ${fmt(pa)} ms | ${fmt(pb)} ms | ${(pb / pa).toFixed(2)} ${ok(pb / pa <= 1.2)} | ${fmt(ga)} / ${fmt(gb)} ms = ${(gb / ga).toFixed(2)} | ${fmt(p99)} ms ${ok(p99 < 50)} | ${rssFigures(b)} ${ok(b.rss < 150)} | ${b.startup.toFixed(1)} s ${ok(b.startup <= 2)} | ${b.load.toFixed(1)} |`,
+      `| ${name} | ${fmt(pa)} ms | ${fmt(pb)} ms | ${(pb / pa).toFixed(2)} ${ok(pb / pa <= 1.2)} | ${fmt(ga)} / ${fmt(gb)} ms = ${(gb / ga).toFixed(2)} | ${fmt(p99)} ms ${ok(p99 < 50)} | ${rssFigures(b)} ${ok(Math.max(...b.rssSamples) < RSS_GOAL_MIB)} | ${b.startup.toFixed(1)} s ${ok(b.startup <= 2)} | ${b.load.toFixed(1)} |`,
     );
   }
   lines.push(
