@@ -116,6 +116,8 @@ export async function waitFor<T>(
  * the exporters allocate little that lives, and a grown young generation was ~35 MiB of the
  * payments exporter's RSS (150 -> 114 MiB at 51k series, docs/benchmarks.md). The flag must be
  * on the process's command line or NODE_OPTIONS: v8.setFlagsFromString from inside is too late.
+ * The exporters' other V8 flag, --heap-growing-percent, is the opposite: Node refuses it in
+ * NODE_OPTIONS, so exporters/src/main.ts sets it from inside.
  */
 export const EXPORTER_NODE_OPTIONS = '--max-semi-space-size=2';
 
